@@ -1,0 +1,98 @@
+/** The engine's public types: what the app, the server mode, the command line and the tests share. */
+
+export interface SamplerSettings {
+  /** Greedy decoding: always the most likely token. Overrides every other knob except the penalties. */
+  greedy: boolean;
+  temperature: number;
+  /** 0 disables. */
+  topK: number;
+  /** 1 disables. */
+  topP: number;
+  /** 0 disables. */
+  minP: number;
+  /** Locally typical sampling mass; 1 disables. */
+  typicalP: number;
+  /** 1 disables. Divides positive logits / multiplies negative ones of tokens seen in the window. */
+  repetitionPenalty: number;
+  /** How many recent tokens the repetition penalty looks at. */
+  repetitionWindow: number;
+  /** Forbid repeating any n-gram of this size; 0 disables. */
+  noRepeatNgramSize: number;
+  /** Same seed, same request, same output. Absent: a random seed. */
+  seed?: number;
+}
+
+export const DEFAULT_SAMPLER: SamplerSettings = {
+  greedy: false,
+  temperature: 0.8,
+  topK: 40,
+  topP: 0.95,
+  minP: 0,
+  typicalP: 1,
+  repetitionPenalty: 1.1,
+  repetitionWindow: 256,
+  noRepeatNgramSize: 0,
+};
+
+/** Where an inline suggestion should end on its own. */
+export type StopAt = 'none' | 'phrase' | 'sentence' | 'paragraph';
+
+export interface GenerateRequest {
+  /** Pinned ahead of the context (the story's memory notes); never slid out of the window. */
+  memory?: string;
+  /** The text before the cursor: the prompt. */
+  context: string;
+  maxTokens: number;
+  /** Independent continuations decoded as one batch over one shared prefill. */
+  candidates: number;
+  sampler: SamplerSettings;
+  stopStrings?: readonly string[];
+  stopAt?: StopAt;
+}
+
+export type StopReason = 'eos' | 'length' | 'stop-string' | 'sentence' | 'phrase' | 'paragraph' | 'aborted';
+
+export interface GeneratedToken {
+  readonly candidate: number;
+  /** Text that became complete with this token (never half a UTF-8 character; may be ''). */
+  readonly text: string;
+  readonly tokenId: number;
+  /** Natural log of the token's probability under the final (post-sampler) distribution. */
+  readonly logprob: number;
+}
+
+export interface GenerationStats {
+  readonly promptTokens: number;
+  /** Prompt tokens whose K/V came from the prefix cache. */
+  readonly reusedTokens: number;
+  readonly prefillMs: number;
+  readonly firstTokenMs: number;
+  readonly decodeMs: number;
+  readonly generatedTokens: number;
+  readonly tokensPerSecond: number;
+  /** Positions of the model's window the context used. */
+  readonly contextTokens: number;
+  readonly contextWindow: number;
+}
+
+export type GenerationEvent =
+  | ({ readonly type: 'token' } & GeneratedToken)
+  | { readonly type: 'done'; readonly candidate: number; readonly reason: StopReason; readonly text: string }
+  | ({ readonly type: 'stats' } & GenerationStats);
+
+export type Precision = 'fp32' | 'fp16' | 'int8' | 'q4';
+
+export interface EngineInfo {
+  readonly modelDir: string;
+  readonly modelName: string;
+  readonly format: 'checkpoint' | 'onnx';
+  readonly precision: Precision;
+  /** Execution provider in use: 'cuda', 'dml', 'coreml', 'webgpu' or 'cpu'. */
+  readonly device: string;
+  /** Why a more capable device was not used, when it was tried and failed. */
+  readonly fallbackReason: string | null;
+  readonly contextWindow: number;
+  readonly vocabSize: number;
+  readonly layers: number;
+  readonly loadMs: number;
+}
