@@ -96,3 +96,39 @@ export interface EngineInfo {
   readonly layers: number;
   readonly loadMs: number;
 }
+
+/**
+ * What every caller of the engine sees, whether it runs in this thread (tests, CLI) or in an engine host
+ * (a worker thread under Node, a utilityProcess under Electron). `electron/engine/index.ts` exports
+ * `startEngineHost(options): Promise<EngineHost>` and `loadEngine(options): Promise<Engine>`.
+ */
+export interface Engine {
+  info(): Promise<EngineInfo>;
+  /** Streams events; ends after a `done` for every candidate and one `stats`. Aborting ends it with reason 'aborted'. */
+  generate(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
+  /** Token count of a text (for the memory / window indicators). */
+  countTokens(text: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface EngineLoadOptions {
+  modelDir: string;
+  /** For checkpoints: which precision the graph builder emits. For ONNX exports: which variant file to prefer. */
+  precision?: Precision;
+  /** Execution providers to try, most capable first. Default: the platform's GPU provider, then 'cpu'. */
+  devices?: readonly string[];
+  /** Where built graphs are cached (keyed by a hash of the weights). Default: <modelDir>/.kaituhi-cache. */
+  cacheDir?: string;
+  threads?: number;
+}
+
+export type EngineHostEvent =
+  | { readonly type: 'restarted'; readonly reason: string }
+  | { readonly type: 'crashed'; readonly reason: string };
+
+export interface EngineHost extends Engine {
+  /** Called when the host process/thread died and was restarted (the next request works again). */
+  onEvent(listener: (event: EngineHostEvent) => void): () => void;
+  /** Kills the host as a crash would (tests and the "restart engine" command). */
+  kill(): void;
+}
