@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const plainNodeRooms = ['electron/engine/**', 'electron/drafts/**', 'electron/store/**', 'electron/server/**', 'electron/shared/**', 'electron/cli/**'];
+const plainNodeRooms = ['electron/engine/**', 'electron/drafts/**', 'electron/store/**', 'electron/server/**', 'electron/services/**', 'electron/shared/**', 'electron/cli/**'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'scratch/**', 'test/.fixtures/**', 'models/generated/**'] },

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { WEBSOCKET_PATH, TOKEN_PARAM, type ServerMessage } from '../shared/api.js';
+import { contentSecurityPolicy } from '../shared/csp.js';
+import { parseClientFrame } from '../shared/validators.js';
+import { ApiSession } from '../services/api-session.js';
+import type { AppServices } from '../services/app-services.js';
+import { checkHttpRequest, checkWebSocketUpgrade, cookieName, makeToken, type AccessPolicy } from './access-policy.js';
+import { readStaticFile } from './static-files.js';
+
+export interface ServerOptions {
+  services: AppServices;
+  /** The built renderer (dist/renderer). */
+  rendererDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fixed only by tests; a launch otherwise makes a fresh random one. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** The URL to open, token included. */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  /** Open WebSocket connections (tests check cleanup). */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** Loopback only: server mode is for this machine's browser (or an SSH tunnel to it), never the network. */
+const LISTEN_HOST = '127.0.0.1';
+/** Bigger than any valid message (two 2 M-character texts), small enough to refuse floods early. */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const token = options.token ?? makeToken();
+  const http = createServer();
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const port = await listen(http, options.port ?? 0);
+  const policy: AccessPolicy = { port, token, origin: `http://${LISTEN_HOST}:${port}` };
+
+  http.on('request', (request, response) => {
+    void serveFile(policy, options.rendererDir, request, response);
+  });
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
+    const verdict =
+      path === WEBSOCKET_PATH
+        ? checkWebSocketUpgrade(policy, factsOf(request))
+        : ({ ok: false, status: 403, reason: 'not the API path' } as const);
+    if (!verdict.ok) {
+      socket.end(`HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => attachSession(ws, options.services));
+  });
+
+  return {
+    url: `${policy.origin}/?${TOKEN_PARAM}=${token}`,
+    port,
+    token,
+    connections: () => sockets.clients.size,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function attachSession(ws: WebSocket, services: AppServices): void {
+  const session = new ApiSession(services, (message: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const frame = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+    const parsed = parseClientFrame(frame);
+    if (parsed.ok) session.handle(parsed.value);
+    else refuse(ws, frame, parsed.error);
+  });
+  ws.on('close', () => session.dispose());
+  ws.on('error', () => session.dispose());
+}
+
+/** Answers a malformed message where it can be matched to a request, so the caller is not left waiting. */
+function refuse(ws: WebSocket, frame: string, error: string): void {
+  const probe = probeIdentity(frame);
+  if (!probe) return;
+  const reply: ServerMessage =
+    probe.type === 'generate'
+      ? { type: 'generation-end', id: probe.id, error: `invalid request: ${error}` }
+      : { type: 'result', id: probe.id, ok: false, error: `invalid request: ${error}` };
+  ws.send(JSON.stringify(reply));
+}
+
+function probeIdentity(frame: string): { type: string; id: number } | null {
+  try {
+    const value: unknown = JSON.parse(frame);
+    if (typeof value !== 'object' || value === null) return null;
+    const { type, id } = value as { type?: unknown; id?: unknown };
+    return typeof type === 'string' && Number.isSafeInteger(id) && (id as number) >= 0 ? { type, id: id as number } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function serveFile(policy: AccessPolicy, root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const verdict = checkHttpRequest(policy, factsOf(request));
+  if (!verdict.ok) {
+    response.writeHead(verdict.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end(`Refused: ${verdict.reason}. Open the URL that \`kaituhi serve\` printed.\n`);
+    return;
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
+  const file = await readStaticFile(root, path).catch(() => null);
+  if (!file) {
+    response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+    return;
+  }
+  response.writeHead(200, {
+    'Content-Type': file.contentType,
+    'Content-Length': file.body.length,
+    'Content-Security-Policy': contentSecurityPolicy({ connectSources: [`ws://${LISTEN_HOST}:${policy.port}`, `ws://localhost:${policy.port}`] }),
+    'X-Content-Type-Options': 'nosniff',
+    // The token is in the page URL; never leak it to another site through Referer.
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    // The page's own requests (assets, Monaco's worker, the WebSocket) carry the token in this cookie.
+    'Set-Cookie': `${cookieName(policy.port)}=${policy.token}; Path=/; HttpOnly; SameSite=Strict`,
+  });
+  response.end(request.method === 'HEAD' ? undefined : file.body);
+}
+
+function factsOf(request: IncomingMessage) {
+  return { url: request.url, host: request.headers.host, cookie: request.headers.cookie, origin: request.headers.origin };
+}
+
+function listen(http: ReturnType<typeof createServer>, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, LISTEN_HOST, () => {
+      http.off('error', reject);
+      const address = http.address();
+      if (address === null || typeof address === 'string') reject(new Error('server has no port'));
+      else resolve(address.port);
+    });
+  });
+}

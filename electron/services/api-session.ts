@@ -1,0 +1,115 @@
+import type { ApiCall, ApiMethod, ApiResults, ClientMessage, ServerMessage } from '../shared/api.js';
+import type { GenerateRequest } from '../engine/types.js';
+import type { AppServices } from './app-services.js';
+import { errorMessage } from './settings-store.js';
+
+/** Most generations one connection may run at once; the editor needs two (inline + continue selection). */
+const MAX_CONCURRENT_GENERATIONS = 4;
+
+/**
+ * One renderer's conversation with the services, whichever transport carries it. Messages arrive already
+ * validated; this routes them, streams generations back, cancels them on request, and stops everything
+ * when the connection goes away.
+ */
+export class ApiSession {
+  readonly #generations = new Map<number, AbortController>();
+  readonly #unsubscribe: Array<() => void>;
+  #closed = false;
+
+  constructor(
+    private readonly services: AppServices,
+    private readonly send: (message: ServerMessage) => void,
+  ) {
+    this.#unsubscribe = [
+      services.engine.onState((state) => this.#post({ type: 'engine', state })),
+      services.onSettings((state) => this.#post({ type: 'settings', state })),
+    ];
+  }
+
+  handle(message: ClientMessage): void {
+    if (this.#closed) return;
+    switch (message.type) {
+      case 'call':
+        void this.#call(message.id, message.call);
+        break;
+      case 'generate':
+        void this.#generate(message.id, message.request);
+        break;
+      case 'cancel':
+        this.#generations.get(message.id)?.abort();
+        break;
+    }
+  }
+
+  /** The renderer went away (window closed, socket dropped): cancel its work so the engine is free. */
+  dispose(): void {
+    this.#closed = true;
+    for (const controller of this.#generations.values()) controller.abort();
+    this.#generations.clear();
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+  }
+
+  async #call(id: number, call: ApiCall): Promise<void> {
+    try {
+      const value = await this.#dispatch(call);
+      this.#post({ type: 'result', id, ok: true, value });
+    } catch (error) {
+      this.#post({ type: 'result', id, ok: false, error: errorMessage(error) });
+    }
+  }
+
+  async #dispatch(call: ApiCall): Promise<ApiResults[ApiMethod]> {
+    switch (call.method) {
+      case 'getSnapshot':
+        return this.services.snapshot();
+      case 'saveSettings':
+        return this.services.saveSettings(call.settings);
+      case 'countTokens': {
+        const engine = this.services.engine.engine;
+        if (!engine) throw new Error('No model is loaded.');
+        return engine.countTokens(call.text);
+      }
+      case 'restartEngine':
+        this.services.engine.restart();
+        return null;
+      case 'openExternal': {
+        const open = this.services.options.openExternal;
+        if (!open) throw new Error('Opening links is not available here.');
+        await open(call.url);
+        return null;
+      }
+    }
+  }
+
+  async #generate(id: number, request: GenerateRequest): Promise<void> {
+    if (this.#generations.has(id)) {
+      this.#post({ type: 'generation-end', id, error: 'duplicate generation id' });
+      return;
+    }
+    if (this.#generations.size >= MAX_CONCURRENT_GENERATIONS) {
+      this.#post({ type: 'generation-end', id, error: 'too many generations at once' });
+      return;
+    }
+    const controller = new AbortController();
+    this.#generations.set(id, controller);
+    let error: string | null = null;
+    try {
+      const engine = this.services.engine.engine;
+      if (!engine) throw new Error(this.services.engine.state.message ?? 'No model is loaded.');
+      for await (const event of engine.generate(request, controller.signal)) {
+        if (controller.signal.aborted) break;
+        this.#post({ type: 'generation', id, event });
+      }
+    } catch (caught) {
+      // A cancelled generation may end by throwing; that is the writer typing on, not a failure.
+      if (!controller.signal.aborted) error = errorMessage(caught);
+    } finally {
+      this.#generations.delete(id);
+      this.#post({ type: 'generation-end', id, error });
+    }
+  }
+
+  #post(message: ServerMessage): void {
+    if (!this.#closed) this.send(message);
+  }
+}

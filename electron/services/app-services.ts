@@ -1,0 +1,63 @@
+import type { AppMode, AppSnapshot, SettingsState } from '../shared/api.js';
+import type { Settings } from '../shared/settings.js';
+import { EngineSupervisor, type StartEngineHost } from './engine-supervisor.js';
+import { SettingsStore } from './settings-store.js';
+import type { EngineLoadOptions } from '../engine/types.js';
+
+export interface AppServicesOptions {
+  mode: AppMode;
+  version: string;
+  settingsFile: string;
+  /** `--model DIR`: wins over the saved setting for this launch, until the writer picks another in Settings. */
+  modelDirOverride?: string | null;
+  startEngineHost: StartEngineHost;
+  engineOptions?: Omit<EngineLoadOptions, 'modelDir'>;
+  /** Electron opens links in the system browser; server mode has no such power and leaves it undefined. */
+  openExternal?: (url: string) => Promise<void>;
+}
+
+/**
+ * The service objects both transports call (Electron IPC and the server's WebSocket), built and torn down
+ * in dependency order: settings first (they name the model), then the engine.
+ */
+export class AppServices {
+  readonly settings: SettingsStore;
+  readonly engine: EngineSupervisor;
+  readonly #settingsListeners = new Set<(state: SettingsState) => void>();
+
+  constructor(readonly options: AppServicesOptions) {
+    this.settings = new SettingsStore(options.settingsFile);
+    this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions);
+  }
+
+  get mode(): AppMode {
+    return this.options.mode;
+  }
+
+  /** Loads settings and starts loading the model; resolves once the model is loaded or has failed. */
+  async boot(): Promise<void> {
+    const state = await this.settings.load();
+    await this.engine.use(this.options.modelDirOverride ?? state.settings.modelDir);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.engine.close();
+  }
+
+  snapshot(): AppSnapshot {
+    return { mode: this.options.mode, version: this.options.version, engine: this.engine.state, settings: this.settings.state };
+  }
+
+  async saveSettings(settings: Settings): Promise<SettingsState> {
+    const previous = this.settings.state.settings;
+    const state = await this.settings.save(settings);
+    for (const listener of this.#settingsListeners) listener(state);
+    if (settings.modelDir !== previous.modelDir) void this.engine.use(settings.modelDir);
+    return state;
+  }
+
+  onSettings(listener: (state: SettingsState) => void): () => void {
+    this.#settingsListeners.add(listener);
+    return () => this.#settingsListeners.delete(listener);
+  }
+}

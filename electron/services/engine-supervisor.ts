@@ -1,0 +1,112 @@
+import { stat } from 'node:fs/promises';
+import type { EngineState } from '../shared/api.js';
+import type { EngineHost, EngineHostEvent, EngineLoadOptions } from '../engine/types.js';
+import { errorMessage } from './settings-store.js';
+
+/** Starts an engine host: a worker thread under Node, a utilityProcess under Electron. */
+export type StartEngineHost = (options: EngineLoadOptions) => Promise<EngineHost>;
+
+export const NO_MODEL_MESSAGE =
+  'No model is loaded, so there are no suggestions yet; the editor works as usual. ' +
+  'Choose a model folder in Settings, or start with --model DIR (a GPT-2 ONNX export or a Hugging Face checkpoint). ' +
+  'For a quick try, `npm run kaituhi -- make-test-model` writes a tiny random model.';
+
+/**
+ * Owns the one engine host of this launch: loads the chosen model, swaps it when the writer picks another,
+ * and turns host crashes and restarts into an `EngineState` the UI can show.
+ */
+export class EngineSupervisor {
+  #host: EngineHost | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #state: EngineState = { status: 'no-model', modelDir: null, info: null, message: NO_MODEL_MESSAGE, restarts: 0 };
+  readonly #listeners = new Set<(state: EngineState) => void>();
+  /** Serialises loads so a quick succession of model changes ends with the last one. */
+  #loading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly startHost: StartEngineHost,
+    private readonly loadOptions: Omit<EngineLoadOptions, 'modelDir'> = {},
+  ) {}
+
+  get state(): EngineState {
+    return this.#state;
+  }
+
+  /** The engine to generate with, or null when none is ready. */
+  get engine(): EngineHost | null {
+    return this.#state.status === 'ready' || this.#state.status === 'restarting' ? this.#host : null;
+  }
+
+  onState(listener: (state: EngineState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Loads `modelDir` (or unloads, for null). Resolves when the new state is known; never throws. */
+  use(modelDir: string | null): Promise<void> {
+    this.#loading = this.#loading.then(() => this.#switchTo(modelDir));
+    return this.#loading;
+  }
+
+  /** Kills the host as a crash would; it comes back by itself and the state says so. */
+  restart(): void {
+    if (!this.#host) throw new Error('No engine is running.');
+    this.#host.kill();
+  }
+
+  async close(): Promise<void> {
+    await this.#loading;
+    await this.#dropHost();
+  }
+
+  async #switchTo(modelDir: string | null): Promise<void> {
+    if (modelDir === this.#state.modelDir && this.#state.status === 'ready') return;
+    await this.#dropHost();
+    if (modelDir === null) {
+      this.#publish({ status: 'no-model', modelDir: null, info: null, message: NO_MODEL_MESSAGE });
+      return;
+    }
+    this.#publish({ status: 'loading', modelDir, info: null, message: `Loading ${modelDir}…` });
+    try {
+      await assertFolder(modelDir);
+      const host = await this.startHost({ ...this.loadOptions, modelDir });
+      const info = await host.info();
+      this.#host = host;
+      this.#unsubscribe = host.onEvent((event) => this.#onHostEvent(event));
+      this.#publish({ status: 'ready', modelDir, info, message: null });
+    } catch (error) {
+      this.#publish({ status: 'failed', modelDir, info: null, message: `The model could not be loaded: ${errorMessage(error)}` });
+    }
+  }
+
+  #onHostEvent(event: EngineHostEvent): void {
+    if (event.type === 'crashed') {
+      this.#publish({ ...this.#state, status: 'restarting', message: `The engine stopped (${event.reason}); restarting it. Your text is safe.` });
+    } else {
+      this.#publish({
+        ...this.#state,
+        status: 'ready',
+        restarts: this.#state.restarts + 1,
+        message: `The engine stopped (${event.reason}) and was restarted. Your text is safe.`,
+      });
+    }
+  }
+
+  async #dropHost(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    const host = this.#host;
+    this.#host = null;
+    if (host) await host.close().catch(() => undefined);
+  }
+
+  #publish(next: Omit<EngineState, 'restarts'> & { restarts?: number }): void {
+    this.#state = { ...next, restarts: next.restarts ?? this.#state.restarts };
+    for (const listener of this.#listeners) listener(this.#state);
+  }
+}
+
+async function assertFolder(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => null);
+  if (!info?.isDirectory()) throw new Error(`${dir} is not a folder`);
+}

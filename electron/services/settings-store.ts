@@ -1,0 +1,77 @@
+import { readFile, rename } from 'node:fs/promises';
+import type { SettingsState } from '../shared/api.js';
+import type { Settings } from '../shared/settings.js';
+import { defaultSettings } from '../shared/default-settings.js';
+import { parseSettings } from '../shared/validators.js';
+import { writeFileAtomically } from './atomic-file.js';
+
+/**
+ * Loads and saves the settings file. Saving is atomic; loading validates, and an unreadable file falls back
+ * to defaults, is kept aside (never silently overwritten) and is reported to the writer in `notice`.
+ */
+export class SettingsStore {
+  #state: SettingsState;
+
+  constructor(readonly file: string) {
+    this.#state = { settings: defaultSettings(), location: file, notice: null };
+  }
+
+  get state(): SettingsState {
+    return this.#state;
+  }
+
+  async load(): Promise<SettingsState> {
+    let raw: string;
+    try {
+      raw = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if (isMissingFile(error)) return this.#set(defaultSettings(), null);
+      return this.#set(defaultSettings(), `Could not read the settings file (${errorMessage(error)}); using the defaults.`);
+    }
+    const problem = validate(raw);
+    if (problem.ok) return this.#set(problem.value, null);
+    const keptAs = await this.#setAside();
+    const kept = keptAs ? ` The old file was kept as ${keptAs}.` : '';
+    return this.#set(defaultSettings(), `The settings file was damaged (${problem.error}), so the defaults are in use.${kept}`);
+  }
+
+  async save(settings: Settings): Promise<SettingsState> {
+    const checked = parseSettings(settings);
+    if (!checked.ok) throw new Error(`Settings not saved: ${checked.error}`);
+    await writeFileAtomically(this.file, `${JSON.stringify(checked.value, null, 2)}\n`);
+    return this.#set(checked.value, null);
+  }
+
+  async #setAside(): Promise<string | null> {
+    const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await rename(this.file, aside);
+      return aside;
+    } catch {
+      return null;
+    }
+  }
+
+  #set(settings: Settings, notice: string | null): SettingsState {
+    this.#state = { settings, location: this.file, notice };
+    return this.#state;
+  }
+}
+
+function validate(raw: string): { ok: true; value: Settings } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: 'not valid JSON' };
+  }
+  return parseSettings(json);
+}
+
+function isMissingFile(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,118 @@
+/**
+ * The one API between the renderer and the services behind it. Two transports carry it unchanged:
+ * the preload bridge (Electron IPC) and a WebSocket (server mode). Both speak the same messages, and
+ * every message is validated on the receiving side of a process boundary (see validators.ts).
+ *
+ * The renderer imports this file with `import type` only.
+ */
+import type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
+import type { Settings } from './settings.js';
+
+export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
+export type { Settings, InlineSettings, ContinuationSettings, InlineLength, ThemeName } from './settings.js';
+
+/** Where the engine is in its life; the status bar and the notices read this. */
+export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
+
+export interface EngineState {
+  readonly status: EngineStatus;
+  readonly modelDir: string | null;
+  readonly info: EngineInfo | null;
+  /** Human words for the writer: why there is no model, why loading failed, why the engine restarted. */
+  readonly message: string | null;
+  /** How many times the engine host died and came back in this launch. */
+  readonly restarts: number;
+}
+
+export interface SettingsState {
+  readonly settings: Settings;
+  /** Where the settings live, shown in the panel so the writer can find the file. */
+  readonly location: string;
+  /** Set when the file on disk was unreadable and defaults were used instead. */
+  readonly notice: string | null;
+}
+
+export type AppMode = 'electron' | 'server';
+
+export interface AppSnapshot {
+  readonly mode: AppMode;
+  readonly version: string;
+  readonly engine: EngineState;
+  readonly settings: SettingsState;
+}
+
+/** Request/response calls. Streaming generation has its own messages below. */
+export type ApiCall =
+  | { readonly method: 'getSnapshot' }
+  | { readonly method: 'saveSettings'; readonly settings: Settings }
+  | { readonly method: 'countTokens'; readonly text: string }
+  | { readonly method: 'restartEngine' }
+  | { readonly method: 'openExternal'; readonly url: string };
+
+export type ApiMethod = ApiCall['method'];
+
+export interface ApiResults {
+  getSnapshot: AppSnapshot;
+  saveSettings: SettingsState;
+  countTokens: number;
+  restartEngine: null;
+  openExternal: null;
+}
+
+/** Renderer → services. `id`s are chosen by the renderer and unique per connection. */
+export type ClientMessage =
+  | { readonly type: 'call'; readonly id: number; readonly call: ApiCall }
+  | { readonly type: 'generate'; readonly id: number; readonly request: GenerateRequest }
+  | { readonly type: 'cancel'; readonly id: number };
+
+/** Services → renderer. */
+export type ServerMessage =
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: ApiResults[ApiMethod] }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string }
+  | { readonly type: 'generation'; readonly id: number; readonly event: GenerationEvent }
+  /** Always the last message of a generation; `error` when it failed rather than finished or was cancelled. */
+  | { readonly type: 'generation-end'; readonly id: number; readonly error: string | null }
+  | { readonly type: 'engine'; readonly state: EngineState }
+  | { readonly type: 'settings'; readonly state: SettingsState };
+
+/** How a generation ended, as the renderer sees it. */
+export interface GenerationOutcome {
+  readonly texts: readonly string[];
+  readonly stats: GenerationStats | null;
+  readonly cancelled: boolean;
+  readonly error: string | null;
+}
+
+export interface GenerationHandle {
+  readonly finished: Promise<GenerationOutcome>;
+  /** Stops the engine between steps; `finished` then resolves with `cancelled: true`. */
+  cancel(): void;
+}
+
+/** The typed API the renderer programs against, whichever transport carries it. */
+export interface KaituhiApi {
+  getSnapshot(): Promise<AppSnapshot>;
+  saveSettings(settings: Settings): Promise<SettingsState>;
+  countTokens(text: string): Promise<number>;
+  restartEngine(): Promise<void>;
+  openExternal(url: string): Promise<void>;
+  generate(request: GenerateRequest, onEvent?: (event: GenerationEvent) => void): GenerationHandle;
+  onEngineState(listener: (state: EngineState) => void): () => void;
+  onSettings(listener: (state: SettingsState) => void): () => void;
+}
+
+/**
+ * What the preload script puts on `window.kaituhi`: one message channel, nothing else.
+ * The renderer builds `KaituhiApi` on top of it, exactly as it does on a WebSocket.
+ */
+export interface KaituhiBridge {
+  send(message: ClientMessage): void;
+  onMessage(listener: (message: ServerMessage) => void): () => void;
+}
+
+/** The single IPC channel name; main listens on nothing else from the renderer. */
+export const IPC_CHANNEL = 'kaituhi:message';
+/** The WebSocket path in server mode. */
+export const WEBSOCKET_PATH = '/api';
+/** Query parameter and cookie that carry the server-mode token. */
+export const TOKEN_PARAM = 'token';

@@ -1,0 +1,128 @@
+/**
+ * Zod schemas for everything that crosses a process boundary: renderer → main (IPC), browser → server
+ * (WebSocket), settings file → app. A payload that does not parse is dropped with an error; it never
+ * reaches a service. Limits are generous for writers and tight for attackers (no 100 MB prompts).
+ */
+import { z } from 'zod';
+import type { ClientMessage, ServerMessage } from './api.js';
+import { SETTINGS_LIMITS, type Settings } from './settings.js';
+import type { GenerateRequest, SamplerSettings } from '../engine/types.js';
+
+/** A long novel is ~1 M characters; the engine only ever sees the last window of it. */
+export const MAX_TEXT_CHARS = 2_000_000;
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+const finite = z.number().finite();
+
+export const samplerSchema = z
+  .object({
+    greedy: z.boolean(),
+    temperature: finite.min(0).max(5),
+    topK: z.number().int().min(0).max(100_000),
+    topP: finite.min(0).max(1),
+    minP: finite.min(0).max(1),
+    typicalP: finite.min(0).max(1),
+    repetitionPenalty: finite.min(0.5).max(5),
+    repetitionWindow: z.number().int().min(0).max(4096),
+    noRepeatNgramSize: z.number().int().min(0).max(32),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  })
+  .strict() satisfies z.ZodType<SamplerSettings>;
+
+const text = z.string().max(MAX_TEXT_CHARS);
+
+export const generateRequestSchema = z
+  .object({
+    memory: text.optional(),
+    context: text,
+    maxTokens: z.number().int().min(1).max(1024),
+    candidates: z.number().int().min(1).max(16),
+    sampler: samplerSchema,
+    stopStrings: z.array(z.string().min(1).max(200)).max(16).optional(),
+    stopAt: z.enum(['none', 'phrase', 'sentence', 'paragraph']).optional(),
+  })
+  .strict() satisfies z.ZodType<GenerateRequest>;
+
+const intIn = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
+
+export const settingsSchema = z
+  .object({
+    version: z.literal(1),
+    sampler: samplerSchema,
+    inline: z
+      .object({
+        enabled: z.boolean(),
+        length: z.enum(['phrase', 'sentence', 'paragraph']),
+        maxTokens: intIn(SETTINGS_LIMITS.maxTokens),
+        debounceMs: intIn(SETTINGS_LIMITS.debounceMs),
+        alternatives: intIn(SETTINGS_LIMITS.alternatives),
+      })
+      .strict(),
+    continuation: z
+      .object({
+        candidates: intIn(SETTINGS_LIMITS.candidates),
+        maxTokens: intIn(SETTINGS_LIMITS.maxTokens),
+      })
+      .strict(),
+    modelDir: z.string().min(1).max(4096).nullable(),
+    theme: z.enum(['light', 'dark']),
+  })
+  .strict() satisfies z.ZodType<Settings>;
+
+const id = z.number().int().min(0).max(MAX_ID);
+
+const apiCallSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('getSnapshot') }).strict(),
+  z.object({ method: z.literal('saveSettings'), settings: settingsSchema }).strict(),
+  z.object({ method: z.literal('countTokens'), text }).strict(),
+  z.object({ method: z.literal('restartEngine') }).strict(),
+  z.object({ method: z.literal('openExternal'), url: z.string().max(2048) }).strict(),
+]);
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('call'), id, call: apiCallSchema }).strict(),
+  z.object({ type: z.literal('generate'), id, request: generateRequestSchema }).strict(),
+  z.object({ type: z.literal('cancel'), id }).strict(),
+]) satisfies z.ZodType<ClientMessage>;
+
+/**
+ * Services → renderer messages are produced by our own code, so the preload checks only their shape
+ * (a compromised main process owns the machine anyway); the point is to never forward junk.
+ */
+export const serverMessageShapeSchema = z
+  .object({ type: z.enum(['result', 'generation', 'generation-end', 'engine', 'settings']) })
+  .passthrough();
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown): ParseResult<T> {
+  const result = schema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, error: describe(result.error) };
+}
+
+export const parseClientMessage = (input: unknown): ParseResult<ClientMessage> => parseWith(clientMessageSchema, input);
+export const parseSettings = (input: unknown): ParseResult<Settings> => parseWith(settingsSchema, input);
+export const parseGenerateRequest = (input: unknown): ParseResult<GenerateRequest> => parseWith(generateRequestSchema, input);
+
+export function isServerMessage(input: unknown): input is ServerMessage {
+  return serverMessageShapeSchema.safeParse(input).success;
+}
+
+/** WebSocket frames arrive as text; a frame that is not JSON is as malformed as a bad shape. */
+export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
+  if (frame.length > MAX_TEXT_CHARS * 2 + 65_536) return { ok: false, error: 'message too large' };
+  let json: unknown;
+  try {
+    json = JSON.parse(frame);
+  } catch {
+    return { ok: false, error: 'not JSON' };
+  }
+  return parseClientMessage(json);
+}
