@@ -1,0 +1,87 @@
+/** GPT-2 hyperparameters from a Hugging Face config.json, checked before any weight is read. */
+import { readFile } from 'node:fs/promises';
+import { ModelLoadError } from '../errors.js';
+
+export interface Gpt2Config {
+  readonly nLayer: number;
+  readonly nHead: number;
+  readonly nEmbd: number;
+  readonly vocabSize: number;
+  readonly nPositions: number;
+  readonly layerNormEpsilon: number;
+  /** From config.json; the tokenizer's own end token takes precedence (Chinese GPT-2 uses [SEP]). */
+  readonly eosTokenId: number | null;
+  readonly modelType: string;
+}
+
+function positiveInt(file: string, raw: Record<string, unknown>, ...keys: string[]): number {
+  for (const key of keys) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ModelLoadError(file, `"${key}" must be a positive integer, found ${JSON.stringify(v)}`);
+    return v;
+  }
+  throw new ModelLoadError(file, `"${keys[0]}" is missing`, 'is this a GPT-2 config.json?');
+}
+
+export function parseGpt2Config(file: string, text: string): Gpt2Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ModelLoadError(file, 'not valid JSON');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelLoadError(file, 'not a JSON object');
+  const obj = raw as Record<string, unknown>;
+  const modelType = typeof obj.model_type === 'string' ? obj.model_type : 'gpt2';
+  if (modelType !== 'gpt2') throw new ModelLoadError(file, `model_type is "${modelType}", Kaituhi runs GPT-2 models only`);
+  const activation = obj.activation_function ?? 'gelu_new';
+  if (activation !== 'gelu_new' && activation !== 'gelu_pytorch_tanh') {
+    throw new ModelLoadError(file, `activation_function "${String(activation)}" is not GPT-2's tanh GELU`);
+  }
+  const nLayer = positiveInt(file, obj, 'n_layer', 'num_hidden_layers');
+  const nHead = positiveInt(file, obj, 'n_head', 'num_attention_heads');
+  const nEmbd = positiveInt(file, obj, 'n_embd', 'hidden_size');
+  if (nEmbd % nHead !== 0) throw new ModelLoadError(file, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`);
+  const eps = obj.layer_norm_epsilon ?? 1e-5;
+  if (typeof eps !== 'number' || !(eps > 0 && eps < 1)) throw new ModelLoadError(file, `layer_norm_epsilon ${JSON.stringify(eps)} is not a small positive number`);
+  const eos = obj.eos_token_id;
+  return {
+    nLayer,
+    nHead,
+    nEmbd,
+    vocabSize: positiveInt(file, obj, 'vocab_size'),
+    nPositions: positiveInt(file, obj, 'n_positions', 'n_ctx', 'max_position_embeddings'),
+    layerNormEpsilon: eps,
+    eosTokenId: typeof eos === 'number' && Number.isSafeInteger(eos) ? eos : null,
+    modelType,
+  };
+}
+
+export async function readGpt2Config(file: string): Promise<Gpt2Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ModelLoadError(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'a GPT-2 model folder needs config.json');
+  }
+  return parseGpt2Config(file, text);
+}
+
+export function gpt2ConfigJson(config: Gpt2Config): Record<string, unknown> {
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    activation_function: 'gelu_new',
+    n_layer: config.nLayer,
+    n_head: config.nHead,
+    n_embd: config.nEmbd,
+    n_positions: config.nPositions,
+    n_ctx: config.nPositions,
+    vocab_size: config.vocabSize,
+    layer_norm_epsilon: config.layerNormEpsilon,
+    bos_token_id: config.eosTokenId,
+    eos_token_id: config.eosTokenId,
+    tie_word_embeddings: true,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * How a dense weight enters a graph: fp32 as is, fp16 stored half-size and widened at load
+ * (the CPU provider has few fp16 kernels; ORT folds the Cast once at session creation),
+ * or block-quantized for `com.microsoft.MatMulNBits` (8 or 4 bits, symmetric, block 32).
+ */
+import { float32ToFloat16 } from '../formats/half.js';
+import { float32Tensor, type GraphBuilder } from '../onnx/graph-builder.js';
+
+export type WeightPrecision = 'fp32' | 'fp16' | 'int8' | 'q4';
+
+export const QUANT_BLOCK = 32;
+
+/** A constant fp32 tensor as a graph value, honouring the storage precision. */
+export function floatConstant(g: GraphBuilder, name: string, data: Float32Array, dims: readonly number[], precision: WeightPrecision): string {
+  if (precision !== 'fp16') return g.initializer(name, float32Tensor(data, dims));
+  const half = float32ToFloat16(data);
+  const stored = g.initializer(`${name}.fp16`, { type: 'float16', dims, bytes: new Uint8Array(half.buffer) });
+  return g.op('Cast', [stored], { to: 1 });
+}
+
+export interface QuantizedMatrix {
+  /** [N, K / block, block * bits / 8] */
+  readonly packed: Uint8Array;
+  /** [N * K / block] */
+  readonly scales: Float32Array;
+}
+
+/**
+ * Quantizes `rowsN x K` (each output channel's K inputs contiguous) symmetrically per block.
+ * The zero point is 2^(bits-1), which is MatMulNBits's default when no zero_points input is given.
+ */
+export function quantizeRows(rows: Float32Array, n: number, k: number, bits: 4 | 8): QuantizedMatrix {
+  if (k % QUANT_BLOCK !== 0) throw new Error(`K=${k} is not a multiple of ${QUANT_BLOCK}`);
+  const blocks = k / QUANT_BLOCK;
+  const maxQ = bits === 8 ? 127 : 7;
+  const zero = bits === 8 ? 128 : 8;
+  const blobBytes = (QUANT_BLOCK * bits) / 8;
+  const packed = new Uint8Array(n * blocks * blobBytes);
+  const scales = new Float32Array(n * blocks);
+  for (let row = 0; row < n; row++) {
+    for (let b = 0; b < blocks; b++) {
+      const base = row * k + b * QUANT_BLOCK;
+      let amax = 0;
+      for (let i = 0; i < QUANT_BLOCK; i++) amax = Math.max(amax, Math.abs(rows[base + i]!));
+      // The negative end of the range is one step longer; using -(maxQ+1) for amax keeps the sign symmetric.
+      const scale = amax / (maxQ + 1) || 1;
+      scales[row * blocks + b] = scale;
+      const out = (row * blocks + b) * blobBytes;
+      for (let i = 0; i < QUANT_BLOCK; i++) {
+        const q = Math.min(2 * zero - 1, Math.max(0, Math.round(rows[base + i]! / scale) + zero));
+        if (bits === 8) packed[out + i] = q;
+        else packed[out + (i >> 1)]! |= i & 1 ? q << 4 : q;
+      }
+    }
+  }
+  return { packed, scales };
+}
+
+/** [K, N] row-major (Conv1D layout) to [N, K]. */
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}
+
+/**
+ * y = x · W + b for W stored [K, N] (GPT-2's Conv1D layout). `wRowsNK` lets a caller pass W already as [N, K]
+ * (the tied LM head is wte, which is [V, C]).
+ */
+export function linear(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  w: { kn?: Float32Array; nk?: Float32Array },
+  k: number,
+  n: number,
+  bias: Float32Array | null,
+  precision: WeightPrecision,
+): string {
+  let y: string;
+  if (precision === 'int8' || precision === 'q4') {
+    const bits = precision === 'int8' ? 8 : 4;
+    const nk = w.nk ?? transpose(w.kn!, k, n);
+    const { packed, scales } = quantizeRows(nk, n, k, bits);
+    const blocks = k / QUANT_BLOCK;
+    const packedName = g.initializer(`${name}.q${bits}`, { type: 'uint8', dims: [n, blocks, (QUANT_BLOCK * bits) / 8], bytes: packed });
+    const scalesName = g.initializer(`${name}.scales`, float32Tensor(scales, [n * blocks]));
+    // accuracy_level 4: int8 activations inside the kernel, the fast path of MLAS on x64 and Arm.
+    y = g.op('MatMulNBits', [x, packedName, scalesName], { K: k, N: n, bits, block_size: QUANT_BLOCK, accuracy_level: 4 }, 'com.microsoft');
+  } else if (w.kn) {
+    y = g.op('MatMul', [x, floatConstant(g, `${name}.weight`, w.kn, [k, n], precision)]);
+  } else {
+    // Only the LM head arrives as [N, K]; Gemm's transB reads it in place. x is 2-D there.
+    y = g.op('Gemm', [x, floatConstant(g, `${name}.weight`, w.nk!, [n, k], precision)], { transB: 1 });
+  }
+  if (bias === null) return y;
+  return g.op('Add', [y, floatConstant(g, `${name}.bias`, bias, [n], precision === 'fp16' ? 'fp16' : 'fp32')]);
+}

@@ -1,0 +1,186 @@
+/**
+ * Runs the Kaituhi graph with a prefix cache: the context's K/V stay in place between requests, so a writer
+ * who typed one more word pays only for the new tokens. Candidates decode as one batch over that context.
+ */
+import ort from 'onnxruntime-node';
+import { kaituhiNames as names } from '../graph/kaituhi-graph.js';
+import { KvBuffers } from './kv-buffers.js';
+
+export interface DecoderShape {
+  readonly layers: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly vocabSize: number;
+  readonly contextWindow: number;
+}
+
+/** Score bias that removes the placeholder row standing in for an empty cache (see kaituhi-graph.ts). */
+const MASKED = -1e9;
+
+/** Largest prefill run: keeps the [H, S, S] attention scores of one run small for the big models. */
+const PREFILL_CHUNK = 512;
+
+export class KaituhiDecoder {
+  private readonly ctx: KvBuffers;
+  private readonly gen: KvBuffers;
+  /** Tokens whose K/V are in `ctx`, in order. */
+  private contextTokens: number[] = [];
+  private genLength = 0;
+  private batch = 1;
+  /** Zero biases for real rows, and the one placeholder row for an empty cache. */
+  private readonly zeroBias: Float32Array;
+  private readonly placeholderBias = new Float32Array([MASKED]);
+  private placeholderRows = new Float32Array(0);
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly shape: DecoderShape,
+  ) {
+    const row = shape.heads * shape.headDim;
+    this.ctx = new KvBuffers(shape.layers, row);
+    this.ctx.ensure(shape.contextWindow, row, 0);
+    this.gen = new KvBuffers(shape.layers, row);
+    this.zeroBias = new Float32Array(shape.contextWindow);
+  }
+
+  /** Feeds one cache segment (context or generated) of `length` positions of `rowFloats`, or its placeholder. */
+  private feedSegment(
+    feeds: Record<string, ort.Tensor>,
+    which: 'ctx' | 'gen',
+    buffers: KvBuffers,
+    length: number,
+    dims: readonly number[],
+  ): void {
+    const rowFloats = dims.reduce((a, b) => a * b, 1);
+    const keyName = which === 'ctx' ? names.ctxKey : names.genKey;
+    const valueName = which === 'ctx' ? names.ctxValue : names.genValue;
+    if (length === 0) {
+      if (this.placeholderRows.length < rowFloats) this.placeholderRows = new Float32Array(rowFloats);
+      const rows = this.placeholderRows.subarray(0, rowFloats);
+      for (let l = 0; l < this.shape.layers; l++) {
+        feeds[keyName(l)] = new ort.Tensor('float32', rows, [1, ...dims]);
+        feeds[valueName(l)] = new ort.Tensor('float32', rows, [1, ...dims]);
+      }
+      feeds[which === 'ctx' ? names.ctxBias : names.genBias] = new ort.Tensor('float32', this.placeholderBias, [1]);
+      return;
+    }
+    for (let l = 0; l < this.shape.layers; l++) {
+      feeds[keyName(l)] = new ort.Tensor('float32', buffers.key(l, 0, length), [length, ...dims]);
+      feeds[valueName(l)] = new ort.Tensor('float32', buffers.value(l, 0, length), [length, ...dims]);
+    }
+    feeds[which === 'ctx' ? names.ctxBias : names.genBias] = new ort.Tensor('float32', this.zeroBias.subarray(0, length), [length]);
+  }
+
+  get cachedTokens(): readonly number[] {
+    return this.contextTokens;
+  }
+
+  get cacheBytes(): number {
+    return this.ctx.bytes + this.gen.bytes;
+  }
+
+  /**
+   * Makes the context cache hold `tokens` and returns the logits after the last one.
+   * Reuses the longest common prefix with what is cached; at least the last token is always run.
+   */
+  async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
+    if (tokens.length === 0) throw new Error('the context needs at least one token');
+    if (tokens.length > this.shape.contextWindow) throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
+    let reused = 0;
+    const cached = this.contextTokens;
+    while (reused < cached.length && reused < tokens.length - 1 && cached[reused] === tokens[reused]) reused++;
+    this.contextTokens = cached.slice(0, reused);
+    this.genLength = 0;
+    let logits: Float32Array | null = null;
+    for (let start = reused; start < tokens.length; start += PREFILL_CHUNK) {
+      const chunk = tokens.slice(start, Math.min(tokens.length, start + PREFILL_CHUNK));
+      logits = await this.runContextChunk(chunk);
+    }
+    return { logits: logits!, reused };
+  }
+
+  private async runContextChunk(chunk: readonly number[]): Promise<Float32Array> {
+    const start = this.contextTokens.length;
+    const end = start + chunk.length;
+    const { heads: H, headDim: D } = this.shape;
+    const feeds: Record<string, ort.Tensor> = {
+      [names.inputIds]: int64Tensor(chunk, [1, chunk.length]),
+      [names.positionIds]: positions(start, chunk.length),
+    };
+    const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
+    this.feedSegment(feeds, 'ctx', this.ctx, start, [H, D]);
+    this.feedSegment(feeds, 'gen', this.gen, 0, [H, D]);
+    for (let l = 0; l < this.shape.layers; l++) {
+      // The new positions are written by ORT straight into the cache's next free rows.
+      fetches[names.newKey(l)] = new ort.Tensor('float32', this.ctx.key(l, start, end), [chunk.length, 1, H, D]);
+      fetches[names.newValue(l)] = new ort.Tensor('float32', this.ctx.value(l, start, end), [chunk.length, 1, H, D]);
+    }
+    const out = await this.session.run(feeds, fetches);
+    this.contextTokens.push(...chunk);
+    return out[names.logits]!.data as Float32Array;
+  }
+
+  /** Starts `batch` candidates after the current context; `maxNewTokens` sizes the generation cache. */
+  startGeneration(batch: number, maxNewTokens: number): void {
+    const { heads: H, headDim: D } = this.shape;
+    this.batch = batch;
+    this.genLength = 0;
+    this.gen.ensure(maxNewTokens, batch * H * D, 0);
+  }
+
+  /** Feeds one token per candidate; returns logits [batch, V]. */
+  async step(tokens: readonly number[]): Promise<Float32Array> {
+    if (tokens.length !== this.batch) throw new Error(`expected ${this.batch} tokens, got ${tokens.length}`);
+    const { heads: H, headDim: D } = this.shape;
+    const B = this.batch;
+    const tc = this.contextTokens.length;
+    const tg = this.genLength;
+    if (tc + tg + 1 > this.shape.contextWindow) throw new Error('the generation reached the end of the context window');
+    this.gen.ensure(tg + 1, B * H * D, tg);
+    const feeds: Record<string, ort.Tensor> = {
+      [names.inputIds]: int64Tensor(tokens, [B, 1]),
+      [names.positionIds]: positions(tc + tg, 1),
+    };
+    const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
+    this.feedSegment(feeds, 'ctx', this.ctx, tc, [H, D]);
+    this.feedSegment(feeds, 'gen', this.gen, tg, [B * H, D]);
+    for (let l = 0; l < this.shape.layers; l++) {
+      fetches[names.newKey(l)] = new ort.Tensor('float32', this.gen.key(l, tg, tg + 1), [1, B, H, D]);
+      fetches[names.newValue(l)] = new ort.Tensor('float32', this.gen.value(l, tg, tg + 1), [1, B, H, D]);
+    }
+    const out = await this.session.run(feeds, fetches);
+    this.genLength = tg + 1;
+    return out[names.logits]!.data as Float32Array;
+  }
+
+  /**
+   * Drops finished candidates so later steps stop paying for them. Copies only the generated rows
+   * (at most a few hundred positions), never the context.
+   */
+  keepCandidates(keep: readonly number[]): void {
+    if (keep.length === this.batch) return;
+    const { heads: H, headDim: D } = this.shape;
+    const row = H * D;
+    const oldB = this.batch;
+    for (let l = 0; l < this.shape.layers; l++) {
+      for (const buf of [this.gen.key(l, 0, this.genLength), this.gen.value(l, 0, this.genLength)]) {
+        for (let t = 0; t < this.genLength; t++) {
+          keep.forEach((from, to) => {
+            if (from !== to) buf.copyWithin((t * keep.length + to) * row, (t * oldB + from) * row, (t * oldB + from + 1) * row);
+          });
+        }
+      }
+    }
+    // Rows are now packed with the new batch size; reinterpret the same storage.
+    this.gen.reshapeRows(keep.length * row);
+    this.batch = keep.length;
+  }
+}
+
+function int64Tensor(values: readonly number[], dims: number[]): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+}
+
+function positions(start: number, count: number): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from({ length: count }, (_, i) => BigInt(start + i)), [count]);
+}
