@@ -1,0 +1,196 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelLoadError } from '../errors.js';
+import { ByteLevelBpeTokenizer } from './byteLevelBpe.js';
+import { byteLevelBpeTokenizerJson, checkMerges, parseMerges, wordPieceTokenizerJson } from './convert.js';
+import type { TextTokenizer } from './types.js';
+import { WordPieceTokenizer } from './wordPiece.js';
+
+type Json = Record<string, unknown>;
+
+const FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt', 'vocab.txt'] as const;
+const SUPPORTED = 'Kaituhi reads GPT-2 byte-level BPE and BERT WordPiece tokenizers';
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function readText(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ModelLoadError(file, `cannot be read: ${message(err)}`);
+  }
+}
+
+function parseJsonObject(file: string, text: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ModelLoadError(file, `is not valid JSON: ${message(err)}`);
+  }
+  if (!isObject(value)) throw new ModelLoadError(file, 'is not a JSON object');
+  return value;
+}
+
+/** tokenizer_config.json writes a token either as a string or as {content: string}. */
+function tokenName(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value['content'] === 'string') return value['content'];
+  return null;
+}
+
+interface Source {
+  file: string;
+  json: Json;
+}
+
+async function readSource(dir: string, config: Json): Promise<Source> {
+  const tokenizerFile = join(dir, 'tokenizer.json');
+  const tokenizerText = await readText(tokenizerFile);
+  if (tokenizerText !== null) return { file: tokenizerFile, json: parseJsonObject(tokenizerFile, tokenizerText) };
+
+  const vocabFile = join(dir, 'vocab.json');
+  const vocabText = await readText(vocabFile);
+  if (vocabText !== null) {
+    const mergesFile = join(dir, 'merges.txt');
+    const mergesText = await readText(mergesFile);
+    if (mergesText === null) throw new ModelLoadError(mergesFile, 'is missing', 'vocab.json needs merges.txt beside it');
+    const vocab = parseJsonObject(vocabFile, vocabText);
+    for (const [token, id] of Object.entries(vocab)) {
+      if (!Number.isInteger(id) || (id as number) < 0) {
+        throw new ModelLoadError(vocabFile, `token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, not a non-negative integer`);
+      }
+    }
+    const ids = vocab as Record<string, number>;
+    const merges = parseMerges(mergesText);
+    try {
+      checkMerges(merges, new Map(Object.entries(ids)));
+    } catch (err) {
+      throw new ModelLoadError(mergesFile, message(err));
+    }
+    const specials = ['<|endoftext|>', ...['bos_token', 'eos_token', 'unk_token', 'pad_token'].map((k) => tokenName(config[k]))];
+    const unique = [...new Set(specials.filter((t): t is string => t !== null))];
+    return { file: vocabFile, json: byteLevelBpeTokenizerJson(ids, merges, unique) as Json };
+  }
+
+  const vocabTxtFile = join(dir, 'vocab.txt');
+  const vocabTxt = await readText(vocabTxtFile);
+  if (vocabTxt !== null) {
+    const lowercase = typeof config['do_lower_case'] === 'boolean' ? config['do_lower_case'] : true;
+    return { file: vocabTxtFile, json: wordPieceTokenizerJson(vocabTxt, lowercase) as Json };
+  }
+
+  throw new ModelLoadError(dir, 'has no tokenizer', 'expected tokenizer.json, or vocab.json with merges.txt');
+}
+
+/** Every component of a (possibly Sequence) pre-tokenizer or decoder. */
+function components(value: unknown): Json[] {
+  if (!isObject(value)) return [];
+  const nested = value['pretokenizers'] ?? value['decoders'];
+  return Array.isArray(nested) ? nested.flatMap(components) : [value];
+}
+
+function modelType(model: Json): string {
+  if (typeof model['type'] === 'string') return model['type'];
+  // Files written before `tokenizers` 0.10 left the type out.
+  if ('merges' in model) return 'BPE';
+  if ('continuing_subword_prefix' in model && isObject(model['vocab'])) return 'WordPiece';
+  return Array.isArray(model['vocab']) ? 'Unigram' : 'unknown';
+}
+
+function classify({ file, json }: Source): TextTokenizer['kind'] {
+  const model = json['model'];
+  if (!isObject(model)) throw new ModelLoadError(file, 'has no "model" object');
+  const type = modelType(model);
+  if (type === 'WordPiece') return 'wordpiece';
+  if (type !== 'BPE') throw new ModelLoadError(file, `uses a ${type} tokenizer model`, SUPPORTED);
+  const byteLevel = [...components(json['pre_tokenizer']), ...components(json['decoder'])].some((c) => c['type'] === 'ByteLevel');
+  if (!byteLevel) throw new ModelLoadError(file, 'is a BPE tokenizer without the byte-level alphabet (SentencePiece-style?)', SUPPORTED);
+  if (!isObject(model['vocab']) || !Array.isArray(model['merges'])) throw new ModelLoadError(file, 'has a BPE model without vocab and merges');
+  return 'byte-level-bpe';
+}
+
+function build(source: Source, config: Json): TextTokenizer {
+  const kind = classify(source);
+  const { json } = source;
+  // The library insists on every section being present; older files leave the empty ones out.
+  const complete = {
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
+    ...json,
+    added_tokens: Array.isArray(json['added_tokens']) ? json['added_tokens'] : [],
+  };
+  let hf: Tokenizer;
+  try {
+    hf = new Tokenizer(complete, config);
+  } catch (err) {
+    throw new ModelLoadError(source.file, `cannot be used: ${message(err)}`, SUPPORTED);
+  }
+  const idOf = (name: string | null): number | null => (name === null ? null : (hf.token_to_id(name) ?? null));
+  if (kind === 'byte-level-bpe') {
+    return new ByteLevelBpeTokenizer(hf, idOf(tokenName(config['eos_token'])) ?? idOf('<|endoftext|>'));
+  }
+  const model = json['model'] as Json;
+  const prefix = typeof model['continuing_subword_prefix'] === 'string' ? model['continuing_subword_prefix'] : '##';
+  // These models end a text with [SEP]: their config.json names GPT-2's 50256, which they do not have.
+  return new WordPieceTokenizer(hf, idOf(tokenName(config['sep_token'])) ?? idOf('[SEP]'), prefix);
+}
+
+async function loadUncached(dir: string): Promise<TextTokenizer> {
+  const configFile = join(dir, 'tokenizer_config.json');
+  const configText = await readText(configFile);
+  const config = configText === null ? {} : parseJsonObject(configFile, configText);
+  return build(await readSource(dir, config), config);
+}
+
+/** A few models at most: vocabularies take tens of MB each once parsed. */
+const CACHE_LIMIT = 4;
+const cache = new Map<string, Promise<TextTokenizer>>();
+
+/** Same folder, same files (by size and mtime): same tokenizer. */
+async function cacheKey(dir: string): Promise<string> {
+  const stamps = await Promise.all(
+    FILES.map((f) =>
+      stat(join(dir, f)).then(
+        (s) => `${s.size}:${s.mtimeMs}`,
+        () => '-',
+      ),
+    ),
+  );
+  return `${dir}|${stamps.join('|')}`;
+}
+
+/**
+ * Loads a model folder's tokenizer: tokenizer.json, else vocab.json + merges.txt (or BERT's vocab.txt)
+ * converted in memory. Loading parses tens of thousands of merges, so repeated loads of unchanged files share one.
+ */
+export async function loadTokenizer(modelDir: string): Promise<TextTokenizer> {
+  const dir = resolve(modelDir);
+  const key = await cacheKey(dir);
+  let pending = cache.get(key);
+  if (pending === undefined) {
+    pending = loadUncached(dir);
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
+    while (cache.size > CACHE_LIMIT) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+  } else {
+    // Most recently used goes last.
+    cache.delete(key);
+    cache.set(key, pending);
+  }
+  return pending;
+}
