@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { isErrno } from './errors.js';
+import type { DraftFs } from './fs-layer.js';
+import { sha256 } from './hash.js';
+
+export interface WrittenFile {
+  /** The file actually written: the symlink's target when `path` was a link. */
+  readonly realPath: string;
+  readonly hash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Follows a symlink so the rename replaces the file it points to and the link itself survives
+ * (renaming over the link would turn it into a plain file and silently fork the writer's document).
+ */
+async function resolveTarget(fs: DraftFs, path: string): Promise<{ realPath: string; mode: number | undefined }> {
+  try {
+    const link = await fs.lstat(path);
+    const realPath = link.isSymbolicLink() ? await fs.realpath(path) : path;
+    const st = link.isSymbolicLink() ? await fs.stat(realPath) : link;
+    return { realPath, mode: st.mode & 0o7777 };
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return { realPath: path, mode: undefined };
+    throw err;
+  }
+}
+
+/**
+ * Replaces `path` with `data` so that a crash at any instant leaves either the old or the new content:
+ * write a temp file in the same folder (rename is atomic only within one file system), fsync it,
+ * rename it over the target, then fsync the folder so the rename itself is durable.
+ */
+export async function atomicWrite(fs: DraftFs, path: string, data: string | Uint8Array, newFileMode = 0o644): Promise<WrittenFile> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const { realPath, mode } = await resolveTarget(fs, path);
+  const dir = dirname(realPath);
+  const tmp = join(dir, `.${basename(realPath)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let renamed = false;
+  try {
+    const h = await fs.open(tmp, 'wx', mode ?? newFileMode);
+    try {
+      let offset = 0;
+      while (offset < bytes.byteLength) {
+        const { bytesWritten } = await h.write(bytes.subarray(offset), offset);
+        if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+        offset += bytesWritten;
+      }
+      // open() applies the umask; an existing file's exact mode (e.g. group-writable) must carry over.
+      if (mode !== undefined) await h.chmod(mode);
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+    await fs.rename(tmp, realPath);
+    renamed = true;
+    await fs.syncDir(dir);
+  } finally {
+    if (!renamed) await fs.unlink(tmp).catch(() => undefined);
+  }
+  const st = await fs.stat(realPath);
+  return { realPath, hash: sha256(bytes), size: bytes.byteLength, mtimeMs: st.mtimeMs };
+}
+
+/** Reads a file and the facts we compare later to notice outside changes. */
+export async function readWithState(fs: DraftFs, path: string): Promise<{ text: string; hash: string; size: number; mtimeMs: number }> {
+  const st = await fs.stat(path);
+  const bytes = await fs.readFile(path);
+  return { text: bytes.toString('utf8'), hash: sha256(bytes), size: bytes.byteLength, mtimeMs: st.mtimeMs };
+}

@@ -1,0 +1,71 @@
+/**
+ * Every drafts failure reaches the writer as one of these: a code the UI can branch on and a sentence it
+ * can show verbatim. The text is never lost because of one: callers keep it in memory and in the journal.
+ */
+export type DraftErrorCode =
+  | 'disk-full'
+  | 'read-only'
+  | 'permission-denied'
+  | 'folder-missing'
+  | 'not-found'
+  | 'conflict'
+  | 'invalid-id'
+  | 'invalid-input'
+  | 'too-many-open-files'
+  | 'io';
+
+export class DraftError extends Error {
+  override readonly name = 'DraftError';
+  constructor(
+    readonly code: DraftErrorCode,
+    message: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+export function isErrno(err: unknown, ...codes: string[]): boolean {
+  const code = errnoCode(err);
+  return code !== undefined && codes.includes(code);
+}
+
+/**
+ * Turns a Node fs error into words a writer understands. `action` reads like "save “Chapter one”".
+ * ENOENT is reported as a missing folder because every path we touch lives in a folder the user can delete.
+ */
+export function toDraftError(err: unknown, action: string, path?: string): DraftError {
+  if (err instanceof DraftError) return err;
+  const code = errnoCode(err);
+  const where = path ? ` (${path})` : '';
+  const keep = 'Your text is safe in Kaituhi and in its recovery journal.';
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new DraftError('disk-full', `Could not ${action}: the disk is full${where}. Free some space and Kaituhi will try again. ${keep}`, path, { cause: err });
+    case 'EROFS':
+      return new DraftError('read-only', `Could not ${action}: the disk is read-only${where}. ${keep}`, path, { cause: err });
+    case 'EACCES':
+    case 'EPERM':
+      return new DraftError('permission-denied', `Could not ${action}: permission denied${where}. Check the file and folder permissions. ${keep}`, path, { cause: err });
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new DraftError('folder-missing', `Could not ${action}: its folder no longer exists${where}. It may have been moved or deleted. ${keep}`, path, { cause: err });
+    case 'EMFILE':
+    case 'ENFILE':
+      return new DraftError('too-many-open-files', `Could not ${action}: too many files are open. ${keep}`, path, { cause: err });
+    default: {
+      const detail = err instanceof Error ? err.message : String(err);
+      return new DraftError('io', `Could not ${action}: ${detail}. ${keep}`, path, { cause: err });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import type { ModelSpan } from '../metadata.js';
+
+export type SpanMode = 'keep' | 'mark' | 'strip';
+export type ExportFormat = 'txt' | 'md' | 'html' | 'docx' | 'epub' | 'pdf';
+
+export interface ExportSource {
+  title: string;
+  text: string;
+  modelSpans: readonly ModelSpan[];
+}
+
+export interface ExportOptions {
+  /** Defaults to the draft's title. */
+  title?: string;
+  author?: string;
+  /** BCP 47; guessed from the text when absent (it picks CJK glyph variants and hyphenation). */
+  language?: string;
+  /** Start a new chapter (page, EPUB file) at every `#` heading. Default true. */
+  chapterBreaks?: boolean;
+  /** Model-written text: kept as is, marked (highlighted), or left out. Default 'keep'. */
+  modelSpans?: SpanMode;
+  /** Title (and author) at the start. Default true, except for .txt and .md, which stay the writer's own text. */
+  titlePage?: boolean;
+  /** Fixed for reproducible EPUBs; defaults to now and a hash of the content. */
+  modified?: Date;
+  identifier?: string;
+}
+
+export interface ResolvedOptions {
+  title: string;
+  author: string | null;
+  language: string;
+  chapterBreaks: boolean;
+  modelSpans: SpanMode;
+  titlePage: boolean;
+  modified: Date;
+  identifier: string | null;
+}
+
+/** Picks the language a reader's software should assume when the writer did not say. */
+export function guessLanguage(text: string): string {
+  const sample = text.slice(0, 20_000);
+  const letters = (sample.match(/\p{L}/gu) ?? []).length || 1;
+  const kana = (sample.match(/[\p{Script=Hiragana}\p{Script=Katakana}]/gu) ?? []).length;
+  const han = (sample.match(/\p{Script=Han}/gu) ?? []).length;
+  const hangul = (sample.match(/\p{Script=Hangul}/gu) ?? []).length;
+  if (kana > letters * 0.05) return 'ja';
+  if (hangul > letters * 0.3) return 'ko';
+  if (han > letters * 0.3) return 'zh';
+  return 'en';
+}
+
+export function resolveOptions(source: ExportSource, o: ExportOptions, plainFormat: boolean): ResolvedOptions {
+  const language = o.language && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(o.language) ? o.language : guessLanguage(source.text);
+  return {
+    title: (o.title ?? source.title).trim() || 'Untitled',
+    author: o.author?.trim() || null,
+    language,
+    chapterBreaks: o.chapterBreaks ?? true,
+    modelSpans: o.modelSpans ?? 'keep',
+    titlePage: o.titlePage ?? !plainFormat,
+    modified: o.modified ?? new Date(),
+    identifier: o.identifier ?? null,
+  };
+}

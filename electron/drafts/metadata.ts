@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+export const spanSchema = z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
+/** A stretch of text.md (UTF-16 offsets, end exclusive) that the model wrote and the writer has not edited. */
+export type ModelSpan = z.infer<typeof spanSchema>;
+
+const dayEntrySchema = z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
+/** Words in the draft at the first and last save of a local calendar day ("YYYY-MM-DD"). */
+export type DayWords = z.infer<typeof dayEntrySchema>;
+
+const cursorSchema = z.object({ offset: z.number().int().nonnegative(), scrollTop: z.number().nonnegative().optional() });
+export type DraftCursor = z.infer<typeof cursorSchema>;
+
+const fields = {
+  title: z.string().max(500),
+  created: z.iso.datetime(),
+  modified: z.iso.datetime(),
+  memory: z.string(),
+  modelSpans: z.array(spanSchema),
+  wordHistory: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayEntrySchema),
+  cursor: cursorSchema.nullable(),
+} as const;
+
+export interface DraftMeta {
+  title: string;
+  created: string;
+  modified: string;
+  memory: string;
+  modelSpans: ModelSpan[];
+  wordHistory: Record<string, DayWords>;
+  cursor: DraftCursor | null;
+}
+
+export function defaultMeta(title: string, nowIso: string): DraftMeta {
+  return { title, created: nowIso, modified: nowIso, memory: '', modelSpans: [], wordHistory: {}, cursor: null };
+}
+
+/**
+ * Reads draft.json field by field, so one bad field (a hand edit, a half-synced file) costs only that
+ * field. Returns what could not be read, in words, so the UI can say so rather than silently forget.
+ */
+export function parseMeta(raw: string, fallback: DraftMeta): { meta: DraftMeta; problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { meta: fallback, problems: [`draft.json is not valid JSON (${(err as Error).message}); using defaults`] };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { meta: fallback, problems: ['draft.json does not hold an object; using defaults'] };
+  }
+  const obj = json as Record<string, unknown>;
+  const meta: DraftMeta = { ...fallback };
+  const problems: string[] = [];
+  const take = <K extends keyof typeof fields>(key: K): void => {
+    if (!(key in obj)) return;
+    const r = fields[key].safeParse(obj[key]);
+    if (r.success) (meta as unknown as Record<string, unknown>)[key] = r.data;
+    else problems.push(`draft.json field "${key}" is invalid; using the default`);
+  };
+  for (const key of Object.keys(fields) as (keyof typeof fields)[]) take(key);
+  return { meta, problems };
+}
+
+/** Keeps spans inside the text and in order, merging overlaps, so exports can trust them. */
+export function normalizeSpans(spans: readonly ModelSpan[], textLength: number): ModelSpan[] {
+  const clipped = spans
+    .map((s) => ({ start: Math.min(s.start, textLength), end: Math.min(s.end, textLength) }))
+    .filter((s) => s.end > s.start)
+    .sort((a, b) => a.start - b.start);
+  const out: ModelSpan[] = [];
+  for (const s of clipped) {
+    const last = out[out.length - 1];
+    if (last && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+export const libraryStateSchema = z.object({
+  version: z.literal(1),
+  lastOpened: z.object({ id: z.string(), cursor: cursorSchema.nullable() }).nullable(),
+  dailyGoal: z.number().int().positive().nullable(),
+});
+export type LibraryState = z.infer<typeof libraryStateSchema>;
+
+export const journalEntrySchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  title: z.string(),
+  text: z.string(),
+  memory: z.string(),
+  /** Hash of text.md when the buffer was loaded; tells recovery whether the file changed meanwhile. */
+  baseHash: z.string().nullable(),
+  modelSpans: z.array(spanSchema),
+  written: z.iso.datetime(),
+});
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
