@@ -1,0 +1,47 @@
+/** store.json: the active model and the speeds measured on this machine. Writes are queued so two never interleave. */
+import { z } from 'zod';
+import { readJsonValidated, writeJsonAtomic } from './atomic-json.js';
+
+const Benchmark = z.object({
+  tokensPerSecond: z.number().positive().finite(),
+  /** The execution provider it ran on: 'cuda', 'cpu'... */
+  device: z.string().min(1),
+  precision: z.enum(['fp32', 'fp16', 'int8', 'q4']).nullable(),
+  measuredAt: z.string(),
+});
+export type Benchmark = z.infer<typeof Benchmark>;
+
+const StoreStateSchema = z.object({
+  schemaVersion: z.literal(1),
+  active: z.string().nullable(),
+  benchmarks: z.record(z.string(), Benchmark),
+});
+export type StoreState = z.infer<typeof StoreStateSchema>;
+
+const EMPTY: StoreState = { schemaVersion: 1, active: null, benchmarks: {} };
+
+export class StoreStateFile {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly file: string,
+    private readonly onInvalid: (reason: string) => void = () => undefined,
+  ) {}
+
+  async read(): Promise<StoreState> {
+    await this.queue.catch(() => undefined);
+    return (await readJsonValidated(this.file, StoreStateSchema, this.onInvalid)) ?? structuredClone(EMPTY);
+  }
+
+  /** Read-modify-write under the queue, so concurrent updates (a benchmark and a model switch) both land. */
+  update(change: (state: StoreState) => void): Promise<StoreState> {
+    const next = this.queue.catch(() => undefined).then(async () => {
+      const state = (await readJsonValidated(this.file, StoreStateSchema, this.onInvalid)) ?? structuredClone(EMPTY);
+      change(state);
+      await writeJsonAtomic(this.file, state);
+      return state;
+    });
+    this.queue = next;
+    return next;
+  }
+}
