@@ -131,4 +131,6 @@ export interface EngineHost extends Engine {
   onEvent(listener: (event: EngineHostEvent) => void): () => void;
   /** Kills the host as a crash would (tests and the "restart engine" command). */
   kill(): void;
+  /** Loads another model into the same host: after a failed load, or when the writer picks another model. */
+  reload(options: EngineLoadOptions): Promise<EngineInfo>;
 }

@@ -17,6 +17,7 @@ export const DataType = {
   int8: 3,
   int32: 6,
   int64: 7,
+  bool: 9,
   float16: 10,
 } as const;
 export type DataTypeName = keyof typeof DataType;
@@ -227,6 +228,7 @@ export function bytesPerElement(type: DataTypeName): number {
       return 2;
     case 'uint8':
     case 'int8':
+    case 'bool':
       return 1;
   }
 }

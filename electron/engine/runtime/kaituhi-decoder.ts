@@ -4,6 +4,7 @@
  */
 import ort from 'onnxruntime-node';
 import { kaituhiNames as names } from '../graph/kaituhi-graph.js';
+import type { Decoder } from './decoder.js';
 import { KvBuffers } from './kv-buffers.js';
 
 export interface DecoderShape {
@@ -20,7 +21,7 @@ const MASKED = -1e9;
 /** Largest prefill run: keeps the [H, S, S] attention scores of one run small for the big models. */
 const PREFILL_CHUNK = 512;
 
-export class KaituhiDecoder {
+export class KaituhiDecoder implements Decoder {
   private readonly ctx: KvBuffers;
   private readonly gen: KvBuffers;
   /** Tokens whose K/V are in `ctx`, in order. */
@@ -69,6 +70,14 @@ export class KaituhiDecoder {
       feeds[valueName(l)] = new ort.Tensor('float32', buffers.value(l, 0, length), [length, ...dims]);
     }
     feeds[which === 'ctx' ? names.ctxBias : names.genBias] = new ort.Tensor('float32', this.zeroBias.subarray(0, length), [length]);
+  }
+
+  get vocabSize(): number {
+    return this.shape.vocabSize;
+  }
+
+  get contextWindow(): number {
+    return this.shape.contextWindow;
   }
 
   get cachedTokens(): readonly number[] {

@@ -1,0 +1,140 @@
+/**
+ * One generation request: context assembly, prefix-cached prefill, then N candidates decoded as one batch.
+ * Finished candidates leave the batch, so the rest stop paying for them. Cancellation is checked between
+ * steps; the decoder's cache stays consistent whatever step a request is cancelled at.
+ */
+import { assembleContext } from './context-window.js';
+import type { LoadedModel } from './model/load-model.js';
+import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
+import { StopDetector } from './stopping.js';
+import type { StreamDecoder } from './tokenizer/index.js';
+import type { GenerateRequest, GenerationEvent, StopReason } from './types.js';
+
+export const MAX_CANDIDATES = 8;
+
+interface Candidate {
+  readonly index: number;
+  readonly rng: Rng;
+  readonly history: number[];
+  readonly stream: StreamDecoder;
+  readonly stop: StopDetector;
+  text: string;
+  next: number;
+}
+
+export function validateRequest(request: GenerateRequest, contextWindow: number): void {
+  if (!Number.isInteger(request.candidates) || request.candidates < 1 || request.candidates > MAX_CANDIDATES) {
+    throw new RangeError(`candidates must be an integer from 1 to ${MAX_CANDIDATES}`);
+  }
+  if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1 || request.maxTokens > contextWindow / 2) {
+    throw new RangeError(`maxTokens must be an integer from 1 to ${contextWindow / 2}`);
+  }
+}
+
+/** Candidate c's random stream: distinct per candidate, and a fixed seed gives the same N texts. */
+function candidateSeed(seed: number, candidate: number): number {
+  return (seed + Math.imul(candidate, 0x9e3779b9)) >>> 0;
+}
+
+export async function* generateWith(model: LoadedModel, request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+  const started = performance.now();
+  const { decoder, tokenizer } = model;
+  const window = decoder.contextWindow;
+  validateRequest(request, window);
+  const assembled = assembleContext({
+    memory: request.memory,
+    text: request.context,
+    encode: (s) => tokenizer.encode(s),
+    window,
+    reserve: request.maxTokens,
+  });
+  // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
+  const tokens = assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
+
+  const { logits: promptLogits, reused } = await decoder.setContext(tokens);
+  const prefillDone = performance.now();
+  const seed = request.sampler.seed ?? randomSeed();
+  const V = decoder.vocabSize;
+  const candidates: Candidate[] = Array.from({ length: request.candidates }, (_, index) => ({
+    index,
+    rng: createRng(candidateSeed(seed, index)),
+    history: [...tokens],
+    stream: tokenizer.createStreamDecoder(),
+    stop: new StopDetector({ stopStrings: request.stopStrings, stopAt: request.stopAt, precedingText: request.context }),
+    text: '',
+    next: 0,
+  }));
+  let active = candidates;
+  let logits: Float32Array = new Float32Array(V * active.length);
+  for (let i = 0; i < active.length; i++) logits.set(promptLogits.subarray(0, V), i * V);
+  decoder.startGeneration(active.length, request.maxTokens);
+
+  let firstTokenAt = 0;
+  let steps = 0;
+  let generated = 0;
+  const finish = function* (c: Candidate, reason: StopReason): Generator<GenerationEvent> {
+    const rest = reason === 'aborted' ? '' : c.stop.flush();
+    if (rest) {
+      c.text += rest;
+      yield { type: 'token', candidate: c.index, text: rest, tokenId: -1, logprob: 0 };
+    }
+    yield { type: 'done', candidate: c.index, reason, text: c.text };
+  };
+
+  for (let step = 0; active.length > 0; step++) {
+    if (signal?.aborted) {
+      for (const c of active) yield* finish(c, 'aborted');
+      active = [];
+      break;
+    }
+    const still: Candidate[] = [];
+    for (let row = 0; row < active.length; row++) {
+      const c = active[row]!;
+      const { tokenId, logprob } = sampleToken(logits.subarray(row * V, (row + 1) * V), c.history, request.sampler, c.rng);
+      generated++;
+      if (firstTokenAt === 0) firstTokenAt = performance.now();
+      if (tokenId === model.eosTokenId) {
+        yield* finish(c, 'eos');
+        continue;
+      }
+      c.history.push(tokenId);
+      const check = c.stop.push(c.stream.push(tokenId));
+      c.text += check.emit;
+      yield { type: 'token', candidate: c.index, text: check.emit, tokenId, logprob };
+      if (check.stop) {
+        yield* finish(c, check.stop);
+        continue;
+      }
+      if (step + 1 >= request.maxTokens) {
+        const tail = c.stop.push(c.stream.flush());
+        c.text += tail.emit;
+        if (tail.emit) yield { type: 'token', candidate: c.index, text: tail.emit, tokenId: -1, logprob: 0 };
+        yield* finish(c, 'length');
+        continue;
+      }
+      c.next = tokenId;
+      still.push(c);
+    }
+    if (still.length === 0) break;
+    if (still.length < active.length) decoder.keepCandidates(still.map((c) => active.indexOf(c)));
+    active = still;
+    if (signal?.aborted) continue;
+    logits = await decoder.step(active.map((c) => c.next));
+    steps++;
+  }
+
+  const ended = performance.now();
+  const decodeMs = ended - prefillDone;
+  yield {
+    type: 'stats',
+    promptTokens: tokens.length,
+    reusedTokens: reused,
+    prefillMs: prefillDone - started,
+    firstTokenMs: (firstTokenAt || ended) - started,
+    decodeMs,
+    generatedTokens: generated,
+    tokensPerSecond: steps > 0 ? (steps * 1000) / decodeMs : 0,
+    contextTokens: tokens.length,
+    contextWindow: window,
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Creates an ORT session on the most capable execution provider that works. Providers are tried one at a
+ * time, each in its own try/catch: a provider whose libraries are missing throws at create() rather than
+ * falling back by itself, and the reason is kept so the UI can say why we are on the CPU.
+ */
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+
+export interface DeviceSession {
+  readonly session: ort.InferenceSession;
+  readonly device: string;
+  readonly fallbackReason: string | null;
+}
+
+export function defaultDevices(platform: NodeJS.Platform = process.platform): string[] {
+  switch (platform) {
+    case 'linux':
+      return ['cuda', 'cpu'];
+    case 'win32':
+      return ['dml', 'cpu'];
+    case 'darwin':
+      return ['coreml', 'cpu'];
+    default:
+      return ['cpu'];
+  }
+}
+
+/** Physical cores: ORT's threads spin, and hyper-threads only steal cycles from each other. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / (os.availableParallelism() > 4 ? 2 : 1))));
+}
+
+export function sessionOptions(device: string, threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [device],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+  };
+}
+
+export async function createDeviceSession(modelFile: string, devices: readonly string[], threads: number): Promise<DeviceSession> {
+  const failures: string[] = [];
+  const available = new Set(ort.listSupportedBackends().map((b) => b.name));
+  for (const device of devices) {
+    if (device !== 'cpu' && !available.has(device)) {
+      failures.push(`${device}: not built into this onnxruntime-node`);
+      continue;
+    }
+    try {
+      const session = await ort.InferenceSession.create(modelFile, sessionOptions(device, threads));
+      return { session, device, fallbackReason: failures.length ? failures.join('; ') : null };
+    } catch (error) {
+      if (device === 'cpu') throw error;
+      failures.push(`${device}: ${firstLine(error)}`);
+    }
+  }
+  throw new Error(`no execution provider could run the model (${failures.join('; ')})`);
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split('\n')[0]!.slice(0, 300);
+}

@@ -1,0 +1,116 @@
+/**
+ * Opens a GPT-2 folder in any supported layout and returns a ready decoder, its tokenizer and a report.
+ * Checkpoints are converted by the graph builder (once; cached); ONNX exports run as they are.
+ */
+import path from 'node:path';
+import type ort from 'onnxruntime-node';
+import { ModelLoadError } from '../errors.js';
+import { readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
+import { loadGpt2Checkpoint } from '../formats/gpt2-checkpoint.js';
+import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION, kaituhiNames } from '../graph/kaituhi-graph.js';
+import { KaituhiDecoder } from '../runtime/kaituhi-decoder.js';
+import type { Decoder } from '../runtime/decoder.js';
+import { OptimumDecoder } from '../runtime/optimum-decoder.js';
+import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
+import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
+import { createDeviceSession, defaultDevices, defaultThreads, type DeviceSession } from './devices.js';
+import { cachedGraph, weightsHash } from './graph-cache.js';
+import { detectLayout } from './layout.js';
+
+export interface LoadedModel {
+  readonly decoder: Decoder;
+  readonly tokenizer: TextTokenizer;
+  readonly config: Gpt2Config;
+  readonly eosTokenId: number | null;
+  readonly info: EngineInfo;
+  release(): Promise<void>;
+}
+
+export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel> {
+  const started = performance.now();
+  const modelDir = path.resolve(options.modelDir);
+  const layout = await detectLayout(modelDir, options.precision);
+  const configFile = path.join(modelDir, 'config.json');
+  const config = await readGpt2Config(configFile);
+  const tokenizer = await loadTokenizer(modelDir);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new ModelLoadError(path.join(modelDir, 'tokenizer.json'), `vocabulary size mismatch: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`, 'the tokenizer belongs to another model');
+  }
+  const devices = options.devices ?? defaultDevices();
+  const threads = options.threads ?? defaultThreads();
+  const shape = { layers: config.nLayer, heads: config.nHead, headDim: config.nEmbd / config.nHead, vocabSize: config.vocabSize, contextWindow: config.nPositions };
+
+  let decoder: Decoder;
+  let sessions: DeviceSession[];
+  let precision: Precision;
+  if (layout.kind === 'checkpoint') {
+    precision = options.precision ?? 'fp32';
+    const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
+    const hash = await weightsHash(layout.weightsFile, cacheDir);
+    const graphFile = await cachedGraph(cacheDir, `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-${precision}`, async (dir, fileName) => {
+      const weights = await loadGpt2Checkpoint(modelDir, config);
+      return buildKaituhiGraph(weights, precision).writeTo(dir, fileName);
+    });
+    const s = await createSession(graphFile, devices, threads);
+    sessions = [s];
+    decoder = new KaituhiDecoder(s.session, shape);
+  } else {
+    precision = layout.precision;
+    const withPast = await createSession(layout.withPastFile, devices, threads);
+    checkOptimumSession(layout.withPastFile, withPast.session, config, true);
+    const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
+    if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
+    sessions = noPast ? [withPast, noPast] : [withPast];
+    decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
+  }
+  const primary = sessions[0]!;
+  const info: EngineInfo = {
+    modelDir,
+    modelName: path.basename(modelDir),
+    format: layout.kind,
+    precision,
+    device: primary.device,
+    fallbackReason: primary.fallbackReason,
+    contextWindow: config.nPositions,
+    vocabSize: config.vocabSize,
+    layers: config.nLayer,
+    loadMs: performance.now() - started,
+  };
+  return {
+    decoder,
+    tokenizer,
+    config,
+    // The tokenizer knows its own end token ([SEP] for BERT-vocabulary Chinese GPT-2); config.json can be wrong about it.
+    eosTokenId: tokenizer.eosTokenId ?? config.eosTokenId,
+    info,
+    release: async () => {
+      for (const s of sessions) await s.session.release();
+    },
+  };
+}
+
+async function createSession(file: string, devices: readonly string[], threads: number): Promise<DeviceSession> {
+  try {
+    return await createDeviceSession(file, devices, threads);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ModelLoadError(file, `onnxruntime cannot load it: ${message.split('\n')[0]!.slice(0, 400)}`, 'the file is corrupt, truncated, or not an ONNX model');
+  }
+}
+
+/** An ONNX file that loads is still not necessarily a GPT-2 decoder with the layout we feed. */
+function checkOptimumSession(file: string, session: ort.InferenceSession, config: Gpt2Config, withPast: boolean): void {
+  const inputs = new Set(session.inputNames);
+  const outputs = new Set(session.outputNames);
+  const missing: string[] = [];
+  for (const name of ['input_ids', 'attention_mask']) if (!inputs.has(name)) missing.push(`input ${name}`);
+  if (!outputs.has('logits')) missing.push('output logits');
+  for (let l = 0; l < config.nLayer; l++) {
+    if (withPast && !inputs.has(`past_key_values.${l}.key`)) missing.push(`input past_key_values.${l}.key`);
+    if (!outputs.has(`present.${l}.key`)) missing.push(`output present.${l}.key`);
+  }
+  if (inputs.has(kaituhiNames.ctxKey(0))) return;
+  if (missing.length > 0) {
+    throw new ModelLoadError(file, `not a GPT-2 decoder of this config (${config.nLayer} layers): missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`);
+  }
+}

@@ -1,0 +1,14 @@
+/** What the generator needs from a model, whichever graph layout runs underneath. */
+export interface Decoder {
+  readonly vocabSize: number;
+  readonly contextWindow: number;
+  /** Tokens whose K/V are cached, in order. */
+  readonly cachedTokens: readonly number[];
+  /** Caches `tokens` (reusing the longest common prefix) and returns the logits after the last one. */
+  setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }>;
+  startGeneration(batch: number, maxNewTokens: number): void;
+  /** One token per candidate in; logits [batch, V] out. */
+  step(tokens: readonly number[]): Promise<Float32Array>;
+  /** Keeps only these candidates (indices into the current batch), in this order. */
+  keepCandidates(keep: readonly number[]): void;
+}

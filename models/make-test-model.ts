@@ -1,0 +1,55 @@
+/**
+ * Generates a GPT-2 model folder from a seed: random weights at a real GPT-2 shape, the real GPT-2
+ * tokenizer. As a checkpoint (config.json + model.safetensors) or as an Optimum-layout ONNX export.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gpt2ConfigJson } from '../electron/engine/formats/gpt2-config.js';
+import { loadGpt2Checkpoint } from '../electron/engine/formats/gpt2-checkpoint.js';
+import { writeSafetensors } from '../electron/engine/formats/safetensors.js';
+import { buildOptimumGraph, type OptimumVariant } from '../electron/engine/graph/optimum-graph.js';
+import type { WeightPrecision } from '../electron/engine/graph/weights.js';
+import { writeGpt2TokenizerFiles } from '../electron/engine/tokenizer/index.js';
+import { randomGpt2Weights } from './random-weights.js';
+import { TEST_MODEL_SHAPES, type TestModelShape } from './test-model-shapes.js';
+
+export interface MakeTestModelOptions {
+  shape: TestModelShape;
+  seed: number;
+  outDir: string;
+  format?: 'safetensors' | 'onnx';
+  /** ONNX only: which files to write. Default: onnx/model.onnx (fp32) and onnx/model_int8.onnx. */
+  onnxFiles?: readonly { precision: WeightPrecision; variant: Exclude<OptimumVariant, 'no-past'> | 'split' }[];
+}
+
+const SUFFIX: Record<WeightPrecision, string> = { fp32: '', fp16: '_fp16', int8: '_int8', q4: '_q4' };
+
+export async function makeTestModel(options: MakeTestModelOptions): Promise<string> {
+  const config = TEST_MODEL_SHAPES[options.shape];
+  const outDir = path.resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'config.json'), JSON.stringify(gpt2ConfigJson(config), null, 2));
+  await writeGpt2TokenizerFiles(outDir);
+  const { tensors, shapes } = randomGpt2Weights(config, options.seed);
+  const checkpoint = path.join(outDir, 'model.safetensors');
+  await writeSafetensors(checkpoint, tensors, shapes, { format: 'pt', kaituhi_seed: String(options.seed), kaituhi_shape: options.shape });
+  if ((options.format ?? 'safetensors') === 'safetensors') return outDir;
+
+  const weights = await loadGpt2Checkpoint(outDir, config);
+  const files = options.onnxFiles ?? [
+    { precision: 'fp32', variant: 'with-past' },
+    { precision: 'int8', variant: 'with-past' },
+  ];
+  for (const { precision, variant } of files) {
+    const suffix = SUFFIX[precision];
+    if (variant === 'with-past') await buildOptimumGraph(weights, precision, 'with-past').writeTo(path.join(outDir, 'onnx'), `model${suffix}.onnx`);
+    else if (variant === 'merged') await buildOptimumGraph(weights, precision, 'merged').writeTo(outDir, `decoder_model_merged${suffix}.onnx`);
+    else {
+      await buildOptimumGraph(weights, precision, 'no-past').writeTo(outDir, `decoder_model${suffix}.onnx`);
+      await buildOptimumGraph(weights, precision, 'with-past').writeTo(outDir, `decoder_with_past_model${suffix}.onnx`);
+    }
+  }
+  // An ONNX export folder carries no checkpoint: the loader must use the ONNX files.
+  await rm(checkpoint);
+  return outDir;
+}
