@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../electron/engine/errors.js';
+import { BYTE_TO_CHAR } from '../../electron/engine/tokenizer/byteAlphabet.js';
 import { loadTokenizer } from '../../electron/engine/tokenizer/index.js';
 
 let root: string;
@@ -104,12 +105,27 @@ describe('tokenizer load errors', () => {
     expect(badIds.file).toMatch(/vocab\.json$/u);
   });
 
+  it('needs a token for every byte', async () => {
+    const err = await loadError(await folder('few-bytes', { 'vocab.json': JSON.stringify({ a: 0, b: 1, ab: 2 }), 'merges.txt': 'a b\n' }));
+    expect(err.problem).toMatch(/lacks 254 of the 256 byte tokens/u);
+  });
+
+  it('rejects a WordPiece vocabulary without an unknown token', async () => {
+    const wordPiece = { ...unigram, normalizer: null, pre_tokenizer: { type: 'BertPreTokenizer' }, decoder: null };
+    const json = { ...wordPiece, model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', vocab: { a: 0 } } };
+    expect((await loadError(await folder('no-unk', { 'tokenizer.json': JSON.stringify(json) }))).problem).toMatch(/unknown token/u);
+  });
+
   it('does not cache a failure: a fixed folder loads', async () => {
-    const dir = await folder('fixed-later', { 'vocab.json': JSON.stringify({ a: 0, b: 1, ab: 2 }) });
+    // Every byte as its own token, with the byte's value as its id, then one merge.
+    const vocab: Record<string, number> = Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i]));
+    vocab['ab'] = 256;
+    const dir = await folder('fixed-later', { 'vocab.json': JSON.stringify(vocab) });
     await loadError(dir);
     await writeFile(join(dir, 'merges.txt'), '#version: 0.2\na b\n');
     const tokenizer = await loadTokenizer(dir);
-    expect(tokenizer.encode('abab')).toEqual([2, 2]);
+    expect(tokenizer.encode('abab c')).toEqual([256, 256, 0x20, 0x63]);
+    expect(tokenizer.vocabSize).toBe(257);
     expect(tokenizer.eosTokenId).toBeNull();
   });
 });

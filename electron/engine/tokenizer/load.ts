@@ -2,9 +2,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
+import { BYTE_TO_CHAR } from './byteAlphabet.js';
 import { ByteLevelBpeTokenizer } from './byteLevelBpe.js';
 import { byteLevelBpeTokenizerJson, checkMerges, parseMerges, wordPieceTokenizerJson } from './convert.js';
 import type { TextTokenizer } from './types.js';
+import { speedUpByteLevel } from './fastByteLevel.js';
 import { WordPieceTokenizer } from './wordPiece.js';
 
 type Json = Record<string, unknown>;
@@ -138,7 +140,17 @@ function build(source: Source, config: Json): TextTokenizer {
   }
   const idOf = (name: string | null): number | null => (name === null ? null : (hf.token_to_id(name) ?? null));
   if (kind === 'byte-level-bpe') {
+    // Any text is some bytes, and each byte must have a token; otherwise encode would hand the model a hole.
+    const missing = BYTE_TO_CHAR.filter((c) => hf.token_to_id(c) === undefined);
+    if (missing.length > 0) {
+      throw new ModelLoadError(source.file, `lacks ${missing.length} of the 256 byte tokens (first: ${JSON.stringify(missing[0])})`);
+    }
+    const pre = json['pre_tokenizer'];
+    speedUpByteLevel(hf, isObject(pre) ? pre['type'] : null);
     return new ByteLevelBpeTokenizer(hf, idOf(tokenName(config['eos_token'])) ?? idOf('<|endoftext|>'));
+  }
+  if (hf.model?.unk_token_id === undefined) {
+    throw new ModelLoadError(source.file, 'has a WordPiece model without an unknown token in its vocabulary');
   }
   const model = json['model'] as Json;
   const prefix = typeof model['continuing_subword_prefix'] === 'string' ? model['continuing_subword_prefix'] : '##';
