@@ -23,7 +23,7 @@ export class ByteLevelBpeTokenizer implements TextTokenizer {
     private readonly hf: Tokenizer,
     readonly eosTokenId: number | null,
   ) {
-    const added = new Set<number>(Array.from(hf.get_added_tokens_decoder().keys()));
+    const added = new Set(hf.get_added_tokens_decoder().keys());
     const vocab = hf.get_vocab(true);
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
