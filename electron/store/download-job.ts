@@ -15,6 +15,7 @@ import { installStaged } from './install.js';
 import { fileIn, partialDir, type StoreLayout } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { etaSeconds, SpeedMeter, type DownloadPhase, type DownloadProgress } from './progress.js';
+import { acquireLock } from './process-lock.js';
 import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
 import { transferFile } from './transfer.js';
 
@@ -56,6 +57,7 @@ type PartialState = z.infer<typeof PartialState>;
 
 export const PARTIAL_STATE_FILE = 'state.json';
 export const PARTIAL_FILES_DIR = 'files';
+const LOCK_FILE = 'lock';
 
 export async function readPartialState(layout: StoreLayout, variantId: string): Promise<PartialState | null> {
   return readJsonValidated(path.join(partialDir(layout, variantId), PARTIAL_STATE_FILE), PartialState);
@@ -162,9 +164,12 @@ export class DownloadJob {
     const filesDir = path.join(dir, PARTIAL_FILES_DIR);
     const heartbeat = setInterval(() => this.emitProgress(true), 1000);
     const signal = this.controller.signal;
+    let unlock: (() => Promise<void>) | null = null;
     try {
       // Start after the caller has had the chance to subscribe, so it sees the first phase too.
       await Promise.resolve();
+      await mkdir(dir, { recursive: true });
+      unlock = await acquireLock(path.join(dir, LOCK_FILE), this.variantId);
       this.setPhase('resolving');
       const expected = await this.resolve(signal);
       this.fileCount = expected.length;
@@ -222,6 +227,8 @@ export class DownloadJob {
       throw reason;
     } finally {
       clearInterval(heartbeat);
+      // After an install or a cancel the folder (and the lock in it) is already gone.
+      if (unlock !== null) await unlock();
     }
   }
 

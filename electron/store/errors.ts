@@ -15,6 +15,7 @@ export type StoreErrorCode =
   | 'unverifiable'
   | 'invalid-model'
   | 'unknown-model'
+  | 'busy'
   | 'closed';
 
 export class StoreError extends Error {

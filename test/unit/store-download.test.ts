@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -306,6 +306,19 @@ describe('model store downloads', () => {
     expect(m3.dir).toBe(m1.dir);
     expect(s.hub.gets(s.weights)).toHaveLength(1);
     expect((await installedBytes(s.root)).equals(s.weights.content)).toBe(true);
+  });
+
+  it('leaves a model to another process that is downloading it, and takes over the lock of a dead one', async () => {
+    const s = await setup();
+    const lockDir = path.join(s.root, '.partial', 'tiny-onnx-int8');
+    await mkdir(lockDir, { recursive: true });
+    await writeFile(path.join(lockDir, 'lock'), String(process.ppid));
+    const store = await s.open();
+    const err = await expectStoreError(store.download('tiny-onnx-int8').done, 'busy');
+    expect(err.message).toContain(String(process.ppid));
+    await writeFile(path.join(lockDir, 'lock'), '2147483646'); // no such process
+    await store.download('tiny-onnx-int8').done;
+    expect(await readdir(path.join(s.root, '.partial'))).toEqual([]);
   });
 
   it('checks the catalog hash against the hub before fetching', async () => {
