@@ -8,7 +8,7 @@
 import type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
 import type { Settings } from './settings.js';
 
-export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
+export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats, SamplerSettings, StopAt } from '../engine/types.js';
 export type { Settings, InlineSettings, ContinuationSettings, InlineLength, ThemeName } from './settings.js';
 
 /** Where the engine is in its life; the status bar and the notices read this. */

@@ -1,0 +1,96 @@
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startEngineHost } from '../../engine/index.js';
+import { AppServices } from '../../services/app-services.js';
+import { defaultUserDataDir, settingsFileIn } from '../../services/user-data.js';
+import { spawnEngineWorker } from '../../services/worker-engine-host.js';
+import { startServer, type RunningServer } from '../../server/server.js';
+
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
+
+export interface ServeOptions {
+  port: number;
+  modelDir: string | null;
+  settingsFile: string;
+  rendererDir: string;
+}
+
+export function parseServeArgs(argv: string[]): ServeOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '0' },
+      model: { type: 'string' },
+      settings: { type: 'string' },
+      renderer: { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a whole number from 0 to 65535');
+  return {
+    port,
+    modelDir: values.model ? resolve(values.model) : null,
+    settingsFile: values.settings ? resolve(values.settings) : settingsFileIn(defaultUserDataDir()),
+    rendererDir: values.renderer ? resolve(values.renderer) : DEFAULT_RENDERER_DIR,
+  };
+}
+
+export interface ServeHandle {
+  readonly server: RunningServer;
+  readonly services: AppServices;
+  stop(): Promise<void>;
+}
+
+/** Boots the services (engine host in a worker thread) and the loopback server; used by the CLI and the e2e tests. */
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  await access(join(options.rendererDir, 'index.html')).catch(() => {
+    throw new Error(`The renderer is not built (${options.rendererDir}). Run \`npm run build:renderer\` first.`);
+  });
+  const services = new AppServices({
+    mode: 'server',
+    version: process.env.npm_package_version ?? '0.1.0',
+    settingsFile: options.settingsFile,
+    modelDirOverride: options.modelDir,
+    startEngineHost: (loadOptions) => startEngineHost(loadOptions, spawnEngineWorker),
+  });
+  await services.boot();
+  const server = await startServer({ services, rendererDir: options.rendererDir, port: options.port });
+  return {
+    server,
+    services,
+    stop: async () => {
+      await server.close();
+      await services.shutdown();
+    },
+  };
+}
+
+export const serveCommand = {
+  summary: 'serve the editor to a local browser: [--port N] [--model DIR] [--settings FILE]',
+  async run(argv: string[]): Promise<number> {
+    const options = parseServeArgs(argv);
+    const handle = await serve(options);
+    const engine = handle.services.engine.state;
+    process.stdout.write(
+      [
+        `Kaituhi is serving on 127.0.0.1 only. Open this URL (it carries this launch's access token):`,
+        ``,
+        `  ${handle.server.url}`,
+        ``,
+        `model: ${engine.status === 'ready' && engine.info ? `${engine.info.modelName} on ${engine.info.device}` : (engine.message ?? engine.status)}`,
+        `settings: ${options.settingsFile}`,
+        `Press Ctrl+C to stop.`,
+        ``,
+      ].join('\n'),
+    );
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', resolveStop);
+      process.once('SIGTERM', resolveStop);
+    });
+    await handle.stop();
+    return 0;
+  },
+};

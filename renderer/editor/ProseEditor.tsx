@@ -1,0 +1,89 @@
+import { useEffect, useRef } from 'react';
+import type { GenerationStats, KaituhiApi, Settings, ThemeName } from '../../electron/shared/api.js';
+import { monaco, PROSE_OPTIONS, THEME_IDS } from './monaco.js';
+import { createInlineProvider } from './inline-provider.js';
+import { ModelTextMarks } from './model-text-marks.js';
+
+export interface EditorHandle {
+  readonly editor: monaco.editor.IStandaloneCodeEditor;
+  readonly marks: ModelTextMarks;
+}
+
+export interface ProseEditorProps {
+  api: KaituhiApi;
+  theme: ThemeName;
+  /** Read on every request, so changes apply without re-creating the editor. */
+  settingsRef: { readonly current: Settings };
+  engineReadyRef: { readonly current: boolean };
+  onStats(stats: GenerationStats): void;
+  onText(text: string): void;
+  onContinueSelection(): void;
+  onReady(handle: EditorHandle | null): void;
+}
+
+const MARK_COMMAND = 'kaituhi.markModelText';
+
+/** The Monaco editor in prose mode, with ghost text, model-text marks and the Kaituhi keys. */
+export function ProseEditor(props: ProseEditorProps) {
+  const container = useRef<HTMLDivElement>(null);
+  // Monaco lives outside React: create it once; callbacks read the latest props through this ref.
+  const latest = useRef(props);
+  latest.current = props;
+
+  useEffect(() => {
+    const host = container.current;
+    if (!host) return;
+    const editor = monaco.editor.create(host, { ...PROSE_OPTIONS, theme: THEME_IDS[latest.current.theme] });
+    const marks = new ModelTextMarks(editor);
+    const disposables: monaco.IDisposable[] = [];
+
+    disposables.push(
+      monaco.editor.registerCommand(MARK_COMMAND, (_accessor, offset: unknown, text: unknown) => {
+        if (typeof offset === 'number' && typeof text === 'string') marks.markAt(offset, text);
+      }),
+      monaco.languages.registerInlineCompletionsProvider(
+        { language: 'markdown' },
+        createInlineProvider({
+          api: latest.current.api,
+          settings: () => latest.current.settingsRef.current,
+          engineReady: () => latest.current.engineReadyRef.current,
+          hasSelection: () => !(editor.getSelection()?.isEmpty() ?? true),
+          onStats: (stats) => latest.current.onStats(stats),
+          markCommandId: MARK_COMMAND,
+          markAccepted: (offset, text) => marks.markAt(offset, text),
+        }),
+      ),
+      editor.addAction({
+        id: 'kaituhi.continueSelection',
+        label: 'Continue selection',
+        keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+        contextMenuGroupId: 'navigation',
+        contextMenuOrder: 0,
+        run: () => latest.current.onContinueSelection(),
+      }),
+      editor.addAction({
+        id: 'kaituhi.suggestNow',
+        label: 'Suggest now',
+        keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.Backslash],
+        run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
+      }),
+      editor.onDidChangeModelContent(() => latest.current.onText(editor.getValue())),
+    );
+
+    latest.current.onReady({ editor, marks });
+    editor.focus();
+    return () => {
+      latest.current.onReady(null);
+      for (const disposable of disposables) disposable.dispose();
+      marks.dispose();
+      editor.getModel()?.dispose();
+      editor.dispose();
+    };
+  }, []);
+
+  useEffect(() => {
+    monaco.editor.setTheme(THEME_IDS[props.theme]);
+  }, [props.theme]);
+
+  return <div className="editor-host" ref={container} data-testid="editor" />;
+}

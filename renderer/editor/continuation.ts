@@ -1,0 +1,156 @@
+import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
+import { monaco } from './monaco.js';
+import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
+
+export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
+
+export interface ContinuationCard {
+  readonly index: number;
+  readonly text: string;
+  readonly status: CardStatus;
+  readonly error: string | null;
+}
+
+export interface ContinuationDeps {
+  api: KaituhiApi;
+  editor: monaco.editor.ICodeEditor;
+  settings(): Settings;
+  onCards(cards: readonly ContinuationCard[]): void;
+  onStats(stats: GenerationStats): void;
+  /** Marks an inserted continuation as model-written. */
+  onInserted(range: monaco.IRange): void;
+}
+
+/**
+ * "Continue selection": the selected passage (with everything before it as context) is the prompt; N
+ * candidates stream into cards; picking one inserts it right after the selection as one undo step.
+ * With no selection, the text before the cursor is the prompt.
+ */
+export class ContinuationSession {
+  #cards: ContinuationCard[] = [];
+  readonly #handles = new Map<number, GenerationHandle>();
+  /** A zero-width tracked decoration: where the continuation goes, kept in place while the writer edits elsewhere. */
+  #anchorId: string | null = null;
+  #prompt = '';
+  #trailing = '';
+
+  constructor(private readonly deps: ContinuationDeps) {}
+
+  get cards(): readonly ContinuationCard[] {
+    return this.#cards;
+  }
+
+  /** Starts from the editor's current selection; returns false when there is nothing to continue. */
+  start(): boolean {
+    const model = this.deps.editor.getModel();
+    const selection = this.deps.editor.getSelection();
+    if (!model || !selection) return false;
+    const end = selection.getEndPosition();
+    const before = model.getValueInRange(new monaco.Range(1, 1, end.lineNumber, end.column));
+    const { prompt, trailing } = splitTrailingSpaces(before);
+    if (prompt.trim().length === 0) return false;
+    this.cancel();
+    this.#prompt = prompt;
+    this.#trailing = trailing;
+    this.#anchorId =
+      model.deltaDecorations(this.#anchorId ? [this.#anchorId] : [], [
+        { range: monaco.Range.fromPositions(end), options: { stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges } },
+      ])[0] ?? null;
+    const count = this.deps.settings().continuation.candidates;
+    this.#cards = Array.from({ length: count }, (_, index) => ({ index, text: '', status: 'streaming', error: null }));
+    this.#publish();
+    this.#run(Array.from({ length: count }, (_, index) => index));
+    return true;
+  }
+
+  /** Replaces one card with a fresh candidate. */
+  regenerate(index: number): void {
+    if (!this.#cards[index]) return;
+    this.#handles.get(index)?.cancel();
+    this.#update(index, { text: '', status: 'streaming', error: null });
+    this.#run([index]);
+  }
+
+  /** Inserts a card after the selection as a single undo step; returns the inserted range. */
+  insert(index: number): monaco.Range | null {
+    const card = this.#cards[index];
+    const model = this.deps.editor.getModel();
+    const anchor = this.#anchorId && model ? model.getDecorationRange(this.#anchorId) : null;
+    if (!card || !model || !anchor || card.text.length === 0) return null;
+    const text = fitToCursor(card.text, this.#trailing);
+    const at = anchor.getStartPosition();
+    const startOffset = model.getOffsetAt(at);
+    const editor = this.deps.editor;
+    editor.pushUndoStop();
+    editor.executeEdits('kaituhi.continue', [{ range: monaco.Range.fromPositions(at), text, forceMoveMarkers: true }], () => {
+      const endPosition = model.getPositionAt(startOffset + text.length);
+      return [monaco.Selection.fromPositions(endPosition)];
+    });
+    editor.pushUndoStop();
+    const inserted = monaco.Range.fromPositions(at, model.getPositionAt(startOffset + text.length));
+    this.deps.onInserted(inserted);
+    this.close();
+    editor.focus();
+    return inserted;
+  }
+
+  cancel(): void {
+    for (const handle of this.#handles.values()) handle.cancel();
+    this.#handles.clear();
+  }
+
+  close(): void {
+    this.cancel();
+    const model = this.deps.editor.getModel();
+    if (this.#anchorId && model && !model.isDisposed()) model.deltaDecorations([this.#anchorId], []);
+    this.#anchorId = null;
+    this.#cards = [];
+    this.#publish();
+  }
+
+  /** One request per batch: the candidates share one prefill, card i showing candidate i. */
+  #run(indices: readonly number[]): void {
+    const settings = this.deps.settings();
+    const handle = this.deps.api.generate(
+      {
+        context: this.#prompt,
+        maxTokens: settings.continuation.maxTokens,
+        candidates: indices.length,
+        sampler: settings.sampler,
+        stopAt: 'none',
+      },
+      (event) => {
+        if (event.type === 'stats') return;
+        const index = indices[event.candidate];
+        if (index === undefined || this.#handles.get(index) !== handle) return;
+        const card = this.#cards[index];
+        if (!card) return;
+        if (event.type === 'token') this.#update(index, { text: card.text + event.text });
+        else this.#update(index, { text: event.text, status: event.reason === 'aborted' ? 'cancelled' : 'done' });
+      },
+    );
+    for (const index of indices) this.#handles.set(index, handle);
+    void handle.finished.then((outcome) => {
+      if (outcome.stats) this.deps.onStats(outcome.stats);
+      for (const index of indices) {
+        if (this.#handles.get(index) !== handle) continue;
+        this.#handles.delete(index);
+        const card = this.#cards[index];
+        if (!card || card.status !== 'streaming') continue;
+        if (outcome.error) this.#update(index, { status: 'failed', error: outcome.error });
+        else this.#update(index, { status: outcome.cancelled ? 'cancelled' : 'done' });
+      }
+    });
+  }
+
+  #update(index: number, change: Partial<Omit<ContinuationCard, 'index'>>): void {
+    const card = this.#cards[index];
+    if (!card) return;
+    this.#cards = this.#cards.map((existing) => (existing.index === index ? { ...existing, ...change } : existing));
+    this.#publish();
+  }
+
+  #publish(): void {
+    this.deps.onCards(this.#cards);
+  }
+}

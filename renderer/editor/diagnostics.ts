@@ -1,0 +1,34 @@
+/**
+ * What the inline provider did, newest last: a small ring kept on `window.__kaituhi` for bug reports and
+ * for the end-to-end tests, which must tell a stale suggestion from a fresh one.
+ */
+export type InlineOutcome = 'pending' | 'shown' | 'cancelled' | 'stale' | 'empty' | 'error' | 'cached';
+
+export interface InlineRecord {
+  readonly seq: number;
+  /** Editor model version the request was made for. */
+  readonly version: number;
+  readonly contextTail: string;
+  outcome: InlineOutcome;
+  alternatives: string[];
+  error?: string;
+}
+
+const LIMIT = 50;
+const records: InlineRecord[] = [];
+let seq = 0;
+
+export function recordInlineRequest(version: number, context: string): InlineRecord {
+  const record: InlineRecord = { seq: ++seq, version, contextTail: context.slice(-80), outcome: 'pending', alternatives: [] };
+  records.push(record);
+  if (records.length > LIMIT) records.shift();
+  return record;
+}
+
+declare global {
+  interface Window {
+    __kaituhi?: { inline: InlineRecord[] };
+  }
+}
+
+if (typeof window !== 'undefined') window.__kaituhi = { inline: records };

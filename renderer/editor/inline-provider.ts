@@ -1,0 +1,114 @@
+import type { GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
+import { monaco } from './monaco.js';
+import { recordInlineRequest } from './diagnostics.js';
+import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
+
+export interface InlineProviderDeps {
+  api: KaituhiApi;
+  settings(): Settings;
+  engineReady(): boolean;
+  /** Ghost text over a selection would hide what the writer selected; Ctrl+Enter is for that. */
+  hasSelection(): boolean;
+  onStats(stats: GenerationStats): void;
+  /** Command Monaco runs after a full accept, with where the text went, to mark it as the model's. */
+  markCommandId: string;
+  /** Marks the part of `text` that now stands at `offset` (after a partial, word-by-word accept). */
+  markAccepted(offset: number, text: string): void;
+}
+
+type Items = monaco.languages.InlineCompletions;
+
+/**
+ * Ghost text from the engine. Monaco calls this on every edit and cancels the token on the next one; we
+ * wait out the debounce on that token, pass the cancellation on to the engine, and drop any answer that
+ * arrives for a document version that is no longer current. The last answer is kept, so cycling
+ * alternatives (which re-asks explicitly) does not start a new generation.
+ */
+export function createInlineProvider(deps: InlineProviderDeps): monaco.languages.InlineCompletionsProvider<Items> {
+  let cache: { key: string; items: Items } | null = null;
+
+  return {
+    displayName: 'Kaituhi',
+    async provideInlineCompletions(model, position, context, token): Promise<Items> {
+      const none: Items = { items: [] };
+      const settings = deps.settings();
+      if (!settings.inline.enabled || !deps.engineReady() || deps.hasSelection()) return none;
+      if (!isSuggestionSpot(model.getLineContent(position.lineNumber).slice(position.column - 1))) return none;
+
+      const version = model.getVersionId();
+      const key = `${model.uri.toString()}@${version}:${model.getOffsetAt(position)}`;
+      if (cache?.key === key) return cache.items;
+
+      const explicit = context.triggerKind === monaco.languages.InlineCompletionTriggerKind.Explicit;
+      if (!explicit && !(await quietFor(settings.inline.debounceMs, token))) return none;
+
+      const before = model.getValueInRange(new monaco.Range(1, 1, position.lineNumber, position.column));
+      const { prompt, trailing } = splitTrailingSpaces(before);
+      if (prompt.trim().length === 0) return none;
+
+      const record = recordInlineRequest(version, before);
+      const handle = deps.api.generate({
+        context: prompt,
+        maxTokens: settings.inline.maxTokens,
+        candidates: settings.inline.alternatives,
+        sampler: settings.sampler,
+        stopAt: settings.inline.length,
+      });
+      const subscription = token.onCancellationRequested(() => handle.cancel());
+      const outcome = await handle.finished.finally(() => subscription.dispose());
+
+      if (token.isCancellationRequested || outcome.cancelled) {
+        record.outcome = 'cancelled';
+        return none;
+      }
+      if (model.isDisposed() || model.getVersionId() !== version) {
+        record.outcome = 'stale';
+        return none;
+      }
+      if (outcome.error) {
+        record.outcome = 'error';
+        record.error = outcome.error;
+        return none;
+      }
+      if (outcome.stats) deps.onStats(outcome.stats);
+      const alternatives = usableAlternatives(outcome.texts, trailing);
+      record.alternatives = alternatives;
+      record.outcome = alternatives.length > 0 ? 'shown' : 'empty';
+      const at = new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column);
+      const offset = model.getOffsetAt(position);
+      const items: Items = {
+        items: alternatives.map((text) => ({
+          insertText: text,
+          range: at,
+          command: { id: deps.markCommandId, title: 'Mark model text', arguments: [offset, text] },
+        })),
+      };
+      cache = { key, items };
+      return items;
+    },
+    handlePartialAccept(_completions, item) {
+      const [offset, text] = (item.command?.arguments ?? []) as [number?, string?];
+      if (typeof offset === 'number' && typeof text === 'string') deps.markAccepted(offset, text);
+    },
+    disposeInlineCompletions() {
+      // Items hold no resources; the cache is replaced on the next distinct request.
+    },
+  };
+}
+
+/** Resolves true after `ms` of quiet, false as soon as the token is cancelled (the writer typed again). */
+function quietFor(ms: number, token: monaco.CancellationToken): Promise<boolean> {
+  if (token.isCancellationRequested) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      resolve(true);
+    }, ms);
+    const subscription = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve(false);
+    });
+  });
+}

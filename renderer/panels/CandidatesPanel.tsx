@@ -1,0 +1,45 @@
+import type { ContinuationCard } from '../editor/continuation.js';
+
+export interface CandidatesPanelProps {
+  cards: readonly ContinuationCard[];
+  onInsert(index: number): void;
+  onRegenerate(index: number): void;
+  onClose(): void;
+}
+
+/** The side panel of "continue selection": one card per candidate, streaming as it is written. */
+export function CandidatesPanel({ cards, onInsert, onRegenerate, onClose }: CandidatesPanelProps) {
+  return (
+    <aside className="side-panel" aria-label="Continuations" data-testid="candidates-panel">
+      <header className="panel-header">
+        <h2>Continuations</h2>
+        <button type="button" className="icon-button" onClick={onClose} aria-label="Close continuations">
+          ×
+        </button>
+      </header>
+      <p className="panel-hint">Click a card to insert it after your selection. Ctrl+Z takes it back.</p>
+      <ol className="cards">
+        {cards.map((card) => (
+          <li key={card.index} className={`card card-${card.status}`} data-testid="candidate-card" data-status={card.status}>
+            <button
+              type="button"
+              className="card-body"
+              disabled={card.text.length === 0}
+              onClick={() => onInsert(card.index)}
+              title="Insert after the selection"
+            >
+              {card.text.length > 0 ? card.text.trimStart() : card.status === 'streaming' ? 'Writing…' : '(nothing)'}
+              {card.status === 'streaming' && <span className="caret" aria-hidden="true" />}
+            </button>
+            <footer className="card-footer">
+              <span className="card-state">{card.status === 'failed' ? card.error : card.status === 'streaming' ? 'writing' : ''}</span>
+              <button type="button" className="text-button" onClick={() => onRegenerate(card.index)} data-testid="regenerate">
+                Regenerate
+              </button>
+            </footer>
+          </li>
+        ))}
+      </ol>
+    </aside>
+  );
+}

@@ -1,0 +1,30 @@
+export interface Notice {
+  readonly id: string;
+  readonly tone: 'info' | 'warning' | 'error';
+  readonly text: string;
+  readonly dismissible: boolean;
+}
+
+export interface NoticeBarProps {
+  notices: readonly Notice[];
+  onDismiss(id: string): void;
+}
+
+/** Plain-language notices above the editor: no model, a damaged settings file, an engine restart. */
+export function NoticeBar({ notices, onDismiss }: NoticeBarProps) {
+  if (notices.length === 0) return null;
+  return (
+    <div className="notices">
+      {notices.map((notice) => (
+        <div key={notice.id} className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid={`notice-${notice.id}`}>
+          <span>{notice.text}</span>
+          {notice.dismissible && (
+            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => onDismiss(notice.id)}>
+              ×
+            </button>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
