@@ -16,6 +16,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: plainNodeRooms,
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Plain-Node rooms never import electron (DESIGN.md §2).' }] }],

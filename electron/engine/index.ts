@@ -1,6 +1,6 @@
 /** The engine's front door: everything outside electron/engine imports from here. */
 export { loadEngine, LocalEngine } from './engine.js';
-export { startEngineHost, EngineHostClient, spawnWorkerHost, type HostTransport, type SpawnHost } from './host/engine-host.js';
+export { startEngineHost, EngineHostClient, spawnProcessHost, type HostTransport, type SpawnHost } from './host/engine-host.js';
 export { serveEngine, type HostPort } from './host/serve.js';
 export { ModelLoadError, GenerationAbortedError } from './errors.js';
 export { DEFAULT_SAMPLER } from './types.js';

@@ -95,7 +95,7 @@ let cNext = new Int32Array(0);
 let sel = new Int32Array(0);
 const binMass = new Float64Array(BIN_COUNT);
 const binHead = new Int32Array(BIN_COUNT);
-let heap = new Float64Array(0);
+let topHeap = new Float64Array(0);
 let stamp = new Uint32Array(0);
 let stampGen = 0;
 
@@ -215,9 +215,22 @@ function prepare(logits: Float32Array, history: readonly number[], settings: Sam
 
   const invT = 1 / temperature;
   const topK = Math.floor(settings.topK);
-  let n = topK > 0 && topK < vocab ? gatherTopK(logits, topK, max, invT) : gatherAll(logits, max, invT, max - TAIL_NATS * temperature);
+  let n: number;
+  let topPDone = false;
+  if (topK > 0 && topK < vocab) {
+    n = gatherTopK(logits, topK, max, invT);
+  } else if (settings.topP < 1) {
+    // The first cut over the full vocabulary reads the logits directly instead of staging 50257 candidates.
+    const zCut = topPCutoff(logits, max, invT, Math.max(0, settings.topP));
+    n = gatherAbove(logits, max, invT, zCut);
+    topPDone = true;
+  } else if (settings.minP > 0) {
+    n = gatherAbove(logits, max, invT, Math.min(0, Math.max(Math.log(settings.minP), -TAIL_NATS)));
+  } else {
+    n = gatherAbove(logits, max, invT, -TAIL_NATS);
+  }
 
-  if (settings.topP < 1) {
+  if (settings.topP < 1 && !topPDone) {
     for (let i = 0; i < n; i++) cKey[i] = -cZ[i]!;
     n = keepLowestKeys(n, Math.max(0, settings.topP));
   }
@@ -297,10 +310,11 @@ function applyNoRepeatNgram(logits: Float32Array, history: readonly number[], si
 
 /** Candidates = every token whose logit is at least the k-th largest (ties included), found with a size-k min-heap. */
 function gatherTopK(logits: Float32Array, k: number, max: number, invT: number): number {
-  if (heap.length < k) heap = new Float64Array(Math.max(k, heap.length * 2));
+  if (topHeap.length < k) topHeap = new Float64Array(Math.max(k, topHeap.length * 2));
   let size = 0;
   const vocab = logits.length;
   ensureCapacity(vocab);
+  const heap = topHeap;
   for (let i = 0; i < vocab; i++) {
     const v = logits[i]!;
     if (size < k) {
@@ -343,14 +357,14 @@ function gatherTopK(logits: Float32Array, k: number, max: number, invT: number):
   return n;
 }
 
-function gatherAll(logits: Float32Array, max: number, invT: number, floor: number): number {
+/** Candidates = every token whose tempered logit z = (l - max) / T is at least zMin. */
+function gatherAbove(logits: Float32Array, max: number, invT: number, zMin: number): number {
   const vocab = logits.length;
   ensureCapacity(vocab);
   let n = 0;
   for (let i = 0; i < vocab; i++) {
-    const v = logits[i]!;
-    if (v > floor || v === max) {
-      const z = (v - max) * invT;
+    const z = (logits[i]! - max) * invT;
+    if (z >= zMin) {
       cIdx[n] = i;
       cZ[n] = z;
       cW[n] = expNonPositive(z);
@@ -358,6 +372,58 @@ function gatherAll(logits: Float32Array, max: number, invT: number, floor: numbe
     }
   }
   return n;
+}
+
+/**
+ * Top-p over the whole vocabulary, as a threshold on z: one pass bins every token within TAIL_NATS by -z
+ * (1/16 nat) with its mass, then only the bin where the cumulative mass crosses p is sorted.
+ */
+function topPCutoff(logits: Float32Array, max: number, invT: number, p: number): number {
+  const vocab = logits.length;
+  ensureCapacity(vocab);
+  binMass.fill(0);
+  binHead.fill(-1);
+  const link = cNext;
+  let total = 0;
+  for (let i = 0; i < vocab; i++) {
+    const z = (logits[i]! - max) * invT;
+    if (z >= -TAIL_NATS) {
+      const w = expNonPositive(z);
+      const scaled = -z * BINS_PER_NAT;
+      const b = scaled < BIN_COUNT - 1 ? scaled | 0 : BIN_COUNT - 1;
+      binMass[b] = binMass[b]! + w;
+      link[i] = binHead[b]!;
+      binHead[b] = i;
+      total += w;
+    }
+  }
+  const target = p * total;
+  let before = 0;
+  let cross = -1;
+  for (let b = 0; b < BIN_COUNT; b++) {
+    if (binHead[b] === -1) continue;
+    cross = b;
+    if (before + binMass[b]! >= target) break;
+    before += binMass[b]!;
+  }
+  let m = 0;
+  for (let i = binHead[cross]!; i !== -1; i = link[i]!) sel[m++] = i;
+  const members = sel.subarray(0, m);
+  // Descending logit is ascending key; same z arithmetic as gatherAbove so the threshold compares exactly.
+  for (let j = 0; j < m; j++) cKey[j] = (logits[members[j]!]! - max) * invT;
+  const order = Array.from({ length: m }, (_, j) => j).sort((x, y) => cKey[y]! - cKey[x]!);
+  let zCut = cKey[order[0]!]!;
+  before += expNonPositive(zCut);
+  for (let j = 1; j < m; j++) {
+    const z = cKey[order[j]!]!;
+    if (before < target || z === zCut) {
+      before += expNonPositive(z);
+      zCut = z;
+    } else {
+      break;
+    }
+  }
+  return zCut;
 }
 
 /**

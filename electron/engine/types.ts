@@ -99,7 +99,7 @@ export interface EngineInfo {
 
 /**
  * What every caller of the engine sees, whether it runs in this thread (tests, CLI) or in an engine host
- * (a worker thread under Node, a utilityProcess under Electron). `electron/engine/index.ts` exports
+ * (a child process under Node, a utilityProcess under Electron). `electron/engine/index.ts` exports
  * `startEngineHost(options): Promise<EngineHost>` and `loadEngine(options): Promise<Engine>`.
  */
 export interface Engine {

@@ -145,7 +145,8 @@ describe('generation', () => {
     const memory = 'Memory: Aroha is the keeper. The year is 1893.';
     const r = await run(request({ context: longText, memory, maxTokens: 8 }));
     expect(r.stats.contextTokens).toBeLessThanOrEqual(1024 - 8);
-    expect(r.stats.contextTokens).toBeGreaterThan(900);
+    // The window slides in steps of 256 tokens, so it is full to within one step.
+    expect(r.stats.contextTokens).toBeGreaterThan(1024 - 8 - 256);
     const cached = model.decoder.cachedTokens;
     const memoryIds = model.tokenizer.encode(memory);
     expect(cached.slice(0, memoryIds.length)).toEqual(memoryIds);

@@ -8,12 +8,18 @@ let host: EngineHost;
 beforeAll(async () => {
   // distilgpt2's shape: big enough that a 1024-token prefill takes long enough to stall a thread visibly.
   host = await startEngineHost({ modelDir: await testModel('distilgpt2-seed3', { shape: 'distilgpt2', seed: 3 }), devices: ['cpu'] });
+  // As much text as fills the window without sliding it: about 1020 tokens.
+  const perSentence = await host.countTokens(sentence);
+  longText = sentence.repeat(Math.floor(1020 / perSentence));
+  const tail = 1020 - (await host.countTokens(longText));
+  longText += ' rain'.repeat(Math.max(0, tail));
 }, 300_000);
 afterAll(async () => {
   await host.close();
 });
 
-const longText = 'The rain came down over the harbour and the boats knocked together in the dark. '.repeat(80);
+const sentence = 'The rain came down over the harbour and the boats knocked together in the dark. ';
+let longText = '';
 
 function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
   return { context: longText, maxTokens: 1, candidates: 1, sampler: { ...DEFAULT_SAMPLER, seed: 1 }, ...overrides };
@@ -39,6 +45,7 @@ describe('engine host', () => {
     clearInterval(timer);
     console.log(`prefill of ${contextTokens} tokens took ${prefillMs.toFixed(0)} ms in the host; worst timer gap in the caller ${worstGap.toFixed(1)} ms`);
     expect(contextTokens).toBeGreaterThan(1000);
+    expect(contextTokens).toBeLessThanOrEqual(1023);
     // The prefill is long enough that blocking the thread would show.
     expect(prefillMs).toBeGreaterThan(100);
     expect(worstGap).toBeLessThan(20);

@@ -1,10 +1,12 @@
 /**
  * The client of an engine host. Inference blocks the thread that runs it (onnxruntime-node's run() is
- * synchronous inside), so the model lives in a worker thread here, or a utilityProcess under Electron,
+ * synchronous inside), so the model lives in a child process here, or a utilityProcess under Electron,
  * and the caller's thread stays free. If the host dies, in-flight requests fail, the host is restarted
  * at once, and the next request is served by the new one.
  */
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent } from '../types.js';
 import { EngineHostError, type ClientMessage, type HostMessage } from './protocol.js';
 
@@ -18,11 +20,22 @@ export interface HostTransport {
 
 export type SpawnHost = () => HostTransport;
 
-/** The worker entry runs as TypeScript under tsx in development and tests, as JavaScript when built. */
-export function spawnWorkerHost(): HostTransport {
+const ENGINE_NICENESS = 10;
+
+/** The host entry runs as TypeScript under tsx in development and tests, as JavaScript when built. */
+export function spawnProcessHost(): HostTransport {
   const isTs = import.meta.url.endsWith('.ts');
-  const entry = new URL(isTs ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
-  const worker = new Worker(entry, { execArgv: isTs ? ['--import', 'tsx'] : [] });
+  const entry = fileURLToPath(new URL(isTs ? './process-entry.ts' : './process-entry.js', import.meta.url));
+  const child = fork(entry, [], { execArgv: isTs ? ['--import', 'tsx'] : [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Inference is background work: on a machine with few cores, the writer's editor must win every tie.
+  // A lower priority costs the engine nothing when the rest of the machine is idle.
+  if (child.pid !== undefined) {
+    try {
+      os.setPriority(child.pid, ENGINE_NICENESS);
+    } catch {
+      // Not permitted on this system: run at normal priority.
+    }
+  }
   let exited = false;
   const exitListeners: ((reason: string) => void)[] = [];
   const fireExit = (reason: string): void => {
@@ -30,13 +43,15 @@ export function spawnWorkerHost(): HostTransport {
     exited = true;
     for (const l of exitListeners) l(reason);
   };
-  worker.on('error', (error) => fireExit(`engine host error: ${error.message}`));
-  worker.on('exit', (code) => fireExit(`engine host exited with code ${code}`));
+  child.on('error', (error) => fireExit(`engine host error: ${error.message}`));
+  child.on('exit', (code, signal) => fireExit(signal ? `engine host killed by ${signal}` : `engine host exited with code ${code}`));
   return {
-    post: (m) => worker.postMessage(m),
-    onMessage: (l) => worker.on('message', l),
+    post: (m) => {
+      if (!exited && child.connected) child.send(m);
+    },
+    onMessage: (l) => child.on('message', (m) => l(m as HostMessage)),
     onExit: (l) => exitListeners.push(l),
-    kill: () => void worker.terminate(),
+    kill: () => void child.kill('SIGKILL'),
   };
 }
 
@@ -55,7 +70,7 @@ export class EngineHostClient implements EngineHost {
 
   constructor(
     private options: EngineLoadOptions,
-    private readonly spawn: SpawnHost = spawnWorkerHost,
+    private readonly spawn: SpawnHost = spawnProcessHost,
   ) {}
 
   /** Resolves or rejects the load in flight on the current transport. */

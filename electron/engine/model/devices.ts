@@ -3,7 +3,10 @@
  * time, each in its own try/catch: a provider whose libraries are missing throws at create() rather than
  * falling back by itself, and the reason is kept so the UI can say why we are on the CPU.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 
 export interface DeviceSession {
@@ -41,12 +44,34 @@ export function sessionOptions(device: string, threads: number): ort.InferenceSe
   };
 }
 
+/**
+ * onnxruntime-node lists CUDA on every Linux x64 build, but its provider libraries arrive only when it was
+ * installed with ONNXRUNTIME_NODE_INSTALL=cuda12. Checking for them first avoids a noisy failed load.
+ */
+function missingProviderLibrary(device: string): string | null {
+  if (device !== 'cuda' || process.platform !== 'linux') return null;
+  try {
+    const binding = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+    const dir = path.join(binding, '..', 'bin', 'napi-v6', 'linux', process.arch);
+    return existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so'))
+      ? null
+      : 'CUDA provider not installed (reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm install)';
+  } catch {
+    return null;
+  }
+}
+
 export async function createDeviceSession(modelFile: string, devices: readonly string[], threads: number): Promise<DeviceSession> {
   const failures: string[] = [];
   const available = new Set(ort.listSupportedBackends().map((b) => b.name));
   for (const device of devices) {
     if (device !== 'cpu' && !available.has(device)) {
       failures.push(`${device}: not built into this onnxruntime-node`);
+      continue;
+    }
+    const missing = missingProviderLibrary(device);
+    if (missing) {
+      failures.push(`${device}: ${missing}`);
       continue;
     }
     try {

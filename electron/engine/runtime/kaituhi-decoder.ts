@@ -175,7 +175,9 @@ export class KaituhiDecoder implements Decoder {
       for (const buf of [this.gen.key(l, 0, this.genLength), this.gen.value(l, 0, this.genLength)]) {
         for (let t = 0; t < this.genLength; t++) {
           keep.forEach((from, to) => {
-            if (from !== to) buf.copyWithin((t * keep.length + to) * row, (t * oldB + from) * row, (t * oldB + from + 1) * row);
+            const src = (t * oldB + from) * row;
+            const dst = (t * keep.length + to) * row;
+            if (src !== dst) buf.copyWithin(dst, src, src + row);
           });
         }
       }
