@@ -64,6 +64,26 @@ export async function atomicWrite(fs: DraftFs, path: string, data: string | Uint
   return { realPath, hash: sha256(bytes), size: bytes.byteLength, mtimeMs: st.mtimeMs };
 }
 
+const tempName = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Deletes temp files a killed process left behind in `dir` (ours carry the writer's pid). Files of the
+ * running process are left alone: a save may be in flight.
+ */
+export async function removeStaleTemps(fs: DraftFs, dir: string): Promise<number> {
+  let removed = 0;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = tempName.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    await fs.unlink(join(dir, name)).then(
+      () => removed++,
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
 /** Reads a file and the facts we compare later to notice outside changes. */
 export async function readWithState(fs: DraftFs, path: string): Promise<{ text: string; hash: string; size: number; mtimeMs: number }> {
   const st = await fs.stat(path);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWrite, readWithState } from './atomic-write.js';
+import { atomicWrite, readWithState, removeStaleTemps } from './atomic-write.js';
 import { AutosaveScheduler } from './autosave.js';
 import { localDay, systemClock, type Clock } from './clock.js';
 import { checkId, readMeta, readText, slugify, textPath, writeMeta, type DiskState } from './draft-folder.js';
@@ -206,6 +206,7 @@ export class DraftLibrary {
    * recovered, for the notice the UI shows.
    */
   async recover(): Promise<{ recovered: RecoveredDraft[]; unreadable: string[] }> {
+    await removeStaleTemps(this.fs, this.journal.dir);
     const { entries, unreadable } = await this.journal.readAll();
     const recovered: RecoveredDraft[] = [];
     for (const entry of entries) {
@@ -763,6 +764,7 @@ export class DraftLibrary {
     if (existing) return existing;
     const dir = join(this.root, id);
     if (!(await this.exists(dir))) throw new DraftError('not-found', `The draft “${id}” is not in the library any more.`, dir);
+    await removeStaleTemps(this.fs, dir);
     const { meta, problems, corrupt } = await readMeta(this.fs, this.root, id, new Date(this.clock.now()).toISOString());
     const { text, disk } = await readText(this.fs, this.root, id);
     if (!disk) problems.push('text.md was missing; the draft starts empty');
