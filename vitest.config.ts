@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // One test file at a time across all projects: engine, Chromium and timing-sensitive tests (the engine
+    // host's responsiveness check) must not compete for the 2 cores of the CI machine.
+    maxWorkers: 1,
     projects: [
       {
         test: {

@@ -10,6 +10,7 @@ import { writeSafetensors } from '../electron/engine/formats/safetensors.js';
 import { buildOptimumGraph, type OptimumVariant } from '../electron/engine/graph/optimum-graph.js';
 import type { WeightPrecision } from '../electron/engine/graph/weights.js';
 import { writeGpt2TokenizerFiles } from '../electron/engine/tokenizer/index.js';
+import { BERT_CHINESE_VOCAB_SIZE, writeBertChineseTokenizerFiles } from './bert-chinese-tokenizer.js';
 import { randomGpt2Weights } from './random-weights.js';
 import { TEST_MODEL_SHAPES, type TestModelShape } from './test-model-shapes.js';
 
@@ -18,6 +19,8 @@ export interface MakeTestModelOptions {
   seed: number;
   outDir: string;
   format?: 'safetensors' | 'onnx';
+  /** 'bert-chinese': a WordPiece vocabulary laid out like uer/gpt2-chinese-cluecorpussmall's (21128 tokens). */
+  tokenizer?: 'gpt2' | 'bert-chinese';
   /** ONNX only: which files to write. Default: onnx/model.onnx (fp32) and onnx/model_int8.onnx. */
   onnxFiles?: readonly { precision: WeightPrecision; variant: Exclude<OptimumVariant, 'no-past'> | 'split' }[];
 }
@@ -25,11 +28,15 @@ export interface MakeTestModelOptions {
 const SUFFIX: Record<WeightPrecision, string> = { fp32: '', fp16: '_fp16', int8: '_int8', q4: '_q4' };
 
 export async function makeTestModel(options: MakeTestModelOptions): Promise<string> {
-  const config = TEST_MODEL_SHAPES[options.shape];
+  const chinese = options.tokenizer === 'bert-chinese';
+  // uer's Chinese GPT-2 ships a config.json whose eos_token_id is GPT-2's 50256, which its vocabulary does not
+  // even have: the stop token must come from the tokenizer ([SEP]). The generated config keeps that quirk.
+  const config = chinese ? { ...TEST_MODEL_SHAPES[options.shape], vocabSize: BERT_CHINESE_VOCAB_SIZE, eosTokenId: 50256 } : TEST_MODEL_SHAPES[options.shape];
   const outDir = path.resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, 'config.json'), JSON.stringify(gpt2ConfigJson(config), null, 2));
-  await writeGpt2TokenizerFiles(outDir);
+  if (chinese) await writeBertChineseTokenizerFiles(outDir);
+  else await writeGpt2TokenizerFiles(outDir);
   const { tensors, shapes } = randomGpt2Weights(config, options.seed);
   const checkpoint = path.join(outDir, 'model.safetensors');
   await writeSafetensors(checkpoint, tensors, shapes, { format: 'pt', kaituhi_seed: String(options.seed), kaituhi_shape: options.shape });
