@@ -471,6 +471,10 @@ export class DraftLibrary {
     await this.autosave.flush(id);
     // flush() only runs scheduled work; make the failure visible to this caller too.
     if (b.dirty && !b.conflict) await this.persist(id);
+    // Close and quit must not mistake "waiting for the writer's choice" for "saved".
+    if (b.conflict && b.dirty) {
+      throw new DraftError('conflict', `“${b.meta.title}” was changed by another program while you were editing it. Choose which version to keep; your text is safe in Kaituhi and in its recovery journal.`, textPath(this.root, id));
+    }
   }
 
   /** Saves every open draft (window blur, quit). */
