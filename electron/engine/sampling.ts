@@ -217,15 +217,19 @@ function prepare(logits: Float32Array, history: readonly number[], settings: Sam
   const topK = Math.floor(settings.topK);
   let n: number;
   let topPDone = false;
+  let typicalDone = false;
   if (topK > 0 && topK < vocab) {
     n = gatherTopK(logits, topK, max, invT);
   } else if (settings.topP < 1) {
     // The first cut over the full vocabulary reads the logits directly instead of staging 50257 candidates.
-    const zCut = topPCutoff(logits, max, invT, Math.max(0, settings.topP));
-    n = gatherAbove(logits, max, invT, zCut);
+    n = gatherByKey(logits, max, invT, NaN, fullVocabKeyCut(logits, max, invT, Math.max(0, settings.topP), NaN));
     topPDone = true;
   } else if (settings.minP > 0) {
     n = gatherAbove(logits, max, invT, Math.min(0, Math.max(Math.log(settings.minP), -TAIL_NATS)));
+  } else if (settings.typicalP < 1) {
+    const center = fullVocabMeanZ(logits, max, invT);
+    n = gatherByKey(logits, max, invT, center, fullVocabKeyCut(logits, max, invT, Math.max(0, settings.typicalP), center));
+    typicalDone = true;
   } else {
     n = gatherAbove(logits, max, invT, -TAIL_NATS);
   }
@@ -248,7 +252,7 @@ function prepare(logits: Float32Array, history: readonly number[], settings: Sam
     }
     n = m;
   }
-  if (settings.typicalP < 1) {
+  if (settings.typicalP < 1 && !typicalDone) {
     // |-log p_i - H| with H = -sum p log p; log Z cancels, leaving |E[z] - z_i|.
     let total = 0;
     let weighted = 0;
@@ -375,21 +379,24 @@ function gatherAbove(logits: Float32Array, max: number, invT: number, zMin: numb
 }
 
 /**
- * Top-p over the whole vocabulary, as a threshold on z: one pass bins every token within TAIL_NATS by -z
- * (1/16 nat) with its mass, then only the bin where the cumulative mass crosses p is sorted.
+ * The full-vocabulary form of keepLowestKeys, reading the logits directly instead of staging 50257 candidates.
+ * key(z) = -z (top-p) when `center` is NaN, else |center - z| (typical). One pass bins every token within TAIL_NATS
+ * by key (1/16 nat) with its mass; only the bin where the cumulative mass crosses `fraction` is sorted.
+ * Returns the largest key kept: the kept set is exactly key <= that (ties included).
  */
-function topPCutoff(logits: Float32Array, max: number, invT: number, p: number): number {
+function fullVocabKeyCut(logits: Float32Array, max: number, invT: number, fraction: number, center: number): number {
   const vocab = logits.length;
   ensureCapacity(vocab);
   binMass.fill(0);
   binHead.fill(-1);
   const link = cNext;
+  const byLogit = Number.isNaN(center);
   let total = 0;
   for (let i = 0; i < vocab; i++) {
     const z = (logits[i]! - max) * invT;
     if (z >= -TAIL_NATS) {
       const w = expNonPositive(z);
-      const scaled = -z * BINS_PER_NAT;
+      const scaled = (byLogit ? -z : Math.abs(center - z)) * BINS_PER_NAT;
       const b = scaled < BIN_COUNT - 1 ? scaled | 0 : BIN_COUNT - 1;
       binMass[b] = binMass[b]! + w;
       link[i] = binHead[b]!;
@@ -397,7 +404,7 @@ function topPCutoff(logits: Float32Array, max: number, invT: number, p: number):
       total += w;
     }
   }
-  const target = p * total;
+  const target = fraction * total;
   let before = 0;
   let cross = -1;
   for (let b = 0; b < BIN_COUNT; b++) {
@@ -407,23 +414,60 @@ function topPCutoff(logits: Float32Array, max: number, invT: number, p: number):
     before += binMass[b]!;
   }
   let m = 0;
-  for (let i = binHead[cross]!; i !== -1; i = link[i]!) sel[m++] = i;
-  const members = sel.subarray(0, m);
-  // Descending logit is ascending key; same z arithmetic as gatherAbove so the threshold compares exactly.
-  for (let j = 0; j < m; j++) cKey[j] = (logits[members[j]!]! - max) * invT;
-  const order = Array.from({ length: m }, (_, j) => j).sort((x, y) => cKey[y]! - cKey[x]!);
-  let zCut = cKey[order[0]!]!;
-  before += expNonPositive(zCut);
+  for (let i = binHead[cross]!; i !== -1; i = link[i]!) {
+    // Same arithmetic as gatherByKey, so the returned cut compares exactly.
+    const z = (logits[i]! - max) * invT;
+    cZ[m] = z;
+    cKey[m] = byLogit ? -z : Math.abs(center - z);
+    m++;
+  }
+  const order = Array.from({ length: m }, (_, j) => j).sort((x, y) => cKey[x]! - cKey[y]!);
+  let keyCut = cKey[order[0]!]!;
+  before += expNonPositive(cZ[order[0]!]!);
   for (let j = 1; j < m; j++) {
-    const z = cKey[order[j]!]!;
-    if (before < target || z === zCut) {
-      before += expNonPositive(z);
-      zCut = z;
+    const key = cKey[order[j]!]!;
+    if (before < target || key === keyCut) {
+      before += expNonPositive(cZ[order[j]!]!);
+      keyCut = key;
     } else {
       break;
     }
   }
-  return zCut;
+  return keyCut;
+}
+
+/** Candidates = every token within TAIL_NATS whose key (as in fullVocabKeyCut) is at most keyCut. */
+function gatherByKey(logits: Float32Array, max: number, invT: number, center: number, keyCut: number): number {
+  const vocab = logits.length;
+  ensureCapacity(vocab);
+  const byLogit = Number.isNaN(center);
+  let n = 0;
+  for (let i = 0; i < vocab; i++) {
+    const z = (logits[i]! - max) * invT;
+    if (z >= -TAIL_NATS && (byLogit ? -z : Math.abs(center - z)) <= keyCut) {
+      cIdx[n] = i;
+      cZ[n] = z;
+      cW[n] = expNonPositive(z);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** E[z] over every token within TAIL_NATS: the entropy term of typical sampling (log Z cancels in |-log p - H|). */
+function fullVocabMeanZ(logits: Float32Array, max: number, invT: number): number {
+  const vocab = logits.length;
+  let total = 0;
+  let weighted = 0;
+  for (let i = 0; i < vocab; i++) {
+    const z = (logits[i]! - max) * invT;
+    if (z >= -TAIL_NATS) {
+      const w = expNonPositive(z);
+      total += w;
+      weighted += w * z;
+    }
+  }
+  return weighted / total;
 }
 
 /**
