@@ -13,10 +13,12 @@
  *
  * Speed: this runs per token per candidate over a 50257-entry vocabulary, so nothing sorts the vocabulary. Top-k is
  * a size-k heap pass over the raw logits, after which only k tokens are exponentiated. Top-p and typical bin the
- * candidates by their sort key (1/16 nat wide), find the bin where the cumulative mass crosses the target, and sort
- * only that bin. Tokens more than TAIL_NATS below the best are not candidates at all: together they weigh less than
- * 1e-12 of the mass, far below the float32 precision of the logits themselves, and no filter with a mass below 1 could
- * reach them.
+ * tokens by their sort key (1/16 nat wide) together with their mass, find the bin where the cumulative mass crosses
+ * the target, and sort only that bin; when they are the first filter they do this straight off the logits and stage
+ * only the survivors. Min-p as the first filter is a plain threshold on the logits. Tokens more than TAIL_NATS below
+ * the best are not candidates at all: together they weigh less than 3e-13 of the best token, below the float32
+ * precision of the logits themselves, and no filter with a mass below 1 could reach them. exp() is inlined
+ * (expNonPositive) because Math.exp over the vocabulary was the largest single cost.
  */
 import type { SamplerSettings } from './types.js';
 
