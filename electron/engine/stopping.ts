@@ -10,18 +10,20 @@
  *   string is not. A stop string may arrive split over any number of pushes: a tail that could be the start of one is
  *   held back until it is decided.
  * - 'paragraph': the first newline (\n or \r) after content. Emits up to, excluding, the newline.
- * - 'sentence': a run of . ! ? … optionally followed by closing quotes/brackets ” ’ " ' ) ] » ›, then whitespace.
- *   Emits through the closers. Not a boundary: a single '.' after a known abbreviation (Mr Mrs Dr St ... e.g i.e),
- *   after a single capital letter other than I (initials), or after dotted initials (U.S); a '.' followed by a
- *   non-space ("3.14", "example.com"). Also stops at a newline after content (reason 'paragraph'): a sentence does
- *   not run on into the next paragraph.
+ * - 'sentence': a run of . ! ? … optionally followed by closing quotes/brackets ” ’ " ' ) ] » ›, then whitespace,
+ *   then a character that is not a lowercase letter (or a line break). Emits through the closers. Not a boundary:
+ *   a single '.' after a known abbreviation (Mr Mrs Dr St ... e.g i.e), after a single capital letter other than I
+ *   (initials), or after dotted initials (U.S); a mark followed by a non-space ("3.14", "example.com"); a mark
+ *   followed by a lowercase word (“Stop!” he cried. / etc. and). Also stops at a newline after content (reason
+ *   'paragraph'): a sentence does not run on into the next paragraph.
  * - 'phrase': everything 'sentence' does, and also , ; : (followed by whitespace, so "3,000" and "10:30" do not
  *   stop) and the dashes — – (followed by anything but more punctuation: "waited—then" stops after the dash).
  *   Closers after these are included too.
  * - 'none': stop strings only.
  *
- * Deciding a boundary may need one character after it (is the '.' followed by a space or by "14"?). The text up to
- * the punctuation is emitted meanwhile: whichever way it goes, it belongs to the suggestion.
+ * Deciding a boundary may need the next word (is the '.' followed by "14", by " he" or by " The"?). The text up
+ * to and including the marks and closers is emitted meanwhile, since whichever way it goes it belongs to the
+ * suggestion; what follows them is held back until the decision.
  */
 import type { StopAt, StopReason } from './types.js';
 
@@ -75,6 +77,8 @@ export class StopDetector {
   private firstContent = -1;
   private stopped: StopReason | null = null;
   private finished = false;
+  /** Text from here on waits for a pending boundary decision (see scan). */
+  private holdFrom = 0;
 
   constructor(options: StopDetectorOptions) {
     this.stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
@@ -108,7 +112,7 @@ export class StopDetector {
       return { emit, stop: this.stopped };
     }
 
-    const safe = all.length - this.heldBack();
+    const safe = Math.min(all.length - this.heldBack(), this.stopAt === 'none' ? all.length : this.holdFrom);
     const emit = all.slice(this.emitted, safe);
     this.emitted = safe;
     return { emit, stop: null };
@@ -151,10 +155,15 @@ export class StopDetector {
     return null;
   }
 
-  /** The first decided boundary at or after scanPos, or null (scanPos then points at the first undecided mark). */
+  /**
+   * The first decided boundary at or after scanPos, or null. When null, scanPos points at the first undecided mark
+   * and holdFrom at the first character that may fall after its cut (the whitespace after "Stop!”" is not shown
+   * until the next word says whether the sentence ended there).
+   */
   private scan(): { cut: number; reason: StopReason } | null {
     const all = this.generated;
     const len = all.length;
+    this.holdFrom = len;
     for (let i = this.scanPos; i < len; i++) {
       const ch = all[i]!;
       if (isNewline(ch)) {
@@ -170,19 +179,38 @@ export class StopDetector {
       if (cls !== 'phrase') while (j < len && this.markClass(all[j]!) === cls) j++;
       let k = j;
       while (k < len && CLOSERS.includes(all[k]!)) k++;
-      if (k === len) {
+      const verdict = this.judge(cls, i, j, k);
+      if (verdict === 'undecided') {
         this.scanPos = i;
+        this.holdFrom = k;
         return null;
       }
-      const next = all[k]!;
-      const confirmed = cls === 'dash' ? this.markClass(next) === null : isWhitespace(next);
-      if (confirmed && this.hasContentBefore(i) && !(cls === 'terminator' && this.isAbbreviation(i, j))) {
-        return { cut: k, reason: cls === 'terminator' ? 'sentence' : 'phrase' };
-      }
+      if (verdict === 'boundary') return { cut: k, reason: cls === 'terminator' ? 'sentence' : 'phrase' };
       i = k - 1;
     }
     this.scanPos = len;
     return null;
+  }
+
+  /** Marks [start, end) followed by closers up to `after`: do they end a sentence or phrase? */
+  private judge(cls: MarkClass, start: number, end: number, after: number): 'boundary' | 'no' | 'undecided' {
+    const all = this.generated;
+    const len = all.length;
+    if (after === len) return 'undecided';
+    if (!this.hasContentBefore(start)) return 'no';
+    const next = all[after]!;
+    if (cls === 'dash') return this.markClass(next) === null ? 'boundary' : 'no';
+    if (!isWhitespace(next)) return 'no';
+    if (cls === 'phrase') return 'boundary';
+    if (this.isAbbreviation(start, end)) return 'no';
+    // A sentence goes on when the next word is lowercase: “Stop!” he cried. A line break settles it at once.
+    let w = after;
+    while (w < len && isWhitespace(all[w]!)) {
+      if (isNewline(all[w]!)) return 'boundary';
+      w++;
+    }
+    if (w === len) return 'undecided';
+    return /\p{Ll}/u.test(all[w]!) ? 'no' : 'boundary';
   }
 
   /** Whether the mark run [start, end) is a single '.' closing an abbreviation or an initial. */

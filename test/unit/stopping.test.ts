@@ -67,15 +67,15 @@ describe('StopDetector: sentence', () => {
   it('stops after the period, emitting it but not what follows', () => {
     expect(sentence([' She left', '.', ' Then'])).toMatchObject({ text: ' She left.', stop: 'sentence' });
     expect(sentence([' Really?! No'])).toMatchObject({ text: ' Really?!', stop: 'sentence' });
-    expect(sentence([' Wait', '..', '. and'])).toMatchObject({ text: ' Wait...', stop: 'sentence' });
-    expect(sentence([' Wait… and'])).toMatchObject({ text: ' Wait…', stop: 'sentence' });
+    expect(sentence([' Wait', '..', '. And'])).toMatchObject({ text: ' Wait...', stop: 'sentence' });
+    expect(sentence([' Wait… Then'])).toMatchObject({ text: ' Wait…', stop: 'sentence' });
   });
 
   it('includes closing quotes and brackets, also when they arrive in a later token', () => {
-    expect(sentence([' “Go home.', '”', ' she said'])).toMatchObject({ text: ' “Go home.”', stop: 'sentence' });
+    expect(sentence([' “Go home.', '”', ' She left'])).toMatchObject({ text: ' “Go home.”', stop: 'sentence' });
     expect(sentence([' He said ‘no.’ Then'])).toMatchObject({ text: ' He said ‘no.’', stop: 'sentence' });
     expect(sentence([' (It rained.) Next'])).toMatchObject({ text: ' (It rained.)', stop: 'sentence' });
-    expect(sentence([' "Stop!"', ' he cried'])).toMatchObject({ text: ' "Stop!"', stop: 'sentence' });
+    expect(sentence([' "Stop!"', ' He ran'])).toMatchObject({ text: ' "Stop!"', stop: 'sentence' });
   });
 
   it('does not stop at abbreviations, also split across tokens', () => {
@@ -88,6 +88,19 @@ describe('StopDetector: sentence', () => {
     expect(sentence([' by J. R. R. Tolkien. More'])).toMatchObject({ text: ' by J. R. R. Tolkien.', stop: 'sentence' });
     // The abbreviation's word started in the writer's text.
     expect(sentence(['r. Smith is here. Go'], 'I met M')).toMatchObject({ text: 'r. Smith is here.', stop: 'sentence' });
+  });
+
+  it('does not stop when the next word is lowercase (dialogue tags), and holds the space until it knows', () => {
+    const r = sentence([' “Stop!”', ' he cried', '. Then']);
+    expect(r).toMatchObject({ text: ' “Stop!” he cried.', stop: 'sentence' });
+    const d = sentence([' “Stop!”', ' ', 'He ran.']);
+    expect(d.emits).toEqual([' “Stop!”', '', '']);
+    expect(d).toMatchObject({ text: ' “Stop!”', stop: 'sentence' });
+    expect(sentence([' apples, pears etc. and more. Yes'])).toMatchObject({ text: ' apples, pears etc. and more.', stop: 'sentence' });
+  });
+
+  it('decides at once when a line break follows the period', () => {
+    expect(sentence([' She left.', '\n', '\nlater'])).toMatchObject({ text: ' She left.', stop: 'sentence' });
   });
 
   it('does not stop inside decimals or domains', () => {
