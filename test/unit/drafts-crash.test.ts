@@ -11,7 +11,7 @@ import { tempDir } from './drafts-helpers.js';
 
 const KILLS = 200;
 // Independent libraries killed side by side: each round mostly waits on process start-up and fsync.
-const LANES = 4;
+const LANES = 5;
 let dir: string;
 let cleanup: () => Promise<void>;
 let childJs: string;
