@@ -18,7 +18,7 @@ import type { Gpt2Weights } from '../formats/gpt2-checkpoint.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import { floatConstant, linear, type WeightPrecision } from './weights.js';
 
-export const KAITUHI_GRAPH_VERSION = 1;
+export const KAITUHI_GRAPH_VERSION = 2;
 
 export const kaituhiNames = {
   inputIds: 'input_ids',
@@ -30,12 +30,18 @@ export const kaituhiNames = {
   genValue: (l: number) => `gen_value.${l}`,
   ctxBias: 'ctx_bias',
   genBias: 'gen_bias',
+  /** [1, S, B, H, D]: the leading 1 spares a Squeeze node; callers size their output views to match. */
   newKey: (l: number) => `new_key.${l}`,
   newValue: (l: number) => `new_value.${l}`,
 };
 
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The residual stream is kept 2-D, [B*S, C], so every linear layer is a single Gemm (or MatMulNBits) with
+ * its bias fused, and each residual add is folded into a SkipLayerNormalization with the next layer norm.
+ * Every size the attention needs is computed once, before the first layer.
+ */
 export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecision): GraphBuilder {
   const { config } = weights;
   const C = config.nEmbd;
@@ -44,117 +50,124 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const V = config.vocabSize;
   const g = new GraphBuilder(`kaituhi-gpt2-${config.nLayer}x${C}-${precision}`);
   const n = kaituhiNames;
+  const eps = { float: config.layerNormEpsilon };
 
   const inputIds = g.input(n.inputIds, 'int64', ['batch', 'seq']);
   const positionIds = g.input(n.positionIds, 'int64', ['seq']);
   const ctxBias = g.input(n.ctxBias, 'float32', ['ctx']);
   const genBias = g.input(n.genBias, 'float32', ['gen']);
 
-  // Dynamic sizes, computed once and shared by every layer.
+  const c = (values: number[]): string => g.constInt64(values);
+  const concat = (parts: string[]): string => g.op('Concat', parts, { axis: 0 });
   const idsShape = g.op('Shape', [inputIds]);
-  const batch = g.op('Slice', [idsShape, g.constInt64([0]), g.constInt64([1])]);
-  const seq = g.op('Slice', [idsShape, g.constInt64([1]), g.constInt64([2])]);
-  const cH = g.constInt64([H]);
-  const cD = g.constInt64([D]);
-  const cMinus1 = g.constInt64([-1]);
-  const batchTimesSeq = g.op('Mul', [batch, seq]);
-  const batchTimesHeads = g.op('Mul', [batch, cH]);
-  const shapeQ4 = g.constInt64([0, 0, H, D]);
-  const shapeHeadsBs = g.op('Concat', [cH, batchTimesSeq, cD], { axis: 0 });
-  const shapeBhSD = g.op('Concat', [batchTimesHeads, seq, cD], { axis: 0 });
-  const shapeHBSminus1 = g.op('Concat', [cH, batch, seq, cMinus1], { axis: 0 });
-  const shapeBHSminus1 = g.op('Concat', [batch, cH, seq, cMinus1], { axis: 0 });
-  const shapeHBSD = g.op('Concat', [cH, batch, seq, cD], { axis: 0 });
-  const shapeBHSD = g.op('Concat', [batch, cH, seq, cD], { axis: 0 });
-  const shapeBSC = g.constInt64([0, 0, C]);
+  const B = g.op('Slice', [idsShape, c([0]), c([1])]);
+  const S = g.op('Slice', [idsShape, c([1]), c([2])]);
+  const BS = g.op('Mul', [B, S]);
+  const BH = g.op('Mul', [B, c([H])]);
+  const ctxLen = g.op('Shape', [ctxBias]);
+  const genLen = g.op('Shape', [genBias]);
+  const shape = {
+    qkv5: concat([idsShape, c([3, H, D])]),
+    hBsD: concat([c([H]), BS, c([D])]),
+    hBsAny: concat([c([H]), BS, c([-1])]),
+    hBSAny: concat([c([H]), B, S, c([-1])]),
+    hBSD: concat([c([H]), B, S, c([D])]),
+    bhSD: concat([BH, S, c([D])]),
+    bhDS: concat([BH, c([D]), S]),
+    bhSAny: concat([BH, S, c([-1])]),
+    bHSAny: concat([B, c([H]), S, c([-1])]),
+    bHSD: concat([B, c([H]), S, c([D])]),
+    bsC: concat([BS, c([C])]),
+  };
+  const splitSizes = concat([ctxLen, genLen, S]);
 
   // Causal mask among the S new positions: [S, S], 0 on and below the diagonal.
-  const seqScalar = g.op('Squeeze', [seq, g.constInt64([0])]);
-  const range = g.op('Range', [g.initializer(g.fresh('zero'), scalarInt64(0)), seqScalar, g.initializer(g.fresh('one'), scalarInt64(1))]);
-  const later = g.op('Greater', [g.op('Unsqueeze', [range, g.constInt64([0])]), g.op('Unsqueeze', [range, g.constInt64([1])])]);
+  const range = g.op('Range', [g.initializer(g.fresh('zero'), scalarInt64(0)), g.op('Squeeze', [S, c([0])]), g.initializer(g.fresh('one'), scalarInt64(1))]);
+  const later = g.op('Greater', [g.op('Unsqueeze', [range, c([0])]), g.op('Unsqueeze', [range, c([1])])]);
   const causalMask = g.op('Where', [later, g.constFloat([-1e9], []), g.constFloat([0], [])]);
 
   const wte = g.initializer('wte', { type: 'float32', dims: [V, C], bytes: bytesOf(weights.wte) });
   const wpe = floatConstant(g, 'wpe', weights.wpe, [config.nPositions, C], 'fp32');
-  let x = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [wpe, positionIds])]);
+  const embedded = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [wpe, positionIds])]);
+  let residual = g.op('Reshape', [embedded, shape.bsC]);
 
-  const layerNorm = (input: string, name: string, w: Float32Array, b: Float32Array): string =>
-    g.op('LayerNormalization', [input, floatConstant(g, `${name}.weight`, w, [C], 'fp32'), floatConstant(g, `${name}.bias`, b, [C], 'fp32')], {
-      axis: -1,
-      epsilon: { float: config.layerNormEpsilon },
+  const vector = (name: string, data: Float32Array): string => floatConstant(g, name, data, [data.length], 'fp32');
+  const layerNorm = (x: string, name: string, w: Float32Array, b: Float32Array): string =>
+    g.op('LayerNormalization', [x, vector(`${name}.weight`, w), vector(`${name}.bias`, b)], { axis: -1, epsilon: eps });
+  /** residual + delta + bias, then layer norm: returns [normalised, new residual]. */
+  const skipLayerNorm = (x: string, delta: string, bias: Float32Array, name: string, w: Float32Array, b: Float32Array): [string, string] => {
+    const [normed, , , sum] = g.node('SkipLayerNormalization', [x, delta, vector(`${name}.weight`, w), vector(`${name}.beta`, b), vector(`${name}.skip_bias`, bias)], {
+      outputs: 4,
+      attrs: { epsilon: eps },
+      domain: 'com.microsoft',
     });
+    return [normed!, sum!];
+  };
 
+  let h1 = layerNorm(residual, 'h.0.ln_1', weights.layers[0]!.ln1Weight, weights.layers[0]!.ln1Bias);
+  let pendingDelta: { delta: string; bias: Float32Array } | null = null;
   const scale = 1 / Math.sqrt(D);
   for (let l = 0; l < config.nLayer; l++) {
     const w = weights.layers[l]!;
     const p = `h.${l}`;
+    if (pendingDelta) [h1, residual] = skipLayerNorm(residual, pendingDelta.delta, pendingDelta.bias, `${p}.ln_1`, w.ln1Weight, w.ln1Bias);
     const ctxKey = g.input(n.ctxKey(l), 'float32', ['ctx', H, D]);
     const ctxValue = g.input(n.ctxValue(l), 'float32', ['ctx', H, D]);
     const genKey = g.input(n.genKey(l), 'float32', ['gen', 'batch_heads', D]);
     const genValue = g.input(n.genValue(l), 'float32', ['gen', 'batch_heads', D]);
 
-    const h1 = layerNorm(x, `${p}.ln_1`, w.ln1Weight, w.ln1Bias);
     // The softmax scale is folded into the query weights: one multiply fewer per layer and step.
     const { weight: qkvW, bias: qkvB } = scaleQueryColumns(w.attnWeight, w.attnBias, C, scale);
-    const qkv = linear(g, h1, `${p}.attn.c_attn`, { kn: qkvW }, C, 3 * C, qkvB, precision);
-    const [q, k, v] = g.node('Split', [qkv, g.constInt64([C, C, C])], { outputs: 3, attrs: { axis: 2 } }) as [string, string, string];
-    const q4 = g.op('Reshape', [q, shapeQ4]);
-    const k4 = g.op('Reshape', [k, shapeQ4]);
-    const v4 = g.op('Reshape', [v, shapeQ4]);
-    g.node('Transpose', [k4], { outputs: [n.newKey(l)], attrs: { perm: [1, 0, 2, 3] } });
-    g.node('Transpose', [v4], { outputs: [n.newValue(l)], attrs: { perm: [1, 0, 2, 3] } });
+    const qkv = linear(g, h1, `${p}.attn.c_attn`, { kn: qkvW }, C, 3 * C, qkvB, precision, { rank2: true });
+    const qkvT = g.op('Transpose', [g.op('Reshape', [qkv, shape.qkv5])], { perm: [2, 1, 0, 3, 4] });
+    const [q] = g.node('Split', [qkvT], { outputs: [g.fresh('q'), n.newKey(l), n.newValue(l)], attrs: { axis: 0 } }) as [string];
+    const kNew = n.newKey(l);
+    const vNew = n.newValue(l);
 
     // Scores against the shared context: all B*S queries of a head in one GEMM over [Tc, H, D].
-    const qHeads = g.op('Reshape', [g.op('Transpose', [q4], { perm: [2, 0, 1, 3] }), shapeHeadsBs]);
-    const ctxScores = g.op('FusedMatMul', [qHeads, ctxKey], { transB: 1, transBatchB: 1 }, 'com.microsoft');
-    const ctxScoresB = g.op('Add', [g.op('Transpose', [g.op('Reshape', [ctxScores, shapeHBSminus1])], { perm: [1, 0, 2, 3] }), ctxBias]);
-    // Scores against each candidate's own generated tokens.
-    const qBh = g.op('Transpose', [q4], { perm: [0, 2, 1, 3] });
-    const genScores = g.op('FusedMatMul', [g.op('Reshape', [qBh, shapeBhSD]), genKey], { transB: 1, transBatchB: 1 }, 'com.microsoft');
-    const genScoresB = g.op('Add', [g.op('Reshape', [genScores, shapeBHSminus1]), genBias]);
-    // Scores among the new positions, causal.
-    const kBhT = g.op('Transpose', [k4], { perm: [0, 2, 3, 1] });
+    const qHeads = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 3, 2, 1, 4] }), shape.hBsD]);
+    const ctxScores = g.op('Add', [g.op('FusedMatMul', [qHeads, ctxKey], { transB: 1, transBatchB: 1 }, 'com.microsoft'), ctxBias]);
+    const ctxScoresBh = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [ctxScores, shape.hBSAny])], { perm: [1, 0, 2, 3] }), shape.bhSAny]);
+    // Scores against each candidate's own generated tokens, and among the new positions (causal).
+    const qBh = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 2, 3, 1, 4] }), shape.bhSD]);
+    const genScores = g.op('Add', [g.op('FusedMatMul', [qBh, genKey], { transB: 1, transBatchB: 1 }, 'com.microsoft'), genBias]);
+    const kBhT = g.op('Reshape', [g.op('Transpose', [kNew], { perm: [0, 2, 3, 4, 1] }), shape.bhDS]);
     const newScores = g.op('Add', [g.op('MatMul', [qBh, kBhT]), causalMask]);
 
-    const probs = g.op('Softmax', [g.op('Concat', [ctxScoresB, genScoresB, newScores], { axis: 3 })], { axis: -1 });
-    const ctxLen = g.op('Slice', [g.op('Shape', [ctxKey]), g.constInt64([0]), g.constInt64([1])]);
-    const genLen = g.op('Slice', [g.op('Shape', [genKey]), g.constInt64([0]), g.constInt64([1])]);
-    const pastLen = g.op('Add', [ctxLen, genLen]);
-    const axis3 = g.constInt64([3]);
-    const pCtx = g.op('Slice', [probs, g.constInt64([0]), ctxLen, axis3]);
-    const pGen = g.op('Slice', [probs, ctxLen, pastLen, axis3]);
-    const pNew = g.op('Slice', [probs, pastLen, g.constInt64([INT64_MAX]), axis3]);
+    const probs = g.op('Softmax', [g.op('Concat', [ctxScoresBh, genScores, newScores], { axis: 2 })], { axis: -1 });
+    const [pCtx, pGen, pNew] = g.node('Split', [probs, splitSizes], { outputs: 3, attrs: { axis: 2 } }) as [string, string, string];
 
-    const pCtxHeads = g.op('Reshape', [g.op('Transpose', [pCtx], { perm: [1, 0, 2, 3] }), g.op('Concat', [cH, batchTimesSeq, ctxLen], { axis: 0 })]);
+    const pCtxHeads = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [pCtx, shape.bHSAny])], { perm: [1, 0, 2, 3] }), shape.hBsAny]);
     const outCtx = g.op('FusedMatMul', [pCtxHeads, ctxValue], { transBatchB: 1 }, 'com.microsoft');
-    const outCtxBshd = g.op('Transpose', [g.op('Reshape', [outCtx, shapeHBSD])], { perm: [1, 2, 0, 3] });
-    const pGenBh = g.op('Reshape', [pGen, g.op('Concat', [batchTimesHeads, seq, genLen], { axis: 0 })]);
-    const outGen = g.op('Reshape', [g.op('FusedMatMul', [pGenBh, genValue], { transBatchB: 1 }, 'com.microsoft'), shapeBHSD]);
-    const vBh = g.op('Transpose', [v4], { perm: [0, 2, 1, 3] });
-    const outNew = g.op('MatMul', [pNew, vBh]);
-    const outBhsd = g.op('Add', [outGen, outNew]);
-    const attnOut = g.op('Reshape', [g.op('Add', [outCtxBshd, g.op('Transpose', [outBhsd], { perm: [0, 2, 1, 3] })]), shapeBSC]);
+    const outCtxBshd = g.op('Transpose', [g.op('Reshape', [outCtx, shape.hBSD])], { perm: [1, 2, 0, 3] });
+    const outGen = g.op('FusedMatMul', [pGen, genValue], { transBatchB: 1 }, 'com.microsoft');
+    const vBh = g.op('Reshape', [g.op('Transpose', [vNew], { perm: [0, 2, 3, 1, 4] }), shape.bhSD]);
+    const outOwn = g.op('Add', [outGen, g.op('MatMul', [pNew, vBh])]);
+    const outOwnBshd = g.op('Transpose', [g.op('Reshape', [outOwn, shape.bHSD])], { perm: [0, 2, 1, 3] });
+    const attnOut = g.op('Reshape', [g.op('Add', [outCtxBshd, outOwnBshd]), shape.bsC]);
 
-    x = g.op('Add', [x, linear(g, attnOut, `${p}.attn.c_proj`, { kn: w.attnProjWeight }, C, C, w.attnProjBias, precision)]);
-    const h2 = layerNorm(x, `${p}.ln_2`, w.ln2Weight, w.ln2Bias);
-    const fc = linear(g, h2, `${p}.mlp.c_fc`, { kn: w.fcWeight }, C, 4 * C, null, precision);
-    // FastGelu is exactly GPT-2's tanh GELU, with the bias add fused in.
-    const act = g.op('FastGelu', [fc, floatConstant(g, `${p}.mlp.c_fc.bias`, w.fcBias, [4 * C], 'fp32')], {}, 'com.microsoft');
-    x = g.op('Add', [x, linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, w.fcProjBias, precision)]);
+    const attnProj = linear(g, attnOut, `${p}.attn.c_proj`, { kn: w.attnProjWeight }, C, C, null, precision, { rank2: true });
+    const [h2, mid] = skipLayerNorm(residual, attnProj, w.attnProjBias, `${p}.ln_2`, w.ln2Weight, w.ln2Bias);
+    residual = mid;
+    const fc = linear(g, h2, `${p}.mlp.c_fc`, { kn: w.fcWeight }, C, 4 * C, w.fcBias, precision, { rank2: true });
+    // FastGelu is exactly GPT-2's tanh GELU.
+    const act = g.op('FastGelu', [fc], {}, 'com.microsoft');
+    pendingDelta = { delta: linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, null, precision, { rank2: true }), bias: w.fcProjBias };
   }
 
-  const last = g.op('Reshape', [g.op('Slice', [x, cMinus1, g.constInt64([INT64_MAX]), g.constInt64([1])]), g.constInt64([0, C])]);
-  const hf = layerNorm(last, 'ln_f', weights.lnfWeight, weights.lnfBias);
+  const [hf] = skipLayerNorm(residual, pendingDelta!.delta, pendingDelta!.bias, 'ln_f', weights.lnfWeight, weights.lnfBias);
+  // Only the last position of each candidate reaches the LM head: prefill skips it for all the others.
+  const last = g.op('Reshape', [g.op('Slice', [g.op('Reshape', [hf, concat([B, S, c([C])])]), c([-1]), c([INT64_MAX]), c([1])]), c([0, C])]);
   // The tied head reads wte [V, C] in place (Gemm transB); quantized graphs keep their own packed copy.
   const logits = precision === 'int8' || precision === 'q4'
-    ? linear(g, hf, 'lm_head', { nk: weights.wte }, C, V, null, precision)
-    : g.op('Gemm', [hf, wte], { transB: 1 });
+    ? linear(g, last, 'lm_head', { nk: weights.wte }, C, V, null, precision)
+    : g.op('Gemm', [last, wte], { transB: 1 });
   g.node('Identity', [logits], { outputs: [n.logits] });
 
   g.output(n.logits, 'float32', ['batch', V]);
   for (let l = 0; l < config.nLayer; l++) {
-    g.output(n.newKey(l), 'float32', ['seq', 'batch', H, D]);
-    g.output(n.newValue(l), 'float32', ['seq', 'batch', H, D]);
+    g.output(n.newKey(l), 'float32', [1, 'seq', 'batch', H, D]);
+    g.output(n.newValue(l), 'float32', [1, 'seq', 'batch', H, D]);
   }
   return g;
 }

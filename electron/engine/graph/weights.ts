@@ -64,8 +64,9 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
 }
 
 /**
- * y = x · W + b for W stored [K, N] (GPT-2's Conv1D layout). `wRowsNK` lets a caller pass W already as [N, K]
- * (the tied LM head is wte, which is [V, C]).
+ * y = x · W + b for W stored [K, N] (GPT-2's Conv1D layout). `nk` lets a caller pass W already as [N, K]
+ * (the tied LM head is wte, which is [V, C]). With `rank2`, x is [M, K] and fp32/fp16 use one Gemm
+ * (bias fused, B prepacked by MLAS); otherwise MatMul then Add, which accepts any rank.
  */
 export function linear(
   g: GraphBuilder,
@@ -76,8 +77,9 @@ export function linear(
   n: number,
   bias: Float32Array | null,
   precision: WeightPrecision,
+  options: { rank2?: boolean } = {},
 ): string {
-  let y: string;
+  const biasName = bias === null ? null : floatConstant(g, `${name}.bias`, bias, [n], precision === 'fp16' ? 'fp16' : 'fp32');
   if (precision === 'int8' || precision === 'q4') {
     const bits = precision === 'int8' ? 8 : 4;
     const nk = w.nk ?? transpose(w.kn!, k, n);
@@ -86,13 +88,14 @@ export function linear(
     const packedName = g.initializer(`${name}.q${bits}`, { type: 'uint8', dims: [n, blocks, (QUANT_BLOCK * bits) / 8], bytes: packed });
     const scalesName = g.initializer(`${name}.scales`, float32Tensor(scales, [n * blocks]));
     // accuracy_level 4: int8 activations inside the kernel, the fast path of MLAS on x64 and Arm.
-    y = g.op('MatMulNBits', [x, packedName, scalesName], { K: k, N: n, bits, block_size: QUANT_BLOCK, accuracy_level: 4 }, 'com.microsoft');
-  } else if (w.kn) {
-    y = g.op('MatMul', [x, floatConstant(g, `${name}.weight`, w.kn, [k, n], precision)]);
-  } else {
-    // Only the LM head arrives as [N, K]; Gemm's transB reads it in place. x is 2-D there.
-    y = g.op('Gemm', [x, floatConstant(g, `${name}.weight`, w.nk!, [n, k], precision)], { transB: 1 });
+    // Inputs 3 and 4 (zero points, g_idx) are absent; input 5 is the bias, added inside the kernel.
+    const inputs = biasName ? [x, packedName, scalesName, '', '', biasName] : [x, packedName, scalesName];
+    return g.op('MatMulNBits', inputs, { K: k, N: n, bits, block_size: QUANT_BLOCK, accuracy_level: 4 }, 'com.microsoft');
   }
-  if (bias === null) return y;
-  return g.op('Add', [y, floatConstant(g, `${name}.bias`, bias, [n], precision === 'fp16' ? 'fp16' : 'fp32')]);
+  if (options.rank2 || !w.kn) {
+    const weight = w.kn ? floatConstant(g, `${name}.weight`, w.kn, [k, n], precision) : floatConstant(g, `${name}.weight`, w.nk!, [n, k], precision);
+    return g.op('Gemm', biasName ? [x, weight, biasName] : [x, weight], w.kn ? {} : { transB: 1 });
+  }
+  const y = g.op('MatMul', [x, floatConstant(g, `${name}.weight`, w.kn, [k, n], precision)]);
+  return biasName ? g.op('Add', [y, biasName]) : y;
 }

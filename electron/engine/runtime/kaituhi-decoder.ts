@@ -121,8 +121,8 @@ export class KaituhiDecoder implements Decoder {
     this.feedSegment(feeds, 'gen', this.gen, 0, [H, D]);
     for (let l = 0; l < this.shape.layers; l++) {
       // The new positions are written by ORT straight into the cache's next free rows.
-      fetches[names.newKey(l)] = new ort.Tensor('float32', this.ctx.key(l, start, end), [chunk.length, 1, H, D]);
-      fetches[names.newValue(l)] = new ort.Tensor('float32', this.ctx.value(l, start, end), [chunk.length, 1, H, D]);
+      fetches[names.newKey(l)] = new ort.Tensor('float32', this.ctx.key(l, start, end), [1, chunk.length, 1, H, D]);
+      fetches[names.newValue(l)] = new ort.Tensor('float32', this.ctx.value(l, start, end), [1, chunk.length, 1, H, D]);
     }
     const out = await this.session.run(feeds, fetches);
     this.contextTokens.push(...chunk);
@@ -154,8 +154,8 @@ export class KaituhiDecoder implements Decoder {
     this.feedSegment(feeds, 'ctx', this.ctx, tc, [H, D]);
     this.feedSegment(feeds, 'gen', this.gen, tg, [B * H, D]);
     for (let l = 0; l < this.shape.layers; l++) {
-      fetches[names.newKey(l)] = new ort.Tensor('float32', this.gen.key(l, tg, tg + 1), [1, B, H, D]);
-      fetches[names.newValue(l)] = new ort.Tensor('float32', this.gen.value(l, tg, tg + 1), [1, B, H, D]);
+      fetches[names.newKey(l)] = new ort.Tensor('float32', this.gen.key(l, tg, tg + 1), [1, 1, B, H, D]);
+      fetches[names.newValue(l)] = new ort.Tensor('float32', this.gen.value(l, tg, tg + 1), [1, 1, B, H, D]);
     }
     const out = await this.session.run(feeds, fetches);
     this.genLength = tg + 1;
