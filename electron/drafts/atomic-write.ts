@@ -21,6 +21,9 @@ async function resolveTarget(fs: DraftFs, path: string): Promise<{ realPath: str
     const link = await fs.lstat(path);
     const realPath = link.isSymbolicLink() ? await fs.realpath(path) : path;
     const st = link.isSymbolicLink() ? await fs.stat(realPath) : link;
+    // Rename would happily replace a file the writer marked read-only; honour the mark as an editor should.
+    // (Checked by hand because root, and rename itself, ignore the file's own permission bits.)
+    if ((st.mode & 0o222) === 0) throw Object.assign(new Error(`${realPath} is read-only`), { code: 'EREADONLYFILE' });
     return { realPath, mode: st.mode & 0o7777 };
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return { realPath: path, mode: undefined };

@@ -52,6 +52,8 @@ export function toDraftError(err: unknown, action: string, path?: string): Draft
     case 'ENOSPC':
     case 'EDQUOT':
       return new DraftError('disk-full', `Could not ${action}: the disk is full${where}. Free some space and Kaituhi will try again. ${keep}`, path, { cause: err });
+    case 'EREADONLYFILE':
+      return new DraftError('read-only', `Could not ${action}: the file is marked read-only${where}. Make it writable and Kaituhi will try again. ${keep}`, path, { cause: err });
     case 'EROFS':
       return new DraftError('read-only', `Could not ${action}: the disk is read-only${where}. ${keep}`, path, { cause: err });
     case 'EACCES':

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DraftLibrary, type DraftEvent, type DraftLibraryOptions } from '../../electron/drafts/library.js';
@@ -190,6 +190,41 @@ describe('DraftLibrary: saving', () => {
       expect(await journalFiles()).toEqual([]);
     });
   }
+
+  it('a text.md marked read-only is not replaced: a clear error, then a save once it is writable again', async () => {
+    const { lib, events } = make();
+    await lib.boot();
+    const { id } = await lib.create('Story', 'locked text');
+    await lib.open(id);
+    const file = join(dir, 'Library', id, 'text.md');
+    await chmod(file, 0o444);
+    lib.edit(id, 'new words');
+    await expect(lib.save(id)).rejects.toMatchObject({ code: 'read-only', message: expect.stringMatching(/marked read-only/) });
+    expect(events.some((e) => e.type === 'save-failed' && e.error.code === 'read-only')).toBe(true);
+    expect(await textOf(id)).toBe('locked text');
+    expect(JSON.parse(await readFile(join(dir, 'state', 'journal', `${id}.json`), 'utf8')).text).toBe('new words');
+    await chmod(file, 0o644);
+    await lib.save(id);
+    expect(await textOf(id)).toBe('new words');
+    expect(await journalFiles()).toEqual([]);
+  });
+
+  it('a symlinked text.md is saved through the link, which survives', async () => {
+    const { lib } = make();
+    await lib.boot();
+    const { id } = await lib.create('Story');
+    const elsewhere = join(dir, 'Dropbox-story.md');
+    await writeFile(elsewhere, 'kept elsewhere');
+    const link = join(dir, 'Library', id, 'text.md');
+    await rm(link);
+    await symlink(elsewhere, link);
+    expect((await lib.open(id)).text).toBe('kept elsewhere');
+    lib.edit(id, 'kept elsewhere, edited');
+    await lib.save(id);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(elsewhere, 'utf8')).toBe('kept elsewhere, edited');
+    expect(await lib.checkOutside(id)).toEqual({ kind: 'unchanged' });
+  });
 
   it('folder deleted underneath: a clear error, text kept, and the folder can be recreated', async () => {
     const { lib } = make();

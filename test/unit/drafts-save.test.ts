@@ -51,6 +51,15 @@ describe('atomicWrite', () => {
     expect(r.size).toBe(Buffer.byteLength('new text ✓'));
   });
 
+  it('refuses to replace a file marked read-only', async () => {
+    const p = join(dir, 'text.md');
+    await writeFile(p, 'old');
+    await chmod(p, 0o444);
+    await expect(atomicWrite(nodeFs, p, 'new')).rejects.toMatchObject({ code: 'EREADONLYFILE' });
+    expect(await readFile(p, 'utf8')).toBe('old');
+    expect(await readdir(dir)).toEqual(['text.md']);
+  });
+
   it('writes through a symlink to its real path, and the link survives', async () => {
     await mkdir(join(dir, 'real'));
     const real = join(dir, 'real', 'story.md');

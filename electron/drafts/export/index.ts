@@ -1,3 +1,4 @@
+import { DraftError } from '../errors.js';
 import { buildDocument } from './document.js';
 import { exportDocx } from './docx.js';
 import { exportEpub } from './epub.js';
@@ -51,9 +52,9 @@ export async function exportDraft(format: ExportFormat, source: ExportSource, op
     case 'epub':
       return result(await exportEpub(chapters, o, `${o.title}\n${o.author ?? ''}\n${source.text}`));
     case 'pdf': {
-      if (!deps.printHtmlToPdf) throw new Error('PDF export needs a printHtmlToPdf function (Electron printToPDF or Chromium).');
+      if (!deps.printHtmlToPdf) throw new DraftError('invalid-input', 'PDF export needs a printer (printHtmlToPdf: Electron printToPDF or Chromium).');
       const bytes = await deps.printHtmlToPdf(renderHtml(chapters, o));
-      if (bytes.byteLength < 5 || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') throw new Error('The printer did not return a PDF.');
+      if (bytes.byteLength < 5 || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') throw new DraftError('io', 'Could not export the PDF: the printer did not return a PDF file.');
       return result(bytes);
     }
   }
