@@ -3,6 +3,7 @@ import type { GenerationStats, KaituhiApi, Settings, ThemeName } from '../../ele
 import { monaco, PROSE_OPTIONS, THEME_IDS } from './monaco.js';
 import { createInlineProvider } from './inline-provider.js';
 import { ModelTextMarks } from './model-text-marks.js';
+import { setEditorProbe } from './diagnostics.js';
 
 export interface EditorHandle {
   readonly editor: monaco.editor.IStandaloneCodeEditor;
@@ -70,10 +71,15 @@ export function ProseEditor(props: ProseEditorProps) {
       editor.onDidChangeModelContent(() => latest.current.onText(editor.getValue())),
     );
 
+    setEditorProbe({
+      text: () => editor.getValue(),
+      markedTexts: () => marks.ranges().map((range) => editor.getModel()?.getValueInRange(range) ?? ''),
+    });
     latest.current.onReady({ editor, marks });
     editor.focus();
     return () => {
       latest.current.onReady(null);
+      setEditorProbe(null);
       for (const disposable of disposables) disposable.dispose();
       marks.dispose();
       editor.getModel()?.dispose();

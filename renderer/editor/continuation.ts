@@ -33,6 +33,8 @@ export class ContinuationSession {
   #anchorId: string | null = null;
   #prompt = '';
   #trailing = '';
+  /** Regenerations so far: varies a fixed seed, or Regenerate would write the same card again. */
+  #round = 0;
 
   constructor(private readonly deps: ContinuationDeps) {}
 
@@ -68,6 +70,7 @@ export class ContinuationSession {
     if (!this.#cards[index]) return;
     this.#handles.get(index)?.cancel();
     this.#update(index, { text: '', status: 'streaming', error: null });
+    this.#round += 1;
     this.#run([index]);
   }
 
@@ -111,12 +114,14 @@ export class ContinuationSession {
   /** One request per batch: the candidates share one prefill, card i showing candidate i. */
   #run(indices: readonly number[]): void {
     const settings = this.deps.settings();
+    const { seed } = settings.sampler;
+    const sampler = seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
     const handle = this.deps.api.generate(
       {
         context: this.#prompt,
         maxTokens: settings.continuation.maxTokens,
         candidates: indices.length,
-        sampler: settings.sampler,
+        sampler,
         stopAt: 'none',
       },
       (event) => {

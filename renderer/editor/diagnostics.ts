@@ -25,10 +25,27 @@ export function recordInlineRequest(version: number, context: string): InlineRec
   return record;
 }
 
+/** Read-only views of the editor for the same audience. */
+export interface EditorProbe {
+  text(): string;
+  /** The passages still marked as model-written. */
+  markedTexts(): string[];
+}
+
+export interface Diagnostics {
+  inline: InlineRecord[];
+  editor: EditorProbe | null;
+}
+
 declare global {
   interface Window {
-    __kaituhi?: { inline: InlineRecord[] };
+    __kaituhi?: Diagnostics;
   }
 }
 
-if (typeof window !== 'undefined') window.__kaituhi = { inline: records };
+const diagnostics: Diagnostics = { inline: records, editor: null };
+if (typeof window !== 'undefined') window.__kaituhi = diagnostics;
+
+export function setEditorProbe(probe: EditorProbe | null): void {
+  diagnostics.editor = probe;
+}

@@ -1,0 +1,28 @@
+import { utilityProcess } from 'electron';
+import { startEngineHost, type EngineHost, type EngineLoadOptions, type HostTransport } from '../engine/index.js';
+
+/**
+ * The engine host under Electron: a utilityProcess (a Node child that Chromium supervises) running
+ * engine-host-entry.js. EngineHostClient does the rest: it restarts the process when it dies and emits
+ * 'crashed' and 'restarted', so the UI can say what happened while the text stays put.
+ */
+export function spawnUtilityEngineHost(entryPath: string): HostTransport {
+  const child = utilityProcess.fork(entryPath, [], { serviceName: 'Kaituhi engine', stdio: 'inherit' });
+  let exited = false;
+  const exitListeners: Array<(reason: string) => void> = [];
+  child.on('exit', (code) => {
+    if (exited) return;
+    exited = true;
+    for (const listener of exitListeners) listener(`engine process exited with code ${code}`);
+  });
+  return {
+    post: (message) => child.postMessage(message),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => exitListeners.push(listener),
+    kill: () => void child.kill(),
+  };
+}
+
+export function startUtilityEngineHost(entryPath: string, options: EngineLoadOptions): Promise<EngineHost> {
+  return startEngineHost(options, () => spawnUtilityEngineHost(entryPath));
+}

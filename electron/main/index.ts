@@ -1,0 +1,135 @@
+/**
+ * The Electron edge, kept thin: it wires Electron's objects to plain modules that are tested without
+ * Electron (window options, URL and sender policies, the app:// handler, the services).
+ */
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, type IpcMainEvent, type WebContents } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IPC_CHANNEL, type ServerMessage } from '../shared/api.js';
+import { parseClientMessage } from '../shared/validators.js';
+import { ApiSession } from '../services/api-session.js';
+import { AppServices } from '../services/app-services.js';
+import { APP_NAME, defaultUserDataDir, settingsFileIn } from '../services/user-data.js';
+import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
+import { startUtilityEngineHost } from './engine-process.js';
+import { parseLaunchArgs } from './launch-args.js';
+import { isTrustedSender } from './sender-policy.js';
+import { APP_ENTRY_URL, APP_SCHEME, externalUrl, mayNavigate } from './url-policy.js';
+import { mainWindowOptions } from './window-options.js';
+
+// Built layout (scripts/build-app.ts): dist/electron/main/index.js, …/engine-host-entry.js,
+// dist/electron/preload/index.cjs, dist/renderer/.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const PRELOAD = join(here, '..', 'preload', 'index.cjs');
+const ENGINE_ENTRY = join(here, 'engine-host-entry.js');
+const RENDERER_DIR = join(here, '..', '..', 'renderer');
+
+app.setName(APP_NAME);
+app.setPath('userData', defaultUserDataDir());
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
+
+const services = new AppServices({
+  mode: 'electron',
+  version: app.getVersion(),
+  settingsFile: settingsFileIn(app.getPath('userData')),
+  modelDirOverride: parseLaunchArgs(process.argv.slice(1), process.cwd()).modelDir,
+  startEngineHost: (options) => startUtilityEngineHost(ENGINE_ENTRY, options),
+  openExternal: async (url) => {
+    const safe = externalUrl(url);
+    if (!safe) throw new Error('Only https: links open outside Kaituhi.');
+    await shell.openExternal(safe);
+  },
+});
+
+const sessions = new Map<number, ApiSession>();
+const appWindows = new Set<WebContents>();
+
+function sessionFor(contents: WebContents): ApiSession {
+  let apiSession = sessions.get(contents.id);
+  if (!apiSession) {
+    apiSession = new ApiSession(services, (message: ServerMessage) => {
+      if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
+    });
+    sessions.set(contents.id, apiSession);
+    contents.once('destroyed', () => {
+      sessions.get(contents.id)?.dispose();
+      sessions.delete(contents.id);
+      appWindows.delete(contents);
+    });
+  }
+  return apiSession;
+}
+
+function onRendererMessage(event: IpcMainEvent, raw: unknown): void {
+  const frame = event.senderFrame;
+  const trusted = isTrustedSender({
+    url: frame?.url ?? null,
+    isTopFrameOfAppWindow: frame !== null && frame === event.sender.mainFrame && appWindows.has(event.sender),
+  });
+  if (!trusted) return;
+  const parsed = parseClientMessage(raw);
+  if (!parsed.ok) {
+    console.warn(`kaituhi: dropped a malformed message from the renderer: ${parsed.error}`);
+    return;
+  }
+  sessionFor(event.sender).handle(parsed.value);
+}
+
+function lockDown(contents: WebContents): void {
+  contents.setWindowOpenHandler(({ url }) => {
+    const safe = externalUrl(url);
+    if (safe) void shell.openExternal(safe);
+    return { action: 'deny' };
+  });
+  contents.on('will-navigate', (event, url) => {
+    if (!mayNavigate(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+async function createWindow(): Promise<void> {
+  const window = new BrowserWindow(mainWindowOptions(PRELOAD, services.settings.state.settings.theme));
+  appWindows.add(window.webContents);
+  window.once('ready-to-show', () => window.show());
+  await window.loadURL(APP_ENTRY_URL);
+}
+
+function installMenu(): void {
+  const isMac = process.platform === 'darwin';
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(isMac ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+}
+
+app.on('web-contents-created', (_event, contents) => lockDown(contents));
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void services.shutdown();
+});
+
+void app.whenReady().then(async () => {
+  // Nothing the page asks for (camera, notifications, geolocation…) is granted.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url));
+  ipcMain.on(IPC_CHANNEL, onRendererMessage);
+  installMenu();
+  // The window opens at once; the model loads behind it and the status bar says when it is ready.
+  await services.settings.load();
+  void services.boot();
+  await createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+  });
+});

@@ -1,0 +1,74 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { buildRenderer } from '../../../scripts/build-renderer.js';
+import { serve, type ServeHandle } from '../../../electron/cli/commands/serve.js';
+import type { Settings } from '../../../electron/shared/settings.js';
+import { defaultSettings } from '../../../electron/shared/default-settings.js';
+
+export const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
+
+let built: Promise<string> | null = null;
+
+/** Builds the renderer once per test file into a temporary folder, as a clean clone would. */
+export function builtRenderer(): Promise<string> {
+  built ??= mkdtemp(join(tmpdir(), 'kaituhi-renderer-')).then((dir) => buildRenderer(dir));
+  return built;
+}
+
+export interface AppUnderTest extends ServeHandle {
+  settingsFile: string;
+  cleanup(): Promise<void>;
+}
+
+/** Server mode with the real engine (worker thread) on `modelDir`, and settings written up front. */
+export async function startApp(options: { modelDir: string | null; settings?: (defaults: Settings) => Settings; rawSettings?: string }): Promise<AppUnderTest> {
+  const home = await mkdtemp(join(tmpdir(), 'kaituhi-e2e-'));
+  const settingsFile = join(home, 'settings.json');
+  if (options.rawSettings !== undefined) await writeFile(settingsFile, options.rawSettings);
+  else if (options.settings) await writeFile(settingsFile, JSON.stringify(options.settings(defaultSettings())));
+  const handle = await serve({ port: 0, modelDir: options.modelDir, settingsFile, rendererDir: await builtRenderer() });
+  return {
+    ...handle,
+    settingsFile,
+    cleanup: async () => {
+      await handle.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** The editor's text, read through the app's diagnostics probe (the DOM only holds the visible lines). */
+export function editorText(page: Page): Promise<string> {
+  return page.evaluate(() => window.__kaituhi?.editor?.text() ?? '');
+}
+
+export function markedTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.__kaituhi?.editor?.markedTexts() ?? []);
+}
+
+/** The ghost text on screen, whitespace-normalised (Monaco splits it across spans and wrapped lines). */
+export async function visibleGhostText(page: Page): Promise<string> {
+  const parts = await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').allTextContents();
+  return normalise(parts.join(''));
+}
+
+export function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export async function focusEditor(page: Page): Promise<void> {
+  await page.waitForSelector('.monaco-editor .view-lines');
+  await page.click('.monaco-editor .view-lines');
+}
+
+export function inlineRecords(page: Page) {
+  return page.evaluate(() => (window.__kaituhi?.inline ?? []).map((record) => ({ ...record })));
+}
