@@ -11,7 +11,8 @@ import { buildRenderer, REPO_ROOT } from './build-renderer.js';
 
 export const APP_OUT = join(REPO_ROOT, 'dist');
 
-export async function buildApp(): Promise<void> {
+/** Main, engine utilityProcess entry and preload; `outDir` gets electron/main and electron/preload. */
+export async function buildElectronBundles(outDir = APP_OUT): Promise<void> {
   const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, logLevel: 'warning' } as const;
   await Promise.all([
     build({
@@ -20,7 +21,7 @@ export async function buildApp(): Promise<void> {
         index: join(REPO_ROOT, 'electron/main/index.ts'),
         'engine-host-entry': join(REPO_ROOT, 'electron/main/engine-host-entry.ts'),
       },
-      outdir: join(APP_OUT, 'electron/main'),
+      outdir: join(outDir, 'electron/main'),
       format: 'esm',
       packages: 'external',
       external: ['electron'],
@@ -30,14 +31,17 @@ export async function buildApp(): Promise<void> {
     build({
       ...common,
       entryPoints: { index: join(REPO_ROOT, 'electron/preload/index.ts') },
-      outdir: join(APP_OUT, 'electron/preload'),
+      outdir: join(outDir, 'electron/preload'),
       outExtension: { '.js': '.cjs' },
       minify: true,
       format: 'cjs',
       external: ['electron'],
     }),
-    buildRenderer(join(APP_OUT, 'renderer')),
   ]);
+}
+
+export async function buildApp(): Promise<void> {
+  await Promise.all([buildElectronBundles(APP_OUT), buildRenderer(join(APP_OUT, 'renderer'))]);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
