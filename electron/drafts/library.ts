@@ -325,15 +325,19 @@ export class DraftLibrary {
     checkId(id);
     const clean = title.trim().slice(0, 500);
     if (!clean) throw new DraftError('invalid-input', 'A draft needs a title.');
+    const wasOpen = this.buffers.has(id);
     const b = await this.openBuffer(id);
     b.meta.title = clean;
     this.markDirty(b, false);
     await this.save(id);
-    return this.summary(id);
+    const s = await this.summary(id);
+    if (!wasOpen) await this.close(id);
+    return { ...s, open: wasOpen };
   }
 
   async duplicate(id: string): Promise<DraftSummary> {
     checkId(id);
+    const wasOpen = this.buffers.has(id);
     const src = await this.openBuffer(id);
     // The copy is built from the buffer, not copied file by file: that includes unsaved text and never copies a symlink.
     const copy = await this.create(`${src.meta.title} (copy)`, src.text);
@@ -341,7 +345,8 @@ export class DraftLibrary {
     b.meta.memory = src.meta.memory;
     b.meta.modelSpans = src.meta.modelSpans.map((s) => ({ ...s }));
     this.markDirty(b, false);
-    await this.save(copy.id);
+    await this.close(copy.id);
+    if (!wasOpen) await this.close(id);
     return this.summary(copy.id);
   }
 

@@ -45,6 +45,8 @@ describe('DraftLibrary: the library', () => {
     const copy = await lib.duplicate(a.id);
     expect(copy.title).toBe('Café at Midnight (copy)');
     expect(await textOf(copy.id)).toBe('It was late.');
+    // Library operations do not leave drafts open behind the writer's back.
+    expect((await lib.list()).filter((d) => d.open)).toEqual([]);
 
     const trashed = await lib.trash(a.id);
     expect((await lib.list()).map((d) => d.id)).not.toContain(a.id);
