@@ -25,7 +25,8 @@ function make(extra: Partial<DraftLibraryOptions> = {}): { lib: DraftLibrary; cl
 }
 
 const textOf = (id: string): Promise<string> => readFile(join(dir, 'Library', id, 'text.md'), 'utf8');
-const journalFiles = async (): Promise<string[]> => readdir(join(dir, 'state', 'journal')).catch(() => []);
+// Finished entries only: a temp file means a journal write is still under way.
+const journalFiles = async (): Promise<string[]> => (await readdir(join(dir, 'state', 'journal')).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
 
 describe('DraftLibrary: the library', () => {
   it('creates, lists, renames, duplicates, searches, trashes and restores drafts', async () => {
