@@ -7,6 +7,7 @@ import { localDay, systemClock, type Clock } from './clock.js';
 import { checkId, readMeta, readText, slugify, textPath, writeMeta, type DiskState } from './draft-folder.js';
 import { DraftError, isErrno, toDraftError } from './errors.js';
 import { nodeFs, type DraftFs } from './fs-layer.js';
+import { sha256 } from './hash.js';
 import { Journal } from './journal.js';
 import { defaultMeta, libraryStateSchema, normalizeSpans, type DraftCursor, type DraftMeta, type LibraryState, type ModelSpan } from './metadata.js';
 import { Snapshots, type SnapshotInfo } from './snapshots.js';
@@ -698,9 +699,11 @@ export class DraftLibrary {
     try {
       if (b.textDirty) {
         if (await this.changedOutside(b)) return;
+        // Registered before the write: the watcher can report our rename before atomicWrite returns.
+        const hash = sha256(text);
+        b.ownHashes = [hash, ...b.ownHashes.filter((h) => h !== hash)].slice(0, 4);
         const written = await atomicWrite(this.fs, textPath(this.root, id), text);
         b.disk = { hash: written.hash, mtimeMs: written.mtimeMs, size: written.size };
-        b.ownHashes = [written.hash, ...b.ownHashes].slice(0, 4);
       }
       const day = localDay(now);
       const words = countWords(text);

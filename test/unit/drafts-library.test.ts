@@ -358,6 +358,29 @@ describe('DraftLibrary: outside changes', () => {
     expect((await lib.open(id)).text).toBe('three, from outside');
   });
 
+  it('a watcher event that arrives in the middle of our own save is recognised as ours', async () => {
+    let lib!: DraftLibrary;
+    let midSave: Promise<unknown> = Promise.resolve();
+    const fs = { ...faultyFs(() => undefined) };
+    const rename = fs.rename;
+    fs.rename = async (from, to) => {
+      await rename(from, to);
+      // The event lands after the rename but before atomicWrite has returned.
+      if (id && to.endsWith('text.md')) await (midSave = lib.checkOutside(id));
+    };
+    let id = '';
+    const made = make({ fs });
+    lib = made.lib;
+    await lib.boot();
+    ({ id } = await lib.create('Story', 'one'));
+    await lib.open(id);
+    lib.edit(id, 'two, being saved');
+    await lib.save(id);
+    expect(await midSave).toEqual({ kind: 'unchanged' });
+    expect(made.events.map((e) => e.type)).toEqual(['saved']);
+    expect(lib.isDirty(id)).toBe(false);
+  });
+
   it('the real file watcher picks up an outside edit', async () => {
     const { lib, events } = make({ watch: undefined });
     await lib.boot();
