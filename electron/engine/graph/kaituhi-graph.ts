@@ -18,7 +18,7 @@ import type { Gpt2Weights } from '../formats/gpt2-checkpoint.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import { floatConstant, linear, type WeightPrecision } from './weights.js';
 
-export const KAITUHI_GRAPH_VERSION = 2;
+export const KAITUHI_GRAPH_VERSION = 3;
 
 export const kaituhiNames = {
   inputIds: 'input_ids',
@@ -68,10 +68,10 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const genLen = g.op('Shape', [genBias]);
   const shape = {
     qkv5: concat([idsShape, c([3, H, D])]),
-    hBsD: concat([c([H]), BS, c([D])]),
+    hDBs: concat([c([H]), c([D]), BS]),
+    hAnyBS: concat([c([H]), c([-1]), B, S]),
     hBsAny: concat([c([H]), BS, c([-1])]),
-    hBSAny: concat([c([H]), B, S, c([-1])]),
-    hBSD: concat([c([H]), B, S, c([D])]),
+        hBSD: concat([c([H]), B, S, c([D])]),
     bhSD: concat([BH, S, c([D])]),
     bhDS: concat([BH, c([D]), S]),
     bhSAny: concat([BH, S, c([-1])]),
@@ -124,17 +124,19 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     const kNew = n.newKey(l);
     const vNew = n.newValue(l);
 
-    // Scores against the shared context: all B*S queries of a head in one GEMM over [Tc, H, D].
-    const qHeads = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 3, 2, 1, 4] }), shape.hBsD]);
-    const ctxScores = g.op('Add', [g.op('FusedMatMul', [qHeads, ctxKey], { transB: 1, transBatchB: 1 }, 'com.microsoft'), ctxBias]);
-    const ctxScoresBh = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [ctxScores, shape.hBSAny])], { perm: [1, 0, 2, 3] }), shape.bhSAny]);
+    // Scores against the shared context: all B*S queries of a head in one GEMM over [Tc, H, D], written as
+    // K · Qᵀ so the large operand streams row by row as A (measured faster than Q · Kᵀ at M = 1 and 3).
+    const qT = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 3, 4, 2, 1] }), shape.hDBs]);
+    const ctxScoresT = g.op('FusedMatMul', [ctxKey, qT], { transBatchA: 1 }, 'com.microsoft');
+    const ctxScoresBh = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [ctxScoresT, shape.hAnyBS])], { perm: [2, 0, 3, 1] }), shape.bhSAny]);
+    const ctxScores = g.op('Add', [ctxScoresBh, ctxBias]);
     // Scores against each candidate's own generated tokens, and among the new positions (causal).
     const qBh = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 2, 3, 1, 4] }), shape.bhSD]);
     const genScores = g.op('Add', [g.op('FusedMatMul', [qBh, genKey], { transB: 1, transBatchB: 1 }, 'com.microsoft'), genBias]);
     const kBhT = g.op('Reshape', [g.op('Transpose', [kNew], { perm: [0, 2, 3, 4, 1] }), shape.bhDS]);
     const newScores = g.op('Add', [g.op('MatMul', [qBh, kBhT]), causalMask]);
 
-    const probs = g.op('Softmax', [g.op('Concat', [ctxScoresBh, genScores, newScores], { axis: 2 })], { axis: -1 });
+    const probs = g.op('Softmax', [g.op('Concat', [ctxScores, genScores, newScores], { axis: 2 })], { axis: -1 });
     const [pCtx, pGen, pNew] = g.node('Split', [probs, splitSizes], { outputs: 3, attrs: { axis: 2 } }) as [string, string, string];
 
     const pCtxHeads = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [pCtx, shape.bHSAny])], { perm: [1, 0, 2, 3] }), shape.hBsAny]);
