@@ -9,7 +9,7 @@ export type StartEngineHost = (options: EngineLoadOptions) => Promise<EngineHost
 export const NO_MODEL_MESSAGE =
   'No model is loaded, so there are no suggestions yet; the editor works as usual. ' +
   'Choose a model folder in Settings, or start with --model DIR (a GPT-2 ONNX export or a Hugging Face checkpoint). ' +
-  'For a quick try, `npm run kaituhi -- make-test-model` writes a tiny random model.';
+  'To try the app, `npm run kaituhi -- make-test-model --out DIR` writes a tiny random model (its words are nonsense).';
 
 /**
  * Owns the one engine host of this launch: loads the chosen model, swaps it when the writer picks another,

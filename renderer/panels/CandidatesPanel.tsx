@@ -32,7 +32,9 @@ export function CandidatesPanel({ cards, onInsert, onRegenerate, onClose }: Cand
               {card.status === 'streaming' && <span className="caret" aria-hidden="true" />}
             </button>
             <footer className="card-footer">
-              <span className="card-state">{card.status === 'failed' ? card.error : card.status === 'streaming' ? 'writing' : ''}</span>
+              <span className="card-state" title={card.error ?? undefined}>
+                {card.status === 'failed' ? 'Interrupted; Regenerate to try again' : card.status === 'streaming' ? 'writing' : ''}
+              </span>
               <button type="button" className="text-button" onClick={() => onRegenerate(card.index)} data-testid="regenerate">
                 Regenerate
               </button>
