@@ -359,18 +359,18 @@ describe('DraftLibrary: outside changes', () => {
   });
 
   it('a watcher event that arrives in the middle of our own save is recognised as ours', async () => {
-    let lib!: DraftLibrary;
+    const late: { lib?: DraftLibrary } = {};
     let midSave: Promise<unknown> = Promise.resolve();
     const fs = { ...faultyFs(() => undefined) };
     const rename = fs.rename;
     fs.rename = async (from, to) => {
       await rename(from, to);
       // The event lands after the rename but before atomicWrite has returned.
-      if (id && to.endsWith('text.md')) await (midSave = lib.checkOutside(id));
+      if (id && late.lib && to.endsWith('text.md')) await (midSave = late.lib.checkOutside(id));
     };
     let id = '';
     const made = make({ fs });
-    lib = made.lib;
+    const lib = (late.lib = made.lib);
     await lib.boot();
     ({ id } = await lib.create('Story', 'one'));
     await lib.open(id);
