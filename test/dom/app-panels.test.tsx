@@ -1,0 +1,127 @@
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StatusBar } from '../../renderer/panels/StatusBar.js';
+import { CandidatesPanel } from '../../renderer/panels/CandidatesPanel.js';
+import { SettingsPanel } from '../../renderer/panels/SettingsPanel.js';
+import { NoticeBar } from '../../renderer/panels/NoticeBar.js';
+import { noticesFor } from '../../renderer/state/notices.js';
+import type { EngineInfo, EngineState, GenerationStats } from '../../electron/shared/api.js';
+import { defaultSettings } from '../../electron/shared/default-settings.js';
+
+afterEach(cleanup);
+
+const info: EngineInfo = {
+  modelDir: '/models/gpt2',
+  modelName: 'gpt2',
+  format: 'onnx',
+  precision: 'int8',
+  device: 'cpu',
+  fallbackReason: 'CUDA: libcudart.so.12 not found',
+  contextWindow: 1024,
+  vocabSize: 50257,
+  layers: 12,
+  loadMs: 400,
+};
+const ready: EngineState = { status: 'ready', modelDir: info.modelDir, info, message: null, restarts: 0 };
+const stats: GenerationStats = {
+  promptTokens: 300,
+  reusedTokens: 290,
+  prefillMs: 10,
+  firstTokenMs: 20,
+  decodeMs: 200,
+  generatedTokens: 20,
+  tokensPerSecond: 48.25,
+  contextTokens: 320,
+  contextWindow: 1024,
+};
+
+describe('status bar', () => {
+  it('shows model, device with the fallback reason on hover, speed and window use', () => {
+    render(<StatusBar engine={ready} stats={stats} words={1234} link="open" />);
+    expect(screen.getByTestId('model-name').textContent).toBe('gpt2 · int8');
+    expect(screen.getByTestId('device').textContent).toBe('CPU (fallback)');
+    expect(screen.getByTestId('device').getAttribute('title')).toBe('Fell back: CUDA: libcudart.so.12 not found');
+    expect(screen.getByTestId('tokens-per-second').textContent).toBe('48.3 tok/s');
+    expect(screen.getByTestId('context-use').textContent).toBe('320 / 1024 ctx');
+    expect(screen.getByTestId('word-count').textContent).toBe('1,234 words');
+  });
+
+  it('says when there is no model and when the connection is lost', () => {
+    render(<StatusBar engine={{ status: 'no-model', modelDir: null, info: null, message: 'none', restarts: 0 }} stats={null} words={1} link="closed" />);
+    expect(screen.getByTestId('engine-status').textContent).toBe('No model');
+    expect(screen.getByText(/Disconnected/)).toBeTruthy();
+    expect(screen.getByTestId('word-count').textContent).toBe('1 word');
+  });
+});
+
+describe('candidate cards', () => {
+  it('inserts on click, regenerates on Regenerate, and cannot insert an empty card', () => {
+    const onInsert = vi.fn();
+    const onRegenerate = vi.fn();
+    render(
+      <CandidatesPanel
+        cards={[
+          { index: 0, text: ' The tide turned.', status: 'done', error: null },
+          { index: 1, text: '', status: 'streaming', error: null },
+          { index: 2, text: ' And', status: 'failed', error: 'the engine stopped' },
+        ]}
+        onInsert={onInsert}
+        onRegenerate={onRegenerate}
+        onClose={() => undefined}
+      />,
+    );
+    fireEvent.click(screen.getByText('The tide turned.'));
+    expect(onInsert).toHaveBeenCalledWith(0);
+    expect((screen.getByText('Writing…').closest('button') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getAllByTestId('regenerate')[2]!);
+    expect(onRegenerate).toHaveBeenCalledWith(2);
+    expect(screen.getByTitle('the engine stopped').textContent).toMatch(/Interrupted/);
+  });
+});
+
+describe('settings panel', () => {
+  it('saves the edited copy and shows the load notice', async () => {
+    const onSave = vi.fn(() => Promise.resolve());
+    render(
+      <SettingsPanel
+        state={{ settings: defaultSettings(), location: '/home/w/.config/Kaituhi/settings.json', notice: 'The settings file was damaged' }}
+        activeModelDir="/models/override"
+        onSave={onSave}
+        onClose={() => undefined}
+      />,
+    );
+    expect(screen.getByText('The settings file was damaged')).toBeTruthy();
+    expect(screen.getByText(/In use now: \/models\/override/)).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Temperature'), { target: { value: '1.2' } });
+    fireEvent.change(screen.getByLabelText('Length'), { target: { value: 'paragraph' } });
+    fireEvent.change(screen.getByLabelText('Seed (empty = random)'), { target: { value: '42' } });
+    fireEvent.click(screen.getByTestId('save-settings'));
+    await waitFor(() => expect(onSave).toHaveBeenCalled());
+    const saved = (onSave.mock.calls[0] as unknown as [ReturnType<typeof defaultSettings>])[0];
+    expect(saved.sampler.temperature).toBe(1.2);
+    expect(saved.sampler.seed).toBe(42);
+    expect(saved.inline.length).toBe('paragraph');
+  });
+
+  it('shows why a save failed', async () => {
+    render(<SettingsPanel state={{ settings: defaultSettings(), location: '/s.json', notice: null }} activeModelDir={null} onSave={() => Promise.reject(new Error('Settings not saved: disk full'))} onClose={() => undefined} />);
+    fireEvent.click(screen.getByTestId('save-settings'));
+    expect((await screen.findByRole('alert')).textContent).toBe('Settings not saved: disk full');
+  });
+});
+
+describe('notices', () => {
+  it('tells a restart apart from the next one, so dismissing one does not hide the other', () => {
+    const first = noticesFor({ ...ready, message: 'restarted', restarts: 1 }, null, 'open');
+    const second = noticesFor({ ...ready, message: 'restarted', restarts: 2 }, null, 'open');
+    expect(first[0]?.id).not.toBe(second[0]?.id);
+    expect(noticesFor(ready, null, 'open')).toEqual([]);
+  });
+
+  it('renders and dismisses', () => {
+    const onDismiss = vi.fn();
+    render(<NoticeBar notices={[{ id: 'no-model', tone: 'info', text: 'No model is loaded', dismissible: true }]} onDismiss={onDismiss} />);
+    fireEvent.click(screen.getByLabelText('Dismiss'));
+    expect(onDismiss).toHaveBeenCalledWith('no-model');
+  });
+});
