@@ -8,6 +8,9 @@ import { testModel } from '../support/fixtures.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { editorText, focusEditor, inlineRecords, markedTexts, normalise, screenshot, startApp, visibleGhostText, type AppUnderTest } from './support/app.js';
 
+/** UI waits (not model waits): generous, because the two cores are shared. */
+const SETTLE = { timeout: 10_000 };
+
 let app: AppUnderTest;
 let browser: BrowserSession;
 let page: Page;
@@ -59,7 +62,7 @@ describe('inline ghost text', () => {
     expect(shown?.alternatives.map(normalise)).toContain(ghost);
 
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.locator(GHOST).count()).toBe(0);
+    await expect.poll(() => page.locator(GHOST).count(), SETTLE).toBe(0);
     const text = await editorText(page);
     const typed = 'The lighthouse keeper climbed the stairs';
     expect(text.startsWith(typed)).toBe(true);
@@ -72,7 +75,7 @@ describe('inline ghost text', () => {
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.type('x');
-    await expect.poll(() => markedTexts(page)).toEqual([]);
+    await expect.poll(() => markedTexts(page), SETTLE).toEqual([]);
     expect(browser.problems).toEqual([]);
   });
 
@@ -84,18 +87,18 @@ describe('inline ghost text', () => {
     const requestsBefore = (await inlineRecords(page)).length;
 
     await page.keyboard.press('Alt+BracketRight');
-    await expect.poll(() => visibleGhostText(page)).not.toBe(first);
+    await expect.poll(() => visibleGhostText(page), SETTLE).not.toBe(first);
     const second = await visibleGhostText(page);
     expect(shown?.alternatives.map(normalise)).toContain(second);
     await screenshot(page, '03-next-alternative');
 
     await page.keyboard.press('Alt+BracketLeft');
-    await expect.poll(() => visibleGhostText(page)).toBe(first);
+    await expect.poll(() => visibleGhostText(page), SETTLE).toBe(first);
     // Cycling reuses the alternatives already decoded; it does not start another generation.
     expect((await inlineRecords(page)).length).toBe(requestsBefore);
 
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator(GHOST).count()).toBe(0);
+    await expect.poll(() => page.locator(GHOST).count(), SETTLE).toBe(0);
     expect(await editorText(page)).toBe('She opened the letter and');
   });
 
@@ -108,7 +111,7 @@ describe('inline ghost text', () => {
     await page.keyboard.press('Alt+Backslash');
     const ghost = await waitForGhost();
     await page.keyboard.press('Control+ArrowRight');
-    await expect.poll(async () => (await editorText(page)).length).toBeGreaterThan('Night fell over the'.length);
+    await expect.poll(async () => (await editorText(page)).length, SETTLE).toBeGreaterThan('Night fell over the'.length);
     const text = await editorText(page);
     expect(ghost.startsWith(normalise(text.slice('Night fell over the'.length)))).toBe(true);
     await app.services.saveSettings({ ...app.services.settings.state.settings, inline: { ...app.services.settings.state.settings.inline, debounceMs: 300 } });
@@ -163,7 +166,7 @@ describe('continue selection', () => {
 
     const chosen = await cards.nth(1).locator('.card-body').textContent();
     await cards.nth(1).locator('.card-body').click();
-    await expect.poll(() => cards.count()).toBe(0);
+    await expect.poll(() => cards.count(), SETTLE).toBe(0);
     const inserted = await editorText(page);
     expect(inserted.startsWith('The ferry left at dawn.')).toBe(true);
     expect(inserted.endsWith('\nNobody waved.')).toBe(true);
@@ -173,7 +176,7 @@ describe('continue selection', () => {
     await screenshot(page, '06-inserted');
 
     await page.keyboard.press('Control+z');
-    await expect.poll(() => editorText(page)).toBe(original);
+    await expect.poll(() => editorText(page), SETTLE).toBe(original);
   });
 
   it('Regenerate replaces one card', async () => {
@@ -194,7 +197,7 @@ describe('status and resilience', () => {
   it('the status bar shows the model, device and tokens per second', async () => {
     await typeSlowly('A quiet morning in the');
     await waitForGhost();
-    await expect.poll(() => page.locator('[data-testid=tokens-per-second]').textContent()).toMatch(/^\d+(\.\d)? tok\/s$/);
+    await expect.poll(() => page.locator('[data-testid=tokens-per-second]').textContent(), SETTLE).toMatch(/^\d+(\.\d)? tok\/s$/);
     const device = page.locator('[data-testid=device]');
     expect(await device.textContent()).toMatch(/^CPU/);
     const info = app.services.engine.state.info!;

@@ -7,6 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { editorText, focusEditor, screenshot, startApp, type AppUnderTest } from './support/app.js';
 
+/** UI waits (not model waits): generous, because the two cores are shared. */
+const SETTLE = { timeout: 10_000 };
+
 let app: AppUnderTest;
 let browser: BrowserSession;
 
@@ -36,7 +39,7 @@ describe('without a model, after a damaged settings file', () => {
     await page.waitForTimeout(700);
     expect(await editorText(page)).toBe('Words still go in. 中文也可以。');
     expect(await page.locator('.monaco-editor .ghost-text-decoration').count()).toBe(0);
-    await expect.poll(() => page.locator('[data-testid=word-count]').textContent()).toMatch(/^\d+ words$/);
+    await expect.poll(() => page.locator('[data-testid=word-count]').textContent(), SETTLE).toMatch(/^\d+ words$/);
     await screenshot(page, '10-no-model');
     expect(browser.problems).toEqual([]);
   });
@@ -50,7 +53,7 @@ describe('without a model, after a damaged settings file', () => {
     await panel.getByLabel('Theme').selectOption('dark');
     await panel.getByLabel('Candidates').fill('4');
     await page.click('[data-testid=save-settings]');
-    await expect.poll(async () => JSON.parse(await readFile(app.settingsFile, 'utf8')).theme as string).toBe('dark');
+    await expect.poll(async () => JSON.parse(await readFile(app.settingsFile, 'utf8')).theme as string, SETTLE).toBe('dark');
     const saved = JSON.parse(await readFile(app.settingsFile, 'utf8')) as { continuation: { candidates: number } };
     expect(saved.continuation.candidates).toBe(4);
     expect((await app.services.settings.load()).notice).toBeNull();
