@@ -69,6 +69,8 @@ describe('inline ghost text', () => {
     expect(normalise(text.slice(typed.length))).toBe(ghost);
     expect((await markedTexts(page)).map(normalise)).toEqual([ghost]);
     await screenshot(page, '02-accepted-and-marked');
+    // Monaco's editor worker runs as a same-origin worker under the CSP (no fallback to the main thread).
+    expect(page.workers().map((worker) => worker.url())).toEqual(expect.arrayContaining([expect.stringMatching(/\/assets\/editor\.worker-[\w-]+\.js$/)]));
 
     // Editing inside the model's words makes them the writer's: the mark goes.
     await page.keyboard.press('Escape');
