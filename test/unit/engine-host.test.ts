@@ -27,28 +27,38 @@ function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
 
 describe('engine host', () => {
   it('keeps the calling thread responsive while it prefills 1024 tokens', async () => {
-    let last = performance.now();
-    let worstGap = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - last);
-      last = now;
-    }, 5);
+    /** Worst gap between ticks of a 5 ms interval timer while `work` runs. */
+    const worstTimerGap = async (work: () => Promise<void>): Promise<number> => {
+      let last = performance.now();
+      let worst = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+      }, 5);
+      await work();
+      clearInterval(timer);
+      return worst;
+    };
     let prefillMs = 0;
     let contextTokens = 0;
-    for await (const e of host.generate(request())) {
-      if (e.type === 'stats') {
-        prefillMs = e.prefillMs;
-        contextTokens = e.contextTokens;
+    const duringPrefill = await worstTimerGap(async () => {
+      for await (const e of host.generate(request())) {
+        if (e.type === 'stats') {
+          prefillMs = e.prefillMs;
+          contextTokens = e.contextTokens;
+        }
       }
-    }
-    clearInterval(timer);
-    console.log(`prefill of ${contextTokens} tokens took ${prefillMs.toFixed(0)} ms in the host; worst timer gap in the caller ${worstGap.toFixed(1)} ms`);
+    });
+    // The same timer with nothing running, for as long: what this machine's scheduler alone costs right now.
+    const idle = await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, prefillMs)));
+    console.log(`prefill of ${contextTokens} tokens: ${prefillMs.toFixed(0)} ms in the host; worst timer gap ${duringPrefill.toFixed(1)} ms (idle: ${idle.toFixed(1)} ms)`);
     expect(contextTokens).toBeGreaterThan(1000);
     expect(contextTokens).toBeLessThanOrEqual(1023);
-    // The prefill is long enough that blocking the thread would show.
+    // Long enough that inference on this thread would stall the timer for hundreds of milliseconds.
     expect(prefillMs).toBeGreaterThan(100);
-    expect(worstGap).toBeLessThan(20);
+    // Within 20 ms of what the machine does to an idle timer (a few ms when nothing else runs).
+    expect(duringPrefill).toBeLessThan(20 + idle);
   });
 
   it('restarts after being killed mid-generation, and the next request works', async () => {
