@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { EngineState, GenerationStats, Settings, SettingsState } from '../electron/shared/api.js';
+import type { AppMode, EngineState, GenerationStats, Settings, SettingsState } from '../electron/shared/api.js';
 import type { ApiClient } from './transport/api-client.js';
 import type { LinkStatus } from './transport/message-link.js';
 import { ProseEditor, type EditorHandle } from './editor/ProseEditor.js';
@@ -11,9 +11,17 @@ import { SettingsPanel } from './panels/SettingsPanel.js';
 import { NoticeBar } from './panels/NoticeBar.js';
 import { noticesFor } from './state/notices.js';
 
+// One side panel at a time. The drafts library and the model store add their panels here.
 type Panel = 'none' | 'candidates' | 'settings';
 
-export function App({ api, initialEngine, initialSettings }: { api: ApiClient; initialEngine: EngineState; initialSettings: SettingsState }) {
+export interface AppProps {
+  api: ApiClient;
+  mode: AppMode;
+  initialEngine: EngineState;
+  initialSettings: SettingsState;
+}
+
+export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const [engine, setEngine] = useState(initialEngine);
   const [settingsState, setSettingsState] = useState(initialSettings);
   const [stats, setStats] = useState<GenerationStats | null>(null);
@@ -162,7 +170,12 @@ export function App({ api, initialEngine, initialSettings }: { api: ApiClient; i
         {panel === 'candidates' && (
           <CandidatesPanel cards={cards} onInsert={insertCard} onRegenerate={(index) => continuationRef.current?.regenerate(index)} onClose={closeCandidates} />
         )}
-        {panel === 'settings' && <SettingsPanel key={settingsState.location} state={settingsState} activeModelDir={engine.modelDir} onSave={saveSettings} onClose={() => setPanel('none')} />}
+        {panel === 'settings' && <SettingsPanel
+            key={settingsState.location}
+            state={settingsState}
+            activeModelDir={engine.modelDir}
+            {...(mode === 'electron' ? { onChooseFolder: () => api.chooseModelFolder() } : {})}
+            onSave={saveSettings} onClose={() => setPanel('none')} />}
       </main>
       <StatusBar engine={engine} stats={stats} words={words} link={link} />
     </div>

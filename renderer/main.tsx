@@ -8,7 +8,7 @@ async function boot(): Promise<void> {
   const api = connectToServices();
   try {
     const snapshot = await api.getSnapshot();
-    root.render(<App api={api} initialEngine={snapshot.engine} initialSettings={snapshot.settings} />);
+    root.render(<App api={api} mode={snapshot.mode} initialEngine={snapshot.engine} initialSettings={snapshot.settings} />);
   } catch (error) {
     root.render(
       <div className="boot-failure" role="alert">

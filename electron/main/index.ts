@@ -2,7 +2,7 @@
  * The Electron edge, kept thin: it wires Electron's objects to plain modules that are tested without
  * Electron (window options, URL and sender policies, the app:// handler, the services).
  */
-import { app, BrowserWindow, ipcMain, Menu, protocol, session, shell, type IpcMainEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type IpcMainEvent, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CHANNEL, type ServerMessage } from '../shared/api.js';
@@ -38,6 +38,12 @@ const services = new AppServices({
     const safe = externalUrl(url);
     if (!safe) throw new Error('Only https: links open outside Kaituhi.');
     await shell.openExternal(safe);
+  },
+  chooseFolder: async () => {
+    const parent = BrowserWindow.getFocusedWindow();
+    const options = { title: 'Choose a GPT-2 model folder', properties: ['openDirectory' as const] };
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
   },
 });
 

@@ -78,6 +78,11 @@ export class ApiSession {
         await open(call.url);
         return null;
       }
+      case 'chooseModelFolder': {
+        const choose = this.services.options.chooseFolder;
+        if (!choose) throw new Error('Type the model folder’s path; a browser cannot open a folder dialog here.');
+        return choose();
+      }
     }
   }
 

@@ -14,6 +14,8 @@ export interface AppServicesOptions {
   engineOptions?: Omit<EngineLoadOptions, 'modelDir'>;
   /** Electron opens links in the system browser; server mode has no such power and leaves it undefined. */
   openExternal?: (url: string) => Promise<void>;
+  /** Electron's folder dialog; server mode has none (the browser cannot hand us a folder path). */
+  chooseFolder?: () => Promise<string | null>;
 }
 
 /**

@@ -47,7 +47,9 @@ export type ApiCall =
   | { readonly method: 'saveSettings'; readonly settings: Settings }
   | { readonly method: 'countTokens'; readonly text: string }
   | { readonly method: 'restartEngine' }
-  | { readonly method: 'openExternal'; readonly url: string };
+  | { readonly method: 'openExternal'; readonly url: string }
+  /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice. */
+  | { readonly method: 'chooseModelFolder' };
 
 export type ApiMethod = ApiCall['method'];
 
@@ -57,6 +59,7 @@ export interface ApiResults {
   countTokens: number;
   restartEngine: null;
   openExternal: null;
+  chooseModelFolder: string | null;
 }
 
 /** Renderer → services. `id`s are chosen by the renderer and unique per connection. */
@@ -96,6 +99,8 @@ export interface KaituhiApi {
   countTokens(text: string): Promise<number>;
   restartEngine(): Promise<void>;
   openExternal(url: string): Promise<void>;
+  /** Resolves to the chosen folder, or null when the writer cancelled. */
+  chooseModelFolder(): Promise<string | null>;
   generate(request: GenerateRequest, onEvent?: (event: GenerationEvent) => void): GenerationHandle;
   onEngineState(listener: (state: EngineState) => void): () => void;
   onSettings(listener: (state: SettingsState) => void): () => void;

@@ -77,6 +77,7 @@ const apiCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('countTokens'), text }).strict(),
   z.object({ method: z.literal('restartEngine') }).strict(),
   z.object({ method: z.literal('openExternal'), url: z.string().max(2048) }).strict(),
+  z.object({ method: z.literal('chooseModelFolder') }).strict(),
 ]);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [

@@ -6,6 +6,8 @@ export interface SettingsPanelProps {
   state: SettingsState;
   /** The folder the engine is actually using (a --model flag may override the setting). */
   activeModelDir: string | null;
+  /** Present under Electron, where main can show a folder dialog. */
+  onChooseFolder?: () => Promise<string | null>;
   onSave(settings: Settings): Promise<void>;
   onClose(): void;
 }
@@ -17,7 +19,7 @@ const LENGTHS: Array<{ value: InlineLength; label: string }> = [
 ];
 
 /** Edits a copy of the settings; nothing changes until Save, and the services validate what is saved. */
-export function SettingsPanel({ state, activeModelDir, onSave, onClose }: SettingsPanelProps) {
+export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
   const [draft, setDraft] = useState<Settings>(state.settings);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -68,6 +70,17 @@ export function SettingsPanel({ state, activeModelDir, onSave, onClose }: Settin
               placeholder="/path/to/gpt2"
               onChange={(event) => setDraft({ ...draft, modelDir: event.target.value.trim() === '' ? null : event.target.value })}
             />
+            {onChooseFolder && (
+              <button
+                type="button"
+                className="text-button"
+                onClick={() => {
+                  void onChooseFolder().then((folder) => folder && setDraft((current) => ({ ...current, modelDir: folder })));
+                }}
+              >
+                Choose…
+              </button>
+            )}
           </Field>
         </fieldset>
         <fieldset>

@@ -123,6 +123,7 @@ export function createApiClient(link: MessageLink): ApiClient {
     openExternal: async (url: string): Promise<void> => {
       await call({ method: 'openExternal', url });
     },
+    chooseModelFolder: (): Promise<string | null> => call({ method: 'chooseModelFolder' }),
     generate,
     onEngineState(listener) {
       engineListeners.add(listener);

@@ -49,6 +49,8 @@ describe('electron-builder config', () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { main: string; scripts: Record<string, string> };
     expect(config.extraMetadata?.main).toBe(pkg.main);
     expect(config.files).toEqual(expect.arrayContaining(['dist/electron/**/*', 'dist/renderer/**/*']));
+    // Bundled into the renderer already; shipping them again would only add megabytes.
+    expect(config.files).toEqual(expect.arrayContaining(['!node_modules/monaco-editor/**/*']));
     expect(pkg.scripts.dist).toContain('electron-builder --config build/electron-builder.json');
   });
 });

@@ -137,6 +137,11 @@ describe('server mode access', () => {
       const external = nextMessage(ws, (m) => m.type === 'result' && m.id === 4);
       ws.send(JSON.stringify({ type: 'call', id: 4, call: { method: 'openExternal', url: 'https://example.com' } }));
       expect(await external).toMatchObject({ ok: false });
+
+      // No folder dialogs from a browser: a path can only be typed.
+      const folder = nextMessage(ws, (m) => m.type === 'result' && m.id === 5);
+      ws.send(JSON.stringify({ type: 'call', id: 5, call: { method: 'chooseModelFolder' } }));
+      expect(await folder).toMatchObject({ ok: false });
     } finally {
       ws.close();
     }

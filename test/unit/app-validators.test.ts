@@ -14,6 +14,7 @@ describe('client message validation', () => {
       { type: 'call', id: 3, call: { method: 'countTokens', text: 'hello' } },
       { type: 'call', id: 4, call: { method: 'restartEngine' } },
       { type: 'call', id: 5, call: { method: 'openExternal', url: 'https://example.com' } },
+      { type: 'call', id: 5, call: { method: 'chooseModelFolder' } },
       { type: 'generate', id: 6, request },
       { type: 'cancel', id: 6 },
     ]) {
