@@ -132,8 +132,8 @@ void app.whenReady().then(async () => {
   ipcMain.on(IPC_CHANNEL, onRendererMessage);
   installMenu();
   // The window opens at once; the model loads behind it and the status bar says when it is ready.
-  await services.settings.load();
-  void services.boot();
+  await services.loadSettings();
+  void services.startEngine();
   await createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void createWindow();

@@ -36,10 +36,20 @@ export class AppServices {
     return this.options.mode;
   }
 
-  /** Loads settings and starts loading the model; resolves once the model is loaded or has failed. */
+  /** Loads settings, then the model; resolves once the model is loaded or has failed. */
   async boot(): Promise<void> {
-    const state = await this.settings.load();
-    await this.engine.use(this.options.modelDirOverride ?? state.settings.modelDir);
+    await this.loadSettings();
+    await this.startEngine();
+  }
+
+  /** Reads the settings file once (a second read would lose the notice about a damaged file). */
+  loadSettings(): Promise<SettingsState> {
+    return this.settings.load();
+  }
+
+  /** Loads the model the launch flags or the settings name; never throws (failures become engine state). */
+  startEngine(): Promise<void> {
+    return this.engine.use(this.options.modelDirOverride ?? this.settings.state.settings.modelDir);
   }
 
   async shutdown(): Promise<void> {
