@@ -1,4 +1,5 @@
 import { utilityProcess } from 'electron';
+import { setPriority } from 'node:os';
 import { startEngineHost, type EngineHost, type EngineLoadOptions, type HostTransport } from '../engine/index.js';
 
 /**
@@ -6,8 +7,18 @@ import { startEngineHost, type EngineHost, type EngineLoadOptions, type HostTran
  * engine-host-entry.js. EngineHostClient does the rest: it restarts the process when it dies and emits
  * 'crashed' and 'restarted', so the UI can say what happened while the text stays put.
  */
+const ENGINE_NICENESS = 10;
+
 export function spawnUtilityEngineHost(entryPath: string): HostTransport {
   const child = utilityProcess.fork(entryPath, [], { serviceName: 'Kaituhi engine', stdio: 'inherit' });
+  // Inference is background work: on a machine with few cores the writer's window must win every tie.
+  child.once('spawn', () => {
+    try {
+      if (child.pid !== undefined) setPriority(child.pid, ENGINE_NICENESS);
+    } catch {
+      // Not permitted here: run at normal priority.
+    }
+  });
   let exited = false;
   const exitListeners: Array<(reason: string) => void> = [];
   child.on('exit', (code) => {

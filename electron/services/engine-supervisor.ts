@@ -3,7 +3,7 @@ import type { EngineState } from '../shared/api.js';
 import type { EngineHost, EngineHostEvent, EngineLoadOptions } from '../engine/types.js';
 import { errorMessage } from './settings-store.js';
 
-/** Starts an engine host: a worker thread under Node, a utilityProcess under Electron. */
+/** Starts an engine host: a child process under Node, a utilityProcess under Electron. */
 export type StartEngineHost = (options: EngineLoadOptions) => Promise<EngineHost>;
 
 export const NO_MODEL_MESSAGE =

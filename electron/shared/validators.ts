@@ -35,7 +35,8 @@ export const generateRequestSchema = z
   .object({
     memory: text.optional(),
     context: text,
-    maxTokens: z.number().int().min(1).max(1024),
+    // The engine's own limit: a suggestion or a card, never a chapter.
+    maxTokens: z.number().int().min(1).max(512),
     candidates: z.number().int().min(1).max(16),
     sampler: samplerSchema,
     stopStrings: z.array(z.string().min(1).max(200)).max(16).optional(),

@@ -1,6 +1,6 @@
 /**
  * The writing app end to end: Debian's Chromium drives the real UI, served by `kaituhi serve` code, with the
- * real engine in a worker thread on a generated tiny GPT-2. Nothing is mocked.
+ * real engine in its own process on a generated tiny GPT-2. Nothing is mocked.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';

@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { startEngineHost } from '../../engine/index.js';
 import { AppServices } from '../../services/app-services.js';
 import { defaultUserDataDir, settingsFileIn } from '../../services/user-data.js';
-import { spawnEngineWorker } from '../../services/worker-engine-host.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
@@ -44,7 +43,7 @@ export interface ServeHandle {
   stop(): Promise<void>;
 }
 
-/** Boots the services (engine host in a worker thread) and the loopback server; used by the CLI and the e2e tests. */
+/** Boots the services (engine host in a child process) and the loopback server; used by the CLI and the e2e tests. */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   await access(join(options.rendererDir, 'index.html')).catch(() => {
     throw new Error(`The renderer is not built (${options.rendererDir}). Run \`npm run build:renderer\` first.`);
@@ -54,7 +53,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     version: process.env.npm_package_version ?? '0.1.0',
     settingsFile: options.settingsFile,
     modelDirOverride: options.modelDir,
-    startEngineHost: (loadOptions) => startEngineHost(loadOptions, spawnEngineWorker),
+    startEngineHost: (loadOptions) => startEngineHost(loadOptions),
   });
   await services.boot();
   const server = await startServer({ services, rendererDir: options.rendererDir, port: options.port });

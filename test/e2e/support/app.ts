@@ -23,7 +23,7 @@ export interface AppUnderTest extends ServeHandle {
   cleanup(): Promise<void>;
 }
 
-/** Server mode with the real engine (worker thread) on `modelDir`, and settings written up front. */
+/** Server mode with the real engine (its own process) on `modelDir`, and settings written up front. */
 export async function startApp(options: { modelDir: string | null; settings?: (defaults: Settings) => Settings; rawSettings?: string }): Promise<AppUnderTest> {
   const home = await mkdtemp(join(tmpdir(), 'kaituhi-e2e-'));
   const settingsFile = join(home, 'settings.json');
