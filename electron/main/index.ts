@@ -13,6 +13,7 @@ import { APP_NAME, defaultUserDataDir, settingsFileIn } from '../services/user-d
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { startUtilityEngineHost } from './engine-process.js';
 import { parseLaunchArgs } from './launch-args.js';
+import { isPermissionGranted } from './permission-policy.js';
 import { isTrustedSender } from './sender-policy.js';
 import { APP_ENTRY_URL, APP_SCHEME, externalUrl, mayNavigate } from './url-policy.js';
 import { mainWindowOptions } from './window-options.js';
@@ -108,6 +109,17 @@ function installMenu(): void {
       ...(isMac ? [{ role: 'appMenu' as const }] : []),
       { role: 'fileMenu' },
       { role: 'editMenu' },
+      {
+        label: 'Engine',
+        submenu: [
+          {
+            label: 'Restart engine',
+            click: () => {
+              if (services.engine.engine) services.engine.restart();
+            },
+          },
+        ],
+      },
       { role: 'viewMenu' },
       { role: 'windowMenu' },
     ]),
@@ -125,9 +137,10 @@ app.on('will-quit', () => {
 });
 
 void app.whenReady().then(async () => {
-  // Nothing the page asks for (camera, notifications, geolocation…) is granted.
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionGranted(permission, details.requestingUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => isPermissionGranted(permission, requestingOrigin));
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url));
   ipcMain.on(IPC_CHANNEL, onRendererMessage);
   installMenu();

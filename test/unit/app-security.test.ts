@@ -4,6 +4,7 @@ import { contentSecurityPolicy } from '../../electron/shared/csp.js';
 import { APP_ENTRY_URL, externalUrl, isAppUrl, mayNavigate } from '../../electron/main/url-policy.js';
 import { isTrustedSender } from '../../electron/main/sender-policy.js';
 import { parseLaunchArgs } from '../../electron/main/launch-args.js';
+import { isPermissionGranted } from '../../electron/main/permission-policy.js';
 
 function directives(policy: string): Map<string, string[]> {
   return new Map(policy.split(';').map((part) => {
@@ -104,5 +105,17 @@ describe('launch arguments', () => {
     expect(parseLaunchArgs(['.', '--no-sandbox', '--model', 'models/gpt2'], '/home/w')).toEqual({ modelDir: '/home/w/models/gpt2' });
     expect(parseLaunchArgs(['--model=/m'], '/x')).toEqual({ modelDir: '/m' });
     expect(parseLaunchArgs(['--model'], '/x')).toEqual({ modelDir: null });
+  });
+});
+
+describe('permissions', () => {
+  it('grants the app page its clipboard and nothing else, and nobody else anything', () => {
+    expect(isPermissionGranted('clipboard-sanitized-write', APP_ENTRY_URL)).toBe(true);
+    expect(isPermissionGranted('clipboard-read', 'app://kaituhi/')).toBe(true);
+    for (const permission of ['media', 'notifications', 'geolocation', 'midiSysex', 'openExternal', 'fullscreen']) {
+      expect(isPermissionGranted(permission, APP_ENTRY_URL), permission).toBe(false);
+    }
+    expect(isPermissionGranted('clipboard-read', 'https://example.com/')).toBe(false);
+    expect(isPermissionGranted('clipboard-read', undefined)).toBe(false);
   });
 });
