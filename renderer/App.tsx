@@ -33,6 +33,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   const settingsRef = useRef<Settings>(initialSettings.settings);
   settingsRef.current = settingsState.settings;
+  // Story memory: the drafts panel (issue 4) sets it per draft; both kinds of generation send it along.
+  const memoryRef = useRef('');
   const engineReadyRef = useRef(initialEngine.status === 'ready');
   engineReadyRef.current = engine.status === 'ready';
   const editorRef = useRef<EditorHandle | null>(null);
@@ -73,6 +75,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             api,
             editor: handle.editor,
             settings: () => settingsRef.current,
+            memory: () => memoryRef.current,
             onCards: setCards,
             onStats: setStats,
             onInserted: (range) => handle.marks.markRange(range),
@@ -160,6 +163,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             api={api}
             theme={settingsState.settings.theme}
             settingsRef={settingsRef}
+            memoryRef={memoryRef}
             engineReadyRef={engineReadyRef}
             onStats={setStats}
             onText={onText}

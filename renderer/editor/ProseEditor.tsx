@@ -15,6 +15,7 @@ export interface ProseEditorProps {
   theme: ThemeName;
   /** Read on every request, so changes apply without re-creating the editor. */
   settingsRef: { readonly current: Settings };
+  memoryRef: { readonly current: string };
   engineReadyRef: { readonly current: boolean };
   onStats(stats: GenerationStats): void;
   onText(text: string): void;
@@ -47,6 +48,7 @@ export function ProseEditor(props: ProseEditorProps) {
         createInlineProvider({
           api: latest.current.api,
           settings: () => latest.current.settingsRef.current,
+          memory: () => latest.current.memoryRef.current,
           engineReady: () => latest.current.engineReadyRef.current,
           hasSelection: () => !(editor.getSelection()?.isEmpty() ?? true),
           onStats: (stats) => latest.current.onStats(stats),

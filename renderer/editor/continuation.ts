@@ -15,6 +15,8 @@ export interface ContinuationDeps {
   api: KaituhiApi;
   editor: monaco.editor.ICodeEditor;
   settings(): Settings;
+  /** The draft's story memory ('' for none). */
+  memory(): string;
   onCards(cards: readonly ContinuationCard[]): void;
   onStats(stats: GenerationStats): void;
   /** Marks an inserted continuation as model-written. */
@@ -116,8 +118,10 @@ export class ContinuationSession {
     const settings = this.deps.settings();
     const { seed } = settings.sampler;
     const sampler = seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
+    const memory = this.deps.memory();
     const handle = this.deps.api.generate(
       {
+        ...(memory ? { memory } : {}),
         context: this.#prompt,
         maxTokens: settings.continuation.maxTokens,
         candidates: indices.length,

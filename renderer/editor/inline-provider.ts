@@ -6,6 +6,8 @@ import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './pro
 export interface InlineProviderDeps {
   api: KaituhiApi;
   settings(): Settings;
+  /** The draft's story memory, pinned ahead of the context by the engine ('' for none). */
+  memory(): string;
   engineReady(): boolean;
   /** Ghost text over a selection would hide what the writer selected; Ctrl+Enter is for that. */
   hasSelection(): boolean;
@@ -47,7 +49,9 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
       if (prompt.trim().length === 0) return none;
 
       const record = recordInlineRequest(version, before);
+      const memory = deps.memory();
       const handle = deps.api.generate({
+        ...(memory ? { memory } : {}),
         context: prompt,
         maxTokens: settings.inline.maxTokens,
         candidates: settings.inline.alternatives,
