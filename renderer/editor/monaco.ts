@@ -96,7 +96,8 @@ export const PROSE_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions =
   renderWhitespace: 'none',
   stickyScroll: { enabled: false },
   unicodeHighlight: { ambiguousCharacters: false, invisibleCharacters: false, nonBasicASCII: false },
-  inlineSuggest: { enabled: true, showToolbar: 'never', keepOnBlur: false },
+  // The hover toolbar shows which alternative (2/3) is on screen, with arrows for the mouse.
+  inlineSuggest: { enabled: true, showToolbar: 'onHover', keepOnBlur: false },
   contextmenu: true,
   automaticLayout: true,
   placeholder: 'Begin your story…',
