@@ -126,6 +126,15 @@ function installMenu(): void {
   );
 }
 
+// One instance: two would share the settings file and the drafts journal. A second launch focuses the first.
+if (!app.requestSingleInstanceLock()) app.quit();
+app.on('second-instance', () => {
+  const window = BrowserWindow.getAllWindows()[0];
+  if (!window) return;
+  if (window.isMinimized()) window.restore();
+  window.focus();
+});
+
 app.on('web-contents-created', (_event, contents) => lockDown(contents));
 
 app.on('window-all-closed', () => {
