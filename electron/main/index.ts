@@ -127,7 +127,8 @@ function installMenu(): void {
 }
 
 // One instance: two would share the settings file and the drafts journal. A second launch focuses the first.
-if (!app.requestSingleInstanceLock()) app.quit();
+const isFirstInstance = app.requestSingleInstanceLock();
+if (!isFirstInstance) app.quit();
 app.on('second-instance', () => {
   const window = BrowserWindow.getAllWindows()[0];
   if (!window) return;
@@ -146,6 +147,7 @@ app.on('will-quit', () => {
 });
 
 void app.whenReady().then(async () => {
+  if (!isFirstInstance) return;
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionGranted(permission, details.requestingUrl)),
   );
