@@ -22,8 +22,8 @@ export function bertChineseVocab(): string[] {
   return vocab;
 }
 
-export function bertChineseTokenizerJson(): object {
-  const vocab = bertChineseVocab();
+/** A BERT WordPiece tokenizer.json over `vocab` (which must hold [PAD] [UNK] [CLS] [SEP] [MASK]), as Hugging Face writes it. */
+export function bertTokenizerJson(vocab: readonly string[]): object {
   const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
   const special = (content: string): object => ({ id: ids[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   return {
@@ -51,6 +51,10 @@ export function bertChineseTokenizerJson(): object {
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: ids },
   };
+}
+
+export function bertChineseTokenizerJson(): object {
+  return bertTokenizerJson(bertChineseVocab());
 }
 
 export async function writeBertChineseTokenizerFiles(dir: string): Promise<void> {
