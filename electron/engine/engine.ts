@@ -18,7 +18,7 @@ export class LocalEngine implements Engine {
   }
 
   async countTokens(text: string): Promise<number> {
-    return this.model.tokenizer.encode(text).length;
+    return this.model.encode(text).length;
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -44,7 +44,7 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   const assembled = assembleContext({
     memory: request.memory,
     text: request.context,
-    encode: (s) => tokenizer.encode(s),
+    encode: model.encode,
     window,
     reserve: request.maxTokens,
   });

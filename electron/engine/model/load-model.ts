@@ -12,6 +12,7 @@ import { KaituhiDecoder } from '../runtime/kaituhi-decoder.js';
 import type { Decoder } from '../runtime/decoder.js';
 import { OptimumDecoder } from '../runtime/optimum-decoder.js';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
+import { createCachingEncoder } from '../tokenizer/segment-cache.js';
 import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
 import { createDeviceSession, defaultDevices, defaultThreads, type DeviceSession } from './devices.js';
 import { cachedGraph, weightsHash } from './graph-cache.js';
@@ -20,6 +21,8 @@ import { detectLayout } from './layout.js';
 export interface LoadedModel {
   readonly decoder: Decoder;
   readonly tokenizer: TextTokenizer;
+  /** tokenizer.encode with unchanged segments of recent texts cached: typing re-encodes only the tail. */
+  readonly encode: (text: string) => number[];
   readonly config: Gpt2Config;
   readonly eosTokenId: number | null;
   readonly info: EngineInfo;
@@ -79,6 +82,7 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   return {
     decoder,
     tokenizer,
+    encode: createCachingEncoder((text) => tokenizer.encode(text)),
     config,
     // The tokenizer knows its own end token ([SEP] for BERT-vocabulary Chinese GPT-2); config.json can be wrong about it.
     eosTokenId: tokenizer.eosTokenId ?? config.eosTokenId,
