@@ -49,11 +49,13 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<stri
   ];
   for (const { precision, variant } of files) {
     const suffix = SUFFIX[precision];
-    if (variant === 'with-past') await buildOptimumGraph(weights, precision, 'with-past').writeTo(path.join(outDir, 'onnx'), `model${suffix}.onnx`);
-    else if (variant === 'merged') await buildOptimumGraph(weights, precision, 'merged').writeTo(outDir, `decoder_model_merged${suffix}.onnx`);
+    // fp16 exports carry float16 past, present and logits, as Optimum's model_fp16.onnx does.
+    const halfIo = precision === 'fp16';
+    if (variant === 'with-past') await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(path.join(outDir, 'onnx'), `model${suffix}.onnx`);
+    else if (variant === 'merged') await buildOptimumGraph(weights, precision, 'merged', halfIo).writeTo(outDir, `decoder_model_merged${suffix}.onnx`);
     else {
-      await buildOptimumGraph(weights, precision, 'no-past').writeTo(outDir, `decoder_model${suffix}.onnx`);
-      await buildOptimumGraph(weights, precision, 'with-past').writeTo(outDir, `decoder_with_past_model${suffix}.onnx`);
+      await buildOptimumGraph(weights, precision, 'no-past', halfIo).writeTo(outDir, `decoder_model${suffix}.onnx`);
+      await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(outDir, `decoder_with_past_model${suffix}.onnx`);
     }
   }
   // An ONNX export folder carries no checkpoint: the loader must use the ONNX files.

@@ -163,6 +163,29 @@ describe('graphs against the float64 reference (tiny model)', () => {
   }
 });
 
+describe('an fp16 Optimum export (float16 past, present and logits)', () => {
+  it('loads, reuses its prefix and decodes within fp16 tolerance of fp32', async () => {
+    const fp32Dir = await tinyCheckpoint();
+    const dir = await testModel('tiny-seed1-optimum-fp16', { format: 'onnx', onnxFiles: [{ precision: 'fp16', variant: 'with-past' }] });
+    const half = await loadModel({ modelDir: dir, precision: 'fp16', devices: ['cpu'] });
+    const full = await loadModel({ modelDir: fp32Dir, precision: 'fp32', devices: ['cpu'] });
+    expect(half.info.precision).toBe('fp16');
+    await half.decoder.setContext(PROMPT.slice(0, 10));
+    const { logits, reused } = await half.decoder.setContext(PROMPT);
+    expect(reused).toBe(10);
+    const reference = (await full.decoder.setContext(PROMPT)).logits;
+    expect(maxAbsDiff(logits, reference)).toBeLessThan(0.05);
+    expect(argmax(logits)).toBe(argmax(reference));
+    half.decoder.startGeneration(2, 3);
+    full.decoder.startGeneration(2, 3);
+    const a = await half.decoder.step([5, 6]);
+    const b = await full.decoder.step([5, 6]);
+    expect(maxAbsDiff(a, b)).toBeLessThan(0.05);
+    await half.release();
+    await full.release();
+  });
+});
+
 describe('every GPT-2 size builds and runs from its config', () => {
   // Real head counts and widths of each published size, one layer and a small vocabulary so the test stays fast.
   for (const shape of ['distilgpt2', 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl'] as const) {

@@ -16,7 +16,11 @@ export type OptimumVariant =
   /** decoder_model_merged.onnx: past inputs plus use_cache_branch; when false the past is ignored. */
   | 'merged';
 
-export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecision, variant: OptimumVariant): GraphBuilder {
+/**
+ * `halfIo`: past, present and logits in float16, as Optimum's fp16 exports (model_fp16.onnx) have them;
+ * the arithmetic inside stays float32 because the CPU provider has few float16 kernels.
+ */
+export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecision, variant: OptimumVariant, halfIo = false): GraphBuilder {
   const { config } = weights;
   const C = config.nEmbd;
   const H = config.nHead;
@@ -70,8 +74,13 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
     let kAll = heads(k);
     let vAll = heads(v);
     if (hasPast) {
-      let pastK = g.input(`past_key_values.${l}.key`, 'float32', ['batch_size', H, 'past_sequence_length', D]);
-      let pastV = g.input(`past_key_values.${l}.value`, 'float32', ['batch_size', H, 'past_sequence_length', D]);
+      const ioType = halfIo ? 'float16' : 'float32';
+      let pastK = g.input(`past_key_values.${l}.key`, ioType, ['batch_size', H, 'past_sequence_length', D]);
+      let pastV = g.input(`past_key_values.${l}.value`, ioType, ['batch_size', H, 'past_sequence_length', D]);
+      if (halfIo) {
+        pastK = g.op('Cast', [pastK], { to: 1 });
+        pastV = g.op('Cast', [pastV], { to: 1 });
+      }
       if (useCache) {
         const keep = g.op('Mul', [pastLen, g.op('Cast', [useCache], { to: 7 })]);
         pastK = g.op('Slice', [pastK, g.constInt64([0]), keep, g.constInt64([2])]);
@@ -80,8 +89,8 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
       kAll = g.op('Concat', [pastK, kAll], { axis: 2 });
       vAll = g.op('Concat', [pastV, vAll], { axis: 2 });
     }
-    g.node('Identity', [kAll], { outputs: [`present.${l}.key`] });
-    g.node('Identity', [vAll], { outputs: [`present.${l}.value`] });
+    g.node(halfIo ? 'Cast' : 'Identity', [kAll], { outputs: [`present.${l}.key`], attrs: halfIo ? { to: 10 } : {} });
+    g.node(halfIo ? 'Cast' : 'Identity', [vAll], { outputs: [`present.${l}.value`], attrs: halfIo ? { to: 10 } : {} });
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [heads(q), g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] })]), g.constFloat([1 / Math.sqrt(D)], [])]), maskBias]);
     const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vAll]);
     const merged = g.op('Reshape', [g.op('Transpose', [attn], { perm: [0, 2, 1, 3] }), g.constInt64([0, 0, C])]);
@@ -97,11 +106,12 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
   }
   const hf = layerNorm(x, 'transformer.ln_f', weights.lnfWeight, weights.lnfBias);
   const logits = g.op('MatMul', [hf, g.op('Transpose', [wte], { perm: [1, 0] })]);
-  g.node('Identity', [logits], { outputs: ['logits'] });
-  g.output('logits', 'float32', ['batch_size', 'sequence_length', V]);
+  g.node(halfIo ? 'Cast' : 'Identity', [logits], { outputs: ['logits'], attrs: halfIo ? { to: 10 } : {} });
+  const outType = halfIo ? 'float16' : 'float32';
+  g.output('logits', outType, ['batch_size', 'sequence_length', V]);
   for (let l = 0; l < config.nLayer; l++) {
-    g.output(`present.${l}.key`, 'float32', ['batch_size', H, 'total_sequence_length', D]);
-    g.output(`present.${l}.value`, 'float32', ['batch_size', H, 'total_sequence_length', D]);
+    g.output(`present.${l}.key`, outType, ['batch_size', H, 'total_sequence_length', D]);
+    g.output(`present.${l}.value`, outType, ['batch_size', H, 'total_sequence_length', D]);
   }
   return g;
 }
