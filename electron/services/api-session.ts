@@ -2,6 +2,7 @@ import type { ApiCall, ApiMethod, ApiResults, ClientMessage, ServerMessage } fro
 import type { GenerateRequest } from '../engine/types.js';
 import type { AppServices } from './app-services.js';
 import { errorMessage } from './settings-store.js';
+import { dispatchDraftsCall, isDraftsCall } from './drafts-dispatch.js';
 
 /** Most generations one connection may run at once; the editor needs two (inline + continue selection). */
 const MAX_CONCURRENT_GENERATIONS = 4;
@@ -21,6 +22,7 @@ export class ApiSession {
     private readonly send: (message: ServerMessage) => void,
   ) {
     this.#unsubscribe = [
+      services.drafts.onEvent((event) => this.#post({ type: 'draft', event })),
       services.engine.onState((state) => this.#post({ type: 'engine', state })),
       services.onSettings((state) => this.#post({ type: 'settings', state })),
     ];
@@ -59,6 +61,7 @@ export class ApiSession {
   }
 
   async #dispatch(call: ApiCall): Promise<ApiResults[ApiMethod]> {
+    if (isDraftsCall(call)) return dispatchDraftsCall(this.services.drafts, call, this.services.options.drafts?.saveExport);
     switch (call.method) {
       case 'getSnapshot':
         return this.services.snapshot();

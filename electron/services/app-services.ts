@@ -2,9 +2,14 @@ import type { AppMode, AppSnapshot, SettingsState } from '../shared/api.js';
 import type { Settings } from '../shared/settings.js';
 import { EngineSupervisor, type StartEngineHost } from './engine-supervisor.js';
 import { SettingsStore } from './settings-store.js';
+import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
+import type { SaveExport } from './drafts-dispatch.js';
+import { dirname } from 'node:path';
 import type { EngineLoadOptions } from '../engine/types.js';
 
 export interface AppServicesOptions {
+  /** Drafts (issue 4): this launch's library folder, Electron's PDF printer and save dialog, test timers. */
+  drafts?: Omit<DraftsServiceOptions, 'userDataDir'> & { saveExport?: SaveExport };
   mode: AppMode;
   version: string;
   settingsFile: string;
@@ -25,11 +30,14 @@ export interface AppServicesOptions {
 export class AppServices {
   readonly settings: SettingsStore;
   readonly engine: EngineSupervisor;
+  readonly drafts: DraftsService;
   readonly #settingsListeners = new Set<(state: SettingsState) => void>();
 
   constructor(readonly options: AppServicesOptions) {
     this.settings = new SettingsStore(options.settingsFile);
     this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions);
+    // Drafts share the settings' folder (user data), so the desktop app and `kaituhi serve` share one library.
+    this.drafts = new DraftsService({ ...options.drafts, userDataDir: dirname(options.settingsFile) });
   }
 
   get mode(): AppMode {
@@ -39,6 +47,7 @@ export class AppServices {
   /** Loads settings, then the model; resolves once the model is loaded or has failed. */
   async boot(): Promise<void> {
     await this.loadSettings();
+    await this.drafts.boot();
     await this.startEngine();
   }
 
@@ -53,6 +62,8 @@ export class AppServices {
   }
 
   async shutdown(): Promise<void> {
+    // Drafts first: a writer's unsaved text matters more than a clean engine exit.
+    await this.drafts.shutdown();
     await this.engine.close();
   }
 

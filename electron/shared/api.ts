@@ -7,6 +7,7 @@
  */
 import type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
 import type { Settings } from './settings.js';
+import type { DraftPush, DraftsApi, DraftsCall, DraftsResults } from './drafts-api.js';
 
 export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats, SamplerSettings, StopAt } from '../engine/types.js';
 export type { Settings, InlineSettings, ContinuationSettings, InlineLength, ThemeName } from './settings.js';
@@ -43,6 +44,8 @@ export interface AppSnapshot {
 
 /** Request/response calls. Streaming generation has its own messages below. */
 export type ApiCall =
+  /** Drafts (issue 4): see drafts-api.ts. */
+  | DraftsCall
   | { readonly method: 'getSnapshot' }
   | { readonly method: 'saveSettings'; readonly settings: Settings }
   | { readonly method: 'countTokens'; readonly text: string }
@@ -53,7 +56,7 @@ export type ApiCall =
 
 export type ApiMethod = ApiCall['method'];
 
-export interface ApiResults {
+export interface ApiResults extends DraftsResults {
   getSnapshot: AppSnapshot;
   saveSettings: SettingsState;
   countTokens: number;
@@ -70,6 +73,8 @@ export type ClientMessage =
 
 /** Services → renderer. */
 export type ServerMessage =
+  /** Drafts (issue 4): saves, failures, outside changes, a new library folder. */
+  | { readonly type: 'draft'; readonly event: DraftPush }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: ApiResults[ApiMethod] }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string }
   | { readonly type: 'generation'; readonly id: number; readonly event: GenerationEvent }
@@ -94,6 +99,9 @@ export interface GenerationHandle {
 
 /** The typed API the renderer programs against, whichever transport carries it. */
 export interface KaituhiApi {
+  /** Drafts (issue 4): the library, the open draft, snapshots, export. */
+  readonly drafts: DraftsApi;
+  onDraftEvent(listener: (event: DraftPush) => void): () => void;
   getSnapshot(): Promise<AppSnapshot>;
   saveSettings(settings: Settings): Promise<SettingsState>;
   countTokens(text: string): Promise<number>;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ClientMessage, ServerMessage } from './api.js';
 import { SETTINGS_LIMITS, type Settings } from './settings.js';
+import { draftsCallSchemas, MAX_DRAFT_CHARS } from './drafts-validators.js';
 import type { GenerateRequest, SamplerSettings } from '../engine/types.js';
 
 /** A long novel is ~1 M characters; the engine only ever sees the last window of it. */
@@ -73,6 +74,7 @@ export const settingsSchema = z
 const id = z.number().int().min(0).max(MAX_ID);
 
 const apiCallSchema = z.discriminatedUnion('method', [
+  ...draftsCallSchemas,
   z.object({ method: z.literal('getSnapshot') }).strict(),
   z.object({ method: z.literal('saveSettings'), settings: settingsSchema }).strict(),
   z.object({ method: z.literal('countTokens'), text }).strict(),
@@ -95,6 +97,8 @@ export const serverMessageShapeSchema = z
   .object({ type: z.enum(['result', 'generation', 'generation-end', 'engine', 'settings']) })
   .passthrough();
 
+const draftPushShapeSchema = z.object({ type: z.literal('draft'), event: z.object({ kind: z.string() }).passthrough() }).passthrough();
+
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 function describe(error: z.ZodError): string {
@@ -114,12 +118,15 @@ export const parseSettings = (input: unknown): ParseResult<Settings> => parseWit
 export const parseGenerateRequest = (input: unknown): ParseResult<GenerateRequest> => parseWith(generateRequestSchema, input);
 
 export function isServerMessage(input: unknown): input is ServerMessage {
-  return serverMessageShapeSchema.safeParse(input).success;
+  return serverMessageShapeSchema.safeParse(input).success || draftPushShapeSchema.safeParse(input).success;
 }
 
 /** WebSocket frames arrive as text; a frame that is not JSON is as malformed as a bad shape. */
+/** Two prompt texts, or one whole draft sent after a missed change (a 10 MB manuscript must fit). */
+export const MAX_CLIENT_FRAME_CHARS = Math.max(MAX_TEXT_CHARS * 2, MAX_DRAFT_CHARS * 2) + 65_536;
+
 export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
-  if (frame.length > MAX_TEXT_CHARS * 2 + 65_536) return { ok: false, error: 'message too large' };
+  if (frame.length > MAX_CLIENT_FRAME_CHARS) return { ok: false, error: 'message too large' };
   let json: unknown;
   try {
     json = JSON.parse(frame);

@@ -15,6 +15,8 @@ import type {
   SettingsState,
 } from '../../electron/shared/api.js';
 import type { LinkStatus, MessageLink } from './message-link.js';
+import type { DraftPush } from '../../electron/shared/drafts-api.js';
+import { createDraftsApi } from './drafts-client.js';
 
 interface PendingCall {
   resolve(value: ApiResults[ApiMethod]): void;
@@ -40,6 +42,7 @@ export function createApiClient(link: MessageLink): ApiClient {
   const generations = new Map<number, RunningGeneration>();
   const engineListeners = new Set<(state: EngineState) => void>();
   const settingsListeners = new Set<(state: SettingsState) => void>();
+  const draftListeners = new Set<(event: DraftPush) => void>();
 
   link.onMessage((message: ServerMessage) => {
     switch (message.type) {
@@ -68,6 +71,9 @@ export function createApiClient(link: MessageLink): ApiClient {
         generation.finish({ texts: [...generation.texts], stats: generation.stats, cancelled: generation.cancelled, error: message.error });
         return;
       }
+      case 'draft':
+        for (const listener of draftListeners) listener(message.event);
+        return;
       case 'engine':
         for (const listener of engineListeners) listener(message.state);
         return;
@@ -114,6 +120,11 @@ export function createApiClient(link: MessageLink): ApiClient {
   }
 
   return {
+    drafts: createDraftsApi(call),
+    onDraftEvent(listener) {
+      draftListeners.add(listener);
+      return () => draftListeners.delete(listener);
+    },
     getSnapshot: (): Promise<AppSnapshot> => call({ method: 'getSnapshot' }),
     saveSettings: (settings: Settings): Promise<SettingsState> => call({ method: 'saveSettings', settings }),
     countTokens: (text: string): Promise<number> => call({ method: 'countTokens', text }),

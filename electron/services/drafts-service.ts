@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DraftLibrary, exportDraft, exportHtmlString, type DraftEvent, type DraftLibraryOptions, type ExportResult, type OpenDraft, type PrintHtmlToPdf } from '../drafts/index.js';
+import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
+import type { DraftEdit, DraftExportOptions, DraftPush, DraftsStartup, ExportFormat, TextChange } from '../shared/drafts-api.js';
+import { writeFileAtomically } from './atomic-file.js';
+import { errorMessage } from './settings-store.js';
+
+export interface DraftsServiceOptions {
+  /** The app's user-data folder: the default library lives in it, and so do every library's journal and state. */
+  userDataDir: string;
+  /** `--library DIR`: this launch's library, over the remembered choice. */
+  libraryDirOverride?: string | null;
+  /** Electron prints the HTML export with printToPDF; server mode has no printer and lets the browser print. */
+  printHtmlToPdf?: PrintHtmlToPdf;
+  /** Tests shorten or lengthen the timers and turn the watcher off. */
+  library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch'>;
+}
+
+const LOCATION_FILE = 'drafts-location.json';
+
+export function defaultLibraryDir(userDataDir: string): string {
+  return join(userDataDir, 'Drafts');
+}
+
+/**
+ * Journal and state for one library, kept under user data (not inside the library) so that deleting or
+ * unplugging the library folder cannot take the unsaved text with it. One folder per library, so two
+ * libraries never replay each other's journal.
+ */
+export function stateDirFor(userDataDir: string, libraryDir: string): string {
+  const key = createHash('sha256').update(resolve(libraryDir)).digest('hex').slice(0, 16);
+  return join(userDataDir, 'drafts-state', key);
+}
+
+/**
+ * The drafts library as the API sees it: owns one `DraftLibrary`, keeps a mirror of each open draft's text
+ * so keystrokes can arrive as small changes, and turns library events into pushes for every window.
+ */
+export class DraftsService {
+  #library: DraftLibrary | null = null;
+  #startup: DraftsStartup = { libraryDir: null, recovered: [], lastOpened: null, problems: [], problem: 'The drafts library is still starting.' };
+  readonly #texts = new Map<string, string>();
+  readonly #listeners = new Set<(event: DraftPush) => void>();
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(readonly options: DraftsServiceOptions) {}
+
+  get startup(): DraftsStartup {
+    return this.#startup;
+  }
+
+  /** Opens the library and replays the journal; never throws (a failure becomes `startup.problem`). */
+  async boot(): Promise<DraftsStartup> {
+    const libraryDir = this.options.libraryDirOverride ?? (await this.#rememberedLibraryDir()) ?? defaultLibraryDir(this.options.userDataDir);
+    return this.#open(libraryDir);
+  }
+
+  /** Saves every open draft (what cannot be saved stays in the journal) and lets go of the library. */
+  async shutdown(): Promise<{ failed: string[] }> {
+    const library = this.#library;
+    this.#library = null;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#texts.clear();
+    if (!library) return { failed: [] };
+    const { failed } = await library.shutdown();
+    return { failed: failed.map((f) => f.error.message) };
+  }
+
+  /** The writer chose another library folder (Electron's dialog): close this one, open that one, remember it. */
+  async relocate(libraryDir: string): Promise<DraftsStartup> {
+    const { failed } = await this.shutdown();
+    if (failed.length > 0) throw new Error(`Kept the current library: ${failed[0]}`);
+    await writeFileAtomically(join(this.options.userDataDir, LOCATION_FILE), `${JSON.stringify({ libraryDir }, null, 2)}\n`);
+    const startup = await this.#open(libraryDir);
+    this.#emit({ kind: 'library-changed', startup });
+    return startup;
+  }
+
+  onEvent(listener: (event: DraftPush) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get library(): DraftLibrary {
+    if (!this.#library) throw new Error(this.#startup.problem ?? 'The drafts library is not open.');
+    return this.#library;
+  }
+
+  async open(id: string): Promise<OpenDraft> {
+    const draft = await this.library.open(id);
+    this.#texts.set(id, draft.text);
+    return draft;
+  }
+
+  async close(id: string): Promise<void> {
+    await this.library.close(id);
+    this.#texts.delete(id);
+  }
+
+  /** Applies the editor's change; throws when the changes do not fit the text we hold (the renderer resends it whole). */
+  edit(id: string, edit: DraftEdit, extra: { cursor?: DraftCursor; modelSpans?: readonly ModelSpan[] }): void {
+    const library = this.library;
+    let text: string;
+    if (edit.kind === 'text') {
+      text = edit.text;
+    } else {
+      const current = this.#texts.get(id);
+      if (current === undefined) throw new Error('out of sync: the draft is not open here');
+      text = applyChanges(current, edit.changes);
+      if (text.length !== edit.length) throw new Error('out of sync: send the whole text');
+    }
+    library.edit(id, text, { ...(extra.cursor ? { cursor: extra.cursor } : {}), ...(extra.modelSpans ? { modelSpans: extra.modelSpans } : {}) });
+    this.#texts.set(id, text);
+  }
+
+  /** A view that replaced the text (conflict resolved, snapshot restored): the mirror follows it. */
+  track(draft: OpenDraft): OpenDraft {
+    this.#texts.set(draft.id, draft.text);
+    return draft;
+  }
+
+  async export(id: string, format: ExportFormat, options: DraftExportOptions): Promise<{ result: ExportResult; title: string } | { html: string; title: string }> {
+    const source = await this.library.exportSource(id);
+    const exportOptions = { chapterBreaks: options.chapterBreaks, modelSpans: options.modelSpans, ...(options.title ? { title: options.title } : {}), ...(options.author ? { author: options.author } : {}) };
+    const title = options.title?.trim() || source.title;
+    if (format === 'pdf' && !this.options.printHtmlToPdf) {
+      return { html: exportHtmlString(source, exportOptions), title };
+    }
+    const printer = this.options.printHtmlToPdf;
+    return { result: await exportDraft(format, source, exportOptions, printer ? { printHtmlToPdf: printer } : {}), title };
+  }
+
+  async #open(libraryDir: string): Promise<DraftsStartup> {
+    const library = new DraftLibrary({ root: libraryDir, stateDir: stateDirFor(this.options.userDataDir, libraryDir), ...this.options.library });
+    try {
+      const report = await library.boot();
+      this.#library = library;
+      this.#unsubscribe = library.onEvent((event) => this.#relay(event));
+      this.#startup = {
+        libraryDir,
+        recovered: report.recovered.map((r) => ({ id: r.id, title: r.title, words: r.words, conflict: r.conflict })),
+        lastOpened: report.lastOpened,
+        problems: [...report.problems, ...report.unreadableJournal.map((name) => `A recovery journal entry could not be read (${name}); it was left in place.`)],
+        problem: null,
+      };
+      // Recovered drafts are open in the library already; the mirror must hold their text for the next keystroke.
+      for (const r of report.recovered) this.#texts.set(r.id, (await library.exportSource(r.id)).text);
+    } catch (error) {
+      this.#startup = { libraryDir: null, recovered: [], lastOpened: null, problems: [], problem: `The drafts library could not be opened (${libraryDir}): ${errorMessage(error)}` };
+    }
+    return this.#startup;
+  }
+
+  #relay(event: DraftEvent): void {
+    switch (event.type) {
+      case 'saved':
+        return this.#emit({ kind: 'saved', id: event.id, modified: event.modified });
+      case 'save-failed':
+        return this.#emit({ kind: 'save-failed', id: event.id, message: event.error.message });
+      case 'journal-failed':
+        return this.#emit({ kind: 'journal-failed', id: event.id, message: event.error.message });
+      case 'reloaded':
+        this.#texts.set(event.id, event.text);
+        return this.#emit({ kind: 'reloaded', id: event.id, text: event.text });
+      case 'conflict':
+        return this.#emit({ kind: 'conflict', id: event.id, diskText: event.diskText });
+      case 'deleted-outside':
+        return this.#emit({ kind: 'deleted-outside', id: event.id });
+    }
+  }
+
+  #emit(event: DraftPush): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // One window's broken listener must not keep the others from hearing about a save.
+      }
+    }
+  }
+
+  async #rememberedLibraryDir(): Promise<string | null> {
+    try {
+      const parsed: unknown = JSON.parse(await readFile(join(this.options.userDataDir, LOCATION_FILE), 'utf8'));
+      if (typeof parsed === 'object' && parsed !== null && 'libraryDir' in parsed && typeof parsed.libraryDir === 'string' && parsed.libraryDir.length > 0) {
+        return parsed.libraryDir;
+      }
+    } catch {
+      // No choice remembered (or an unreadable one): the default library is the safe answer.
+    }
+    return null;
+  }
+}
+
+/** Monaco reports one event's changes in the coordinates of the text before it; applying them from the end keeps those coordinates valid. */
+export function applyChanges(text: string, changes: readonly TextChange[]): string {
+  const ordered = [...changes].sort((a, b) => b.offset - a.offset);
+  let out = text;
+  for (const change of ordered) {
+    if (change.offset + change.deleteCount > out.length) throw new Error('out of sync: a change lies outside the text');
+    out = out.slice(0, change.offset) + change.text + out.slice(change.offset + change.deleteCount);
+  }
+  return out;
+}
