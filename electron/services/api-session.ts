@@ -2,6 +2,7 @@ import type { ApiCall, ApiMethod, ApiResults, ClientMessage, ServerMessage } fro
 import type { GenerateRequest } from '../engine/types.js';
 import type { AppServices } from './app-services.js';
 import { errorMessage } from './settings-store.js';
+import { dispatchModelsCall, isModelsCall } from './models-dispatch.js';
 import { dispatchDraftsCall, isDraftsCall } from './drafts-dispatch.js';
 
 /** Most generations one connection may run at once; the editor needs two (inline + continue selection). */
@@ -25,6 +26,7 @@ export class ApiSession {
       services.drafts.onEvent((event) => this.#post({ type: 'draft', event })),
       services.engine.onState((state) => this.#post({ type: 'engine', state })),
       services.onSettings((state) => this.#post({ type: 'settings', state })),
+      services.onModels((state) => this.#post({ type: 'models', state })),
     ];
   }
 
@@ -61,6 +63,7 @@ export class ApiSession {
   }
 
   async #dispatch(call: ApiCall): Promise<ApiResults[ApiMethod]> {
+    if (isModelsCall(call)) return dispatchModelsCall(this.services.models, call);
     if (isDraftsCall(call)) return dispatchDraftsCall(this.services.drafts, call, this.services.options.drafts?.saveExport);
     switch (call.method) {
       case 'getSnapshot':

@@ -1,4 +1,4 @@
-import type { AppMode, AppSnapshot, SettingsState } from '../shared/api.js';
+import type { AppMode, AppSnapshot, ModelsState, SettingsState } from '../shared/api.js';
 import type { Settings } from '../shared/settings.js';
 import { EngineSupervisor, type StartEngineHost } from './engine-supervisor.js';
 import { SettingsStore } from './settings-store.js';
@@ -6,6 +6,8 @@ import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
 import type { SaveExport } from './drafts-dispatch.js';
 import { dirname } from 'node:path';
 import type { EngineLoadOptions } from '../engine/types.js';
+import type { Catalog } from '../store/index.js';
+import { ModelChoices } from './model-choices.js';
 
 export interface AppServicesOptions {
   /** Drafts (issue 4): this launch's library folder, Electron's PDF printer and save dialog, test timers. */
@@ -21,6 +23,13 @@ export interface AppServicesOptions {
   openExternal?: (url: string) => Promise<void>;
   /** Electron's folder dialog; server mode has none (the browser cannot hand us a folder path). */
   chooseFolder?: () => Promise<string | null>;
+  // ---- models (issue 5) ----
+  /** The model store's folder. Default: `models/` next to the settings file, in the user-data folder. */
+  modelsRoot?: string;
+  /** Tests inject a catalog matching their local hub's files. Default: models/catalog.json. */
+  catalog?: Catalog;
+  /** Server mode: the one folder imports may come from (`kaituhi serve --import-root DIR`). */
+  importRoot?: string | null;
 }
 
 /**
@@ -31,11 +40,19 @@ export class AppServices {
   readonly settings: SettingsStore;
   readonly engine: EngineSupervisor;
   readonly drafts: DraftsService;
+  /** The model store, and which model the engine runs: launch flag, settings folder or the store's choice. */
+  readonly models: ModelChoices;
   readonly #settingsListeners = new Set<(state: SettingsState) => void>();
 
   constructor(readonly options: AppServicesOptions) {
     this.settings = new SettingsStore(options.settingsFile);
     this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions);
+    this.models = new ModelChoices({
+      options,
+      engine: this.engine,
+      settings: () => this.settings.state.settings,
+      saveSettings: (settings) => this.saveSettings(settings),
+    });
     // Drafts share the settings' folder (user data), so the desktop app and `kaituhi serve` share one library.
     this.drafts = new DraftsService({ ...options.drafts, userDataDir: dirname(options.settingsFile) });
   }
@@ -58,12 +75,13 @@ export class AppServices {
 
   /** Loads the model the launch flags or the settings name; never throws (failures become engine state). */
   startEngine(): Promise<void> {
-    return this.engine.use(this.options.modelDirOverride ?? this.settings.state.settings.modelDir);
+    return this.models.start();
   }
 
   async shutdown(): Promise<void> {
     // Drafts first: a writer's unsaved text matters more than a clean engine exit.
     await this.drafts.shutdown();
+    await this.models.close();
     await this.engine.close();
   }
 
@@ -75,8 +93,12 @@ export class AppServices {
     const previous = this.settings.state.settings;
     const state = await this.settings.save(settings);
     for (const listener of this.#settingsListeners) listener(state);
-    if (settings.modelDir !== previous.modelDir) void this.engine.use(settings.modelDir);
+    if (settings.modelDir !== previous.modelDir) void this.models.settingsFolderChanged();
     return state;
+  }
+
+  onModels(listener: (state: ModelsState) => void): () => void {
+    return this.models.onState(listener);
   }
 
   onSettings(listener: (state: SettingsState) => void): () => void {

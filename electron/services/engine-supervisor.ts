@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { EngineState } from '../shared/api.js';
-import type { EngineHost, EngineHostEvent, EngineLoadOptions } from '../engine/types.js';
+import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions } from '../engine/types.js';
 import { errorMessage } from './settings-store.js';
 
 /** Starts an engine host: a child process under Node, a utilityProcess under Electron. */
@@ -61,22 +61,28 @@ export class EngineSupervisor {
 
   async #switchTo(modelDir: string | null): Promise<void> {
     if (modelDir === this.#state.modelDir && this.#state.status === 'ready') return;
-    await this.#dropHost();
     if (modelDir === null) {
+      await this.#dropHost();
       this.#publish({ status: 'no-model', modelDir: null, info: null, message: NO_MODEL_MESSAGE });
       return;
     }
     this.#publish({ status: 'loading', modelDir, info: null, message: `Loading ${modelDir}…` });
     try {
       await assertFolder(modelDir);
-      const host = await this.startHost({ ...this.loadOptions, modelDir });
-      const info = await host.info();
-      this.#host = host;
-      this.#unsubscribe = host.onEvent((event) => this.#onHostEvent(event));
+      // A running host loads the next model in place: no new process, and its crash-restart wiring stays.
+      const info = this.#host ? await this.#host.reload({ ...this.loadOptions, modelDir }) : await this.#startHost(modelDir);
       this.#publish({ status: 'ready', modelDir, info, message: null });
     } catch (error) {
       this.#publish({ status: 'failed', modelDir, info: null, message: `The model could not be loaded: ${errorMessage(error)}` });
     }
+  }
+
+  async #startHost(modelDir: string): Promise<EngineInfo> {
+    const host = await this.startHost({ ...this.loadOptions, modelDir });
+    const info = await host.info();
+    this.#host = host;
+    this.#unsubscribe = host.onEvent((event) => this.#onHostEvent(event));
+    return info;
   }
 
   #onHostEvent(event: EngineHostEvent): void {

@@ -52,7 +52,8 @@ export type ApiCall =
   | { readonly method: 'restartEngine' }
   | { readonly method: 'openExternal'; readonly url: string }
   /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice. */
-  | { readonly method: 'chooseModelFolder' };
+  | { readonly method: 'chooseModelFolder' }
+  | ModelsApiCall;
 
 export type ApiMethod = ApiCall['method'];
 
@@ -63,6 +64,17 @@ export interface ApiResults extends DraftsResults {
   restartEngine: null;
   openExternal: null;
   chooseModelFolder: string | null;
+  // ---- models (issue 5) ----
+  getModels: ModelsState;
+  getModelOffer: ModelOffer;
+  downloadModel: null;
+  pauseDownload: null;
+  cancelDownload: null;
+  setActiveModel: null;
+  deleteModel: null;
+  listImportFolders: readonly string[];
+  importModel: null;
+  // ---- end models ----
 }
 
 /** Renderer → services. `id`s are chosen by the renderer and unique per connection. */
@@ -81,7 +93,8 @@ export type ServerMessage =
   /** Always the last message of a generation; `error` when it failed rather than finished or was cancelled. */
   | { readonly type: 'generation-end'; readonly id: number; readonly error: string | null }
   | { readonly type: 'engine'; readonly state: EngineState }
-  | { readonly type: 'settings'; readonly state: SettingsState };
+  | { readonly type: 'settings'; readonly state: SettingsState }
+  | { readonly type: 'models'; readonly state: ModelsState };
 
 /** How a generation ended, as the renderer sees it. */
 export interface GenerationOutcome {
@@ -112,7 +125,111 @@ export interface KaituhiApi {
   generate(request: GenerateRequest, onEvent?: (event: GenerationEvent) => void): GenerationHandle;
   onEngineState(listener: (state: EngineState) => void): () => void;
   onSettings(listener: (state: SettingsState) => void): () => void;
+  // ---- models (issue 5) ----
+  getModels(): Promise<ModelsState>;
+  getModelOffer(): Promise<ModelOffer>;
+  /** Starts or resumes the download of a catalog variant; progress arrives through onModels. */
+  downloadModel(variantId: string): Promise<void>;
+  pauseDownload(): Promise<void>;
+  cancelDownload(): Promise<void>;
+  setActiveModel(id: string): Promise<void>;
+  deleteModel(id: string): Promise<void>;
+  /** Server mode: the folders under the configured import root (`kaituhi serve --import-root DIR`). */
+  listImportFolders(): Promise<readonly string[]>;
+  importModel(from: ImportSource): Promise<void>;
+  onModels(listener: (state: ModelsState) => void): () => void;
+  // ---- end models ----
 }
+
+// ---- models (issue 5): the model store as the renderer sees it ----
+
+export type ModelPrecision = 'fp32' | 'fp16' | 'int8' | 'q4';
+
+export interface InstalledModelSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly format: 'onnx' | 'checkpoint';
+  readonly precisions: readonly ModelPrecision[];
+  readonly sizeBytes: number;
+  readonly source: 'download' | 'import';
+  readonly active: boolean;
+  /** Measured on this machine once, after the model first loaded; null until then. */
+  readonly benchmark: { readonly tokensPerSecond: number; readonly device: string } | null;
+}
+
+export type DownloadStage = 'resolving' | 'downloading' | 'verifying' | 'installing' | 'paused' | 'failed' | 'done';
+
+export interface DownloadState {
+  readonly variantId: string;
+  readonly name: string;
+  readonly stage: DownloadStage;
+  readonly bytes: number;
+  readonly total: number;
+  readonly bytesPerSecond: number;
+  readonly etaSeconds: number | null;
+  /** Set when stage is 'failed': what went wrong, in words for the writer. */
+  readonly error: string | null;
+}
+
+export type ImportStage = 'copying' | 'checking' | 'failed';
+
+export interface ImportState {
+  readonly from: string;
+  readonly stage: ImportStage;
+  readonly bytes: number;
+  readonly total: number;
+  readonly error: string | null;
+}
+
+export interface ModelsState {
+  readonly models: readonly InstalledModelSummary[];
+  /** The download in progress, paused, or just failed; null when none. */
+  readonly download: DownloadState | null;
+  readonly importing: ImportState | null;
+  /** How a folder is imported here: Electron's dialog, or a folder under the server's import root. */
+  readonly importBy: 'dialog' | 'import-root' | 'none';
+  /** The store's folder, shown so the writer knows where the bytes go. */
+  readonly location: string;
+}
+
+export interface ModelChoice {
+  readonly variantId: string;
+  readonly name: string;
+  readonly format: 'onnx' | 'checkpoint';
+  readonly precision: ModelPrecision;
+  readonly downloadBytes: number;
+  /** False when the size is the catalog's estimate (the hub gives the exact one when the download starts). */
+  readonly downloadBytesExact: boolean;
+}
+
+export interface MachineSummary {
+  readonly totalMemoryBytes: number;
+  readonly freeDiskBytes: number;
+  readonly hasGpu: boolean;
+}
+
+/** The first-run picker's content: what suits this machine, and why. */
+export interface ModelOffer {
+  readonly machine: MachineSummary;
+  readonly recommended: ModelChoice | null;
+  readonly reason: string;
+  readonly alternatives: readonly ModelChoice[];
+}
+
+export type ImportSource = { readonly by: 'dialog' } | { readonly by: 'import-root'; readonly folder: string };
+
+export type ModelsApiCall =
+  | { readonly method: 'getModels' }
+  | { readonly method: 'getModelOffer' }
+  | { readonly method: 'downloadModel'; readonly variantId: string }
+  | { readonly method: 'pauseDownload' }
+  | { readonly method: 'cancelDownload' }
+  | { readonly method: 'setActiveModel'; readonly id: string }
+  | { readonly method: 'deleteModel'; readonly id: string }
+  | { readonly method: 'listImportFolders' }
+  | { readonly method: 'importModel'; readonly from: ImportSource };
+
+// ---- end models ----
 
 /**
  * What the preload script puts on `window.kaituhi`: one message channel, nothing else.

@@ -4,7 +4,7 @@
  * reaches a service. Limits are generous for writers and tight for attackers (no 100 MB prompts).
  */
 import { z } from 'zod';
-import type { ClientMessage, ServerMessage } from './api.js';
+import type { ClientMessage, ImportSource, ServerMessage } from './api.js';
 import { SETTINGS_LIMITS, type Settings } from './settings.js';
 import { draftsCallSchemas, MAX_DRAFT_CHARS } from './drafts-validators.js';
 import type { GenerateRequest, SamplerSettings } from '../engine/types.js';
@@ -73,6 +73,32 @@ export const settingsSchema = z
 
 const id = z.number().int().min(0).max(MAX_ID);
 
+// ---- models (issue 5) ----
+/** A store id or catalog variant id: a plain name, never a path. */
+const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/);
+/** One folder name under the server's import root: no separators, no `..`, nothing hidden. */
+const importFolderSchema = z.string().min(1).max(255).regex(/^(?!\.)[^/\\\0]+$/);
+
+export const importSourceSchema = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('dialog') }).strict(),
+  z.object({ by: z.literal('import-root'), folder: importFolderSchema }).strict(),
+]) satisfies z.ZodType<ImportSource>;
+
+function modelsCallSchemas() {
+  return [
+    z.object({ method: z.literal('getModels') }).strict(),
+    z.object({ method: z.literal('getModelOffer') }).strict(),
+    z.object({ method: z.literal('downloadModel'), variantId: modelIdSchema }).strict(),
+    z.object({ method: z.literal('pauseDownload') }).strict(),
+    z.object({ method: z.literal('cancelDownload') }).strict(),
+    z.object({ method: z.literal('setActiveModel'), id: modelIdSchema }).strict(),
+    z.object({ method: z.literal('deleteModel'), id: modelIdSchema }).strict(),
+    z.object({ method: z.literal('listImportFolders') }).strict(),
+    z.object({ method: z.literal('importModel'), from: importSourceSchema }).strict(),
+  ] as const;
+}
+// ---- end models ----
+
 const apiCallSchema = z.discriminatedUnion('method', [
   ...draftsCallSchemas,
   z.object({ method: z.literal('getSnapshot') }).strict(),
@@ -81,6 +107,7 @@ const apiCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('restartEngine') }).strict(),
   z.object({ method: z.literal('openExternal'), url: z.string().max(2048) }).strict(),
   z.object({ method: z.literal('chooseModelFolder') }).strict(),
+  ...modelsCallSchemas(),
 ]);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -94,7 +121,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
  * (a compromised main process owns the machine anyway); the point is to never forward junk.
  */
 export const serverMessageShapeSchema = z
-  .object({ type: z.enum(['result', 'generation', 'generation-end', 'engine', 'settings']) })
+  .object({ type: z.enum(['result', 'generation', 'generation-end', 'engine', 'settings', 'models']) })
   .passthrough();
 
 const draftPushShapeSchema = z.object({ type: z.literal('draft'), event: z.object({ kind: z.string() }).passthrough() }).passthrough();

@@ -15,6 +15,8 @@ import type {
   SettingsState,
 } from '../../electron/shared/api.js';
 import type { LinkStatus, MessageLink } from './message-link.js';
+import type { ModelsState } from '../../electron/shared/api.js';
+import { createModelsApi } from './models-client.js';
 import type { DraftPush } from '../../electron/shared/drafts-api.js';
 import { createDraftsApi } from './drafts-client.js';
 
@@ -42,6 +44,7 @@ export function createApiClient(link: MessageLink): ApiClient {
   const generations = new Map<number, RunningGeneration>();
   const engineListeners = new Set<(state: EngineState) => void>();
   const settingsListeners = new Set<(state: SettingsState) => void>();
+  const modelsListeners = new Set<(state: ModelsState) => void>();
   const draftListeners = new Set<(event: DraftPush) => void>();
 
   link.onMessage((message: ServerMessage) => {
@@ -79,6 +82,9 @@ export function createApiClient(link: MessageLink): ApiClient {
         return;
       case 'settings':
         for (const listener of settingsListeners) listener(message.state);
+        return;
+      case 'models':
+        for (const listener of modelsListeners) listener(message.state);
         return;
     }
   });
@@ -145,5 +151,10 @@ export function createApiClient(link: MessageLink): ApiClient {
       return () => settingsListeners.delete(listener);
     },
     onLinkStatus: (listener) => link.onStatus(listener),
+    ...createModelsApi((request) => call(request)),
+    onModels(listener) {
+      modelsListeners.add(listener);
+      return () => modelsListeners.delete(listener);
+    },
   };
 }

@@ -1,0 +1,173 @@
+/**
+ * Which model the engine runs, and the model store behind the Models panel. The order is: a `--model DIR`
+ * launch flag (until the writer picks another), then a folder chosen in Settings, then the store's active
+ * model. Once a model has loaded, its speed on this machine is measured once and kept in the store.
+ */
+import { dirname, join } from 'node:path';
+import type { EngineState, ImportSource, ModelOffer, ModelsState } from '../shared/api.js';
+import type { Settings } from '../shared/settings.js';
+import type { InstalledModel } from '../store/index.js';
+import type { AppServicesOptions } from './app-services.js';
+import type { EngineSupervisor } from './engine-supervisor.js';
+import { gatherMachineProfile } from './machine-profile.js';
+import { measureTokensPerSecond } from './model-benchmark.js';
+import { ModelsService } from './models-service.js';
+import { errorMessage } from './settings-store.js';
+
+export interface ModelChoicesDeps {
+  readonly options: AppServicesOptions;
+  readonly engine: EngineSupervisor;
+  readonly settings: () => Settings;
+  readonly saveSettings: (settings: Settings) => Promise<unknown>;
+}
+
+export class ModelChoices {
+  #service: Promise<ModelsService> | null = null;
+  #override: string | null;
+  readonly #listeners = new Set<(state: ModelsState) => void>();
+  /** Models measured (or being measured) in this launch: once is enough. */
+  readonly #benchmarked = new Set<string>();
+  readonly #unsubscribeEngine: () => void;
+
+  constructor(private readonly deps: ModelChoicesDeps) {
+    this.#override = deps.options.modelDirOverride ?? null;
+    this.#unsubscribeEngine = deps.engine.onState((state) => void this.#benchmarkOnce(state));
+  }
+
+  /** The store service, opened once (the window may ask before the engine has started). */
+  service(): Promise<ModelsService> {
+    this.#service ??= this.#open();
+    return this.#service;
+  }
+
+  onState(listener: (state: ModelsState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Opens the store, then loads the chosen model; never throws (failures become engine state). */
+  async start(): Promise<void> {
+    await this.service().catch((error: unknown) => console.warn(`kaituhi: the model store could not open: ${errorMessage(error)}`));
+    await this.#loadChosen();
+  }
+
+  /** The writer changed the model folder in Settings: that choice wins over the launch flag from now on. */
+  settingsFolderChanged(): Promise<void> {
+    this.#override = null;
+    return this.#loadChosen();
+  }
+
+  async getState(): Promise<ModelsState> {
+    return (await this.service()).state;
+  }
+
+  async offer(): Promise<ModelOffer> {
+    const service = await this.service();
+    return service.offer((freeDiskBytes) => gatherMachineProfile({ engineInfo: this.deps.engine.state.info, freeDiskBytes }));
+  }
+
+  async download(variantId: string): Promise<void> {
+    await (await this.service()).download(variantId);
+  }
+
+  async pauseDownload(): Promise<void> {
+    (await this.service()).pauseDownload();
+  }
+
+  async cancelDownload(): Promise<void> {
+    await (await this.service()).cancelDownload();
+  }
+
+  /** The writer chose a model in the Models panel: it becomes the one the engine runs, now and next launch. */
+  async setActive(id: string): Promise<void> {
+    const model = await (await this.service()).setActive(id);
+    this.#override = null;
+    const settings = this.deps.settings();
+    // A folder in Settings would win over the store's choice; the writer just said otherwise.
+    if (settings.modelDir !== null) await this.deps.saveSettings({ ...settings, modelDir: null });
+    void this.deps.engine.use(model.dir);
+  }
+
+  async delete(id: string): Promise<void> {
+    const service = await this.service();
+    const model = await service.store.get(id);
+    // Unload first: the engine holds the files open (Windows would refuse the delete).
+    if (model !== null && this.deps.engine.state.modelDir === model.dir) await this.deps.engine.use(null);
+    await service.delete(id);
+    await this.#loadChosen();
+  }
+
+  async listImportFolders(): Promise<readonly string[]> {
+    return (await this.service()).listImportFolders();
+  }
+
+  async importModel(from: ImportSource): Promise<void> {
+    await (await this.service()).importFrom(from);
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribeEngine();
+    this.#listeners.clear();
+    const service = await this.#service?.catch(() => null);
+    await service?.close();
+  }
+
+  async #open(): Promise<ModelsService> {
+    const { options } = this.deps;
+    const service = await ModelsService.open({
+      root: options.modelsRoot ?? join(dirname(options.settingsFile), 'models'),
+      ...(options.catalog ? { catalog: options.catalog } : {}),
+      ...(options.chooseFolder ? { chooseFolder: options.chooseFolder } : {}),
+      importRoot: options.importRoot ?? null,
+      // The engine's own check of an imported folder: it must load (a checkpoint is converted on the way).
+      deepCheck: async (dir) => {
+        const host = await options.startEngineHost({ ...options.engineOptions, modelDir: dir });
+        await host.close();
+      },
+      onWarning: (message) => console.warn(`kaituhi: ${message}`),
+    });
+    service.onState((state) => {
+      for (const listener of this.#listeners) listener(state);
+    });
+    service.onInstalled((model) => void this.#installed(service, model));
+    return service;
+  }
+
+  /** A fresh model is put to use when nothing else is: the first-run download ends in "model ready". */
+  async #installed(service: ModelsService, model: InstalledModel): Promise<void> {
+    if ((await service.activeModel()) !== null) return;
+    await service.setActive(model.id);
+    const status = this.deps.engine.state.status;
+    if (status === 'no-model' || status === 'failed') await this.#loadChosen();
+  }
+
+  async #chosenDir(): Promise<string | null> {
+    if (this.#override !== null) return this.#override;
+    const fromSettings = this.deps.settings().modelDir;
+    if (fromSettings !== null) return fromSettings;
+    const service = await this.service().catch(() => null);
+    return (await service?.activeModel())?.dir ?? null;
+  }
+
+  async #loadChosen(): Promise<void> {
+    await this.deps.engine.use(await this.#chosenDir());
+  }
+
+  async #benchmarkOnce(state: EngineState): Promise<void> {
+    if (state.status !== 'ready' || state.info === null || state.modelDir === null) return;
+    try {
+      const service = await this.service();
+      const model = await service.modelAt(state.modelDir);
+      if (model === null || this.#benchmarked.has(model.id)) return;
+      if (model.benchmark !== null && model.benchmark.device === state.info.device) return;
+      this.#benchmarked.add(model.id);
+      const engine = this.deps.engine.engine;
+      if (engine === null) return;
+      const tokensPerSecond = await measureTokensPerSecond(engine);
+      // The writer may have switched models while it ran; the figure belongs to the one measured.
+      if (tokensPerSecond !== null && this.deps.engine.state.modelDir === model.dir) await service.recordBenchmark(model, state.info, tokensPerSecond);
+    } catch (error) {
+      console.warn(`kaituhi: could not measure the model's speed: ${errorMessage(error)}`);
+    }
+  }
+}
