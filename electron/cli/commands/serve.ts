@@ -6,6 +6,7 @@ import { startEngineHost } from '../../engine/index.js';
 import { AppServices } from '../../services/app-services.js';
 import { defaultUserDataDir, settingsFileIn } from '../../services/user-data.js';
 import { startServer, type RunningServer } from '../../server/server.js';
+import { loadCatalog } from '../../store/index.js';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
 
@@ -14,6 +15,13 @@ export interface ServeOptions {
   modelDir: string | null;
   settingsFile: string;
   rendererDir: string;
+  // ---- models (issue 5) ----
+  /** The model store's folder; default: models/ next to the settings file. */
+  modelsDir?: string | null;
+  /** A catalog to use instead of models/catalog.json (a mirror's own, or the tests' local hub). */
+  catalogFile?: string | null;
+  /** The one folder whose model folders the browser may import (a browser cannot show a folder dialog). */
+  importRoot?: string | null;
 }
 
 export function parseServeArgs(argv: string[]): ServeOptions {
@@ -24,6 +32,9 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       model: { type: 'string' },
       settings: { type: 'string' },
       renderer: { type: 'string' },
+      models: { type: 'string' },
+      catalog: { type: 'string' },
+      'import-root': { type: 'string' },
     },
     strict: true,
   });
@@ -34,6 +45,9 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     modelDir: values.model ? resolve(values.model) : null,
     settingsFile: values.settings ? resolve(values.settings) : settingsFileIn(defaultUserDataDir()),
     rendererDir: values.renderer ? resolve(values.renderer) : DEFAULT_RENDERER_DIR,
+    modelsDir: values.models ? resolve(values.models) : null,
+    catalogFile: values.catalog ? resolve(values.catalog) : null,
+    importRoot: values['import-root'] ? resolve(values['import-root']) : null,
   };
 }
 
@@ -54,6 +68,9 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     settingsFile: options.settingsFile,
     modelDirOverride: options.modelDir,
     startEngineHost: (loadOptions) => startEngineHost(loadOptions),
+    ...(options.modelsDir ? { modelsRoot: options.modelsDir } : {}),
+    ...(options.catalogFile ? { catalog: await loadCatalog(options.catalogFile) } : {}),
+    importRoot: options.importRoot ?? null,
   });
   await services.boot();
   const server = await startServer({ services, rendererDir: options.rendererDir, port: options.port });
