@@ -10,9 +10,18 @@ import { CandidatesPanel } from './panels/CandidatesPanel.js';
 import { SettingsPanel } from './panels/SettingsPanel.js';
 import { NoticeBar } from './panels/NoticeBar.js';
 import { noticesFor } from './state/notices.js';
+import { useDrafts } from './drafts/use-drafts.js';
+import { useDraftKeys } from './drafts/draft-keys.js';
+import { draftNotices } from './drafts/draft-notices.js';
+import { DraftsSidebar } from './drafts/DraftsSidebar.js';
+import { DraftPanel } from './drafts/DraftPanel.js';
+import { ExportPanel } from './drafts/ExportPanel.js';
+import { ConflictBar } from './drafts/ConflictBar.js';
+import { SaveIndicator } from './drafts/SaveIndicator.js';
+import './drafts/drafts.css';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings';
+type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export';
 
 export interface AppProps {
   api: ApiClient;
@@ -40,6 +49,24 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const editorRef = useRef<EditorHandle | null>(null);
   const continuationRef = useRef<ContinuationSession | null>(null);
   const wordTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  // ---- drafts (issue 4): the library, the open draft bound to the editor, its panels and keys ----
+  const [editorHandle, setEditorHandle] = useState<EditorHandle | null>(null);
+  const [wordsVersion, setWordsVersion] = useState(0);
+  const drafts = useDrafts(api, editorHandle, memoryRef, (command) => {
+    if (command === 'export') setPanel('export');
+    else if (command === 'snapshot') setPanel('draft');
+    else if (command === 'save') void draftsRef.current?.saveNow();
+    else void draftsRef.current?.create();
+  });
+  const draftsRef = useRef(drafts);
+  draftsRef.current = drafts;
+  useDraftKeys({
+    save: () => void drafts.saveNow(),
+    exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
+    draftPanel: () => setPanel((current) => (current === 'draft' ? 'none' : 'draft')),
+  });
+  // ---- end drafts ----
 
   useEffect(() => {
     const unsubscribers = [
@@ -69,6 +96,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const onEditorReady = useCallback(
     (handle: EditorHandle | null) => {
       editorRef.current = handle;
+      setEditorHandle(handle);
       continuationRef.current?.close();
       continuationRef.current = handle
         ? new ContinuationSession({
@@ -85,9 +113,17 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     [api],
   );
 
-  const onText = useCallback((text: string) => {
+  const onText = useCallback((read: () => string) => {
     clearTimeout(wordTimer.current);
-    wordTimer.current = setTimeout(() => setWords(countWords(text)), 150);
+    // Counting a long manuscript costs a frame or two; wait for a real pause before doing it.
+    const size = editorRef.current?.editor.getModel()?.getValueLength() ?? 0;
+    wordTimer.current = setTimeout(
+      () => {
+        setWords(countWords(read()));
+        setWordsVersion((version) => version + 1);
+      },
+      size > 500_000 ? 1500 : 150,
+    );
   }, []);
 
   const continueSelection = useCallback(() => {
@@ -119,14 +155,22 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     void api.saveSettings(next).catch(() => undefined);
   }, [api]);
 
-  const notices = useMemo(() => noticesFor(engine, settingsState, link).filter((notice) => !dismissed.has(notice.id)), [engine, settingsState, link, dismissed]);
+  const notices = useMemo(() => [...noticesFor(engine, settingsState, link), ...draftNotices(drafts)].filter((notice) => !dismissed.has(notice.id)), [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem]);
   const ready = engine.status === 'ready';
 
   return (
     <div className="app">
       <header className="toolbar">
         <span className="brand">Kaituhi</span>
+        {drafts.current && <span className="toolbar-title" data-testid="draft-title">{drafts.current.title}</span>}
+        <SaveIndicator status={drafts.status} />
         <span className="spacer" />
+        <button type="button" className="text-button" disabled={!drafts.current} onClick={() => setPanel(panel === 'draft' ? 'none' : 'draft')} aria-pressed={panel === 'draft'} title="Memory, words, snapshots (Ctrl/Cmd+Shift+M)" data-testid="draft-button">
+          Draft
+        </button>
+        <button type="button" className="text-button" disabled={!drafts.current} onClick={() => setPanel(panel === 'export' ? 'none' : 'export')} aria-pressed={panel === 'export'} title="Export (Ctrl/Cmd+Shift+E)" data-testid="export-open">
+          Export
+        </button>
         <button type="button" className="text-button" disabled={!ready} onClick={continueSelection} title="Continue selection (Ctrl/Cmd+Enter)" data-testid="continue-button">
           Continue
         </button>
@@ -157,6 +201,21 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         </button>
       </header>
       <NoticeBar notices={notices} onDismiss={(id) => setDismissed((current) => new Set(current).add(id))} />
+      {drafts.conflict !== null && drafts.current && <ConflictBar title={drafts.current.title} diskText={drafts.conflict} onKeep={(keep) => void drafts.resolveConflict(keep)} />}
+      <div className="drafts-row">
+      <DraftsSidebar
+        drafts={drafts.drafts}
+        trash={drafts.trash}
+        currentId={drafts.current?.id ?? null}
+        query={drafts.query}
+        onQuery={drafts.setQuery}
+        onOpen={(id) => void drafts.open(id)}
+        onCreate={() => void drafts.create()}
+        onRename={(id, title) => void drafts.rename(id, title)}
+        onDuplicate={(id) => void drafts.duplicate(id)}
+        onTrash={(id) => void drafts.trashDraft(id)}
+        onRestore={(trashId) => void drafts.restore(trashId)}
+      />
       <main className={`workspace ${panel === 'none' ? '' : 'with-panel'}`}>
         <div className="page">
           <ProseEditor
@@ -180,7 +239,22 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             activeModelDir={engine.modelDir}
             {...(mode === 'electron' ? { onChooseFolder: () => api.chooseModelFolder() } : {})}
             onSave={saveSettings} onClose={() => setPanel('none')} />}
+        {panel === 'draft' && drafts.current && (
+          <DraftPanel
+            api={api}
+            draftId={drafts.current.id}
+            memory={drafts.current.memory}
+            engineReady={ready}
+            contextWindow={engine.info?.contextWindow ?? 1024}
+            wordsVersion={wordsVersion}
+            onMemory={drafts.setMemory}
+            onRestored={drafts.showRestored}
+            onClose={() => setPanel('none')}
+          />
+        )}
+        {panel === 'export' && drafts.current && <ExportPanel api={api} draftId={drafts.current.id} draftTitle={drafts.current.title} onClose={() => setPanel('none')} />}
       </main>
+      </div>
       <StatusBar engine={engine} stats={stats} words={words} link={link} />
     </div>
   );

@@ -31,8 +31,8 @@ export interface RunningServer {
 
 /** Loopback only: server mode is for this machine's browser (or an SSH tunnel to it), never the network. */
 const LISTEN_HOST = '127.0.0.1';
-/** Bigger than any valid message (two 2 M-character texts), small enough to refuse floods early. */
-const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Bigger than any valid message (a whole 16 M-character draft, sent once after a missed change), small enough to refuse floods early. */
+const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? makeToken();

@@ -62,7 +62,11 @@ export type DraftPush =
   | { readonly kind: 'conflict'; readonly id: string; readonly diskText: string }
   | { readonly kind: 'deleted-outside'; readonly id: string }
   /** The writer chose another library folder: everything the renderer holds is stale. */
-  | { readonly kind: 'library-changed'; readonly startup: DraftsStartup };
+  | { readonly kind: 'library-changed'; readonly startup: DraftsStartup }
+  /** Electron's menu asked for a drafts command (the renderer owns the editor, so it carries it out). */
+  | { readonly kind: 'command'; readonly command: DraftCommand };
+
+export type DraftCommand = 'new-draft' | 'save' | 'export' | 'snapshot';
 
 export type DraftsCall =
   | { readonly method: 'draftsStartup' }

@@ -18,7 +18,8 @@ export interface ProseEditorProps {
   memoryRef: { readonly current: string };
   engineReadyRef: { readonly current: boolean };
   onStats(stats: GenerationStats): void;
-  onText(text: string): void;
+  /** The text changed; `read` returns it (a 10 MB draft is not copied on every keystroke unless asked). */
+  onText(read: () => string): void;
   onContinueSelection(): void;
   onReady(handle: EditorHandle | null): void;
 }
@@ -70,7 +71,7 @@ export function ProseEditor(props: ProseEditorProps) {
         keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.Backslash],
         run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
       }),
-      editor.onDidChangeModelContent(() => latest.current.onText(editor.getValue())),
+      editor.onDidChangeModelContent(() => latest.current.onText(() => editor.getValue())),
     );
 
     setEditorProbe({

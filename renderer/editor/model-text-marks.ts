@@ -35,6 +35,24 @@ export class ModelTextMarks {
     this.#add(range);
   }
 
+  /**
+   * A draft was loaded into the editor (a new Monaco model): the old decorations belong to the old model,
+   * so forget them and mark the draft's saved spans (UTF-16 offsets) instead.
+   */
+  replaceAll(spans: readonly { readonly start: number; readonly end: number }[]): void {
+    this.#marks.clear();
+    const model = this.editor.getModel();
+    if (!model) return;
+    for (const span of spans) this.#add(monaco.Range.fromPositions(model.getPositionAt(span.start), model.getPositionAt(span.end)));
+  }
+
+  /** The marked spans as offsets, for the draft's metadata (exports keep, mark or strip them). */
+  spans(): { start: number; end: number }[] {
+    const model = this.editor.getModel();
+    if (!model) return [];
+    return this.ranges().map((range) => ({ start: model.getOffsetAt(range.getStartPosition()), end: model.getOffsetAt(range.getEndPosition()) }));
+  }
+
   /** Ranges still marked, in document order (tests and export read them). */
   ranges(): monaco.Range[] {
     const model = this.editor.getModel();

@@ -22,6 +22,8 @@ export interface ServeOptions {
   catalogFile?: string | null;
   /** The one folder whose model folders the browser may import (a browser cannot show a folder dialog). */
   importRoot?: string | null;
+  /** Drafts library folder for this launch; null: the remembered one, or Drafts/ in the settings' folder. */
+  libraryDir?: string | null;
 }
 
 export function parseServeArgs(argv: string[]): ServeOptions {
@@ -35,6 +37,7 @@ export function parseServeArgs(argv: string[]): ServeOptions {
       models: { type: 'string' },
       catalog: { type: 'string' },
       'import-root': { type: 'string' },
+      library: { type: 'string' },
     },
     strict: true,
   });
@@ -48,6 +51,7 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     modelsDir: values.models ? resolve(values.models) : null,
     catalogFile: values.catalog ? resolve(values.catalog) : null,
     importRoot: values['import-root'] ? resolve(values['import-root']) : null,
+    libraryDir: values.library ? resolve(values.library) : null,
   };
 }
 
@@ -71,6 +75,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     ...(options.modelsDir ? { modelsRoot: options.modelsDir } : {}),
     ...(options.catalogFile ? { catalog: await loadCatalog(options.catalogFile) } : {}),
     importRoot: options.importRoot ?? null,
+    drafts: { libraryDirOverride: options.libraryDir ?? null },
   });
   await services.boot();
   const server = await startServer({ services, rendererDir: options.rendererDir, port: options.port });
@@ -85,7 +90,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
 }
 
 export const serveCommand = {
-  summary: 'serve the editor to a local browser: [--port N] [--model DIR] [--settings FILE]',
+  summary: 'serve the editor to a local browser: [--port N] [--model DIR] [--settings FILE] [--library DIR]',
   async run(argv: string[]): Promise<number> {
     const options = parseServeArgs(argv);
     const handle = await serve(options);
@@ -98,6 +103,7 @@ export const serveCommand = {
         ``,
         `model: ${engine.status === 'ready' && engine.info ? `${engine.info.modelName} on ${engine.info.device}` : (engine.message ?? engine.status)}`,
         `settings: ${options.settingsFile}`,
+        `drafts: ${handle.services.drafts.startup.libraryDir ?? handle.services.drafts.startup.problem ?? ''}`,
         `Press Ctrl+C to stop.`,
         ``,
       ].join('\n'),

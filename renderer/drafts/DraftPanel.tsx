@@ -1,0 +1,165 @@
+import { useEffect, useState } from 'react';
+import type { KaituhiApi } from '../../electron/shared/api.js';
+import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
+import { messageOf } from './draft-binding.js';
+
+export interface DraftPanelProps {
+  api: KaituhiApi;
+  draftId: string;
+  memory: string;
+  engineReady: boolean;
+  contextWindow: number;
+  /** Bumped by the caller when the text changed, so the word counts follow. */
+  wordsVersion: number;
+  onMemory(memory: string): void;
+  onRestored(draft: OpenDraft): void;
+  onClose(): void;
+}
+
+const TOKEN_COUNT_DELAY_MS = 400;
+
+/** One draft's side panel: story memory (and its share of the window), words today against a goal, snapshots. */
+export function DraftPanel(props: DraftPanelProps) {
+  const { api, draftId } = props;
+  const [memoryTokens, setMemoryTokens] = useState<number | null>(null);
+  const [stats, setStats] = useState<WordStats | null>(null);
+  const [snapshots, setSnapshots] = useState<readonly SnapshotInfo[]>([]);
+  const [snapshotName, setSnapshotName] = useState('');
+  const [diff, setDiff] = useState<{ snapshot: SnapshotInfo; diff: TextDiff } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!props.engineReady) return;
+    const timer = setTimeout(() => {
+      void api.countTokens(props.memory).then(setMemoryTokens, () => setMemoryTokens(null));
+    }, TOKEN_COUNT_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [api, props.memory, props.engineReady]);
+
+  useEffect(() => {
+    void api.drafts.draftWordStats({ id: draftId }).then(setStats, () => undefined);
+  }, [api, draftId, props.wordsVersion]);
+
+  useEffect(() => {
+    setDiff(null);
+    void api.drafts.listSnapshots({ id: draftId }).then(setSnapshots, () => undefined);
+  }, [api, draftId]);
+
+  const run = (action: () => Promise<void>) => () => void action().then(() => setProblem(null), (error: unknown) => setProblem(messageOf(error)));
+  const share = memoryTokens === null ? null : memoryTokens / props.contextWindow;
+
+  return (
+    <aside className="side-panel draft-panel" aria-label="Draft" data-testid="draft-panel">
+      <header className="panel-header">
+        <h2>Draft</h2>
+        <button type="button" className="icon-button" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </header>
+      {problem && (
+        <p className="panel-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <section>
+        <h3>Story memory</h3>
+        <p className="hint">Notes the model always sees ahead of your text: characters, setting, style.</p>
+        <textarea className="memory-input" rows={6} value={props.memory} onChange={(event) => props.onMemory(event.target.value)} aria-label="Story memory" data-testid="memory-input" />
+        <p className={`hint ${share !== null && share > 0.5 ? 'warn' : ''}`} data-testid="memory-tokens">
+          {memoryTokens === null
+            ? props.engineReady
+              ? 'Counting…'
+              : 'Load a model to see how much of the window the memory takes.'
+            : `Memory takes ${memoryTokens} of the model’s ${props.contextWindow} positions.`}
+        </p>
+      </section>
+      <section>
+        <h3>Words</h3>
+        {stats && (
+          <p data-testid="words-today">
+            {stats.words.toLocaleString()} in this draft · {stats.today.toLocaleString()} today{stats.dailyGoal ? ` of ${stats.dailyGoal.toLocaleString()}` : ''}
+          </p>
+        )}
+        {stats?.dailyGoal ? <progress max={stats.dailyGoal} value={Math.max(0, Math.min(stats.today, stats.dailyGoal))} /> : null}
+        <label className="inline-field">
+          Daily goal
+          <input
+            type="number"
+            min={1}
+            step={50}
+            placeholder="none"
+            defaultValue={stats?.dailyGoal ?? ''}
+            key={stats?.dailyGoal ?? 'none'}
+            data-testid="daily-goal"
+            onBlur={(event) => {
+              const value = event.target.value.trim();
+              const goal = value === '' ? null : Math.round(Number(value));
+              if (goal !== null && !(goal > 0)) return;
+              run(async () => {
+                await api.drafts.setDailyGoal({ goal });
+                setStats(await api.drafts.draftWordStats({ id: draftId }));
+              })();
+            }}
+          />
+        </label>
+      </section>
+      <section>
+        <h3>Snapshots</h3>
+        <div className="snapshot-take">
+          <input value={snapshotName} placeholder="Name (optional)" aria-label="Snapshot name" onChange={(event) => setSnapshotName(event.target.value)} />
+          <button
+            type="button"
+            className="text-button"
+            data-testid="take-snapshot"
+            onClick={run(async () => {
+              await api.drafts.takeSnapshot({ id: draftId, name: snapshotName || 'Snapshot' });
+              setSnapshotName('');
+              setSnapshots(await api.drafts.listSnapshots({ id: draftId }));
+            })}
+          >
+            Take snapshot
+          </button>
+        </div>
+        <ul className="snapshot-list">
+          {snapshots.map((snapshot) => (
+            <li key={snapshot.id} data-testid="snapshot-item">
+              <span className="snapshot-name">{snapshot.name}</span>
+              <span className="hint">
+                {new Date(snapshot.created).toLocaleString()} · {snapshot.words.toLocaleString()} w
+              </span>
+              <span>
+                <button type="button" className="text-button" onClick={run(async () => setDiff({ snapshot, diff: await api.drafts.compareSnapshot({ id: draftId, snapshotId: snapshot.id }) }))}>
+                  Compare
+                </button>
+                <button
+                  type="button"
+                  className="text-button"
+                  onClick={run(async () => {
+                    props.onRestored(await api.drafts.restoreSnapshot({ id: draftId, snapshotId: snapshot.id }));
+                    setSnapshots(await api.drafts.listSnapshots({ id: draftId }));
+                    setDiff(null);
+                  })}
+                >
+                  Restore
+                </button>
+              </span>
+            </li>
+          ))}
+          {snapshots.length === 0 && <li className="hint">No snapshots yet.</li>}
+        </ul>
+        {diff && (
+          <div className="snapshot-diff" data-testid="snapshot-diff">
+            <p className="hint">
+              “{diff.snapshot.name}” → now: +{diff.diff.wordsAdded} / −{diff.diff.wordsRemoved} words{diff.diff.coarse ? ' (too different to compare closely)' : ''}
+            </p>
+            <pre>
+              {diff.diff.chunks.map((chunk, index) =>
+                chunk.kind === 'same' ? <span key={index}>{chunk.text.length > 400 ? `${chunk.text.slice(0, 150)} … ${chunk.text.slice(-150)}` : chunk.text}</span> : chunk.kind === 'added' ? <ins key={index}>{chunk.text}</ins> : <del key={index}>{chunk.text}</del>,
+              )}
+            </pre>
+          </div>
+        )}
+      </section>
+    </aside>
+  );
+}

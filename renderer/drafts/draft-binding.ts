@@ -1,0 +1,182 @@
+import type { KaituhiApi } from '../../electron/shared/api.js';
+import type { DraftPush, OpenDraft, TextChange } from '../../electron/shared/drafts-api.js';
+import { monaco } from '../editor/monaco.js';
+import type { ModelTextMarks } from '../editor/model-text-marks.js';
+
+export type SaveStatus = { readonly kind: 'saved' } | { readonly kind: 'unsaved' } | { readonly kind: 'failed'; readonly message: string };
+
+export interface DraftBindingDeps {
+  api: KaituhiApi;
+  editor: monaco.editor.IStandaloneCodeEditor;
+  marks: ModelTextMarks;
+  onStatus(status: SaveStatus): void;
+  /** Another program changed the file while the editor held unsaved text. */
+  onConflict(diskText: string): void;
+}
+
+/** Model-written spans change after an insert (the mark comes a moment later), so they follow on a short timer. */
+const SPANS_DELAY_MS = 300;
+const CURSOR_DELAY_MS = 600;
+
+/**
+ * Ties the editor to one open draft: every change goes to the drafts service as a small edit (the service
+ * journals and autosaves about 1 s after the last one), blur saves at once, and a reload from disk or a
+ * restored snapshot replaces the editor's text without being echoed back as an edit.
+ */
+export class DraftBinding {
+  readonly #disposables: monaco.IDisposable[] = [];
+  #applyingServerText = false;
+  #pendingEdits = 0;
+  #spansTimer: ReturnType<typeof setTimeout> | undefined;
+  #cursorTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly deps: DraftBindingDeps,
+    readonly draft: OpenDraft,
+  ) {
+    this.#load(draft.text, draft.modelSpans);
+    const { editor } = deps;
+    if (draft.cursor) {
+      const model = editor.getModel();
+      if (model) {
+        const position = model.getPositionAt(draft.cursor.offset);
+        editor.setPosition(position);
+        editor.revealPositionInCenterIfOutsideViewport(position);
+        if (draft.cursor.scrollTop !== undefined) editor.setScrollTop(draft.cursor.scrollTop);
+      }
+    }
+    this.#disposables.push(
+      editor.onDidChangeModelContent((event) => {
+        if (this.#applyingServerText || this.#closed) return;
+        this.#sendChanges(event.changes.map((c) => ({ offset: c.rangeOffset, deleteCount: c.rangeLength, text: c.text })));
+      }),
+      editor.onDidBlurEditorText(() => void this.save()),
+      editor.onDidChangeCursorPosition(() => this.#scheduleCursor()),
+    );
+    deps.onStatus(draft.dirty ? { kind: 'unsaved' } : { kind: 'saved' });
+    if (draft.conflict) deps.onConflict(draft.conflict.diskText);
+  }
+
+  get id(): string {
+    return this.draft.id;
+  }
+
+  /** Saves now; a failure is shown and the text stays in the editor (and in the service's journal). */
+  async save(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      await this.deps.api.drafts.saveDraft({ id: this.id });
+      if (this.#pendingEdits === 0) this.deps.onStatus({ kind: 'saved' });
+      return true;
+    } catch (error) {
+      this.deps.onStatus({ kind: 'failed', message: messageOf(error) });
+      return false;
+    }
+  }
+
+  /** The service's news about this draft. */
+  handle(event: DraftPush): void {
+    if (!('id' in event) || event.id !== this.id || this.#closed) return;
+    switch (event.kind) {
+      case 'saved':
+        if (this.#pendingEdits === 0) this.deps.onStatus({ kind: 'saved' });
+        return;
+      case 'save-failed':
+        this.deps.onStatus({ kind: 'failed', message: event.message });
+        return;
+      case 'journal-failed':
+        this.deps.onStatus({ kind: 'failed', message: event.message });
+        return;
+      case 'reloaded':
+        this.replaceText(event.text, []);
+        return;
+      case 'conflict':
+        this.deps.onConflict(event.diskText);
+        return;
+      case 'deleted-outside':
+        this.deps.onStatus({ kind: 'failed', message: 'The draft’s file was deleted by another program. Your text is still here; saving will write it back.' });
+        return;
+    }
+  }
+
+  /** Text that came from the service (a reload, a resolved conflict, a restored snapshot): shown, not sent back. */
+  replaceText(text: string, spans: readonly { start: number; end: number }[]): void {
+    const { editor } = this.deps;
+    const model = editor.getModel();
+    if (!model) return;
+    const position = editor.getPosition();
+    this.#applyingServerText = true;
+    try {
+      // An edit (not setValue) so Ctrl+Z can take the replacement back; the undo is then an ordinary change.
+      editor.executeEdits('kaituhi.drafts', [{ range: model.getFullModelRange(), text }]);
+      editor.pushUndoStop();
+    } finally {
+      this.#applyingServerText = false;
+    }
+    this.deps.marks.replaceAll(spans);
+    if (position) editor.setPosition(position);
+  }
+
+  /** Stops listening; the caller closes the draft in the service (which saves it). */
+  dispose(): void {
+    this.#closed = true;
+    clearTimeout(this.#spansTimer);
+    clearTimeout(this.#cursorTimer);
+    for (const disposable of this.#disposables) disposable.dispose();
+  }
+
+  #load(text: string, spans: readonly { start: number; end: number }[]): void {
+    const { editor } = this.deps;
+    const previous = editor.getModel();
+    // A fresh model per draft: undo history and decorations never leak from one draft into another.
+    editor.setModel(monaco.editor.createModel(text, 'markdown'));
+    previous?.dispose();
+    this.deps.marks.replaceAll(spans);
+  }
+
+  #sendChanges(changes: TextChange[]): void {
+    const model = this.deps.editor.getModel();
+    if (!model) return;
+    this.deps.onStatus({ kind: 'unsaved' });
+    this.#send({ kind: 'changes', changes, length: model.getValueLength() });
+    clearTimeout(this.#spansTimer);
+    this.#spansTimer = setTimeout(() => {
+      const current = this.deps.editor.getModel();
+      if (!current || this.#closed) return;
+      this.#send({ kind: 'changes', changes: [], length: current.getValueLength() }, true);
+    }, SPANS_DELAY_MS);
+  }
+
+  #send(edit: { kind: 'changes'; changes: TextChange[]; length: number } | { kind: 'text'; text: string }, withSpans = false): void {
+    this.#pendingEdits += 1;
+    const spans = withSpans ? { modelSpans: this.deps.marks.spans() } : {};
+    this.deps.api.drafts
+      .editDraft({ id: this.id, edit, ...spans })
+      .catch((error: unknown) => {
+        const message = messageOf(error);
+        const model = this.deps.editor.getModel();
+        // The service missed a change (a reconnect, a dropped message): send the whole text once to get back in step.
+        if (message.includes('out of sync') && model && !this.#closed) this.#send({ kind: 'text', text: model.getValue() }, true);
+        else this.deps.onStatus({ kind: 'failed', message });
+      })
+      .finally(() => {
+        this.#pendingEdits -= 1;
+      });
+  }
+
+  #scheduleCursor(): void {
+    clearTimeout(this.#cursorTimer);
+    this.#cursorTimer = setTimeout(() => {
+      const { editor } = this.deps;
+      const model = editor.getModel();
+      const position = editor.getPosition();
+      if (!model || !position || this.#closed) return;
+      void this.deps.api.drafts.setDraftCursor({ id: this.id, cursor: { offset: model.getOffsetAt(position), scrollTop: Math.max(0, editor.getScrollTop()) } }).catch(() => undefined);
+    }, CURSOR_DELAY_MS);
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,245 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { KaituhiApi } from '../../electron/shared/api.js';
+import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
+import type { EditorHandle } from '../editor/ProseEditor.js';
+import { DraftBinding, messageOf, type SaveStatus } from './draft-binding.js';
+
+export interface CurrentDraft {
+  readonly id: string;
+  readonly title: string;
+  readonly memory: string;
+}
+
+export interface DraftsController {
+  readonly startup: DraftsStartup | null;
+  readonly drafts: readonly DraftSummary[];
+  readonly trash: readonly TrashedDraft[];
+  readonly query: string;
+  readonly current: CurrentDraft | null;
+  readonly status: SaveStatus;
+  readonly conflict: string | null;
+  /** The last failed library action (create, rename, …), in words. */
+  readonly problem: string | null;
+  setQuery(query: string): void;
+  open(id: string): Promise<void>;
+  create(): Promise<void>;
+  rename(id: string, title: string): Promise<void>;
+  duplicate(id: string): Promise<void>;
+  trashDraft(id: string): Promise<void>;
+  restore(trashId: string): Promise<void>;
+  resolveConflict(keep: 'mine' | 'theirs'): Promise<void>;
+  setMemory(memory: string): void;
+  /** After a snapshot restore: the service's text replaces the editor's. */
+  showRestored(draft: OpenDraft): void;
+  saveNow(): Promise<void>;
+  clearProblem(): void;
+}
+
+const MEMORY_SAVE_DELAY_MS = 500;
+
+/**
+ * The drafts library as React state: the list, the open draft bound to the editor, its save status and
+ * any conflict. Opens the last draft (and cursor) once the editor exists.
+ */
+export function useDrafts(api: KaituhiApi, editor: EditorHandle | null, memoryRef: { current: string }, onCommand: (command: DraftCommand) => void): DraftsController {
+  const [startup, setStartup] = useState<DraftsStartup | null>(null);
+  const [drafts, setDrafts] = useState<readonly DraftSummary[]>([]);
+  const [trash, setTrash] = useState<readonly TrashedDraft[]>([]);
+  const [query, setQueryState] = useState('');
+  const [current, setCurrent] = useState<CurrentDraft | null>(null);
+  const [status, setStatus] = useState<SaveStatus>({ kind: 'saved' });
+  const [conflict, setConflict] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const binding = useRef<DraftBinding | null>(null);
+  const queryRef = useRef('');
+  const memoryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const commandRef = useRef(onCommand);
+  commandRef.current = onCommand;
+
+  const refresh = useCallback(async () => {
+    const [list, trashed] = await Promise.all([api.drafts.listDrafts({ query: queryRef.current }), api.drafts.listTrash({})]);
+    setDrafts(list);
+    setTrash(trashed);
+  }, [api]);
+
+  const attempt = useCallback(async (action: () => Promise<void>) => {
+    try {
+      await action();
+    } catch (error) {
+      setProblem(messageOf(error));
+    }
+  }, []);
+
+  const bind = useCallback(
+    (draft: OpenDraft) => {
+      if (!editor) return;
+      binding.current?.dispose();
+      setConflict(null);
+      binding.current = new DraftBinding({ api, editor: editor.editor, marks: editor.marks, onStatus: setStatus, onConflict: setConflict }, draft);
+      memoryRef.current = draft.memory;
+      setCurrent({ id: draft.id, title: draft.title, memory: draft.memory });
+    },
+    [api, editor, memoryRef],
+  );
+
+  const open = useCallback(
+    (id: string) =>
+      attempt(async () => {
+        const previous = binding.current;
+        if (previous?.id === id) return;
+        if (previous) {
+          // Saved before it is let go; if that fails the draft stays open in the service (and its journal).
+          await previous.save();
+          binding.current = null;
+          previous.dispose();
+          await api.drafts.closeDraft({ id: previous.id }).catch(() => undefined);
+        }
+        bind(await api.drafts.openDraft({ id }));
+        editor?.editor.focus();
+        await refresh();
+      }),
+    [api, attempt, bind, editor, refresh],
+  );
+
+  const create = useCallback(
+    () =>
+      attempt(async () => {
+        const made = await api.drafts.createDraft({ title: 'Untitled' });
+        await open(made.id);
+      }),
+    [api, attempt, open],
+  );
+
+  // First load, once the editor exists: the last draft and cursor, or the newest, or a fresh one.
+  useEffect(() => {
+    if (!editor) return;
+    let cancelled = false;
+    void attempt(async () => {
+      const start = await api.drafts.draftsStartup({});
+      if (cancelled) return;
+      setStartup(start);
+      if (start.problem) return;
+      const list = await api.drafts.listDrafts({ query: '' });
+      const target = start.lastOpened && list.some((d) => d.id === start.lastOpened?.id) ? start.lastOpened.id : list[0]?.id;
+      if (cancelled) return;
+      if (target) await open(target);
+      else await create();
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, editor, attempt, open, create]);
+
+  useEffect(
+    () =>
+      api.onDraftEvent((event) => {
+        if (event.kind === 'command') {
+          commandRef.current(event.command);
+          return;
+        }
+        if (event.kind === 'library-changed') {
+          binding.current?.dispose();
+          binding.current = null;
+          setStartup(event.startup);
+          setCurrent(null);
+          void refresh().catch(() => undefined);
+          return;
+        }
+        binding.current?.handle(event);
+        if (event.kind === 'saved') void refresh().catch(() => undefined);
+      }),
+    [api, refresh],
+  );
+
+  // Leaving the page (reload, close) or the window: save now rather than in a second.
+  useEffect(() => {
+    const saveNow = () => void binding.current?.save();
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') saveNow();
+    };
+    window.addEventListener('blur', saveNow);
+    window.addEventListener('pagehide', saveNow);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      window.removeEventListener('blur', saveNow);
+      window.removeEventListener('pagehide', saveNow);
+      document.removeEventListener('visibilitychange', onVisibility);
+      binding.current?.dispose();
+      binding.current = null;
+    };
+  }, []);
+
+  return {
+    startup,
+    drafts,
+    trash,
+    query,
+    current,
+    status,
+    conflict,
+    problem,
+    setQuery: (next) => {
+      queryRef.current = next;
+      setQueryState(next);
+      void refresh().catch(() => undefined);
+    },
+    open,
+    create,
+    rename: (id, title) =>
+      attempt(async () => {
+        const renamed = await api.drafts.renameDraft({ id, title });
+        if (current?.id === id) setCurrent({ ...current, title: renamed.title });
+        await refresh();
+      }),
+    duplicate: (id) =>
+      attempt(async () => {
+        await api.drafts.duplicateDraft({ id });
+        await refresh();
+      }),
+    trashDraft: (id) =>
+      attempt(async () => {
+        if (binding.current?.id === id) {
+          binding.current.dispose();
+          binding.current = null;
+          setCurrent(null);
+        }
+        await api.drafts.trashDraft({ id });
+        const list = await api.drafts.listDrafts({ query: '' });
+        if (!binding.current) {
+          if (list[0]) await open(list[0].id);
+          else await create();
+        }
+        await refresh();
+      }),
+    restore: (trashId) =>
+      attempt(async () => {
+        const restored = await api.drafts.restoreDraft({ trashId });
+        await refresh();
+        await open(restored.id);
+      }),
+    resolveConflict: (keep) =>
+      attempt(async () => {
+        const active = binding.current;
+        if (!active) return;
+        const view = await api.drafts.resolveDraftConflict({ id: active.id, keep });
+        if (keep === 'theirs') active.replaceText(view.text, view.modelSpans);
+        setConflict(null);
+        setStatus({ kind: view.dirty ? 'unsaved' : 'saved' });
+      }),
+    setMemory: (memory) => {
+      const active = binding.current;
+      if (!active || !current) return;
+      memoryRef.current = memory;
+      setCurrent({ ...current, memory });
+      clearTimeout(memoryTimer.current);
+      memoryTimer.current = setTimeout(() => {
+        void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(messageOf(error)));
+      }, MEMORY_SAVE_DELAY_MS);
+    },
+    showRestored: (draft) => binding.current?.replaceText(draft.text, draft.modelSpans),
+    saveNow: async () => {
+      await binding.current?.save();
+    },
+    clearProblem: () => setProblem(null),
+  };
+}
