@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { AppMode, EngineState, GenerationStats, Settings, SettingsState } from '../electron/shared/api.js';
+import type { AppMode, EngineState, GenerationStats, ModelsState, Settings, SettingsState } from '../electron/shared/api.js';
 import type { ApiClient } from './transport/api-client.js';
 import type { LinkStatus } from './transport/message-link.js';
 import { ProseEditor, type EditorHandle } from './editor/ProseEditor.js';
@@ -19,9 +19,11 @@ import { ExportPanel } from './drafts/ExportPanel.js';
 import { ConflictBar } from './drafts/ConflictBar.js';
 import { SaveIndicator } from './drafts/SaveIndicator.js';
 import './drafts/drafts.css';
+import { ModelsPanel } from './panels/models/ModelsPanel.js';
+import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export';
+type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models';
 
 export interface AppProps {
   api: ApiClient;
@@ -37,6 +39,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const [words, setWords] = useState(0);
   const [link, setLink] = useState<LinkStatus>('open');
   const [panel, setPanel] = useState<Panel>('none');
+  const models = useModelsState(api);
+  useOpenModelsOnFirstRun(models, engine, useCallback(() => setPanel('models'), []));
   const [cards, setCards] = useState<readonly ContinuationCard[]>([]);
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
 
@@ -193,6 +197,15 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         <button
           type="button"
           className="text-button"
+          onClick={() => setPanel(panel === 'models' ? 'none' : 'models')}
+          aria-pressed={panel === 'models'}
+          data-testid="models-button"
+        >
+          {modelsButtonLabel(models)}
+        </button>
+        <button
+          type="button"
+          className="text-button"
           onClick={() => setPanel(panel === 'settings' ? 'none' : 'settings')}
           aria-pressed={panel === 'settings'}
           data-testid="settings-button"
@@ -233,6 +246,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         {panel === 'candidates' && (
           <CandidatesPanel cards={cards} onInsert={insertCard} onRegenerate={(index) => continuationRef.current?.regenerate(index)} onClose={closeCandidates} />
         )}
+        {panel === 'models' && models && <ModelsPanel api={api} state={models} engine={engine} onClose={() => setPanel('none')} />}
         {panel === 'settings' && <SettingsPanel
             key={settingsState.location}
             state={settingsState}
@@ -258,4 +272,11 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
       <StatusBar engine={engine} stats={stats} words={words} link={link} />
     </div>
   );
+}
+
+/** A download running behind a closed panel still shows: "Models 42%". */
+function modelsButtonLabel(models: ModelsState | null): string {
+  const download = models?.download;
+  if (!download || download.stage === 'done' || download.stage === 'failed' || download.stage === 'paused') return 'Models';
+  return `Models ${download.total > 0 ? Math.floor((download.bytes / download.total) * 100) : 0}%`;
 }

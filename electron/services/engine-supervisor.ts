@@ -8,7 +8,7 @@ export type StartEngineHost = (options: EngineLoadOptions) => Promise<EngineHost
 
 export const NO_MODEL_MESSAGE =
   'No model is loaded, so there are no suggestions yet; the editor works as usual. ' +
-  'Choose a model folder in Settings, or start with --model DIR (a GPT-2 ONNX export or a Hugging Face checkpoint). ' +
+  'Open Models to download one or import a folder, choose a model folder in Settings, or start with --model DIR (a GPT-2 ONNX export or a Hugging Face checkpoint). ' +
   'To try the app, `npm run kaituhi -- make-test-model --out DIR` writes a tiny random model (its words are nonsense).';
 
 /**
