@@ -85,6 +85,9 @@ export async function createDeviceSession(modelFile: string, devices: readonly s
   throw new Error(`no execution provider could run the model (${failures.join('; ')})`);
 }
 
+/** ORT's messages start with a source path and a failed assertion; the writer needs the sentence after it. */
 function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split('\n')[0]!.slice(0, 300);
+  const line = String(error instanceof Error ? error.message : error).split('\n')[0]!;
+  const afterAssertion = line.split(' was false. ').at(-1)!;
+  return afterAssertion.replace(/^\/onnxruntime_src\/\S+ /, '').slice(0, 300);
 }
