@@ -136,7 +136,9 @@ export class ModelChoices {
   /** A fresh model is put to use when nothing else is: the first-run download ends in "model ready". */
   async #installed(service: ModelsService, model: InstalledModel): Promise<void> {
     if ((await service.activeModel()) !== null) return;
-    await service.setActive(model.id);
+    // Straight to the store: ModelsService.setActive would clear the "Model ready" the writer is waiting for.
+    await service.store.setActive(model.id);
+    await service.refresh();
     const status = this.deps.engine.state.status;
     if (status === 'no-model' || status === 'failed') await this.#loadChosen();
   }

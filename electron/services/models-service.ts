@@ -154,6 +154,7 @@ export class ModelsService {
 
   async setActive(id: string): Promise<InstalledModel> {
     await this.store.setActive(id);
+    this.#forgetFinishedDownload();
     await this.refresh();
     const model = await this.store.get(id);
     if (model === null) throw new Error(`No installed model "${id}".`);
@@ -162,6 +163,7 @@ export class ModelsService {
 
   async delete(id: string): Promise<void> {
     await this.store.delete(id);
+    this.#forgetFinishedDownload();
     await this.refresh();
   }
 
@@ -238,6 +240,11 @@ export class ModelsService {
       downloadBytes: size.bytes,
       downloadBytesExact: size.exact,
     };
+  }
+
+  /** "Model ready" belongs to the download until the writer picks or deletes a model; then it would mislead. */
+  #forgetFinishedDownload(): void {
+    if (this.#state.download?.stage === 'done') this.#setDownload(null);
   }
 
   #setDownload(download: DownloadState | null): void {

@@ -28,7 +28,11 @@ beforeAll(async () => {
   home = await mkdtemp(path.join(tmpdir(), 'kaituhi-e2e-models-'));
   modelHub = await startModelHub(home);
   process.env.HF_ENDPOINT = modelHub.hub.endpoint;
-  const options = parseServeArgs(['--settings', path.join(home, 'settings.json'), '--catalog', modelHub.catalogFile, '--renderer', await builtRenderer()]);
+  await modelHub.writeFolder(path.join(home, 'import', 'my-gpt2'));
+  const options = parseServeArgs([
+    ...['--settings', path.join(home, 'settings.json'), '--catalog', modelHub.catalogFile, '--renderer', await builtRenderer()],
+    ...['--import-root', path.join(home, 'import')],
+  ]);
   app = await serve(options);
   browser = await openBrowser();
   page = browser.page;
@@ -117,6 +121,27 @@ describe('first run: pick, download, use', () => {
     await expect.poll(() => visibleGhostText(page), SETTLE).not.toBe('');
     expect(await page.locator('[data-testid=model-name]').textContent()).toContain('int8');
     await screenshot(page, '23-suggestion-from-downloaded-model');
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('imports a folder from the server’s import root and switches to it', async () => {
+    await page.click('[data-testid=models-button]');
+    const panel = page.locator('[data-testid=models-panel]');
+    await panel.waitFor(SETTLE);
+    expect(await panel.getByLabel('Folder to import').inputValue()).toBe('my-gpt2');
+    await page.click('[data-testid=import-folder]');
+    const rows = page.locator('[data-testid=installed-model]');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(2);
+    const imported = page.locator('[data-testid=installed-model][data-active=false]');
+    expect(await imported.textContent()).toContain('imported');
+    await imported.locator('[data-testid=use-model]').click();
+    await expect.poll(() => page.locator('[data-testid=installed-model][data-active=true]').textContent(), SETTLE).toContain('my-gpt2');
+    await expect.poll(() => app.services.engine.state.modelDir ?? '', { timeout: 60_000 }).toMatch(/my-gpt2-import$/);
+    await expect.poll(() => app.services.engine.state.status, { timeout: 60_000 }).toBe('ready');
+    await expect.poll(() => page.locator('[data-testid=installed-model][data-active=true] [data-testid=model-speed]').textContent(), { timeout: 60_000 }).toMatch(/tok\/s$/);
+    // The finished download's "Model ready" went with the switch: it would name the wrong model now.
+    expect(await page.locator('[data-testid=download]').count()).toBe(0);
+    await screenshot(page, '24-installed-models');
     expect(browser.problems).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
  * catalog whose sizes and SHA-256 match those files, for the first-run download end to end.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadGpt2Checkpoint } from '../../../electron/engine/formats/gpt2-checkpoint.js';
 import { buildOptimumGraph } from '../../../electron/engine/graph/optimum-graph.js';
@@ -20,6 +20,8 @@ export interface ModelHub {
   readonly weights: HubFile;
   readonly catalogFile: string;
   readonly totalBytes: number;
+  /** Writes the same model as a plain folder (for imports). */
+  writeFolder(dir: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,12 @@ export async function startModelHub(workDir: string): Promise<ModelHub> {
     weights: served[2]!,
     catalogFile,
     totalBytes: files.reduce((sum, file) => sum + file.content.length, 0),
+    writeFolder: async (dir) => {
+      for (const file of files) {
+        await mkdir(path.dirname(path.join(dir, file.path)), { recursive: true });
+        await writeFile(path.join(dir, file.path), file.content);
+      }
+    },
     close: () => hub.close(),
   };
 }
