@@ -79,7 +79,7 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
         <input type="checkbox" checked={chapterBreaks} onChange={(event) => setChapterBreaks(event.target.checked)} />
         New chapter at each # heading
       </label>
-      <fieldset className="field">
+      <fieldset className="span-modes">
         <legend>Text the model wrote</legend>
         {SPAN_MODES.map((mode) => (
           <label key={mode.value} className="inline-field">

@@ -132,6 +132,10 @@ export class DraftBinding {
     // A fresh model per draft: undo history and decorations never leak from one draft into another.
     editor.setModel(monaco.editor.createModel(text, 'markdown'));
     previous?.dispose();
+    // Monaco's placeholder only looks again when its option changes; without this it sits over the loaded text.
+    const placeholder = editor.getOption(monaco.editor.EditorOption.placeholder);
+    editor.updateOptions({ placeholder: '' });
+    editor.updateOptions({ placeholder });
     this.deps.marks.replaceAll(spans);
   }
 

@@ -72,6 +72,8 @@ export function ProseEditor(props: ProseEditorProps) {
         run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
       }),
       editor.onDidChangeModelContent(() => latest.current.onText(() => editor.getValue())),
+      // A draft loaded into the editor is a new model, not a content change; the word count must follow it too.
+      editor.onDidChangeModel(() => latest.current.onText(() => editor.getValue())),
     );
 
     setEditorProbe({

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { testModel } from '../support/fixtures.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
-import { editorText, focusEditor, inlineRecords, markedTexts, normalise, screenshot, startApp, visibleGhostText, type AppUnderTest } from './support/app.js';
+import { editorText, focusEditor, newDraft, inlineRecords, markedTexts, normalise, screenshot, startApp, visibleGhostText, type AppUnderTest } from './support/app.js';
 
 /** UI waits (not model waits): generous, because the two cores are shared. */
 const SETTLE = { timeout: 10_000 };
@@ -40,6 +40,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await page.goto(app.server.url);
+  // Each test writes in a draft of its own (the last draft reopens at every page load).
+  await newDraft(page);
   await focusEditor(page);
 });
 

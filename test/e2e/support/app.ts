@@ -66,7 +66,17 @@ export function normalise(text: string): string {
 
 export async function focusEditor(page: Page): Promise<void> {
   await page.waitForSelector('.monaco-editor .view-lines');
+  // The last draft opens into the editor after the page loads; keys typed before that would go to the blank model it replaces.
+  await page.waitForSelector('[data-testid=draft-title]');
   await page.click('.monaco-editor .view-lines');
+}
+
+/** Starts a new, empty draft (the last one reopens at every page load) and waits until the editor holds it. */
+export async function newDraft(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid=draft-title]');
+  const before = await page.locator('[data-testid=draft-item]').count();
+  await page.click('[data-testid=new-draft]');
+  await page.waitForFunction((count) => document.querySelectorAll('[data-testid=draft-item]').length > count && (window.__kaituhi?.editor?.text() ?? 'x') === '', before);
 }
 
 export function inlineRecords(page: Page) {
