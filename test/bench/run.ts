@@ -14,6 +14,7 @@ import type { TestModelShape } from '../../models/test-model-shapes.js';
 import { TEST_MODEL_SHAPES } from '../../models/test-model-shapes.js';
 import { measureBandwidth } from './bandwidth.js';
 import { prose } from './prose.js';
+import { greedyAgreement } from './agreement.js';
 import { transformersJsDecodeMs } from './transformers-js.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -149,9 +150,20 @@ for (const shape of shapes) {
   }
 }
 
+// Greedy agreement with fp32 (teacher-forced, 4 prompts × 32 steps) for every quantized precision benchmarked.
+const agreementPrompts = [0, 1, 2, 3].map((p) => Array.from({ length: 20 }, (_, i) => ((i + 1) * (7919 + p * 104729)) % 50000));
+const agreement: Record<string, Record<string, number>> = {};
+for (const shape of shapes) {
+  const dir = await ensureModel(shape, 'safetensors');
+  for (const precision of precisions.filter((p) => p !== 'fp32')) {
+    (agreement[shape] ??= {})[precision] = +(await greedyAgreement(dir, precision, agreementPrompts)).toFixed(3);
+  }
+}
+
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 console.table(rows);
+console.log('greedy tokens equal to fp32 (share of steps):', JSON.stringify(agreement));
 console.log(`${bandwidthLine}; peak RSS ${peakRssMb.toFixed(0)} MB; decode ms/token, min and median of ${STEPS} steps each, batch 1 unless noted`);
 const out = path.join(root, 'test', 'bench', 'results');
 await mkdir(out, { recursive: true });
-await writeFile(path.join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), bandwidthBytesPerSecond: bandwidth, bandwidth: measured, peakRssMb, rows }, null, 2));
+await writeFile(path.join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), agreement, bandwidthBytesPerSecond: bandwidth, bandwidth: measured, peakRssMb, rows }, null, 2));
