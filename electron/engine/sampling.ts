@@ -537,3 +537,10 @@ function keepLowestKeys(n: number, fraction: number): number {
   }
   return kept;
 }
+
+/** Index of the largest logit (the first, on ties). */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}

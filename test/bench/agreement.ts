@@ -4,12 +4,8 @@
  */
 import { loadModel } from '../../electron/engine/model/load-model.js';
 import type { Precision } from '../../electron/engine/types.js';
+import { argmax } from '../../electron/engine/sampling.js';
 
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
-  return best;
-}
 
 async function greedyPicks(modelDir: string, precision: Precision, prompt: number[], forced: number[] | null, steps: number): Promise<number[]> {
   const m = await loadModel({ modelDir, precision, devices: ['cpu'] });

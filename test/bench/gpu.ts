@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel } from '../../electron/engine/model/load-model.js';
 import { makeTestModel } from '../../models/make-test-model.js';
 import type { TestModelShape } from '../../models/test-model-shapes.js';
+import { argmax } from '../../electron/engine/sampling.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const device = process.env.GPU_DEVICE ?? 'cuda';
@@ -22,11 +23,6 @@ async function model(shape: TestModelShape): Promise<string> {
   return dir;
 }
 
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
-  return best;
-}
 
 async function greedy(dir: string, devices: string[], steps: number): Promise<{ tokens: number[]; device: string; msPerToken: Record<number, number>; loadMs: number }> {
   const m = await loadModel({ modelDir: dir, devices, precision: 'fp32' });

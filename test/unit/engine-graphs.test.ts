@@ -15,6 +15,7 @@ import { TEST_MODEL_SHAPES } from '../../models/test-model-shapes.js';
 import { testModel, tinyCheckpoint } from '../support/fixtures.js';
 import { referenceForward } from '../support/reference-gpt2.js';
 import { greedyAgreement } from '../bench/agreement.js';
+import { argmax } from '../../electron/engine/sampling.js';
 
 const PROMPT = [464, 3290, 373, 257, 1110, 11, 290, 262, 9151, 1625, 13, 198, 1, 40, 1101, 407];
 
@@ -25,11 +26,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-function argmax(a: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
-}
 
 function weightMap(w: Gpt2Weights): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>([
