@@ -12,6 +12,7 @@ import { AppServices } from '../services/app-services.js';
 import { APP_NAME, defaultUserDataDir, settingsFileIn } from '../services/user-data.js';
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { startUtilityEngineHost } from './engine-process.js';
+import { chooseLibraryFolder, draftMenuItems, printHtmlToPdf, saveExportWithDialog } from './drafts-edge.js';
 import { parseLaunchArgs } from './launch-args.js';
 import { isPermissionGranted } from './permission-policy.js';
 import { isTrustedSender } from './sender-policy.js';
@@ -30,6 +31,7 @@ app.setPath('userData', defaultUserDataDir());
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 const services = new AppServices({
+  drafts: { printHtmlToPdf, saveExport: saveExportWithDialog },
   mode: 'electron',
   version: app.getVersion(),
   settingsFile: settingsFileIn(app.getPath('userData')),
@@ -107,7 +109,20 @@ function installMenu(): void {
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
       ...(isMac ? [{ role: 'appMenu' as const }] : []),
-      { role: 'fileMenu' },
+      {
+        label: 'File',
+        submenu: [
+          ...draftMenuItems(
+            (message) => {
+              for (const contents of appWindows) if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
+            },
+            () => {
+              void chooseLibraryFolder().then((folder) => (folder ? services.drafts.relocate(folder) : null)).catch((error: unknown) => dialog.showErrorBox('Drafts folder', String(error)));
+            },
+          ),
+          isMac ? { role: 'close' as const } : { role: 'quit' as const },
+        ],
+      },
       { role: 'editMenu' },
       {
         label: 'Engine',
@@ -142,8 +157,13 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => {
-  void services.shutdown();
+// Quit waits for the drafts to be saved (what cannot be saved stays in the journal), then really quits.
+let servicesShutDown = false;
+app.on('before-quit', (event) => {
+  if (servicesShutDown) return;
+  event.preventDefault();
+  servicesShutDown = true;
+  void services.shutdown().finally(() => app.quit());
 });
 
 void app.whenReady().then(async () => {
@@ -157,6 +177,7 @@ void app.whenReady().then(async () => {
   installMenu();
   // The window opens at once; the model loads behind it and the status bar says when it is ready.
   await services.loadSettings();
+  await services.drafts.boot();
   void services.startEngine();
   await createWindow();
   app.on('activate', () => {
