@@ -4,7 +4,7 @@ import type { ApiClient } from './transport/api-client.js';
 import type { LinkStatus } from './transport/message-link.js';
 import { ProseEditor, type EditorHandle } from './editor/ProseEditor.js';
 import { ContinuationSession, type ContinuationCard } from './editor/continuation.js';
-import { countWords } from './editor/word-count.js';
+import { WordCounter } from './editor/word-counter.js';
 import { StatusBar } from './panels/StatusBar.js';
 import { CandidatesPanel } from './panels/CandidatesPanel.js';
 import { SettingsPanel } from './panels/SettingsPanel.js';
@@ -117,16 +117,21 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     [api],
   );
 
-  const onText = useCallback((read: () => string) => {
+  const wordCounter = useRef<WordCounter | null>(null);
+  const onText = useCallback(() => {
     clearTimeout(wordTimer.current);
-    // Counting a long manuscript costs a frame or two; wait for a real pause before doing it.
-    const size = editorRef.current?.editor.getModel()?.getValueLength() ?? 0;
+    const model = editorRef.current?.editor.getModel();
+    if (!model) return;
+    // A long manuscript is counted in slices between frames; wait for a real pause before starting.
     wordTimer.current = setTimeout(
       () => {
-        setWords(countWords(read()));
-        setWordsVersion((version) => version + 1);
+        wordCounter.current ??= new WordCounter();
+        wordCounter.current.count(model, (count) => {
+          setWords(count);
+          setWordsVersion((version) => version + 1);
+        });
       },
-      size > 500_000 ? 1500 : 150,
+      model.getValueLength() > 500_000 ? 1000 : 150,
     );
   }, []);
 

@@ -2,6 +2,7 @@ import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { DraftPush, OpenDraft, TextChange } from '../../electron/shared/drafts-api.js';
 import { monaco } from '../editor/monaco.js';
 import type { ModelTextMarks } from '../editor/model-text-marks.js';
+import { messageOf } from './message-of.js';
 
 export type SaveStatus = { readonly kind: 'saved' } | { readonly kind: 'unsaved' } | { readonly kind: 'failed'; readonly message: string };
 
@@ -17,6 +18,8 @@ export interface DraftBindingDeps {
 /** Model-written spans change after an insert (the mark comes a moment later), so they follow on a short timer. */
 const SPANS_DELAY_MS = 300;
 const CURSOR_DELAY_MS = 600;
+/** About a 90,000-word novel; measuring its wraps in the DOM costs about half a second at open. */
+export const LARGE_DRAFT_CHARS = 500_000;
 
 /**
  * Ties the editor to one open draft: every change goes to the drafts service as a small edit (the service
@@ -129,6 +132,12 @@ export class DraftBinding {
   #load(text: string, spans: readonly { start: number; end: number }[]): void {
     const { editor } = this.deps;
     const previous = editor.getModel();
+    // Advanced wrapping measures every line's breaks in the DOM when a model is attached: 12 s of one
+    // frame for a 10 MB draft (measured in test/e2e/drafts.test.ts). Past LARGE_DRAFT_CHARS, wrap by
+    // character widths instead (a slightly less even right edge with a proportional font). Detached
+    // first, so switching the strategy never re-wraps the draft being left.
+    editor.setModel(null);
+    editor.updateOptions({ wrappingStrategy: text.length > LARGE_DRAFT_CHARS ? 'simple' : 'advanced' });
     // A fresh model per draft: undo history and decorations never leak from one draft into another.
     editor.setModel(monaco.editor.createModel(text, 'markdown'));
     previous?.dispose();
@@ -179,8 +188,4 @@ export class DraftBinding {
       void this.deps.api.drafts.setDraftCursor({ id: this.id, cursor: { offset: model.getOffsetAt(position), scrollTop: Math.max(0, editor.getScrollTop()) } }).catch(() => undefined);
     }, CURSOR_DELAY_MS);
   }
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -18,8 +18,8 @@ export interface ProseEditorProps {
   memoryRef: { readonly current: string };
   engineReadyRef: { readonly current: boolean };
   onStats(stats: GenerationStats): void;
-  /** The text changed; `read` returns it (a 10 MB draft is not copied on every keystroke unless asked). */
-  onText(read: () => string): void;
+  /** The text changed, or another draft was loaded; the text itself is read from the model only if needed (a 10 MB draft). */
+  onText(): void;
   onContinueSelection(): void;
   onReady(handle: EditorHandle | null): void;
 }
@@ -71,13 +71,14 @@ export function ProseEditor(props: ProseEditorProps) {
         keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.Backslash],
         run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
       }),
-      editor.onDidChangeModelContent(() => latest.current.onText(() => editor.getValue())),
+      editor.onDidChangeModelContent(() => latest.current.onText()),
       // A draft loaded into the editor is a new model, not a content change; the word count must follow it too.
-      editor.onDidChangeModel(() => latest.current.onText(() => editor.getValue())),
+      editor.onDidChangeModel(() => latest.current.onText()),
     );
 
     setEditorProbe({
       text: () => editor.getValue(),
+      textLength: () => editor.getModel()?.getValueLength() ?? 0,
       markedTexts: () => marks.ranges().map((range) => editor.getModel()?.getValueInRange(range) ?? ''),
     });
     latest.current.onReady({ editor, marks });

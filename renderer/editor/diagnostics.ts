@@ -28,6 +28,8 @@ export function recordInlineRequest(version: number, context: string): InlineRec
 /** Read-only views of the editor for the same audience. */
 export interface EditorProbe {
   text(): string;
+  /** Without building the string: polling a 10 MB draft's text() would itself stall the page. */
+  textLength(): number;
   /** The passages still marked as model-written. */
   markedTexts(): string[];
 }
