@@ -1,6 +1,6 @@
 import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
-import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
+import { splitTrailingSpaces, fitToCursor, promptStart } from './prompt-text.js';
 
 export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
 
@@ -50,7 +50,7 @@ export class ContinuationSession {
     const selection = this.deps.editor.getSelection();
     if (!model || !selection) return false;
     const end = selection.getEndPosition();
-    const before = model.getValueInRange(new monaco.Range(1, 1, end.lineNumber, end.column));
+    const before = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(end))), end));
     const { prompt, trailing } = splitTrailingSpaces(before);
     if (prompt.trim().length === 0) return false;
     this.cancel();

@@ -1,7 +1,7 @@
 import type { GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
 import { recordInlineRequest } from './diagnostics.js';
-import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
+import { isSuggestionSpot, promptStart, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
 
 export interface InlineProviderDeps {
   api: KaituhiApi;
@@ -44,7 +44,7 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
       const explicit = context.triggerKind === monaco.languages.InlineCompletionTriggerKind.Explicit;
       if (!explicit && !(await quietFor(settings.inline.debounceMs, token))) return none;
 
-      const before = model.getValueInRange(new monaco.Range(1, 1, position.lineNumber, position.column));
+      const before = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(position))), position));
       const { prompt, trailing } = splitTrailingSpaces(before);
       if (prompt.trim().length === 0) return none;
 
