@@ -11,7 +11,16 @@ export const MAX_DRAFT_CHARS = 16_000_000;
 export const MAX_MEMORY_CHARS = 100_000;
 const MAX_CHANGES_PER_EDIT = 10_000;
 
-const draftId = z.string().min(1).max(200).regex(/^[^/\\\0.][^/\\\0]*$/, 'not a draft id');
+// One path segment, not hidden, no edge whitespace: the same rule as the library's checkId, so a call that
+// would be refused there never reaches it.
+const draftId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\\0.\s][^/\\\0]*$/, 'not a draft id')
+  .refine((id) => id.trim() === id, 'not a draft id');
+/** The shape the library gives snapshots (a timestamp and four hex digits): a file name, never a path. */
+const snapshotId = z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{4}$/, 'not a snapshot id');
 const title = z.string().max(500);
 const offset = z.number().int().min(0).max(MAX_DRAFT_CHARS);
 const cursor = z.object({ offset, scrollTop: z.number().finite().min(0).max(1e9).optional() }).strict();
@@ -52,8 +61,8 @@ export const draftsCallSchemas = [
   call('resolveDraftConflict', { id: draftId, keep: z.enum(['mine', 'theirs']) }),
   call('takeSnapshot', { id: draftId, name: z.string().max(200) }),
   call('listSnapshots', { id: draftId }),
-  call('compareSnapshot', { id: draftId, snapshotId: z.string().min(1).max(100) }),
-  call('restoreSnapshot', { id: draftId, snapshotId: z.string().min(1).max(100) }),
+  call('compareSnapshot', { id: draftId, snapshotId }),
+  call('restoreSnapshot', { id: draftId, snapshotId }),
   call('draftWordStats', { id: draftId }),
   call('setDailyGoal', { goal: z.number().int().min(1).max(1_000_000).nullable() }),
   call('exportDraft', { id: draftId, format: z.enum(['txt', 'md', 'html', 'docx', 'epub', 'pdf']), options: exportOptions }),
