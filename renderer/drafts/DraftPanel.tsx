@@ -1,10 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
-import { messageOf } from './draft-binding.js';
+import { messageOf } from './message-of.js';
+
+/** Only what the panel calls, so a test can hand it a small fake. */
+export type DraftPanelApi = Pick<KaituhiApi, 'drafts' | 'countTokens'>;
 
 export interface DraftPanelProps {
-  api: KaituhiApi;
+  api: DraftPanelApi;
   draftId: string;
   memory: string;
   engineReady: boolean;

@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { ExportFormat, SpanMode } from '../../electron/shared/drafts-api.js';
-import { messageOf } from './draft-binding.js';
+import { messageOf } from './message-of.js';
 import { deliverExport } from './export-delivery.js';
 
 export interface ExportPanelProps {
-  api: KaituhiApi;
+  api: Pick<KaituhiApi, 'drafts'>;
   draftId: string;
   draftTitle: string;
   onClose(): void;

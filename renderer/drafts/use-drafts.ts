@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
-import { DraftBinding, messageOf, type SaveStatus } from './draft-binding.js';
+import { DraftBinding, type SaveStatus } from './draft-binding.js';
+import { messageOf } from './message-of.js';
 
 export interface CurrentDraft {
   readonly id: string;
