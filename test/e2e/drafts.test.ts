@@ -98,58 +98,111 @@ describe('drafts in the browser', () => {
     expect(await page.locator('[data-testid=export-outcome]').textContent()).toContain('Downloaded Lighthouse.docx');
   });
 
-  it('opens, scrolls and autosaves a 10 MB draft without stalling the editor', async () => {
+  it('opens, scrolls, types in and autosaves a 10 MB draft without stalling the editor', async () => {
     const paragraph = 'The tide came in over the causeway while the keeper counted the ships that did not come home. ';
     const big = Array.from({ length: Math.ceil(10_000_000 / (paragraph.length * 8 + 2)) }, (_, i) => `${paragraph.repeat(8)}${i}`).join('\n\n');
     expect(big.length).toBeGreaterThanOrEqual(10_000_000);
-    await app.services.drafts.library.create('Big manuscript', big);
     await page.goto(app.server.url);
     await focusEditor(page);
-    const openedAt = Date.now();
-    await page.locator('[data-testid=draft-item]', { hasText: 'Big manuscript' }).locator('.draft-open').click();
-    await expect.poll(() => page.evaluate(() => window.__kaituhi?.editor?.text().length ?? 0), { timeout: 60_000 }).toBe(big.length);
-    const openMs = Date.now() - openedAt;
+    // Made after the page loaded, so the page does not open it at load (the newest draft reopens), and
+    // the opening happens while frames are measured. A search lists it.
+    await app.services.drafts.library.create('Big manuscript', big);
+    await page.fill('[data-testid=drafts-search]', 'Big manuscript');
+    await page.locator('[data-testid=draft-item]', { hasText: 'Big manuscript' }).waitFor(SETTLE);
 
-    // Frame gaps: requestAnimationFrame deltas while the writer scrolls and types.
+    // Every requestAnimationFrame delta, stamped, and the moment each phase began: a gap is charged to the
+    // phase it started in. Installed before the draft opens so the opening is measured too.
     await page.evaluate(() => {
-      const gaps: number[] = [];
+      const w = window as unknown as FrameLog;
+      w.__frames = [];
+      w.__phases = [];
       let last = performance.now();
       const tick = (now: number) => {
-        gaps.push(now - last);
+        w.__frames.push({ at: last, gap: now - last });
         last = now;
-        if ((window as unknown as { __frames?: number[] }).__frames === gaps) requestAnimationFrame(tick);
+        requestAnimationFrame(tick);
       };
-      (window as unknown as { __frames?: number[] }).__frames = gaps;
       requestAnimationFrame(tick);
     });
+    const phase = (name: Phase) => page.evaluate((n) => (window as unknown as FrameLog).__phases.push({ name: n, at: performance.now() }), name);
+
+    await phase('open');
+    const openedAt = Date.now();
+    await page.locator('[data-testid=draft-item]', { hasText: 'Big manuscript' }).locator('.draft-open').click();
+    // The length, not the text: reading 10 MB out of the editor on every poll would itself stall the page.
+    await expect.poll(() => page.evaluate(() => window.__kaituhi?.editor?.textLength() ?? 0), { timeout: 60_000 }).toBe(big.length);
+    const openMs = Date.now() - openedAt;
+    // The word count of the opened draft runs a second later, in slices: let it run inside the opening.
+    await page.waitForTimeout(1500);
+
+    await phase('scroll');
     await page.mouse.move(600, 400);
     for (let step = 0; step < 40; step++) {
       await page.mouse.wheel(0, 2400);
       await page.waitForTimeout(30);
     }
     await page.click('.monaco-editor .view-lines');
+    await phase('jump');
     await page.keyboard.press('Control+End');
+    await page.waitForTimeout(300);
+    await phase('type');
     await page.keyboard.type(' The end of the log.', { delay: 40 });
-    await page.waitForTimeout(2500);
-    const gaps = await page.evaluate(() => {
-      const frames = (window as unknown as { __frames?: number[] }).__frames ?? [];
-      (window as unknown as { __frames?: number[] }).__frames = [];
-      return frames.slice(1);
-    });
-    const sorted = [...gaps].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    const report = { frames: gaps.length, medianMs: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? 0, over100ms: gaps.filter((g) => g > 100).length, openMs };
-    console.log(`10 MB draft frame gaps: ${JSON.stringify(report)}`);
-    await screenshot(page, 'drafts-03-ten-megabytes');
-
+    // Autosave (about 1 s after the last key) and the word count after the pause, while the editor idles.
+    await phase('autosave');
     await expect.poll(() => page.locator('[data-testid=save-status]').getAttribute('data-state'), { timeout: 30_000 }).toBe('saved');
+    await page.waitForTimeout(2000);
+    await phase('end');
+
+    const log = await page.evaluate(() => {
+      const w = window as unknown as FrameLog;
+      return { frames: w.__frames, phases: w.__phases };
+    });
+    const report = Object.fromEntries(
+      log.phases.slice(0, -1).map((p, i) => {
+        const until = log.phases[i + 1]!.at;
+        const gaps = log.frames.filter((f) => f.at >= p.at && f.at < until).map((f) => f.gap);
+        return [p.name, summarise(gaps)];
+      }),
+    ) as Record<Exclude<Phase, 'end'>, GapSummary>;
+    console.log(`10 MB draft, opened in ${openMs} ms; frame gaps by phase (ms): ${JSON.stringify(report)}`);
+    await screenshot(page, 'drafts-03-ten-megabytes');
     await expect.poll(async () => (await currentDraftText(libraryDir(), 'Big manuscript')).endsWith('The end of the log.'), { timeout: 30_000 }).toBe(true);
-    // Headless Chromium without a GPU on two shared cores: steady frames while scrolling and typing. One long
-    // gap is allowed (jumping to the end of 10 MB lays out the wrapped lines there once); the report prints it.
-    expect(report.p95Ms).toBeLessThan(100);
-    expect(report.over100ms).toBeLessThanOrEqual(2);
+
+    // "No stall": headless Chromium without a GPU, on two cores shared with the server and the engine.
+    // While the writer scrolls, types and the draft autosaves, no frame waits 200 ms or more, and 19 in 20
+    // come within 50 ms.
+    for (const name of ['scroll', 'type', 'autosave'] as const) {
+      expect(report[name].maxMs, `${name}: longest frame gap`).toBeLessThan(200);
+      expect(report[name].p95Ms, `${name}: 95th percentile frame gap`).toBeLessThan(50);
+    }
+    // Ctrl+End lays out the wrapped lines at the end once: one frame, held to the same 200 ms.
+    expect(report.jump.maxMs, 'Ctrl+End: longest frame gap').toBeLessThan(200);
+    // Opening moves 10 MB over the socket and builds Monaco's model of all of it in one go (Monaco has no
+    // incremental load): one long frame at most, under a second (it was 12-14 s while Monaco measured every
+    // line's wrapping in the DOM; large drafts now wrap by character widths).
+    expect(report.open.maxMs, 'opening: longest frame gap').toBeLessThan(1000);
+    expect(openMs).toBeLessThan(5000);
   });
 });
+
+type Phase = 'open' | 'scroll' | 'jump' | 'type' | 'autosave' | 'end';
+interface FrameLog {
+  __frames: { at: number; gap: number }[];
+  __phases: { name: Phase; at: number }[];
+}
+interface GapSummary {
+  frames: number;
+  medianMs: number;
+  p95Ms: number;
+  maxMs: number;
+  over100ms: number;
+}
+
+function summarise(gaps: readonly number[]): GapSummary {
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { frames: gaps.length, medianMs: at(0.5), p95Ms: at(0.95), maxMs: Math.round(sorted.at(-1) ?? 0), over100ms: gaps.filter((g) => g > 100).length };
+}
 
 describe('after the server is killed with unsaved text', () => {
   let home: string;
