@@ -12,6 +12,14 @@ import type { GenerateRequest, GenerationEvent, StopReason } from './types.js';
 
 export const MAX_CANDIDATES = 8;
 
+/**
+ * Room kept free for the continuation when the window must slide. Inline suggestions and continuations ask
+ * for different lengths; sliding as if each asked for at least this many tokens makes them all choose the
+ * same start on a long document, so switching between them keeps the prefix cache (a cold 1000-token
+ * prefill costs seconds on a CPU). A text that fits whole is used whole: it starts at 0 for every request.
+ */
+export const WINDOW_RESERVE = 128;
+
 interface Candidate {
   readonly index: number;
   readonly rng: Rng;
@@ -41,13 +49,11 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   const { decoder, tokenizer } = model;
   const window = decoder.contextWindow;
   validateRequest(request, window);
-  const assembled = assembleContext({
-    memory: request.memory,
-    text: request.context,
-    encode: model.encode,
-    window,
-    reserve: request.maxTokens,
-  });
+  const place = (reserve: number): ReturnType<typeof assembleContext> =>
+    assembleContext({ memory: request.memory, text: request.context, encode: model.encode, window, reserve });
+  const whole = place(request.maxTokens);
+  const fitsWhole = whole.droppedChars === 0 && whole.droppedTokens === 0 && whole.memoryDroppedTokens === 0;
+  const assembled = fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
   // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
   const tokens = assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
 
