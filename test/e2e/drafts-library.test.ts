@@ -98,6 +98,32 @@ describe('the library sidebar', () => {
   });
 });
 
+describe('reopening', () => {
+  it('reopens the last draft at the next page load, with the cursor where it was', async () => {
+    await openFresh('Where I was', 'The keeper climbed the stairs.');
+    await focusEditor(page);
+    await page.keyboard.press('Control+Home');
+    for (let i = 0; i < 'The keeper'.length; i++) await page.keyboard.press('ArrowRight');
+    // The cursor is sent after a short pause and written with the save on leaving the page.
+    await page.waitForTimeout(1200);
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid=draft-title]').textContent(), SETTLE).toBe('Where I was');
+    await expect.poll(() => editorText(page), SETTLE).toBe('The keeper climbed the stairs.');
+    await page.keyboard.type(' slowly', { delay: 10 });
+    await expect.poll(() => editorText(page), SETTLE).toBe('The keeper slowly climbed the stairs.');
+  });
+
+  it('duplicates a draft with its text', async () => {
+    await openFresh('Original', 'Twice told.');
+    const item = page.locator('[data-testid=draft-item]', { hasText: 'Original' });
+    await item.hover();
+    await item.locator('button[title=Duplicate]').click();
+    await expect.poll(titles, SETTLE).toContain('Original (copy)');
+    const copy = (await app.services.drafts.library.list()).find((d) => d.title === 'Original (copy)');
+    expect(await readFile(textFile(copy?.id ?? ''), 'utf8')).toBe('Twice told.');
+  });
+});
+
 describe('an outside edit while the buffer is dirty', () => {
   it('“Keep mine” keeps the editor’s text on disk, and the file’s version as a snapshot', async () => {
     const id = await openFresh('Conflict mine', 'The boats came in.');
