@@ -62,7 +62,9 @@ export async function dispatchDraftsCall(drafts: DraftsService, call: DraftsCall
       drafts.edit(call.id, call.edit, { ...(call.cursor ? { cursor: call.cursor } : {}), ...(call.modelSpans ? { modelSpans: call.modelSpans } : {}) });
       return null;
     case 'saveDraft':
-      await drafts.library.save(call.id);
+      // The writer's own save (Ctrl+S, blur, leaving the page) puts back a draft folder another program
+      // deleted, as the notice promises; autosave alone never recreates it behind their back.
+      await drafts.library.save(call.id, { recreateFolder: true });
       return null;
     case 'setDraftMemory':
       drafts.library.setMemory(call.id, call.memory);

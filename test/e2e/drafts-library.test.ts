@@ -5,7 +5,7 @@
  * and an EPUB download that epubcheck accepts.
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,24 @@ describe('an outside edit while the buffer is dirty', () => {
     await typeAtEnd(' And then more.');
     await expect.poll(() => readFile(textFile(id), 'utf8'), SETTLE).toBe('The boats came in. Theirs wins this time. And then more.');
     expect(browser.problems).toEqual([]);
+  });
+});
+
+describe('a failure the writer must see', () => {
+  it('the draft’s folder deleted by another program: a notice, the text stays, and Ctrl+S writes it back', async () => {
+    const id = await openFresh('Folder gone', 'Kept safe.');
+    await typeAtEnd(' Even now.');
+    await rm(join(library(), id), { recursive: true, force: true });
+    const notice = page.locator('[data-testid=notice-save-failed]');
+    await notice.waitFor(SETTLE);
+    expect(await notice.textContent()).toMatch(/Not saved/);
+    await screenshot(page, 'drafts-15-folder-deleted');
+    expect(await editorText(page)).toBe('Kept safe. Even now.');
+    await focusEditor(page);
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => readFile(textFile(id), 'utf8').catch(() => ''), SETTLE).toBe('Kept safe. Even now.');
+    await expect.poll(saveState, SETTLE).toBe('saved');
+    await notice.waitFor({ state: 'detached', ...SETTLE });
   });
 });
 

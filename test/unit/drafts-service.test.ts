@@ -3,7 +3,7 @@
  * follows the editor's small changes with a mirror of the text, turns library events into pushes,
  * remembers the chosen library, replays the journal after a crash, and routes validated calls.
  */
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -214,6 +214,17 @@ describe('dispatch', () => {
     expect(saved).toEqual({ kind: 'saved', fileName: 'Harbour.txt' });
     expect(written).toEqual(['Harbour.txt txt Text.']);
     expect(await dispatchDraftsCall(service, { method: 'exportDraft', id: draft.id, format: 'txt', options }, async () => null)).toEqual({ kind: 'cancelled' });
+  });
+
+  it('the writer’s save puts back a draft folder another program deleted', async () => {
+    const { service } = make();
+    await service.boot();
+    const draft = await service.library.create('Gone', 'Kept.');
+    await service.open(draft.id);
+    service.edit(draft.id, { kind: 'text', text: 'Kept. And more.' }, {});
+    await rm(join(defaultLibraryDir(dir), draft.id), { recursive: true, force: true });
+    await call(service, { method: 'saveDraft', id: draft.id });
+    expect(await readFile(join(defaultLibraryDir(dir), draft.id, 'text.md'), 'utf8')).toBe('Kept. And more.');
   });
 
   it('refuses ids that would leave the library even when called directly', async () => {
