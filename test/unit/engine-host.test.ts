@@ -42,6 +42,7 @@ describe('engine host', () => {
     };
     let prefillMs = 0;
     let contextTokens = 0;
+    const idleBefore = await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, 1000)));
     const duringPrefill = await worstTimerGap(async () => {
       for await (const e of host.generate(request())) {
         if (e.type === 'stats') {
@@ -50,8 +51,9 @@ describe('engine host', () => {
         }
       }
     });
-    // The same timer with nothing running, for as long: what this machine's scheduler alone costs right now.
-    const idle = await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, prefillMs)));
+    // The same timer with nothing running, before and after for as long: what this machine's scheduler alone
+    // costs right now (other tenants share these cores).
+    const idle = Math.max(idleBefore, await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, prefillMs))));
     console.log(`prefill of ${contextTokens} tokens: ${prefillMs.toFixed(0)} ms in the host; worst timer gap ${duringPrefill.toFixed(1)} ms (idle: ${idle.toFixed(1)} ms)`);
     expect(contextTokens).toBeGreaterThan(1000);
     expect(contextTokens).toBeLessThanOrEqual(1023);
