@@ -1,7 +1,7 @@
 /** The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state). */
-import { generateWith } from './generate.js';
+import { generateWith, prefillWith } from './generate.js';
 import { loadModel, type LoadedModel } from './model/load-model.js';
-import type { Engine, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent } from './types.js';
+import type { Engine, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
 
 export class LocalEngine implements Engine {
   /** Requests run one after another; a new one waits until the previous has released the decoder. */
@@ -21,13 +21,28 @@ export class LocalEngine implements Engine {
     return this.model.encode(text).length;
   }
 
-  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+  /** Waits for the decoder, then holds it until `release` is called. */
+  private async acquire(): Promise<() => void> {
     let release!: () => void;
     const previous = this.tail;
     this.tail = new Promise((resolve) => (release = resolve));
+    await previous;
+    return release;
+  }
+
+  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+    const release = await this.acquire();
     try {
-      await previous;
       yield* generateWith(this.model, request, signal);
+    } finally {
+      release();
+    }
+  }
+
+  async prefill(request: PrefillRequest): Promise<PrefillResult> {
+    const release = await this.acquire();
+    try {
+      return await prefillWith(this.model, request);
     } finally {
       release();
     }

@@ -8,7 +8,7 @@ import type { LoadedModel } from './model/load-model.js';
 import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
 import { StopDetector } from './stopping.js';
 import type { StreamDecoder } from './tokenizer/index.js';
-import type { GenerateRequest, GenerationEvent, StopReason } from './types.js';
+import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult, StopReason } from './types.js';
 
 export const MAX_CANDIDATES = 8;
 
@@ -44,18 +44,38 @@ function candidateSeed(seed: number, candidate: number): number {
   return (seed + Math.imul(candidate, 0x9e3779b9)) >>> 0;
 }
 
-export async function* generateWith(model: LoadedModel, request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
-  const started = performance.now();
-  const { decoder, tokenizer } = model;
-  const window = decoder.contextWindow;
-  validateRequest(request, window);
+/** The tokens the model sees for a request: pinned memory, then as much of the text as the window allows. */
+function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
+  const window = model.decoder.contextWindow;
   const place = (reserve: number): ReturnType<typeof assembleContext> =>
     assembleContext({ memory: request.memory, text: request.context, encode: model.encode, window, reserve });
   const whole = place(request.maxTokens);
   const fitsWhole = whole.droppedChars === 0 && whole.droppedTokens === 0 && whole.memoryDroppedTokens === 0;
   const assembled = fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
   // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
-  const tokens = assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
+  return assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
+}
+
+/**
+ * Fills the prefix cache for a text without generating: when a draft opens, the first suggestion then
+ * costs only the words typed since, not a cold prefill of the whole window (seconds on a CPU).
+ */
+export async function prefillWith(model: LoadedModel, request: PrefillRequest): Promise<PrefillResult> {
+  const started = performance.now();
+  if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1 || request.maxTokens > model.decoder.contextWindow / 2) {
+    throw new RangeError(`maxTokens must be an integer from 1 to ${model.decoder.contextWindow / 2}`);
+  }
+  const tokens = promptTokens(model, request);
+  const { reused } = await model.decoder.setContext(tokens);
+  return { contextTokens: tokens.length, reusedTokens: reused, prefillMs: performance.now() - started };
+}
+
+export async function* generateWith(model: LoadedModel, request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+  const started = performance.now();
+  const { decoder, tokenizer } = model;
+  const window = decoder.contextWindow;
+  validateRequest(request, window);
+  const tokens = promptTokens(model, request);
 
   const { logits: promptLogits, reused } = await decoder.setContext(tokens);
   const prefillDone = performance.now();

@@ -50,6 +50,19 @@ export interface GenerateRequest {
   stopAt?: StopAt;
 }
 
+/** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
+export interface PrefillRequest {
+  memory?: string;
+  context: string;
+  maxTokens: number;
+}
+
+export interface PrefillResult {
+  readonly contextTokens: number;
+  readonly reusedTokens: number;
+  readonly prefillMs: number;
+}
+
 export type StopReason = 'eos' | 'length' | 'stop-string' | 'sentence' | 'phrase' | 'paragraph' | 'aborted';
 
 export interface GeneratedToken {
@@ -108,6 +121,8 @@ export interface Engine {
   generate(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
   /** Token count of a text (for the memory / window indicators). */
   countTokens(text: string): Promise<number>;
+  /** Fills the prefix cache for a text (a draft just opened) so the next suggestion starts warm. */
+  prefill(request: PrefillRequest): Promise<PrefillResult>;
   close(): Promise<void>;
 }
 

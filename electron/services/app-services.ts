@@ -54,7 +54,22 @@ export class AppServices {
       saveSettings: (settings) => this.saveSettings(settings),
     });
     // Drafts share the settings' folder (user data), so the desktop app and `kaituhi serve` share one library.
-    this.drafts = new DraftsService({ ...options.drafts, userDataDir: dirname(options.settingsFile) });
+    this.drafts = new DraftsService({
+      ...options.drafts,
+      userDataDir: dirname(options.settingsFile),
+      onDraftOpened: (opened) => this.#warmEngine(opened),
+    });
+  }
+
+  /**
+   * Best effort: fills the engine's prefix cache with an opened draft, placing the window as an inline
+   * suggestion will. A failure here only means the first suggestion starts cold.
+   */
+  #warmEngine(opened: { textBeforeCursor: string; memory: string }): void {
+    const engine = this.engine.engine;
+    if (!engine) return;
+    const maxTokens = this.settings.state.settings.inline.maxTokens;
+    engine.prefill({ context: opened.textBeforeCursor, ...(opened.memory ? { memory: opened.memory } : {}), maxTokens }).catch(() => undefined);
   }
 
   get mode(): AppMode {

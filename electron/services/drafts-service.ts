@@ -14,6 +14,11 @@ export interface DraftsServiceOptions {
   libraryDirOverride?: string | null;
   /** Electron prints the HTML export with printToPDF; server mode has no printer and lets the browser print. */
   printHtmlToPdf?: PrintHtmlToPdf;
+  /**
+   * Told when a draft opens, with the text before its cursor and its memory: the app warms the engine's
+   * prefix cache with it, so the first suggestion does not pay a cold prefill of the whole window.
+   */
+  onDraftOpened?: (opened: { textBeforeCursor: string; memory: string }) => void;
   /** Tests shorten or lengthen the timers and turn the watcher off. */
   library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch'>;
 }
@@ -92,6 +97,8 @@ export class DraftsService {
   async open(id: string): Promise<OpenDraft> {
     const draft = await this.library.open(id);
     this.#texts.set(id, draft.text);
+    const cursor = Math.min(draft.cursor?.offset ?? draft.text.length, draft.text.length);
+    this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(0, cursor), memory: draft.memory });
     return draft;
   }
 

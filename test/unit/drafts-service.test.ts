@@ -168,6 +168,20 @@ describe('DraftsService', () => {
     expect((await make().service.boot()).libraryDir).toBe(defaultLibraryDir(dir));
   });
 
+  it('says when a draft opens, with the text before its cursor and its memory, so the engine can warm up', async () => {
+    const opened: { textBeforeCursor: string; memory: string }[] = [];
+    const { service } = make({ onDraftOpened: (o) => opened.push(o) });
+    await service.boot();
+    const draft = await service.library.create('Lamp', 'The lamp was lit. The boat was late.');
+    await service.library.open(draft.id);
+    service.library.setMemory(draft.id, 'Aroha keeps the light.');
+    service.library.setCursor(draft.id, { offset: 17 });
+    await service.library.close(draft.id);
+    await service.open(draft.id);
+    expect(opened).toEqual([{ textBeforeCursor: 'The lamp was lit.', memory: 'Aroha keeps the light.' }]);
+    await service.shutdown();
+  });
+
   it('shutdown saves what is open', async () => {
     const { service } = make();
     await service.boot();

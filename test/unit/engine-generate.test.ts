@@ -1,6 +1,6 @@
 /** Generation through the engine: streaming, seeds, candidates, stops, cancellation, prefix cache, window. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateWith } from '../../electron/engine/generate.js';
+import { generateWith, prefillWith } from '../../electron/engine/generate.js';
 import { loadModel, type LoadedModel } from '../../electron/engine/model/load-model.js';
 import { DEFAULT_SAMPLER, type GenerateRequest, type GenerationEvent, type GenerationStats } from '../../electron/engine/types.js';
 import { tinyCheckpoint } from '../support/fixtures.js';
@@ -163,6 +163,14 @@ describe('generation', () => {
     expect(continuation.stats.reusedTokens).toBe(continuation.stats.promptTokens - 1);
     const inline = await run(request({ context: `${longText}Then`, maxTokens: 12 }));
     expect(inline.stats.reusedTokens).toBeGreaterThan(inline.stats.promptTokens - 5);
+  });
+
+  it('prefill warms the cache: the next suggestion after one more word computes only that word', async () => {
+    const draft = `${STORY} `.repeat(30);
+    const warm = await prefillWith(model, { context: draft, maxTokens: 12 });
+    expect(warm.contextTokens).toBeGreaterThan(500);
+    const next = await run(request({ context: `${draft}Then`, maxTokens: 12 }));
+    expect(next.stats.reusedTokens).toBeGreaterThanOrEqual(warm.contextTokens - 1);
   });
 
   it('rejects malformed requests', async () => {

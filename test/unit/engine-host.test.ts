@@ -63,6 +63,15 @@ describe('engine host', () => {
     expect(duringPrefill).toBeLessThan(20 + idle);
   });
 
+  it('prefills through the host, and the next request reuses it', async () => {
+    const context = 'The tide came in over the causeway, and nobody crossed that night. '.repeat(20);
+    const warm = await host.prefill({ context, maxTokens: 8 });
+    expect(warm.contextTokens).toBeGreaterThan(200);
+    let reused = 0;
+    for await (const e of host.generate(request({ context: `${context}Then`, maxTokens: 2 }))) if (e.type === 'stats') reused = e.reusedTokens;
+    expect(reused).toBeGreaterThanOrEqual(warm.contextTokens - 1);
+  });
+
   it('restarts after being killed mid-generation, and the next request works', async () => {
     const events: EngineHostEvent[] = [];
     host.onEvent((e) => events.push(e));

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent } from '../types.js';
+import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from '../types.js';
 import { EngineHostError, type ClientMessage, type HostMessage } from './protocol.js';
 
 export interface HostTransport {
@@ -138,7 +138,7 @@ export class EngineHostClient implements EngineHost {
     this.transport?.kill();
   }
 
-  private async call(build: (id: number) => ClientMessage): Promise<number | EngineInfo> {
+  private async call(build: (id: number) => ClientMessage): Promise<number | EngineInfo | PrefillResult> {
     await this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -160,6 +160,10 @@ export class EngineHostClient implements EngineHost {
 
   async countTokens(text: string): Promise<number> {
     return (await this.call((id) => ({ type: 'countTokens', id, text }))) as number;
+  }
+
+  async prefill(request: PrefillRequest): Promise<PrefillResult> {
+    return (await this.call((id) => ({ type: 'prefill', id, request }))) as PrefillResult;
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -3,7 +3,7 @@
  * Both directions are validated: a host that crashed half-way or a confused caller must not be trusted.
  */
 import { z } from 'zod';
-import type { EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent } from '../types.js';
+import type { EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from '../types.js';
 
 const precision = z.enum(['fp32', 'fp16', 'int8', 'q4']);
 
@@ -44,6 +44,7 @@ export type ClientMessage =
   | { type: 'generate'; id: number; request: GenerateRequest }
   | { type: 'abort'; id: number }
   | { type: 'countTokens'; id: number; text: string }
+  | { type: 'prefill'; id: number; request: PrefillRequest }
   | { type: 'info'; id: number };
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -51,6 +52,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('generate'), id: z.number().int(), request: generateRequestSchema }),
   z.object({ type: z.literal('abort'), id: z.number().int() }),
   z.object({ type: z.literal('countTokens'), id: z.number().int(), text: z.string() }),
+  z.object({
+    type: z.literal('prefill'),
+    id: z.number().int(),
+    request: z.object({ memory: z.string().max(1_000_000).optional(), context: z.string().max(64_000_000), maxTokens: z.number().int().min(1).max(2048) }),
+  }),
   z.object({ type: z.literal('info'), id: z.number().int() }),
 ]);
 
@@ -65,7 +71,7 @@ export type HostMessage =
   | { type: 'load-failed'; error: SerializedError }
   | { type: 'event'; id: number; event: GenerationEvent }
   | { type: 'end'; id: number }
-  | { type: 'result'; id: number; value: number | EngineInfo }
+  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult }
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
