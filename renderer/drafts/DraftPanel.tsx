@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
 import { messageOf } from './message-of.js';
+import { SidePanel } from '../panels/SidePanel.js';
 
 /** Only what the panel calls, so a test can hand it a small fake. */
 export type DraftPanelApi = Pick<KaituhiApi, 'drafts' | 'countTokens'>;
@@ -52,13 +53,7 @@ export function DraftPanel(props: DraftPanelProps) {
   const share = memoryTokens === null ? null : memoryTokens / props.contextWindow;
 
   return (
-    <aside className="side-panel draft-panel" aria-label="Draft" data-testid="draft-panel">
-      <header className="panel-header">
-        <h2>Draft</h2>
-        <button type="button" className="icon-button" aria-label="Close" onClick={props.onClose}>
-          ×
-        </button>
-      </header>
+    <SidePanel title="Draft" className="draft-panel" testId="draft-panel" closeLabel="Close" onClose={props.onClose}>
       {problem && (
         <p className="panel-problem" role="alert">
           {problem}
@@ -163,6 +158,6 @@ export function DraftPanel(props: DraftPanelProps) {
           </div>
         )}
       </section>
-    </aside>
+    </SidePanel>
   );
 }

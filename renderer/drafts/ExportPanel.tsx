@@ -3,6 +3,7 @@ import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { ExportFormat, SpanMode } from '../../electron/shared/drafts-api.js';
 import { messageOf } from './message-of.js';
 import { deliverExport } from './export-delivery.js';
+import { SidePanel } from '../panels/SidePanel.js';
 
 export interface ExportPanelProps {
   api: Pick<KaituhiApi, 'drafts'>;
@@ -50,13 +51,7 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
   };
 
   return (
-    <aside className="side-panel export-panel" aria-label="Export" data-testid="export-panel">
-      <header className="panel-header">
-        <h2>Export</h2>
-        <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
-          ×
-        </button>
-      </header>
+    <SidePanel title="Export" className="export-panel" testId="export-panel" closeLabel="Close" onClose={onClose}>
       <label className="field">
         Format
         <select value={format} onChange={(event) => setFormat(event.target.value as ExportFormat)} data-testid="export-format">
@@ -96,6 +91,6 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
           {outcome.text}
         </p>
       )}
-    </aside>
+    </SidePanel>
   );
 }

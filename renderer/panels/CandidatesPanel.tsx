@@ -1,4 +1,5 @@
 import type { ContinuationCard } from '../editor/continuation.js';
+import { SidePanel } from './SidePanel.js';
 
 export interface CandidatesPanelProps {
   cards: readonly ContinuationCard[];
@@ -10,13 +11,7 @@ export interface CandidatesPanelProps {
 /** The side panel of "continue selection": one card per candidate, streaming as it is written. */
 export function CandidatesPanel({ cards, onInsert, onRegenerate, onClose }: CandidatesPanelProps) {
   return (
-    <aside className="side-panel" aria-label="Continuations" data-testid="candidates-panel">
-      <header className="panel-header">
-        <h2>Continuations</h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close continuations">
-          ×
-        </button>
-      </header>
+    <SidePanel title="Continuations" testId="candidates-panel" closeLabel="Close continuations" onClose={onClose}>
       <p className="panel-hint">Click a card to insert it after your selection. Ctrl+Z takes it back.</p>
       <ol className="cards">
         {cards.map((card) => (
@@ -42,6 +37,6 @@ export function CandidatesPanel({ cards, onInsert, onRegenerate, onClose }: Cand
           </li>
         ))}
       </ol>
-    </aside>
+    </SidePanel>
   );
 }

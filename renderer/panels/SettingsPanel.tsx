@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import type { InlineLength, Settings, SettingsState } from '../../electron/shared/api.js';
 import type { SamplerSettings } from '../../electron/shared/api.js';
+import { SidePanel } from './SidePanel.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -44,13 +45,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
   };
 
   return (
-    <aside className="side-panel settings" aria-label="Settings" data-testid="settings-panel">
-      <header className="panel-header">
-        <h2>Settings</h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close settings">
-          ×
-        </button>
-      </header>
+    <SidePanel title="Settings" className="settings" testId="settings-panel" closeLabel="Close settings" onClose={onClose}>
       {state.notice && <p className="notice notice-warning">{state.notice}</p>}
       <form
         onSubmit={(event) => {
@@ -152,7 +147,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
         </div>
         <p className="panel-hint">Saved to {state.location}</p>
       </form>
-    </aside>
+    </SidePanel>
   );
 }
 

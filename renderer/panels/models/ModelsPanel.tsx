@@ -4,6 +4,7 @@ import { DownloadProgress } from './DownloadProgress.js';
 import { ImportSection } from './ImportSection.js';
 import { InstalledModels } from './InstalledModels.js';
 import { ModelPicker } from './ModelPicker.js';
+import { SidePanel } from '../SidePanel.js';
 
 export type ModelsPanelApi = Pick<
   KaituhiApi,
@@ -45,13 +46,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   const download = state.download;
   const downloading = download !== null && download.stage !== 'done';
   return (
-    <aside className="side-panel models" aria-label="Models" data-testid="models-panel">
-      <header className="panel-header">
-        <h2>Models</h2>
-        <button type="button" className="icon-button" onClick={onClose} aria-label="Close models">
-          ×
-        </button>
-      </header>
+    <SidePanel title="Models" className="models" testId="models-panel" closeLabel="Close models" onClose={onClose}>
       {error && (
         <p className="notice notice-error" data-testid="models-error">
           {error}
@@ -75,7 +70,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
         onImport={(from: ImportSource) => act(() => api.importModel(from))}
       />
       <p className="panel-hint store-location">Models are kept in {state.location}</p>
-    </aside>
+    </SidePanel>
   );
 }
 
