@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { DraftLibrary, exportDraft, exportHtmlString, type DraftEvent, type DraftLibraryOptions, type ExportResult, type OpenDraft, type PrintHtmlToPdf } from '../drafts/index.js';
 import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
 import type { DraftEdit, DraftExportOptions, DraftPush, DraftsStartup, ExportFormat, TextChange } from '../shared/drafts-api.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeJsonAtomic } from '../store/atomic-json.js';
 import { errorMessage } from './settings-store.js';
 
 export interface DraftsServiceOptions {
@@ -78,7 +78,7 @@ export class DraftsService {
   async relocate(libraryDir: string): Promise<DraftsStartup> {
     const { failed } = await this.shutdown();
     if (failed.length > 0) throw new Error(`Kept the current library: ${failed[0]}`);
-    await writeFileAtomically(join(this.options.userDataDir, LOCATION_FILE), `${JSON.stringify({ libraryDir }, null, 2)}\n`);
+    await writeJsonAtomic(join(this.options.userDataDir, LOCATION_FILE), { libraryDir });
     const startup = await this.#open(libraryDir);
     this.#emit({ kind: 'library-changed', startup });
     return startup;

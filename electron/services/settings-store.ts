@@ -3,7 +3,7 @@ import type { SettingsState } from '../shared/api.js';
 import type { Settings } from '../shared/settings.js';
 import { defaultSettings } from '../shared/default-settings.js';
 import { parseSettings } from '../shared/validators.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { writeJsonAtomic } from '../store/atomic-json.js';
 
 /**
  * Loads and saves the settings file. Saving is atomic; loading validates, and an unreadable file falls back
@@ -38,7 +38,7 @@ export class SettingsStore {
   async save(settings: Settings): Promise<SettingsState> {
     const checked = parseSettings(settings);
     if (!checked.ok) throw new Error(`Settings not saved: ${checked.error}`);
-    await writeFileAtomically(this.file, `${JSON.stringify(checked.value, null, 2)}\n`);
+    await writeJsonAtomic(this.file, checked.value);
     return this.#set(checked.value, null);
   }
 

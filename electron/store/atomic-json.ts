@@ -3,30 +3,35 @@
  * same folder, fsync, rename over the target (the same rule as drafts, DESIGN.md §5).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
+  const folder = path.dirname(file);
+  await mkdir(folder, { recursive: true });
+  const tmp = path.join(folder, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    // Owner-only: settings and store state are the writer's own business.
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (err) {
+    // A failed write (a full disk, say) must not leave its temporary file behind either.
     await rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(path.dirname(file));
+  await syncDir(folder);
 }
 
 /** Makes a rename durable; some platforms (Windows) cannot open a folder, and there the rename is already durable enough. */
 export async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
   try {
     const handle = await open(dir, 'r');
     try {
@@ -35,7 +40,7 @@ export async function syncDir(dir: string): Promise<void> {
       await handle.close();
     }
   } catch {
-    // best effort, see above
+    // Some filesystems refuse fsync on a folder; the data itself is already synced.
   }
 }
 
