@@ -407,14 +407,9 @@ function fullVocabKeyCut(logits: Float32Array, max: number, invT: number, fracti
     }
   }
   const target = fraction * total;
-  let before = 0;
-  let cross = -1;
-  for (let b = 0; b < BIN_COUNT; b++) {
-    if (binHead[b] === -1) continue;
-    cross = b;
-    if (before + binMass[b]! >= target) break;
-    before += binMass[b]!;
-  }
+  const crossing = crossingBin(target);
+  const cross = crossing.cross;
+  let before = crossing.before;
   let m = 0;
   for (let i = binHead[cross]!; i !== -1; i = link[i]!) {
     // Same arithmetic as gatherByKey, so the returned cut compares exactly.
@@ -498,14 +493,9 @@ function keepLowestKeys(n: number, fraction: number): number {
     total += w;
   }
   const target = fraction * total;
-  let before = 0;
-  let cross = -1;
-  for (let b = 0; b < BIN_COUNT; b++) {
-    if (binHead[b] === -1) continue;
-    cross = b;
-    if (before + binMass[b]! >= target) break;
-    before += binMass[b]!;
-  }
+  const crossing = crossingBin(target);
+  const cross = crossing.cross;
+  let before = crossing.before;
 
   let m = 0;
   for (let i = binHead[cross]!; i !== -1; i = link[i]!) sel[m++] = i;
@@ -543,4 +533,17 @@ export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
   return best;
+}
+
+/** The first non-empty bin at which the running mass reaches `target`, and the mass of the bins before it. */
+function crossingBin(target: number): { cross: number; before: number } {
+  let before = 0;
+  let cross = -1;
+  for (let b = 0; b < BIN_COUNT; b++) {
+    if (binHead[b] === -1) continue;
+    cross = b;
+    if (before + binMass[b]! >= target) break;
+    before += binMass[b]!;
+  }
+  return { cross, before };
 }
