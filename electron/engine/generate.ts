@@ -34,7 +34,11 @@ export function validateRequest(request: GenerateRequest, contextWindow: number)
   if (!Number.isInteger(request.candidates) || request.candidates < 1 || request.candidates > MAX_CANDIDATES) {
     throw new RangeError(`candidates must be an integer from 1 to ${MAX_CANDIDATES}`);
   }
-  if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1 || request.maxTokens > contextWindow / 2) {
+  checkMaxTokens(request.maxTokens, contextWindow);
+}
+
+function checkMaxTokens(maxTokens: number, contextWindow: number): void {
+  if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > contextWindow / 2) {
     throw new RangeError(`maxTokens must be an integer from 1 to ${contextWindow / 2}`);
   }
 }
@@ -62,9 +66,7 @@ function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory
  */
 export async function prefillWith(model: LoadedModel, request: PrefillRequest): Promise<PrefillResult> {
   const started = performance.now();
-  if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1 || request.maxTokens > model.decoder.contextWindow / 2) {
-    throw new RangeError(`maxTokens must be an integer from 1 to ${model.decoder.contextWindow / 2}`);
-  }
+  checkMaxTokens(request.maxTokens, model.decoder.contextWindow);
   const tokens = promptTokens(model, request);
   const { reused } = await model.decoder.setContext(tokens);
   return { contextTokens: tokens.length, reusedTokens: reused, prefillMs: performance.now() - started };

@@ -7,7 +7,7 @@ import type ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
 import { loadGpt2Checkpoint } from '../formats/gpt2-checkpoint.js';
-import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION, kaituhiNames } from '../graph/kaituhi-graph.js';
+import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION } from '../graph/kaituhi-graph.js';
 import { KaituhiDecoder } from '../runtime/kaituhi-decoder.js';
 import type { Decoder } from '../runtime/decoder.js';
 import { OptimumDecoder } from '../runtime/optimum-decoder.js';
@@ -113,7 +113,6 @@ function checkOptimumSession(file: string, session: ort.InferenceSession, config
     if (withPast && !inputs.has(`past_key_values.${l}.key`)) missing.push(`input past_key_values.${l}.key`);
     if (!outputs.has(`present.${l}.key`)) missing.push(`output present.${l}.key`);
   }
-  if (inputs.has(kaituhiNames.ctxKey(0))) return;
   if (missing.length > 0) {
     throw new ModelLoadError(file, `not a GPT-2 decoder of this config (${config.nLayer} layers): missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`);
   }

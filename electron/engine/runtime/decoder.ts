@@ -12,3 +12,13 @@ export interface Decoder {
   /** Keeps only these candidates (indices into the current batch), in this order. */
   keepCandidates(keep: readonly number[]): void;
 }
+
+/**
+ * How many leading tokens of `next` can keep their cached K/V. The last token always runs again, because
+ * its logits are what the caller needs and the cache holds K/V, not logits.
+ */
+export function reusablePrefix(cached: readonly number[], next: readonly number[]): number {
+  let n = 0;
+  while (n < cached.length && n < next.length - 1 && cached[n] === next[n]) n++;
+  return n;
+}

@@ -4,7 +4,7 @@
  */
 import ort from 'onnxruntime-node';
 import { kaituhiNames as names } from '../graph/kaituhi-graph.js';
-import type { Decoder } from './decoder.js';
+import { reusablePrefix, type Decoder } from './decoder.js';
 import { KvBuffers } from './kv-buffers.js';
 
 export interface DecoderShape {
@@ -95,10 +95,8 @@ export class KaituhiDecoder implements Decoder {
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
     if (tokens.length === 0) throw new Error('the context needs at least one token');
     if (tokens.length > this.shape.contextWindow) throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
-    let reused = 0;
-    const cached = this.contextTokens;
-    while (reused < cached.length && reused < tokens.length - 1 && cached[reused] === tokens[reused]) reused++;
-    this.contextTokens = cached.slice(0, reused);
+    const reused = reusablePrefix(this.contextTokens, tokens);
+    this.contextTokens = this.contextTokens.slice(0, reused);
     this.genLength = 0;
     let logits: Float32Array | null = null;
     for (let start = reused; start < tokens.length; start += PREFILL_CHUNK) {

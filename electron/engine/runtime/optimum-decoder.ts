@@ -5,7 +5,7 @@
  */
 import ort from 'onnxruntime-node';
 import { float16ToFloat32 } from '../formats/half.js';
-import type { Decoder } from './decoder.js';
+import { reusablePrefix, type Decoder } from './decoder.js';
 
 export interface OptimumSessions {
   /** Runs with past inputs (model.onnx, decoder_model_merged.onnx, decoder_with_past_model.onnx). */
@@ -56,8 +56,7 @@ export class OptimumDecoder implements Decoder {
   }
 
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
-    let reused = 0;
-    while (reused < this.tokens.length && reused < tokens.length - 1 && this.tokens[reused] === tokens[reused]) reused++;
+    const reused = reusablePrefix(this.tokens, tokens);
     const past = this.contextPast && reused > 0 ? this.truncate(this.contextPast, reused) : null;
     const { logits, present } = await this.run(tokens.slice(reused), past, 1);
     this.tokens = [...tokens];
