@@ -2,12 +2,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
-import { BYTE_TO_CHAR } from './byteAlphabet.js';
-import { ByteLevelBpeTokenizer } from './byteLevelBpe.js';
+import { BYTE_TO_CHAR } from './byte-alphabet.js';
+import { ByteLevelBpeTokenizer } from './byte-level-bpe.js';
 import { byteLevelBpeTokenizerJson, checkMerges, parseMerges, wordPieceTokenizerJson } from './convert.js';
 import type { TextTokenizer } from './types.js';
-import { speedUpByteLevel } from './fastByteLevel.js';
-import { WordPieceTokenizer } from './wordPiece.js';
+import { speedUpByteLevel } from './fast-byte-level.js';
+import { WordPieceTokenizer } from './word-piece.js';
 
 type Json = Record<string, unknown>;
 

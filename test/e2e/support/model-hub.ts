@@ -9,7 +9,7 @@ import { loadGpt2Checkpoint } from '../../../electron/engine/formats/gpt2-checkp
 import { buildOptimumGraph } from '../../../electron/engine/graph/optimum-graph.js';
 import { TEST_MODEL_SHAPES } from '../../../models/test-model-shapes.js';
 import { testModel } from '../../support/fixtures.js';
-import { TestHub, type HubFile } from '../../unit/store-test-hub.js';
+import { TestHub, type HubFile } from '../../unit/store/test-hub.js';
 
 export const HUB_REPO = 'Xenova/gpt2';
 /** The id the first-run picker recommends on a CPU (electron/store/recommend.ts). */

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { StopDetector, type StopDetectorOptions } from '../../../electron/engine/stopping.js';
+import type { StopReason } from '../../../electron/engine/types.js';
+
+interface Run {
+  /** Everything emitted, including flush() when the generation did not stop. */
+  text: string;
+  stop: StopReason | null;
+  /** What each push emitted. */
+  emits: string[];
+}
+
+function run(options: StopDetectorOptions, pieces: readonly string[]): Run {
+  const d = new StopDetector(options);
+  const emits: string[] = [];
+  let stop: StopReason | null = null;
+  for (const p of pieces) {
+    const r = d.push(p);
+    emits.push(r.emit);
+    if (r.stop) {
+      stop = r.stop;
+      break;
+    }
+  }
+  const rest = d.flush();
+  return { text: emits.join('') + rest, stop, emits };
+}
+
+describe('StopDetector: stop strings', () => {
+  it('stops at a stop string and does not emit it', () => {
+    expect(run({ stopStrings: ['END'] }, ['Once upon END more'])).toMatchObject({ text: 'Once upon ', stop: 'stop-string' });
+  });
+
+  it('holds back a possible start and releases it when it turns out not to be one', () => {
+    const r = run({ stopStrings: ['###'] }, ['a #', '# b', ' c']);
+    expect(r.emits).toEqual(['a ', '## b', ' c']);
+    expect(r.stop).toBeNull();
+  });
+
+  it('finds a stop string split over three pushes', () => {
+    const r = run({ stopStrings: ['<|end|>'] }, ['Hello <|', 'en', 'd|> tail']);
+    expect(r).toMatchObject({ text: 'Hello ', stop: 'stop-string' });
+    expect(r.emits).toEqual(['Hello ', '', '']);
+  });
+
+  it('flush returns the held-back rest when the generation ends first', () => {
+    const d = new StopDetector({ stopStrings: ['\n\n'] });
+    expect(d.push('The end\n')).toEqual({ emit: 'The end', stop: null });
+    expect(d.flush()).toBe('\n');
+  });
+
+  it('picks the earliest of several stop strings', () => {
+    expect(run({ stopStrings: ['zzz', 'b'] }, ['a', 'bzzz'])).toMatchObject({ text: 'a', stop: 'stop-string' });
+  });
+
+  it('says nothing more after a stop', () => {
+    const d = new StopDetector({ stopStrings: ['x'] });
+    expect(d.push('ax')).toEqual({ emit: 'a', stop: 'stop-string' });
+    expect(d.push('more')).toEqual({ emit: '', stop: 'stop-string' });
+    expect(d.flush()).toBe('');
+  });
+});
+
+describe('StopDetector: sentence', () => {
+  const sentence = (pieces: readonly string[], precedingText?: string): Run => run({ stopAt: 'sentence', ...(precedingText === undefined ? {} : { precedingText }) }, pieces);
+
+  it('stops after the period, emitting it but not what follows', () => {
+    expect(sentence([' She left', '.', ' Then'])).toMatchObject({ text: ' She left.', stop: 'sentence' });
+    expect(sentence([' Really?! No'])).toMatchObject({ text: ' Really?!', stop: 'sentence' });
+    expect(sentence([' Wait', '..', '. And'])).toMatchObject({ text: ' Wait...', stop: 'sentence' });
+    expect(sentence([' Wait… Then'])).toMatchObject({ text: ' Wait…', stop: 'sentence' });
+  });
+
+  it('includes closing quotes and brackets, also when they arrive in a later token', () => {
+    expect(sentence([' “Go home.', '”', ' She left'])).toMatchObject({ text: ' “Go home.”', stop: 'sentence' });
+    expect(sentence([' He said ‘no.’ Then'])).toMatchObject({ text: ' He said ‘no.’', stop: 'sentence' });
+    expect(sentence([' (It rained.) Next'])).toMatchObject({ text: ' (It rained.)', stop: 'sentence' });
+    expect(sentence([' "Stop!"', ' He ran'])).toMatchObject({ text: ' "Stop!"', stop: 'sentence' });
+  });
+
+  it('does not stop at abbreviations, also split across tokens', () => {
+    expect(sentence([' Mr', '. Smith came. He'])).toMatchObject({ text: ' Mr. Smith came.', stop: 'sentence' });
+    expect(sentence([' Mrs. Hughes and Dr. Who met at St. Paul. Then'])).toMatchObject({
+      text: ' Mrs. Hughes and Dr. Who met at St. Paul.',
+      stop: 'sentence',
+    });
+    expect(sentence([' fruit, e.g. apples. More'])).toMatchObject({ text: ' fruit, e.g. apples.', stop: 'sentence' });
+    expect(sentence([' by J. R. R. Tolkien. More'])).toMatchObject({ text: ' by J. R. R. Tolkien.', stop: 'sentence' });
+    // The abbreviation's word started in the writer's text.
+    expect(sentence(['r. Smith is here. Go'], 'I met M')).toMatchObject({ text: 'r. Smith is here.', stop: 'sentence' });
+  });
+
+  it('does not stop when the next word is lowercase (dialogue tags), and holds the space until it knows', () => {
+    const r = sentence([' “Stop!”', ' he cried', '. Then']);
+    expect(r).toMatchObject({ text: ' “Stop!” he cried.', stop: 'sentence' });
+    const d = sentence([' “Stop!”', ' ', 'He ran.']);
+    expect(d.emits).toEqual([' “Stop!”', '', '']);
+    expect(d).toMatchObject({ text: ' “Stop!”', stop: 'sentence' });
+    expect(sentence([' apples, pears etc. and more. Yes'])).toMatchObject({ text: ' apples, pears etc. and more.', stop: 'sentence' });
+  });
+
+  it('decides at once when a line break follows the period', () => {
+    expect(sentence([' She left.', '\n', '\nlater'])).toMatchObject({ text: ' She left.', stop: 'sentence' });
+  });
+
+  it('does not stop inside decimals or domains', () => {
+    expect(sentence([' pi is 3', '.', '14 or so. Yes'])).toMatchObject({ text: ' pi is 3.14 or so.', stop: 'sentence' });
+    expect(sentence([' see example.com now. Ok'])).toMatchObject({ text: ' see example.com now.', stop: 'sentence' });
+  });
+
+  it('does not stop before any content was generated', () => {
+    expect(sentence(['. Then she went home. After'], 'He left')).toMatchObject({ text: '. Then she went home.', stop: 'sentence' });
+    expect(sentence(['  ', '!', ' Yes! No'])).toMatchObject({ text: '  ! Yes!', stop: 'sentence' });
+  });
+
+  it('keeps leading whitespace and stops at a newline after content', () => {
+    expect(sentence(['\n\nChapter two', '\nIt was'])).toMatchObject({ text: '\n\nChapter two', stop: 'paragraph' });
+  });
+
+  it('does not stop when the period ends the generation; flush gives the rest', () => {
+    expect(sentence([' The end.'])).toMatchObject({ text: ' The end.', stop: null });
+  });
+
+  it('does not stop at commas', () => {
+    expect(sentence([' Yes, she said. No'])).toMatchObject({ text: ' Yes, she said.', stop: 'sentence' });
+  });
+});
+
+describe('StopDetector: phrase', () => {
+  const phrase = (pieces: readonly string[]): Run => run({ stopAt: 'phrase' }, pieces);
+
+  it('stops at , ; : followed by whitespace', () => {
+    expect(phrase([' Slowly', ',', ' she'])).toMatchObject({ text: ' Slowly,', stop: 'phrase' });
+    expect(phrase([' one; two'])).toMatchObject({ text: ' one;', stop: 'phrase' });
+    expect(phrase([' thus: more'])).toMatchObject({ text: ' thus:', stop: 'phrase' });
+  });
+
+  it('does not stop inside numbers and times', () => {
+    expect(phrase([' 3,000 men at 10:30 came, and'])).toMatchObject({ text: ' 3,000 men at 10:30 came,', stop: 'phrase' });
+  });
+
+  it('stops after a dash, including a closing quote', () => {
+    expect(phrase([' She waited', '—', 'then'])).toMatchObject({ text: ' She waited—', stop: 'phrase' });
+    expect(phrase([' “But—', '”', ' he'])).toMatchObject({ text: ' “But—”', stop: 'phrase' });
+    expect(phrase([' 1990 – 2000'])).toMatchObject({ text: ' 1990 –', stop: 'phrase' });
+  });
+
+  it('stops at sentence ends too', () => {
+    expect(phrase([' Done. Next'])).toMatchObject({ text: ' Done.', stop: 'sentence' });
+  });
+});
+
+describe('StopDetector: paragraph', () => {
+  const paragraph = (pieces: readonly string[]): Run => run({ stopAt: 'paragraph' }, pieces);
+
+  it('stops at a blank line split over tokens, excluding the newlines', () => {
+    expect(paragraph([' She left. He stayed.', '\n', '\nNext'])).toMatchObject({ text: ' She left. He stayed.', stop: 'paragraph' });
+  });
+
+  it('stops at a single newline and at \\r\\n', () => {
+    expect(paragraph([' line one\nline two'])).toMatchObject({ text: ' line one', stop: 'paragraph' });
+    expect(paragraph([' line one\r\nline two'])).toMatchObject({ text: ' line one', stop: 'paragraph' });
+  });
+
+  it('lets leading newlines through', () => {
+    expect(paragraph(['\n\n', 'New paragraph. More.', '\n\n'])).toMatchObject({ text: '\n\nNew paragraph. More.', stop: 'paragraph' });
+  });
+
+  it('combines with stop strings: the earlier one wins', () => {
+    expect(run({ stopAt: 'paragraph', stopStrings: ['THE END'] }, [' And so', ' THE', ' END\nx'])).toMatchObject({ text: ' And so ', stop: 'stop-string' });
+    expect(run({ stopAt: 'paragraph', stopStrings: ['THE END'] }, [' And so\n THE END'])).toMatchObject({ text: ' And so', stop: 'paragraph' });
+  });
+});
+
+describe('StopDetector: none', () => {
+  it('never stops on punctuation or newlines', () => {
+    expect(run({ stopAt: 'none' }, [' a. b\n\nc, d'])).toMatchObject({ text: ' a. b\n\nc, d', stop: null });
+  });
+});
+
+describe('StopDetector: any split gives the same result', () => {
+  const texts = [' Mr. Smith arrived at 3.15 p.m.; “Hello!” he said. Then', ' One, two—three\n\nfour', 'x<stop>y'];
+  for (const stopAt of ['sentence', 'phrase', 'paragraph', 'none'] as const) {
+    it(stopAt, () => {
+      for (const text of texts) {
+        const whole = run({ stopAt, stopStrings: ['<stop>'] }, [text]);
+        for (let a = 1; a < text.length; a++) {
+          for (let b = a; b < text.length; b += 3) {
+            const split = run({ stopAt, stopStrings: ['<stop>'] }, [text.slice(0, a), text.slice(a, b), text.slice(b)]);
+            expect({ text: split.text, stop: split.stop }, `${JSON.stringify(text)} split at ${a}, ${b}`).toEqual({ text: whole.text, stop: whole.stop });
+          }
+        }
+      }
+    });
+  }
+});

@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelLoadError } from '../../../../electron/engine/errors.js';
+import { BYTE_TO_CHAR } from '../../../../electron/engine/tokenizer/byte-alphabet.js';
+import { loadTokenizer } from '../../../../electron/engine/tokenizer/index.js';
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kaituhi-tokenizer-errors-'));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A model folder holding the given files. */
+async function folder(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(root, name);
+  await mkdir(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+  return dir;
+}
+
+async function loadError(dir: string): Promise<ModelLoadError> {
+  const err: unknown = await loadTokenizer(dir).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ModelLoadError);
+  return err as ModelLoadError;
+}
+
+const unigram = {
+  version: '1.0',
+  added_tokens: [],
+  normalizer: null,
+  pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' },
+  post_processor: null,
+  decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' },
+  model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['▁a', -1]] },
+};
+
+const sentencePieceBpe = {
+  ...unigram,
+  model: { type: 'BPE', unk_token: '<unk>', vocab: { '<unk>': 0, '▁': 1, a: 2, '▁a': 3 }, merges: ['▁ a'] },
+};
+
+describe('tokenizer load errors', () => {
+  it('names the folder when it has no tokenizer files', async () => {
+    const dir = await folder('empty', {});
+    const err = await loadError(dir);
+    expect(err.file).toBe(dir);
+    expect(err.message).toMatch(/no tokenizer.*tokenizer\.json.*vocab\.json.*merges\.txt/u);
+  });
+
+  it('names tokenizer.json when it is not JSON', async () => {
+    const dir = await folder('broken', { 'tokenizer.json': '{"model": {"type": "BPE", ' });
+    const err = await loadError(dir);
+    expect(err.file).toBe(join(dir, 'tokenizer.json'));
+    expect(err.problem).toMatch(/not valid JSON/u);
+  });
+
+  it('rejects JSON that is not an object, or has no model', async () => {
+    expect((await loadError(await folder('array', { 'tokenizer.json': '[1, 2]' }))).problem).toMatch(/not a JSON object/u);
+    expect((await loadError(await folder('no-model', { 'tokenizer.json': '{"version": "1.0"}' }))).problem).toMatch(/no "model"/u);
+  });
+
+  it('says which tokenizer kind it does not support', async () => {
+    const err = await loadError(await folder('unigram', { 'tokenizer.json': JSON.stringify(unigram) }));
+    expect(err.file).toMatch(/tokenizer\.json$/u);
+    expect(err.problem).toMatch(/Unigram/u);
+    expect(err.message).toMatch(/GPT-2 byte-level BPE and BERT WordPiece/u);
+  });
+
+  it('rejects a BPE without the byte-level alphabet', async () => {
+    const err = await loadError(await folder('sp-bpe', { 'tokenizer.json': JSON.stringify(sentencePieceBpe) }));
+    expect(err.problem).toMatch(/byte-level/u);
+  });
+
+  it('names tokenizer.json when it cannot be read', async () => {
+    const dir = await folder('unreadable', {});
+    await mkdir(join(dir, 'tokenizer.json'));
+    const err = await loadError(dir);
+    expect(err.file).toBe(join(dir, 'tokenizer.json'));
+    expect(err.problem).toMatch(/cannot be read/u);
+  });
+
+  it('names a broken tokenizer_config.json', async () => {
+    const err = await loadError(await folder('bad-config', { 'tokenizer_config.json': 'nope', 'tokenizer.json': JSON.stringify(unigram) }));
+    expect(err.file).toMatch(/tokenizer_config\.json$/u);
+  });
+
+  it('needs merges.txt beside vocab.json, and merges that fit the vocabulary', async () => {
+    const vocab = JSON.stringify({ a: 0, b: 1, ab: 2 });
+    const missing = await loadError(await folder('no-merges', { 'vocab.json': vocab }));
+    expect(missing.file).toMatch(/merges\.txt$/u);
+    expect(missing.problem).toMatch(/missing/u);
+    const wrong = await loadError(await folder('bad-merges', { 'vocab.json': vocab, 'merges.txt': '#version: 0.2\na b\nb c\n' }));
+    expect(wrong.file).toMatch(/merges\.txt$/u);
+    expect(wrong.problem).toMatch(/"b c"/u);
+    const badIds = await loadError(await folder('bad-ids', { 'vocab.json': '{"a": "zero"}', 'merges.txt': '' }));
+    expect(badIds.file).toMatch(/vocab\.json$/u);
+  });
+
+  it('needs a token for every byte', async () => {
+    const err = await loadError(await folder('few-bytes', { 'vocab.json': JSON.stringify({ a: 0, b: 1, ab: 2 }), 'merges.txt': 'a b\n' }));
+    expect(err.problem).toMatch(/lacks 254 of the 256 byte tokens/u);
+  });
+
+  it('rejects a WordPiece vocabulary without an unknown token', async () => {
+    const wordPiece = { ...unigram, normalizer: null, pre_tokenizer: { type: 'BertPreTokenizer' }, decoder: null };
+    const json = { ...wordPiece, model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', vocab: { a: 0 } } };
+    expect((await loadError(await folder('no-unk', { 'tokenizer.json': JSON.stringify(json) }))).problem).toMatch(/unknown token/u);
+  });
+
+  it('does not cache a failure: a fixed folder loads', async () => {
+    // Every byte as its own token, with the byte's value as its id, then one merge.
+    const vocab: Record<string, number> = Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i]));
+    vocab['ab'] = 256;
+    const dir = await folder('fixed-later', { 'vocab.json': JSON.stringify(vocab) });
+    await loadError(dir);
+    await writeFile(join(dir, 'merges.txt'), '#version: 0.2\na b\n');
+    const tokenizer = await loadTokenizer(dir);
+    expect(tokenizer.encode('abab c')).toEqual([256, 256, 0x20, 0x63]);
+    expect(tokenizer.vocabSize).toBe(257);
+    expect(tokenizer.eosTokenId).toBeNull();
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * Server mode's door: token, Host and Origin checks, static files, and the API over the WebSocket.
+ * Real services with no model loaded (nothing here needs the engine), real HTTP, real sockets.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { AppServices } from '../../../electron/services/app-services.js';
+import { startServer, type RunningServer } from '../../../electron/server/server.js';
+import type { ServerMessage } from '../../../electron/shared/api.js';
+import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
+
+let home: string;
+let server: RunningServer;
+let services: AppServices;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'kaituhi-server-'));
+  const renderer = join(home, 'renderer');
+  await mkdir(join(renderer, 'assets'), { recursive: true });
+  await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Kaituhi</title>');
+  await writeFile(join(renderer, 'assets', 'app.js'), 'console.log(1)');
+  await writeFile(join(home, 'secret.txt'), 'do not serve');
+  services = new AppServices({
+    mode: 'server',
+    version: 'test',
+    settingsFile: join(home, 'settings.json'),
+    startEngineHost: () => Promise.reject(new Error('no engine in this test')),
+  });
+  await services.boot();
+  server = await startServer({ services, rendererDir: renderer, port: 0 });
+});
+
+afterAll(async () => {
+  await server.close();
+  await services.shutdown();
+  await rm(home, { recursive: true, force: true });
+});
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function connect(query: string, headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function nextMessage(ws: WebSocket, match: (message: ServerMessage) => boolean): Promise<ServerMessage> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const message = JSON.parse(data.toString()) as ServerMessage;
+      if (match(message)) {
+        ws.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+const origin = () => `http://127.0.0.1:${server.port}`;
+
+describe('server mode access', () => {
+  it('listens on 127.0.0.1 only and prints a URL with a long random token', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{32}$`));
+  });
+
+  it('refuses a request without the token, or with a wrong one', async () => {
+    expect((await get('/')).status).toBe(401);
+    expect((await get('/?token=wrong')).status).toBe(401);
+    expect((await get('/assets/app.js')).status).toBe(401);
+  });
+
+  it('serves the page with the token, with CSP, no-referrer and a same-site cookie for its assets', async () => {
+    const page = await get(`/?token=${server.token}`);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(page.headers['set-cookie']);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const asset = await get('/assets/app.js', { cookie: cookie.split(';')[0]! });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    expect((await get(`/?token=${server.token}`, { host: 'evil.example:80' })).status).toBe(421);
+  });
+
+  it('never serves files outside the renderer', async () => {
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%00']) {
+      const response = await get(`${path}?token=${server.token}`);
+      expect(response.status, path).toBe(404);
+    }
+  });
+
+  it('refuses WebSockets without the token or from another origin', async () => {
+    await expect(connect('', { origin: origin() })).rejects.toThrow(/401/);
+    await expect(connect(`?token=${server.token}`, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    await expect(connect(`?token=${server.token}`, { origin: 'null' })).rejects.toThrow(/403/);
+    await expect(connect(`?token=${server.token}`, {})).rejects.toThrow(/403/);
+  });
+
+  it('speaks the API to the served page, answers malformed messages, and explains a missing model', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const snapshotReply = nextMessage(ws, (m) => m.type === 'result' && m.id === 1);
+      ws.send(JSON.stringify({ type: 'call', id: 1, call: { method: 'getSnapshot' } }));
+      const snapshot = await snapshotReply;
+      expect(snapshot).toMatchObject({ ok: true, value: { mode: 'server', engine: { status: 'no-model' } } });
+
+      const badReply = nextMessage(ws, (m) => m.type === 'result' && m.id === 2);
+      ws.send(JSON.stringify({ type: 'call', id: 2, call: { method: 'rm -rf /' } }));
+      expect(await badReply).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
+
+      const generationEnd = nextMessage(ws, (m) => m.type === 'generation-end' && m.id === 3);
+      ws.send(JSON.stringify({ type: 'generate', id: 3, request: { context: 'Hi', maxTokens: 4, candidates: 1, sampler: DEFAULT_SAMPLER } }));
+      expect(await generationEnd).toMatchObject({ error: expect.stringMatching(/No model/) });
+
+      const external = nextMessage(ws, (m) => m.type === 'result' && m.id === 4);
+      ws.send(JSON.stringify({ type: 'call', id: 4, call: { method: 'openExternal', url: 'https://example.com' } }));
+      expect(await external).toMatchObject({ ok: false });
+
+      // No folder dialogs from a browser: a path can only be typed.
+      const folder = nextMessage(ws, (m) => m.type === 'result' && m.id === 5);
+      ws.send(JSON.stringify({ type: 'call', id: 5, call: { method: 'chooseModelFolder' } }));
+      expect(await folder).toMatchObject({ ok: false });
+    } finally {
+      ws.close();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseClientFrame, parseClientMessage, parseSettings, MAX_TEXT_CHARS } from '../../../electron/shared/validators.js';
+import { defaultSettings } from '../../../electron/shared/default-settings.js';
+import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
+
+const request = { context: 'Once upon a time', maxTokens: 20, candidates: 3, sampler: DEFAULT_SAMPLER, stopAt: 'sentence' };
+
+describe('client message validation', () => {
+  it('accepts every well-formed message', () => {
+    for (const message of [
+      { type: 'call', id: 1, call: { method: 'getSnapshot' } },
+      { type: 'call', id: 2, call: { method: 'saveSettings', settings: defaultSettings() } },
+      { type: 'call', id: 3, call: { method: 'countTokens', text: 'hello' } },
+      { type: 'call', id: 4, call: { method: 'restartEngine' } },
+      { type: 'call', id: 5, call: { method: 'openExternal', url: 'https://example.com' } },
+      { type: 'call', id: 5, call: { method: 'chooseModelFolder' } },
+      { type: 'generate', id: 6, request },
+      { type: 'cancel', id: 6 },
+    ]) {
+      expect(parseClientMessage(message), JSON.stringify(message)).toMatchObject({ ok: true });
+    }
+  });
+
+  it('rejects malformed payloads', () => {
+    const bad: unknown[] = [
+      null,
+      'hello',
+      42,
+      [],
+      {},
+      { type: 'call' },
+      { type: 'call', id: -1, call: { method: 'getSnapshot' } },
+      { type: 'call', id: 1.5, call: { method: 'getSnapshot' } },
+      { type: 'call', id: 1, call: { method: 'deleteEverything' } },
+      { type: 'call', id: 1, call: { method: 'getSnapshot', extra: true } },
+      { type: 'call', id: 1, call: { method: 'countTokens', text: 7 } },
+      { type: 'call', id: 1, call: { method: 'saveSettings', settings: { ...defaultSettings(), modelDir: 5 } } },
+      { type: 'generate', id: 1, request: { ...request, maxTokens: 0 } },
+      { type: 'generate', id: 1, request: { ...request, maxTokens: 1e9 } },
+      { type: 'generate', id: 1, request: { ...request, candidates: 0 } },
+      { type: 'generate', id: 1, request: { ...request, context: 'x'.repeat(MAX_TEXT_CHARS + 1) } },
+      { type: 'generate', id: 1, request: { ...request, sampler: { ...DEFAULT_SAMPLER, temperature: Number.NaN } } },
+      { type: 'generate', id: 1, request: { ...request, sampler: { ...DEFAULT_SAMPLER, topP: 2 } } },
+      { type: 'generate', id: 1, request: { ...request, stopAt: 'chapter' } },
+      { type: 'generate', id: 1, request: { ...request, __proto__: { polluted: true }, extra: 1 } },
+      { type: 'cancel', id: '1' },
+      { type: 'cancel', id: 1, reason: 'x' },
+    ];
+    for (const message of bad) expect(parseClientMessage(message).ok, JSON.stringify(message)).toBe(false);
+  });
+
+  it('rejects frames that are not JSON', () => {
+    expect(parseClientFrame('{"type":"cancel","id":1')).toEqual({ ok: false, error: 'not JSON' });
+    expect(parseClientFrame('{"type":"cancel","id":1}')).toMatchObject({ ok: true });
+  });
+
+  it('never throws, whatever arrives', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const result = parseClientMessage(value);
+        expect(typeof result.ok).toBe('boolean');
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(fc.property(fc.string(), (frame) => void parseClientFrame(frame)), { numRuns: 500 });
+  });
+});
+
+describe('settings validation', () => {
+  it('accepts the defaults and rejects out-of-range values', () => {
+    expect(parseSettings(defaultSettings())).toMatchObject({ ok: true });
+    const base = defaultSettings();
+    expect(parseSettings({ ...base, inline: { ...base.inline, debounceMs: -1 } }).ok).toBe(false);
+    expect(parseSettings({ ...base, inline: { ...base.inline, length: 'none' } }).ok).toBe(false);
+    expect(parseSettings({ ...base, continuation: { ...base.continuation, candidates: 99 } }).ok).toBe(false);
+    expect(parseSettings({ ...base, theme: 'neon' }).ok).toBe(false);
+    expect(parseSettings({ ...base, version: 2 }).ok).toBe(false);
+  });
+});

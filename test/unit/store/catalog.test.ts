@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { layoutProblems, loadCatalog, parseCatalog, variantDownloadSize, type Catalog } from '../../../electron/store/catalog.js';
+import { CHECKPOINT_WEIGHTS, onnxWeightPrecision } from '../../../electron/store/formats.js';
+
+const catalog: Catalog = await loadCatalog();
+const variants = catalog.models.flatMap((m) => m.variants.map((v) => ({ model: m, variant: v })));
+
+describe('models/catalog.json', () => {
+  it('lists the GPT-2 family and the Chinese GPT-2', () => {
+    expect(catalog.models.map((m) => m.id)).toEqual(['distilgpt2', 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', 'gpt2-chinese']);
+    const repos = new Set(variants.map((v) => v.variant.repo));
+    for (const repo of ['openai-community/gpt2', 'openai-community/gpt2-medium', 'openai-community/gpt2-large', 'openai-community/gpt2-xl', 'distilbert/distilgpt2', 'Xenova/gpt2', 'Xenova/distilgpt2', 'uer/gpt2-chinese-cluecorpussmall']) {
+      expect(repos).toContain(repo);
+    }
+    // Every family has something the engine can load without an ONNX export: the original checkpoint.
+    for (const model of catalog.models) expect(model.variants.some((v) => v.format === 'checkpoint')).toBe(true);
+  });
+
+  it('names only layouts the engine loads', () => {
+    for (const { variant } of variants) {
+      expect(layoutProblems(variant), variant.id).toEqual([]);
+      const weights = variant.files.filter((f) => f.role === 'weights');
+      expect(weights).toHaveLength(1);
+      const w = weights[0]!;
+      if (variant.format === 'checkpoint') expect(w.path).toBe(CHECKPOINT_WEIGHTS);
+      else expect(onnxWeightPrecision(w.path), w.path).toBe(variant.precision);
+      expect(variant.files.map((f) => f.path)).toContain('config.json');
+    }
+  });
+
+  it('gives every file a positive size (exact or estimated) and a SHA-256 or a hub check', () => {
+    for (const { variant } of variants) {
+      for (const f of variant.files) {
+        const label = `${variant.id}/${f.path}`;
+        if (f.size !== null) expect(f.size, label).toBeGreaterThan(0);
+        else expect(f.estimatedSize, label).toBeGreaterThan(0);
+        if (f.sha256 !== null) {
+          expect(f.sha256, label).toMatch(/^[0-9a-f]{64}$/);
+          expect(f.verify, label).toBe('sha256');
+        } else {
+          expect(['hub-x-linked-etag', 'hub-etag'], label).toContain(f.verify);
+        }
+        expect(f.source.length, label).toBeGreaterThan(0);
+      }
+      const weights = variant.files.find((f) => f.role === 'weights')!;
+      // Weights are LFS files: the hub gives their SHA-256 when the catalog does not.
+      if (weights.sha256 === null) expect(weights.verify).toBe('hub-x-linked-etag');
+      expect(variantDownloadSize(variant).bytes).toBeGreaterThan(0);
+    }
+  });
+
+  it('records the figures that were found, with their source', () => {
+    const gpt2 = variants.find((v) => v.variant.id === 'gpt2-checkpoint')!.variant;
+    const st = gpt2.files.find((f) => f.path === 'model.safetensors')!;
+    expect(st.size).toBe(548105171);
+    expect(st.source).toMatch(/safetensors/);
+    const merged = variants.find((v) => v.variant.id === 'gpt2-onnx-merged-fp32')!.variant;
+    const onnx = merged.files.find((f) => f.role === 'weights')!;
+    expect(onnx).toMatchObject({ size: 655188482, verify: 'sha256' });
+    expect(onnx.source).toMatch(/LFS pointer/);
+    // A figure without a source would be a guess; estimates say they are estimates.
+    for (const { variant } of variants) {
+      for (const f of variant.files) if (f.size === null && f.sha256 === null) expect(f.source).toMatch(/not found/);
+    }
+  });
+
+  it('sizes the download from exact figures where it has them', () => {
+    const gpt2 = variants.find((v) => v.variant.id === 'gpt2-checkpoint')!.variant;
+    const size = variantDownloadSize(gpt2);
+    expect(size.exact).toBe(false); // config and tokenizer sizes are estimates
+    expect(size.bytes).toBeGreaterThan(548105171);
+  });
+});
+
+describe('parseCatalog', () => {
+  const file = { path: 'config.json', role: 'config', size: 10, sha256: null, verify: 'hub-etag', source: 's' };
+  const tok = { ...file, path: 'tokenizer.json', role: 'tokenizer' };
+  const weights = { path: 'onnx/model.onnx', role: 'weights', size: 10, sha256: null, verify: 'hub-x-linked-etag', source: 's' };
+  const make = (files: object[], extra: object = {}): unknown => ({
+    schemaVersion: 1,
+    models: [
+      {
+        id: 'm',
+        name: 'M',
+        parameters: 1,
+        language: 'en',
+        tokenizer: 'byte-level-bpe',
+        license: 'mit',
+        variants: [{ id: 'm-onnx-fp32', repo: 'a/b', revision: 'main', format: 'onnx', precision: 'fp32', files, ...extra }],
+      },
+    ],
+  });
+
+  it('accepts a well-formed entry', () => {
+    expect(parseCatalog(make([file, tok, weights])).models).toHaveLength(1);
+  });
+
+  it.each([
+    ['a path that climbs out', [file, tok, { ...weights, path: '../../onnx/model.onnx' }]],
+    ['an absolute path', [file, tok, { ...weights, path: '/etc/passwd' }]],
+    ['a malformed SHA-256', [file, tok, { ...weights, sha256: 'abc', verify: 'sha256' }]],
+    ['verify sha256 without a hash', [file, tok, { ...weights, verify: 'sha256' }]],
+    ['a hash with a hub verify method', [file, tok, { ...weights, sha256: 'a'.repeat(64) }]],
+    ['no size and no estimate', [file, tok, { ...weights, size: null }]],
+    ['a zero size', [file, tok, { ...weights, size: 0 }]],
+    ['no tokenizer', [file, weights]],
+    ['no config', [tok, weights]],
+    ['an ONNX name the engine does not look for', [file, tok, { ...weights, path: 'onnx/encoder_model.onnx' }]],
+    ['weights of another precision', [file, tok, { ...weights, path: 'onnx/model_fp16.onnx' }]],
+    ['an unknown field', [file, tok, { ...weights, colour: 'red' }]],
+  ])('rejects %s', (_label, files) => {
+    expect(() => parseCatalog(make(files))).toThrow(/catalog\.json/);
+  });
+
+  it('rejects a checkpoint that is not model.safetensors and duplicate ids', () => {
+    expect(() => parseCatalog(make([file, tok, { ...weights, path: 'pytorch_model.bin' }], { format: 'checkpoint' }))).toThrow(/safetensors/);
+    const dup = make([file, tok, weights]) as { models: { variants: { id: string }[] }[] };
+    dup.models[0]!.variants[0]!.id = 'm';
+    expect(() => parseCatalog(dup)).toThrow(/used twice/);
+  });
+});
