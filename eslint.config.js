@@ -3,7 +3,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const plainNodeRooms = ['electron/engine/**', 'electron/drafts/**', 'electron/store/**', 'electron/server/**', 'electron/services/**', 'electron/shared/**', 'electron/cli/**'];
+const plainNodeRooms = [
+  'electron/engine/**',
+  'electron/drafts/**',
+  'electron/store/**',
+  'electron/server/**',
+  'electron/services/**',
+  'electron/shared/**',
+  'electron/cli/**',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'scratch/**', 'test/.fixtures/**', 'models/generated/**'] },
@@ -22,7 +30,10 @@ export default tseslint.config(
   {
     files: plainNodeRooms,
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Plain-Node rooms never import electron (DESIGN.md §2).' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Plain-Node rooms never import electron (DESIGN.md §2).' }] },
+      ],
     },
   },
   {
@@ -35,10 +46,21 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'The renderer has no Node.' },
             {
-              group: ['**/electron/main/**', '**/electron/engine/**', '**/electron/drafts/**', '**/electron/store/**', '**/electron/server/**', '**/electron/preload/**'],
+              group: [
+                '**/electron/main/**',
+                '**/electron/engine/**',
+                '**/electron/drafts/**',
+                '**/electron/store/**',
+                '**/electron/server/**',
+                '**/electron/preload/**',
+              ],
               message: 'The renderer imports only types from electron/shared.',
             },
-            { group: ['**/electron/shared/**'], allowTypeImports: true, message: 'The renderer imports only types from electron/shared (use import type).' },
+            {
+              group: ['**/electron/shared/**'],
+              allowTypeImports: true,
+              message: 'The renderer imports only types from electron/shared (use import type).',
+            },
           ],
         },
       ],

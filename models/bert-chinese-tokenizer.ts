@@ -25,7 +25,15 @@ export function bertChineseVocab(): string[] {
 /** A BERT WordPiece tokenizer.json over `vocab` (which must hold [PAD] [UNK] [CLS] [SEP] [MASK]), as Hugging Face writes it. */
 export function bertTokenizerJson(vocab: readonly string[]): object {
   const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
-  const special = (content: string): object => ({ id: ids[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (content: string): object => ({
+    id: ids[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   return {
     version: '1.0',
     truncation: null,
@@ -35,7 +43,11 @@ export function bertTokenizerJson(vocab: readonly string[]): object {
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -60,5 +72,8 @@ export function bertChineseTokenizerJson(): object {
 export async function writeBertChineseTokenizerFiles(dir: string): Promise<void> {
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(bertChineseTokenizerJson()));
   await writeFile(path.join(dir, 'vocab.txt'), `${bertChineseVocab().join('\n')}\n`);
-  await writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 1024 }));
+  await writeFile(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 1024 }),
+  );
 }

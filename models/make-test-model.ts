@@ -31,7 +31,9 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<stri
   const chinese = options.tokenizer === 'bert-chinese';
   // uer's Chinese GPT-2 ships a config.json whose eos_token_id is GPT-2's 50256, which its vocabulary does not
   // even have: the stop token must come from the tokenizer ([SEP]). The generated config keeps that quirk.
-  const config = chinese ? { ...TEST_MODEL_SHAPES[options.shape], vocabSize: BERT_CHINESE_VOCAB_SIZE, eosTokenId: 50256 } : TEST_MODEL_SHAPES[options.shape];
+  const config = chinese
+    ? { ...TEST_MODEL_SHAPES[options.shape], vocabSize: BERT_CHINESE_VOCAB_SIZE, eosTokenId: 50256 }
+    : TEST_MODEL_SHAPES[options.shape];
   const outDir = path.resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, 'config.json'), JSON.stringify(gpt2ConfigJson(config), null, 2));
@@ -51,8 +53,10 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<stri
     const suffix = SUFFIX[precision];
     // fp16 exports carry float16 past, present and logits, as Optimum's model_fp16.onnx does.
     const halfIo = precision === 'fp16';
-    if (variant === 'with-past') await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(path.join(outDir, 'onnx'), `model${suffix}.onnx`);
-    else if (variant === 'merged') await buildOptimumGraph(weights, precision, 'merged', halfIo).writeTo(outDir, `decoder_model_merged${suffix}.onnx`);
+    if (variant === 'with-past')
+      await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(path.join(outDir, 'onnx'), `model${suffix}.onnx`);
+    else if (variant === 'merged')
+      await buildOptimumGraph(weights, precision, 'merged', halfIo).writeTo(outDir, `decoder_model_merged${suffix}.onnx`);
     else {
       await buildOptimumGraph(weights, precision, 'no-past', halfIo).writeTo(outDir, `decoder_model${suffix}.onnx`);
       await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(outDir, `decoder_with_past_model${suffix}.onnx`);

@@ -40,7 +40,11 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const [link, setLink] = useState<LinkStatus>('open');
   const [panel, setPanel] = useState<Panel>('none');
   const models = useModelsState(api);
-  useOpenModelsOnFirstRun(models, engine, useCallback(() => setPanel('models'), []));
+  useOpenModelsOnFirstRun(
+    models,
+    engine,
+    useCallback(() => setPanel('models'), []),
+  );
   const [cards, setCards] = useState<readonly ContinuationCard[]>([]);
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
 
@@ -164,23 +168,53 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     void api.saveSettings(next).catch(() => undefined);
   }, [api]);
 
-  const notices = useMemo(() => [...noticesFor(engine, settingsState, link), ...draftNotices(drafts)].filter((notice) => !dismissed.has(notice.id)), [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem]);
+  const notices = useMemo(
+    () => [...noticesFor(engine, settingsState, link), ...draftNotices(drafts)].filter((notice) => !dismissed.has(notice.id)),
+    [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem],
+  );
   const ready = engine.status === 'ready';
 
   return (
     <div className="app">
       <header className="toolbar">
         <span className="brand">Kaituhi</span>
-        {drafts.current && <span className="toolbar-title" data-testid="draft-title">{drafts.current.title}</span>}
+        {drafts.current && (
+          <span className="toolbar-title" data-testid="draft-title">
+            {drafts.current.title}
+          </span>
+        )}
         <SaveIndicator status={drafts.status} />
         <span className="spacer" />
-        <button type="button" className="text-button" disabled={!drafts.current} onClick={() => setPanel(panel === 'draft' ? 'none' : 'draft')} aria-pressed={panel === 'draft'} title="Memory, words, snapshots (Ctrl/Cmd+Shift+M)" data-testid="draft-button">
+        <button
+          type="button"
+          className="text-button"
+          disabled={!drafts.current}
+          onClick={() => setPanel(panel === 'draft' ? 'none' : 'draft')}
+          aria-pressed={panel === 'draft'}
+          title="Memory, words, snapshots (Ctrl/Cmd+Shift+M)"
+          data-testid="draft-button"
+        >
           Draft
         </button>
-        <button type="button" className="text-button" disabled={!drafts.current} onClick={() => setPanel(panel === 'export' ? 'none' : 'export')} aria-pressed={panel === 'export'} title="Export (Ctrl/Cmd+Shift+E)" data-testid="export-open">
+        <button
+          type="button"
+          className="text-button"
+          disabled={!drafts.current}
+          onClick={() => setPanel(panel === 'export' ? 'none' : 'export')}
+          aria-pressed={panel === 'export'}
+          title="Export (Ctrl/Cmd+Shift+E)"
+          data-testid="export-open"
+        >
           Export
         </button>
-        <button type="button" className="text-button" disabled={!ready} onClick={continueSelection} title="Continue selection (Ctrl/Cmd+Enter)" data-testid="continue-button">
+        <button
+          type="button"
+          className="text-button"
+          disabled={!ready}
+          onClick={continueSelection}
+          title="Continue selection (Ctrl/Cmd+Enter)"
+          data-testid="continue-button"
+        >
           Continue
         </button>
         <button
@@ -219,60 +253,73 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         </button>
       </header>
       <NoticeBar notices={notices} onDismiss={(id) => setDismissed((current) => new Set(current).add(id))} />
-      {drafts.conflict !== null && drafts.current && <ConflictBar title={drafts.current.title} diskText={drafts.conflict} onKeep={(keep) => void drafts.resolveConflict(keep)} />}
+      {drafts.conflict !== null && drafts.current && (
+        <ConflictBar title={drafts.current.title} diskText={drafts.conflict} onKeep={(keep) => void drafts.resolveConflict(keep)} />
+      )}
       <div className="drafts-row">
-      <DraftsSidebar
-        drafts={drafts.drafts}
-        trash={drafts.trash}
-        currentId={drafts.current?.id ?? null}
-        query={drafts.query}
-        onQuery={drafts.setQuery}
-        onOpen={(id) => void drafts.open(id)}
-        onCreate={() => void drafts.create()}
-        onRename={(id, title) => void drafts.rename(id, title)}
-        onDuplicate={(id) => void drafts.duplicate(id)}
-        onTrash={(id) => void drafts.trashDraft(id)}
-        onRestore={(trashId) => void drafts.restore(trashId)}
-      />
-      <main className={`workspace ${panel === 'none' ? '' : 'with-panel'}`}>
-        <div className="page">
-          <ProseEditor
-            api={api}
-            theme={settingsState.settings.theme}
-            settingsRef={settingsRef}
-            memoryRef={memoryRef}
-            engineReadyRef={engineReadyRef}
-            onStats={setStats}
-            onText={onText}
-            onContinueSelection={continueSelection}
-            onReady={onEditorReady}
-          />
-        </div>
-        {panel === 'candidates' && (
-          <CandidatesPanel cards={cards} onInsert={insertCard} onRegenerate={(index) => continuationRef.current?.regenerate(index)} onClose={closeCandidates} />
-        )}
-        {panel === 'models' && models && <ModelsPanel api={api} state={models} engine={engine} onClose={() => setPanel('none')} />}
-        {panel === 'settings' && <SettingsPanel
-            key={settingsState.location}
-            state={settingsState}
-            activeModelDir={engine.modelDir}
-            {...(mode === 'electron' ? { onChooseFolder: () => api.chooseModelFolder() } : {})}
-            onSave={saveSettings} onClose={() => setPanel('none')} />}
-        {panel === 'draft' && drafts.current && (
-          <DraftPanel
-            api={api}
-            draftId={drafts.current.id}
-            memory={drafts.current.memory}
-            engineReady={ready}
-            contextWindow={engine.info?.contextWindow ?? 1024}
-            wordsVersion={wordsVersion}
-            onMemory={drafts.setMemory}
-            onRestored={drafts.showRestored}
-            onClose={() => setPanel('none')}
-          />
-        )}
-        {panel === 'export' && drafts.current && <ExportPanel api={api} draftId={drafts.current.id} draftTitle={drafts.current.title} onClose={() => setPanel('none')} />}
-      </main>
+        <DraftsSidebar
+          drafts={drafts.drafts}
+          trash={drafts.trash}
+          currentId={drafts.current?.id ?? null}
+          query={drafts.query}
+          onQuery={drafts.setQuery}
+          onOpen={(id) => void drafts.open(id)}
+          onCreate={() => void drafts.create()}
+          onRename={(id, title) => void drafts.rename(id, title)}
+          onDuplicate={(id) => void drafts.duplicate(id)}
+          onTrash={(id) => void drafts.trashDraft(id)}
+          onRestore={(trashId) => void drafts.restore(trashId)}
+        />
+        <main className={`workspace ${panel === 'none' ? '' : 'with-panel'}`}>
+          <div className="page">
+            <ProseEditor
+              api={api}
+              theme={settingsState.settings.theme}
+              settingsRef={settingsRef}
+              memoryRef={memoryRef}
+              engineReadyRef={engineReadyRef}
+              onStats={setStats}
+              onText={onText}
+              onContinueSelection={continueSelection}
+              onReady={onEditorReady}
+            />
+          </div>
+          {panel === 'candidates' && (
+            <CandidatesPanel
+              cards={cards}
+              onInsert={insertCard}
+              onRegenerate={(index) => continuationRef.current?.regenerate(index)}
+              onClose={closeCandidates}
+            />
+          )}
+          {panel === 'models' && models && <ModelsPanel api={api} state={models} engine={engine} onClose={() => setPanel('none')} />}
+          {panel === 'settings' && (
+            <SettingsPanel
+              key={settingsState.location}
+              state={settingsState}
+              activeModelDir={engine.modelDir}
+              {...(mode === 'electron' ? { onChooseFolder: () => api.chooseModelFolder() } : {})}
+              onSave={saveSettings}
+              onClose={() => setPanel('none')}
+            />
+          )}
+          {panel === 'draft' && drafts.current && (
+            <DraftPanel
+              api={api}
+              draftId={drafts.current.id}
+              memory={drafts.current.memory}
+              engineReady={ready}
+              contextWindow={engine.info?.contextWindow ?? 1024}
+              wordsVersion={wordsVersion}
+              onMemory={drafts.setMemory}
+              onRestored={drafts.showRestored}
+              onClose={() => setPanel('none')}
+            />
+          )}
+          {panel === 'export' && drafts.current && (
+            <ExportPanel api={api} draftId={drafts.current.id} draftTitle={drafts.current.title} onClose={() => setPanel('none')} />
+          )}
+        </main>
       </div>
       <StatusBar engine={engine} stats={stats} words={words} link={link} />
     </div>

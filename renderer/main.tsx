@@ -14,7 +14,9 @@ async function boot(): Promise<void> {
       <div className="boot-failure" role="alert">
         <h1>Kaituhi could not start</h1>
         <p>{error instanceof Error ? error.message : String(error)}</p>
-        <p>In server mode, open the exact URL that <code>kaituhi serve</code> printed (it carries the access token).</p>
+        <p>
+          In server mode, open the exact URL that <code>kaituhi serve</code> printed (it carries the access token).
+        </p>
       </div>,
     );
   }

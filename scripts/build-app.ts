@@ -26,7 +26,9 @@ export async function buildElectronBundles(outDir = APP_OUT): Promise<void> {
       packages: 'external',
       external: ['electron'],
       // Bundled ESM still meets CommonJS dependencies that call require().
-      banner: { js: "import { createRequire as __kaituhiCreateRequire } from 'node:module'; const require = __kaituhiCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __kaituhiCreateRequire } from 'node:module'; const require = __kaituhiCreateRequire(import.meta.url);",
+      },
     }),
     build({
       ...common,

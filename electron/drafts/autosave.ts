@@ -54,10 +54,13 @@ export class AutosaveScheduler<K> {
 
   private arm(key: K, s: Slot, ms: number): void {
     if (s.timer !== undefined) this.opts.clock.clearTimeout(s.timer);
-    s.timer = this.opts.clock.setTimeout(() => {
-      s.timer = undefined;
-      void this.run(key).catch(() => undefined);
-    }, Math.max(0, ms));
+    s.timer = this.opts.clock.setTimeout(
+      () => {
+        s.timer = undefined;
+        void this.run(key).catch(() => undefined);
+      },
+      Math.max(0, ms),
+    );
   }
 
   /** Call on every edit. */

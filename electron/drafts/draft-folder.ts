@@ -74,7 +74,14 @@ export async function readMeta(fs: DraftFs, root: string, id: string, nowIso: st
   return { meta, problems, corrupt: problems.length > 0 };
 }
 
-export async function writeMeta(fs: DraftFs, root: string, id: string, meta: DraftMeta, preserveCorrupt: boolean, nowMs: number): Promise<void> {
+export async function writeMeta(
+  fs: DraftFs,
+  root: string,
+  id: string,
+  meta: DraftMeta,
+  preserveCorrupt: boolean,
+  nowMs: number,
+): Promise<void> {
   const path = metaPath(root, id);
   if (preserveCorrupt) {
     const stamp = new Date(nowMs).toISOString().replace(/[-:.]/g, '');

@@ -51,17 +51,37 @@ export function toDraftError(err: unknown, action: string, path?: string): Draft
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new DraftError('disk-full', `Could not ${action}: the disk is full${where}. Free some space and Kaituhi will try again. ${keep}`, path, { cause: err });
+      return new DraftError(
+        'disk-full',
+        `Could not ${action}: the disk is full${where}. Free some space and Kaituhi will try again. ${keep}`,
+        path,
+        { cause: err },
+      );
     case 'EREADONLYFILE':
-      return new DraftError('read-only', `Could not ${action}: the file is marked read-only${where}. Make it writable and Kaituhi will try again. ${keep}`, path, { cause: err });
+      return new DraftError(
+        'read-only',
+        `Could not ${action}: the file is marked read-only${where}. Make it writable and Kaituhi will try again. ${keep}`,
+        path,
+        { cause: err },
+      );
     case 'EROFS':
       return new DraftError('read-only', `Could not ${action}: the disk is read-only${where}. ${keep}`, path, { cause: err });
     case 'EACCES':
     case 'EPERM':
-      return new DraftError('permission-denied', `Could not ${action}: permission denied${where}. Check the file and folder permissions. ${keep}`, path, { cause: err });
+      return new DraftError(
+        'permission-denied',
+        `Could not ${action}: permission denied${where}. Check the file and folder permissions. ${keep}`,
+        path,
+        { cause: err },
+      );
     case 'ENOENT':
     case 'ENOTDIR':
-      return new DraftError('folder-missing', `Could not ${action}: its folder no longer exists${where}. It may have been moved or deleted. ${keep}`, path, { cause: err });
+      return new DraftError(
+        'folder-missing',
+        `Could not ${action}: its folder no longer exists${where}. It may have been moved or deleted. ${keep}`,
+        path,
+        { cause: err },
+      );
     case 'EMFILE':
     case 'ENFILE':
       return new DraftError('too-many-open-files', `Could not ${action}: too many files are open. ${keep}`, path, { cause: err });

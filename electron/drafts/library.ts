@@ -9,7 +9,15 @@ import { DraftError, isErrno, toDraftError } from './errors.js';
 import { nodeFs, type DraftFs } from './fs-layer.js';
 import { sha256 } from './hash.js';
 import { Journal } from './journal.js';
-import { defaultMeta, libraryStateSchema, normalizeSpans, type DraftCursor, type DraftMeta, type LibraryState, type ModelSpan } from './metadata.js';
+import {
+  defaultMeta,
+  libraryStateSchema,
+  normalizeSpans,
+  type DraftCursor,
+  type DraftMeta,
+  type LibraryState,
+  type ModelSpan,
+} from './metadata.js';
 import { Snapshots, type SnapshotInfo } from './snapshots.js';
 import { remapSpans } from './spans.js';
 import { diffTexts, type TextDiff } from './text-diff.js';
@@ -86,10 +94,7 @@ export interface BootReport {
 }
 
 export type OutsideChange =
-  | { kind: 'unchanged' }
-  | { kind: 'reloaded'; text: string }
-  | { kind: 'conflict'; diskText: string }
-  | { kind: 'deleted' };
+  { kind: 'unchanged' } | { kind: 'reloaded'; text: string } | { kind: 'conflict'; diskText: string } | { kind: 'deleted' };
 
 export type DraftEvent =
   | { type: 'saved'; id: string; modified: string }
@@ -227,14 +232,21 @@ export class DraftLibrary {
         folderRecreated = true;
       }
       const nowIso = new Date(this.clock.now()).toISOString();
-      const { meta, problems, corrupt } = folderRecreated ? { meta: defaultMeta(entry.title, nowIso), problems: [], corrupt: false } : await readMeta(this.fs, this.root, id, nowIso);
+      const { meta, problems, corrupt } = folderRecreated
+        ? { meta: defaultMeta(entry.title, nowIso), problems: [], corrupt: false }
+        : await readMeta(this.fs, this.root, id, nowIso);
       const { text: diskText, disk } = await readText(this.fs, this.root, id);
       if (diskText === entry.text && meta.memory === entry.memory && !folderRecreated) {
         await this.journal.remove(id);
         continue;
       }
       const changedSince = disk !== null && entry.baseHash !== null && disk.hash !== entry.baseHash;
-      const b = this.newBuffer(id, entry.text, { ...meta, title: entry.title, memory: entry.memory, modelSpans: normalizeSpans(entry.modelSpans, entry.text.length) }, disk);
+      const b = this.newBuffer(
+        id,
+        entry.text,
+        { ...meta, title: entry.title, memory: entry.memory, modelSpans: normalizeSpans(entry.modelSpans, entry.text.length) },
+        disk,
+      );
       b.corruptMeta = corrupt;
       b.problems = problems;
       b.recovered = true;
@@ -361,7 +373,8 @@ export class DraftLibrary {
       await this.fs.mkdir(join(this.root, TRASH));
       await this.fs.rename(join(this.root, id), join(this.root, TRASH, trashId));
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw new DraftError('not-found', `The draft “${id}” no longer exists.`, join(this.root, id), { cause: err });
+      if (isErrno(err, 'ENOENT'))
+        throw new DraftError('not-found', `The draft “${id}” no longer exists.`, join(this.root, id), { cause: err });
       throw toDraftError(err, `move “${id}” to the trash`, join(this.root, id));
     }
     if (this.state.lastOpened?.id === id) {
@@ -391,7 +404,8 @@ export class DraftLibrary {
     try {
       await this.fs.rename(join(this.root, TRASH, trashId), join(this.root, id));
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw new DraftError('not-found', 'That draft is no longer in the trash.', join(this.root, TRASH, trashId), { cause: err });
+      if (isErrno(err, 'ENOENT'))
+        throw new DraftError('not-found', 'That draft is no longer in the trash.', join(this.root, TRASH, trashId), { cause: err });
       throw toDraftError(err, `restore “${entry.title}”`, join(this.root, TRASH, trashId));
     }
     return this.summary(id);
@@ -479,7 +493,11 @@ export class DraftLibrary {
     if (b.dirty && !b.conflict) await this.persist(id);
     // Close and quit must not mistake "waiting for the writer's choice" for "saved".
     if (b.conflict && b.dirty) {
-      throw new DraftError('conflict', `“${b.meta.title}” was changed by another program while you were editing it. Choose which version to keep; your text is safe in Kaituhi and in its recovery journal.`, textPath(this.root, id));
+      throw new DraftError(
+        'conflict',
+        `“${b.meta.title}” was changed by another program while you were editing it. Choose which version to keep; your text is safe in Kaituhi and in its recovery journal.`,
+        textPath(this.root, id),
+      );
     }
   }
 
@@ -606,7 +624,8 @@ export class DraftLibrary {
   // ── words ────────────────────────────────────────────────────────────────────────────────────
 
   setDailyGoal(goal: number | null): Promise<void> {
-    if (goal !== null && (!Number.isInteger(goal) || goal <= 0)) throw new DraftError('invalid-input', 'A daily goal is a whole number of words above zero.');
+    if (goal !== null && (!Number.isInteger(goal) || goal <= 0))
+      throw new DraftError('invalid-input', 'A daily goal is a whole number of words above zero.');
     this.state.dailyGoal = goal;
     return this.writeState();
   }
@@ -831,7 +850,15 @@ export class DraftLibrary {
   private async summary(id: string): Promise<DraftSummary> {
     const b = this.buffers.get(id);
     if (b) {
-      return { id, title: b.meta.title, created: b.meta.created, modified: b.meta.modified, words: countWords(b.text), open: true, dirty: b.dirty };
+      return {
+        id,
+        title: b.meta.title,
+        created: b.meta.created,
+        modified: b.meta.modified,
+        words: countWords(b.text),
+        open: true,
+        dirty: b.dirty,
+      };
     }
     const st = await this.fs.stat(join(this.root, id));
     if (!st.isDirectory()) throw new DraftError('not-found', `${id} is not a draft folder`);
@@ -901,4 +928,3 @@ export class DraftLibrary {
     if (!this.booted) throw new DraftError('invalid-input', 'The drafts library has not been started (call boot() first).');
   }
 }
-

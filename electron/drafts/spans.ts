@@ -10,7 +10,8 @@ export function remapSpans(spans: readonly ModelSpan[], oldText: string, newText
   let prefix = 0;
   while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) prefix++;
   let suffix = 0;
-  while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) suffix++;
+  while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix))
+    suffix++;
   const oldChangeEnd = oldText.length - suffix;
   const delta = newText.length - oldText.length;
   const out: ModelSpan[] = [];

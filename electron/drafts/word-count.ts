@@ -12,7 +12,8 @@ const WORD = 1;
 const PER_CHAR = 2;
 const JOINER = 3;
 
-const perCharacter = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u;
+const perCharacter =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u;
 const wordChar = /[\p{L}\p{N}\p{M}]/u;
 const joiners = new Set(["'", '’', '-', '.']);
 

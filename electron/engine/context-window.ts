@@ -68,7 +68,13 @@ export function assembleContext(opts: AssembleOptions): AssembledContext {
   const slide = Math.max(1, Math.min(Math.floor(opts.slideTokens ?? 256), Math.floor(textBudget / 2)));
 
   if (textBudget <= 0 || text.length === 0) {
-    return { tokens: memory, memoryTokens: memory.length, memoryDroppedTokens, droppedChars: textBudget <= 0 ? text.length : 0, droppedTokens: 0 };
+    return {
+      tokens: memory,
+      memoryTokens: memory.length,
+      memoryDroppedTokens,
+      droppedChars: textBudget <= 0 ? text.length : 0,
+      droppedTokens: 0,
+    };
   }
 
   let keepChars = Math.max(window, 1) * CHARS_PER_POSITION;
@@ -106,5 +112,15 @@ function cutOffset(text: string, keepChars: number, charChunk: number): number {
 }
 
 function isSpace(code: number): boolean {
-  return code === 32 || code === 10 || code === 9 || code === 13 || code === 12 || code === 11 || code === 0xa0 || code === 0x3000 || (code >= 0x2000 && code <= 0x200a);
+  return (
+    code === 32 ||
+    code === 10 ||
+    code === 9 ||
+    code === 13 ||
+    code === 12 ||
+    code === 11 ||
+    code === 0xa0 ||
+    code === 0x3000 ||
+    (code >= 0x2000 && code <= 0x200a)
+  );
 }

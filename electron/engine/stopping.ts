@@ -49,10 +49,66 @@ const CONTEXT_CHARS = 32;
 
 /** Words after which a single '.' does not end a sentence. Case-sensitive: "St." is a saint, "st." is rarer. */
 const ABBREVIATIONS = new Set([
-  'Mr', 'Mrs', 'Ms', 'Mx', 'Dr', 'St', 'Jr', 'Sr', 'Prof', 'Rev', 'Hon', 'Gen', 'Col', 'Capt', 'Lt', 'Sgt', 'Cpl',
-  'Maj', 'Adm', 'Gov', 'Sen', 'Rep', 'Pres', 'Fr', 'Mt', 'Ft', 'Ave', 'Blvd', 'Rd', 'Mme', 'Mlle', 'Messrs',
-  'vs', 'cf', 'approx', 'viz', 'al', 'Fig', 'fig', 'Vol', 'vol', 'No', 'pp', 'ca', 'Inc', 'Ltd', 'Co', 'Corp',
-  'Jan', 'Feb', 'Mar', 'Apr', 'Jun', 'Jul', 'Aug', 'Sep', 'Sept', 'Oct', 'Nov', 'Dec',
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Mx',
+  'Dr',
+  'St',
+  'Jr',
+  'Sr',
+  'Prof',
+  'Rev',
+  'Hon',
+  'Gen',
+  'Col',
+  'Capt',
+  'Lt',
+  'Sgt',
+  'Cpl',
+  'Maj',
+  'Adm',
+  'Gov',
+  'Sen',
+  'Rep',
+  'Pres',
+  'Fr',
+  'Mt',
+  'Ft',
+  'Ave',
+  'Blvd',
+  'Rd',
+  'Mme',
+  'Mlle',
+  'Messrs',
+  'vs',
+  'cf',
+  'approx',
+  'viz',
+  'al',
+  'Fig',
+  'fig',
+  'Vol',
+  'vol',
+  'No',
+  'pp',
+  'ca',
+  'Inc',
+  'Ltd',
+  'Co',
+  'Corp',
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Sept',
+  'Oct',
+  'Nov',
+  'Dec',
 ]);
 
 function isWhitespace(ch: string): boolean {
@@ -216,7 +272,8 @@ export class StopDetector {
   /** Whether the mark run [start, end) is a single '.' closing an abbreviation or an initial. */
   private isAbbreviation(start: number, end: number): boolean {
     if (end - start !== 1 || this.generated[start] !== '.') return false;
-    const before = start >= CONTEXT_CHARS ? this.generated.slice(start - CONTEXT_CHARS, start) : this.context + this.generated.slice(0, start);
+    const before =
+      start >= CONTEXT_CHARS ? this.generated.slice(start - CONTEXT_CHARS, start) : this.context + this.generated.slice(0, start);
     const word = /[\p{L}.]*$/u.exec(before)?.[0].replace(/^\.+/, '') ?? '';
     if (word === '') return false;
     if (ABBREVIATIONS.has(word)) return true;

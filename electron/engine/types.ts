@@ -138,8 +138,7 @@ export interface EngineLoadOptions {
 }
 
 export type EngineHostEvent =
-  | { readonly type: 'restarted'; readonly reason: string }
-  | { readonly type: 'crashed'; readonly reason: string };
+  { readonly type: 'restarted'; readonly reason: string } | { readonly type: 'crashed'; readonly reason: string };
 
 export interface EngineHost extends Engine {
   /** Called when the host process/thread died and was restarted (the next request works again). */

@@ -27,7 +27,10 @@ export async function saveExportWithDialog(suggestedName: string, format: Export
 
 /** Prints the HTML export in a hidden, sandboxed window with scripts off; the page is our own HTML, never the web. */
 export async function printHtmlToPdf(html: string): Promise<Uint8Array> {
-  const window = new BrowserWindow({ show: false, webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false } });
+  const window = new BrowserWindow({
+    show: false,
+    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+  });
   try {
     await window.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`);
     return new Uint8Array(await window.webContents.printToPDF({ printBackground: true, pageSize: 'A5' }));
@@ -37,7 +40,10 @@ export async function printHtmlToPdf(html: string): Promise<Uint8Array> {
 }
 
 /** File-menu items that ask the renderer (which owns the editor) to run a drafts command. */
-export function draftMenuItems(send: (message: { type: 'draft'; event: DraftPush }) => void, chooseLibrary: () => void): MenuItemConstructorOptions[] {
+export function draftMenuItems(
+  send: (message: { type: 'draft'; event: DraftPush }) => void,
+  chooseLibrary: () => void,
+): MenuItemConstructorOptions[] {
   const command = (name: DraftCommand) => () => send({ type: 'draft', event: { kind: 'command', command: name } });
   return [
     { label: 'New draft', accelerator: 'CmdOrCtrl+N', click: command('new-draft') },

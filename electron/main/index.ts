@@ -117,7 +117,9 @@ function installMenu(): void {
               for (const contents of appWindows) if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
             },
             () => {
-              void chooseLibraryFolder().then((folder) => (folder ? services.drafts.relocate(folder) : null)).catch((error: unknown) => dialog.showErrorBox('Drafts folder', String(error)));
+              void chooseLibraryFolder()
+                .then((folder) => (folder ? services.drafts.relocate(folder) : null))
+                .catch((error: unknown) => dialog.showErrorBox('Drafts folder', String(error)));
             },
           ),
           isMac ? { role: 'close' as const } : { role: 'quit' as const },
@@ -171,7 +173,9 @@ void app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionGranted(permission, details.requestingUrl)),
   );
-  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => isPermissionGranted(permission, requestingOrigin));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    isPermissionGranted(permission, requestingOrigin),
+  );
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url));
   ipcMain.on(IPC_CHANNEL, onRendererMessage);
   installMenu();

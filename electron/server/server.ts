@@ -128,7 +128,9 @@ async function serveFile(policy: AccessPolicy, root: string, request: IncomingMe
   response.writeHead(200, {
     'Content-Type': file.contentType,
     'Content-Length': file.body.length,
-    'Content-Security-Policy': contentSecurityPolicy({ connectSources: [`ws://${LISTEN_HOST}:${policy.port}`, `ws://localhost:${policy.port}`] }),
+    'Content-Security-Policy': contentSecurityPolicy({
+      connectSources: [`ws://${LISTEN_HOST}:${policy.port}`, `ws://localhost:${policy.port}`],
+    }),
     'X-Content-Type-Options': 'nosniff',
     // The token is in the page URL; never leak it to another site through Referer.
     'Referrer-Policy': 'no-referrer',

@@ -69,7 +69,9 @@ export class AppServices {
     const engine = this.engine.engine;
     if (!engine) return;
     const maxTokens = this.settings.state.settings.inline.maxTokens;
-    engine.prefill({ context: opened.textBeforeCursor, ...(opened.memory ? { memory: opened.memory } : {}), maxTokens }).catch(() => undefined);
+    engine
+      .prefill({ context: opened.textBeforeCursor, ...(opened.memory ? { memory: opened.memory } : {}), maxTokens })
+      .catch(() => undefined);
   }
 
   get mode(): AppMode {

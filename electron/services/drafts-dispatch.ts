@@ -35,7 +35,11 @@ export function isDraftsCall(call: { readonly method: string }): call is DraftsC
 }
 
 /** Routes one validated drafts call to the service. */
-export async function dispatchDraftsCall(drafts: DraftsService, call: DraftsCall, saveExport: SaveExport | undefined): Promise<DraftsResults[DraftsMethod]> {
+export async function dispatchDraftsCall(
+  drafts: DraftsService,
+  call: DraftsCall,
+  saveExport: SaveExport | undefined,
+): Promise<DraftsResults[DraftsMethod]> {
   switch (call.method) {
     case 'draftsStartup':
       return drafts.startup;
@@ -59,7 +63,10 @@ export async function dispatchDraftsCall(drafts: DraftsService, call: DraftsCall
       await drafts.close(call.id);
       return null;
     case 'editDraft':
-      drafts.edit(call.id, call.edit, { ...(call.cursor ? { cursor: call.cursor } : {}), ...(call.modelSpans ? { modelSpans: call.modelSpans } : {}) });
+      drafts.edit(call.id, call.edit, {
+        ...(call.cursor ? { cursor: call.cursor } : {}),
+        ...(call.modelSpans ? { modelSpans: call.modelSpans } : {}),
+      });
       return null;
     case 'saveDraft':
       // The writer's own save (Ctrl+S, blur, leaving the page) puts back a draft folder another program
@@ -92,7 +99,11 @@ export async function dispatchDraftsCall(drafts: DraftsService, call: DraftsCall
   }
 }
 
-async function deliverExport(drafts: DraftsService, call: Extract<DraftsCall, { method: 'exportDraft' }>, saveExport: SaveExport | undefined): Promise<DraftExportResult> {
+async function deliverExport(
+  drafts: DraftsService,
+  call: Extract<DraftsCall, { method: 'exportDraft' }>,
+  saveExport: SaveExport | undefined,
+): Promise<DraftExportResult> {
   const made = await drafts.export(call.id, call.format, call.options);
   const fileName = `${safeFileStem(made.title)}.${call.format}`;
   if ('html' in made) return { kind: 'print', fileName, html: made.html };

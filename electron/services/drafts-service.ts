@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DraftLibrary, exportDraft, exportHtmlString, type DraftEvent, type DraftLibraryOptions, type ExportResult, type OpenDraft, type PrintHtmlToPdf } from '../drafts/index.js';
+import {
+  DraftLibrary,
+  exportDraft,
+  exportHtmlString,
+  type DraftEvent,
+  type DraftLibraryOptions,
+  type ExportResult,
+  type OpenDraft,
+  type PrintHtmlToPdf,
+} from '../drafts/index.js';
 import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
 import type { DraftEdit, DraftExportOptions, DraftPush, DraftsStartup, ExportFormat, TextChange } from '../shared/drafts-api.js';
 import { writeJsonAtomic } from '../store/atomic-json.js';
@@ -45,7 +54,13 @@ export function stateDirFor(userDataDir: string, libraryDir: string): string {
  */
 export class DraftsService {
   #library: DraftLibrary | null = null;
-  #startup: DraftsStartup = { libraryDir: null, recovered: [], lastOpened: null, problems: [], problem: 'The drafts library is still starting.' };
+  #startup: DraftsStartup = {
+    libraryDir: null,
+    recovered: [],
+    lastOpened: null,
+    problems: [],
+    problem: 'The drafts library is still starting.',
+  };
   readonly #texts = new Map<string, string>();
   readonly #listeners = new Set<(event: DraftPush) => void>();
   #unsubscribe: (() => void) | null = null;
@@ -58,7 +73,8 @@ export class DraftsService {
 
   /** Opens the library and replays the journal; never throws (a failure becomes `startup.problem`). */
   async boot(): Promise<DraftsStartup> {
-    const libraryDir = this.options.libraryDirOverride ?? (await this.#rememberedLibraryDir()) ?? defaultLibraryDir(this.options.userDataDir);
+    const libraryDir =
+      this.options.libraryDirOverride ?? (await this.#rememberedLibraryDir()) ?? defaultLibraryDir(this.options.userDataDir);
     return this.#open(libraryDir);
   }
 
@@ -119,7 +135,10 @@ export class DraftsService {
       text = applyChanges(current, edit.changes);
       if (text.length !== edit.length) throw new Error('out of sync: send the whole text');
     }
-    library.edit(id, text, { ...(extra.cursor ? { cursor: extra.cursor } : {}), ...(extra.modelSpans ? { modelSpans: extra.modelSpans } : {}) });
+    library.edit(id, text, {
+      ...(extra.cursor ? { cursor: extra.cursor } : {}),
+      ...(extra.modelSpans ? { modelSpans: extra.modelSpans } : {}),
+    });
     this.#texts.set(id, text);
   }
 
@@ -129,9 +148,18 @@ export class DraftsService {
     return draft;
   }
 
-  async export(id: string, format: ExportFormat, options: DraftExportOptions): Promise<{ result: ExportResult; title: string } | { html: string; title: string }> {
+  async export(
+    id: string,
+    format: ExportFormat,
+    options: DraftExportOptions,
+  ): Promise<{ result: ExportResult; title: string } | { html: string; title: string }> {
     const source = await this.library.exportSource(id);
-    const exportOptions = { chapterBreaks: options.chapterBreaks, modelSpans: options.modelSpans, ...(options.title ? { title: options.title } : {}), ...(options.author ? { author: options.author } : {}) };
+    const exportOptions = {
+      chapterBreaks: options.chapterBreaks,
+      modelSpans: options.modelSpans,
+      ...(options.title ? { title: options.title } : {}),
+      ...(options.author ? { author: options.author } : {}),
+    };
     const title = options.title?.trim() || source.title;
     if (format === 'pdf' && !this.options.printHtmlToPdf) {
       return { html: exportHtmlString(source, exportOptions), title };
@@ -141,7 +169,11 @@ export class DraftsService {
   }
 
   async #open(libraryDir: string): Promise<DraftsStartup> {
-    const library = new DraftLibrary({ root: libraryDir, stateDir: stateDirFor(this.options.userDataDir, libraryDir), ...this.options.library });
+    const library = new DraftLibrary({
+      root: libraryDir,
+      stateDir: stateDirFor(this.options.userDataDir, libraryDir),
+      ...this.options.library,
+    });
     try {
       const report = await library.boot();
       this.#library = library;
@@ -150,13 +182,22 @@ export class DraftsService {
         libraryDir,
         recovered: report.recovered.map((r) => ({ id: r.id, title: r.title, words: r.words, conflict: r.conflict })),
         lastOpened: report.lastOpened,
-        problems: [...report.problems, ...report.unreadableJournal.map((name) => `A recovery journal entry could not be read (${name}); it was left in place.`)],
+        problems: [
+          ...report.problems,
+          ...report.unreadableJournal.map((name) => `A recovery journal entry could not be read (${name}); it was left in place.`),
+        ],
         problem: null,
       };
       // Recovered drafts are open in the library already; the mirror must hold their text for the next keystroke.
       for (const r of report.recovered) this.#texts.set(r.id, (await library.exportSource(r.id)).text);
     } catch (error) {
-      this.#startup = { libraryDir: null, recovered: [], lastOpened: null, problems: [], problem: `The drafts library could not be opened (${libraryDir}): ${errorMessage(error)}` };
+      this.#startup = {
+        libraryDir: null,
+        recovered: [],
+        lastOpened: null,
+        problems: [],
+        problem: `The drafts library could not be opened (${libraryDir}): ${errorMessage(error)}`,
+      };
     }
     return this.#startup;
   }
@@ -192,7 +233,13 @@ export class DraftsService {
   async #rememberedLibraryDir(): Promise<string | null> {
     try {
       const parsed: unknown = JSON.parse(await readFile(join(this.options.userDataDir, LOCATION_FILE), 'utf8'));
-      if (typeof parsed === 'object' && parsed !== null && 'libraryDir' in parsed && typeof parsed.libraryDir === 'string' && parsed.libraryDir.length > 0) {
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        'libraryDir' in parsed &&
+        typeof parsed.libraryDir === 'string' &&
+        parsed.libraryDir.length > 0
+      ) {
         return parsed.libraryDir;
       }
     } catch {

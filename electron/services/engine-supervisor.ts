@@ -87,7 +87,11 @@ export class EngineSupervisor {
 
   #onHostEvent(event: EngineHostEvent): void {
     if (event.type === 'crashed') {
-      this.#publish({ ...this.#state, status: 'restarting', message: `The engine stopped (${event.reason}); restarting it. Your text is safe.` });
+      this.#publish({
+        ...this.#state,
+        status: 'restarting',
+        message: `The engine stopped (${event.reason}); restarting it. Your text is safe.`,
+      });
     } else {
       this.#publish({
         ...this.#state,

@@ -14,7 +14,17 @@ export async function measureTokensPerSecond(engine: Engine): Promise<number | n
     context: BENCHMARK_PROMPT,
     maxTokens: BENCHMARK_TOKENS,
     candidates: 1,
-    sampler: { greedy: true, temperature: 1, topK: 0, topP: 1, minP: 0, typicalP: 1, repetitionPenalty: 1, repetitionWindow: 0, noRepeatNgramSize: 0 },
+    sampler: {
+      greedy: true,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      minP: 0,
+      typicalP: 1,
+      repetitionPenalty: 1,
+      repetitionWindow: 0,
+      noRepeatNgramSize: 0,
+    },
     stopAt: 'none' as const,
   };
   for await (const event of engine.generate(request)) {

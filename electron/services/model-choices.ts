@@ -167,7 +167,8 @@ export class ModelChoices {
       if (engine === null) return;
       const tokensPerSecond = await measureTokensPerSecond(engine);
       // The writer may have switched models while it ran; the figure belongs to the one measured.
-      if (tokensPerSecond !== null && this.deps.engine.state.modelDir === model.dir) await service.recordBenchmark(model, state.info, tokensPerSecond);
+      if (tokensPerSecond !== null && this.deps.engine.state.modelDir === model.dir)
+        await service.recordBenchmark(model, state.info, tokensPerSecond);
     } catch (error) {
       console.warn(`kaituhi: could not measure the model's speed: ${errorMessage(error)}`);
     }

@@ -3,8 +3,26 @@
  * and the first-run offer. It publishes a `ModelsState` for the renderer; which model the engine runs is
  * decided by AppServices, which listens for `onInstalled` and reads `activeModelDir()`.
  */
-import { findVariant, ModelStore, toErrorInfo, variantDownloadSize, type Catalog, type DeepModelCheck, type DownloadHandle, type InstalledModel, type MachineProfile } from '../store/index.js';
-import type { DownloadState, ImportSource, ImportState, InstalledModelSummary, ModelChoice, ModelOffer, ModelsState } from '../shared/api.js';
+import {
+  findVariant,
+  ModelStore,
+  toErrorInfo,
+  variantDownloadSize,
+  type Catalog,
+  type DeepModelCheck,
+  type DownloadHandle,
+  type InstalledModel,
+  type MachineProfile,
+} from '../store/index.js';
+import type {
+  DownloadState,
+  ImportSource,
+  ImportState,
+  InstalledModelSummary,
+  ModelChoice,
+  ModelOffer,
+  ModelsState,
+} from '../shared/api.js';
 import type { EngineInfo } from '../engine/types.js';
 import { listImportFolders, resolveImportFolder } from './import-root.js';
 import { errorMessage } from './settings-store.js';
@@ -89,7 +107,12 @@ export class ModelsService {
     const choice = (variantId: string): ModelChoice | null => this.#choice(variantId);
     const summary = { totalMemoryBytes: machine.totalMemoryBytes, freeDiskBytes: machine.freeDiskBytes, hasGpu: machine.hasGpu };
     if (recommendation === null) {
-      return { machine: summary, recommended: null, reason: 'No model in the catalog fits the free disk space and memory of this machine.', alternatives: [] };
+      return {
+        machine: summary,
+        recommended: null,
+        reason: 'No model in the catalog fits the free disk space and memory of this machine.',
+        alternatives: [],
+      };
     }
     return {
       machine: summary,
@@ -112,17 +135,42 @@ export class ModelsService {
     this.#download = handle;
     const name = variantName(ref.model.name, ref.variant.precision);
     const total = this.#state.download?.variantId === variantId ? this.#state.download.total : variantDownloadSize(ref.variant).bytes;
-    this.#setDownload({ variantId, name, stage: 'resolving', bytes: this.#state.download?.bytes ?? 0, total, bytesPerSecond: 0, etaSeconds: null, error: null });
+    this.#setDownload({
+      variantId,
+      name,
+      stage: 'resolving',
+      bytes: this.#state.download?.bytes ?? 0,
+      total,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      error: null,
+    });
     const unsubscribe = handle.onEvent((event) => {
       if (event.type !== 'progress' || this.#download !== handle) return;
       const p = event.progress;
-      this.#setDownload({ variantId, name, stage: p.phase, bytes: p.bytes, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds, error: null });
+      this.#setDownload({
+        variantId,
+        name,
+        stage: p.phase,
+        bytes: p.bytes,
+        total: p.total,
+        bytesPerSecond: p.bytesPerSecond,
+        etaSeconds: p.etaSeconds,
+        error: null,
+      });
     });
     handle.done.then(
       async (model) => {
         unsubscribe();
         if (this.#download === handle) this.#download = null;
-        this.#setDownload({ ...this.#state.download!, stage: 'done', bytes: model.sizeBytes, total: model.sizeBytes, etaSeconds: 0, error: null });
+        this.#setDownload({
+          ...this.#state.download!,
+          stage: 'done',
+          bytes: model.sizeBytes,
+          total: model.sizeBytes,
+          etaSeconds: 0,
+          error: null,
+        });
         await this.refresh();
         for (const listener of this.#installedListeners) listener(model);
       },
@@ -210,7 +258,8 @@ export class ModelsService {
 
   async #importFolder(source: ImportSource): Promise<string | null> {
     if (source.by === 'dialog') {
-      if (!this.options.chooseFolder) throw new Error('There is no folder dialog here; in server mode, import from the folder given by --import-root.');
+      if (!this.options.chooseFolder)
+        throw new Error('There is no folder dialog here; in server mode, import from the folder given by --import-root.');
       return this.options.chooseFolder();
     }
     const root = this.options.importRoot;
@@ -225,7 +274,16 @@ export class ModelsService {
     const ref = findVariant(this.store.catalog, pending.variantId);
     if (ref === null) return;
     const name = variantName(ref.model.name, ref.variant.precision);
-    this.#setDownload({ variantId: pending.variantId, name, stage: 'paused', bytes: pending.bytes, total: pending.total, bytesPerSecond: 0, etaSeconds: null, error: null });
+    this.#setDownload({
+      variantId: pending.variantId,
+      name,
+      stage: 'paused',
+      bytes: pending.bytes,
+      total: pending.total,
+      bytesPerSecond: 0,
+      etaSeconds: null,
+      error: null,
+    });
   }
 
   #choice(variantId: string): ModelChoice | null {

@@ -79,7 +79,13 @@ export type DraftsCall =
   | { readonly method: 'restoreDraft'; readonly trashId: string }
   | { readonly method: 'openDraft'; readonly id: string }
   | { readonly method: 'closeDraft'; readonly id: string }
-  | { readonly method: 'editDraft'; readonly id: string; readonly edit: DraftEdit; readonly cursor?: DraftCursor; readonly modelSpans?: readonly ModelSpan[] }
+  | {
+      readonly method: 'editDraft';
+      readonly id: string;
+      readonly edit: DraftEdit;
+      readonly cursor?: DraftCursor;
+      readonly modelSpans?: readonly ModelSpan[];
+    }
   | { readonly method: 'saveDraft'; readonly id: string }
   | { readonly method: 'setDraftMemory'; readonly id: string; readonly memory: string }
   | { readonly method: 'setDraftCursor'; readonly id: string; readonly cursor: DraftCursor }

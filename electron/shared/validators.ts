@@ -26,7 +26,12 @@ export const samplerSchema = z
     repetitionPenalty: finite.min(0.5).max(5),
     repetitionWindow: z.number().int().min(0).max(4096),
     noRepeatNgramSize: z.number().int().min(0).max(32),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
   })
   .strict() satisfies z.ZodType<SamplerSettings>;
 
@@ -77,7 +82,11 @@ const id = z.number().int().min(0).max(MAX_ID);
 /** A store id or catalog variant id: a plain name, never a path. */
 const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/);
 /** One folder name under the server's import root: no separators, no `..`, nothing hidden. */
-const importFolderSchema = z.string().min(1).max(255).regex(/^(?!\.)[^/\\\0]+$/);
+const importFolderSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^(?!\.)[^/\\\0]+$/);
 
 export const importSourceSchema = z.discriminatedUnion('by', [
   z.object({ by: z.literal('dialog') }).strict(),

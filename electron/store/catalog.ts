@@ -46,7 +46,10 @@ const VariantSchema = z
   .object({
     id: z.string().regex(ID),
     repo: z.string().regex(REPO),
-    revision: z.string().min(1).regex(/^[A-Za-z0-9_.\-/]+$/),
+    revision: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.\-/]+$/),
     format: z.enum(['onnx', 'checkpoint']),
     precision: z.enum(['fp32', 'fp16', 'int8', 'q4']),
     files: z.array(CatalogFileSchema).min(1),

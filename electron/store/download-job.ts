@@ -247,15 +247,27 @@ export class DownloadJob {
         throw err;
       }
       if (f.sha256 !== null && remote.sha256 !== null && remote.sha256 !== f.sha256) {
-        throw new StoreError('upstream-changed', `${what}: the hub now serves a different file (SHA-256 ${remote.sha256}) than the catalog lists (${f.sha256}). Nothing was downloaded; the catalog needs an update.`, f.path);
+        throw new StoreError(
+          'upstream-changed',
+          `${what}: the hub now serves a different file (SHA-256 ${remote.sha256}) than the catalog lists (${f.sha256}). Nothing was downloaded; the catalog needs an update.`,
+          f.path,
+        );
       }
       if (f.size !== null && remote.size !== f.size) {
-        throw new StoreError('upstream-changed', `${what}: the hub says ${remote.size} bytes, the catalog ${f.size}. Nothing was downloaded; the catalog needs an update.`, f.path);
+        throw new StoreError(
+          'upstream-changed',
+          `${what}: the hub says ${remote.size} bytes, the catalog ${f.size}. Nothing was downloaded; the catalog needs an update.`,
+          f.path,
+        );
       }
       const sha256 = f.sha256 ?? remote.sha256;
       const gitSha1 = sha256 === null ? remote.gitSha1 : null;
       if (sha256 === null && gitSha1 === null) {
-        throw new StoreError('unverifiable', `${what}: neither the catalog nor the server gives a hash for this file, so it cannot be verified and will not be installed.`, f.path);
+        throw new StoreError(
+          'unverifiable',
+          `${what}: neither the catalog nor the server gives a hash for this file, so it cannot be verified and will not be installed.`,
+          f.path,
+        );
       }
       out.push({ path: f.path, size: remote.size, sha256, gitSha1, verified: false });
     }

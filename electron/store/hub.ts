@@ -43,7 +43,12 @@ function positiveSize(raw: string | null): number | null {
 export function failureFor(res: Response, what: string): Error {
   const code = res.headers.get('x-error-code');
   if (res.status === 404) {
-    const detail = code === 'RevisionNotFound' ? 'that revision does not exist' : code === 'RepoNotFound' ? 'the repository does not exist' : 'the hub has no such file';
+    const detail =
+      code === 'RevisionNotFound'
+        ? 'that revision does not exist'
+        : code === 'RepoNotFound'
+          ? 'the repository does not exist'
+          : 'the hub has no such file';
     return new StoreError('not-found', `${what}: not found (404, ${detail}).`);
   }
   if (res.status === 401 || res.status === 403) {
@@ -76,7 +81,8 @@ export async function headRemoteFile(fetchFn: FetchFn, url: string, what: string
     const linkedEtag = etagValue(res.headers.get('x-linked-etag'));
     const linkedSize = positiveSize(res.headers.get('x-linked-size'));
     if (linkedEtag !== null && linkedSize !== null) {
-      if (!/^[0-9a-f]{64}$/.test(linkedEtag)) throw new StoreError('unverifiable', `${what}: the hub's X-Linked-Etag "${linkedEtag}" is not a SHA-256`);
+      if (!/^[0-9a-f]{64}$/.test(linkedEtag))
+        throw new StoreError('unverifiable', `${what}: the hub's X-Linked-Etag "${linkedEtag}" is not a SHA-256`);
       return { size: linkedSize, sha256: linkedEtag, gitSha1: null };
     }
     if (res.status >= 300 && res.status < 400) {

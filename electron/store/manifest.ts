@@ -4,7 +4,10 @@ import { z } from 'zod';
 const FileEntry = z.object({
   path: z.string().min(1),
   size: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
 });
 
 export const ManifestSchema = z.object({

@@ -89,7 +89,11 @@ export interface ImportOptions {
 const running = new Map<string, DownloadJob>();
 
 function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 48);
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 48);
   return s.length > 0 ? s : 'model';
 }
 
@@ -186,9 +190,15 @@ export class ModelStore {
   /** Written by the app after it measured a model (DESIGN.md §6: the list shows tokens/s on this machine). */
   async recordBenchmark(id: string, result: { tokensPerSecond: number; device: string; precision?: Precision | null }): Promise<void> {
     if ((await this.readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
-    if (!(Number.isFinite(result.tokensPerSecond) && result.tokensPerSecond > 0)) throw new RangeError('tokensPerSecond must be a positive number');
+    if (!(Number.isFinite(result.tokensPerSecond) && result.tokensPerSecond > 0))
+      throw new RangeError('tokensPerSecond must be a positive number');
     await this.state.update((s) => {
-      s.benchmarks[id] = { tokensPerSecond: result.tokensPerSecond, device: result.device, precision: result.precision ?? null, measuredAt: new Date().toISOString() };
+      s.benchmarks[id] = {
+        tokensPerSecond: result.tokensPerSecond,
+        device: result.device,
+        precision: result.precision ?? null,
+        measuredAt: new Date().toISOString(),
+      };
     });
   }
 
@@ -384,7 +394,11 @@ export class ModelStore {
 
   private async readManifest(id: string): Promise<Manifest | null> {
     if (id.startsWith('.') || id.includes('/') || id.includes('\\')) return null;
-    const manifest = await readJsonValidated(path.join(installedDir(this.layout, id), MANIFEST_FILE), ManifestSchema, this.options.onWarning);
+    const manifest = await readJsonValidated(
+      path.join(installedDir(this.layout, id), MANIFEST_FILE),
+      ManifestSchema,
+      this.options.onWarning,
+    );
     return manifest !== null && manifest.id === id ? manifest : null;
   }
 

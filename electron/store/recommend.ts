@@ -60,7 +60,12 @@ export function recommendModel(machine: MachineProfile, catalog: Catalog): Recom
       if (c === null) continue;
       // The built fp16 graph is cached on disk next to the download.
       const diskNeed = { ...c, download: { ...c.download, bytes: c.download.bytes * 1.5 } };
-      if (gpuNeed(c.model.parameters) <= machine.gpuMemoryBytes && ramNeedCheckpoint(c.model.parameters) <= machine.totalMemoryBytes && diskOk(diskNeed)) gpuFits.push(c);
+      if (
+        gpuNeed(c.model.parameters) <= machine.gpuMemoryBytes &&
+        ramNeedCheckpoint(c.model.parameters) <= machine.totalMemoryBytes &&
+        diskOk(diskNeed)
+      )
+        gpuFits.push(c);
     }
   }
   const cpuFits = CPU_ORDER.map((id) => candidate(catalog, id)).filter(

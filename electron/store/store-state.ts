@@ -35,12 +35,14 @@ export class StoreStateFile {
 
   /** Read-modify-write under the queue, so concurrent updates (a benchmark and a model switch) both land. */
   update(change: (state: StoreState) => void): Promise<StoreState> {
-    const next = this.queue.catch(() => undefined).then(async () => {
-      const state = (await readJsonValidated(this.file, StoreStateSchema, this.onInvalid)) ?? structuredClone(EMPTY);
-      change(state);
-      await writeJsonAtomic(this.file, state);
-      return state;
-    });
+    const next = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        const state = (await readJsonValidated(this.file, StoreStateSchema, this.onInvalid)) ?? structuredClone(EMPTY);
+        change(state);
+        await writeJsonAtomic(this.file, state);
+        return state;
+      });
     this.queue = next;
     return next;
   }

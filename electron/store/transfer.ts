@@ -63,7 +63,11 @@ export async function transferFile(o: TransferOptions): Promise<void> {
       if (now > before) failures = 0;
       failures += 1;
       if (failures > o.retry.attempts) {
-        throw new StoreError('network', `${o.what}: gave up after ${o.retry.attempts} retries (${(err as Error).message}). The download can be resumed.`, o.what);
+        throw new StoreError(
+          'network',
+          `${o.what}: gave up after ${o.retry.attempts} retries (${(err as Error).message}). The download can be resumed.`,
+          o.what,
+        );
       }
       await sleep(backoffDelay(o.retry, failures), o.signal);
     }
@@ -76,7 +80,10 @@ async function fetchOnce(o: TransferOptions, have: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);
-    timer = setTimeout(() => stall.abort(new TransientError(`${o.what}: no data for ${Math.round(o.stallTimeoutMs / 1000)} s`)), o.stallTimeoutMs);
+    timer = setTimeout(
+      () => stall.abort(new TransientError(`${o.what}: no data for ${Math.round(o.stallTimeoutMs / 1000)} s`)),
+      o.stallTimeoutMs,
+    );
   };
   const signal = AbortSignal.any([o.signal, stall.signal]);
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
@@ -115,7 +122,11 @@ async function fetchOnce(o: TransferOptions, have: number): Promise<number> {
         arm();
         const bytes = chunk as Uint8Array;
         if (offset + bytes.byteLength > o.expectedSize) {
-          throw new StoreError('hash-mismatch', `${o.what}: the server sent more than the expected ${o.expectedSize} bytes; nothing was installed.`, o.what);
+          throw new StoreError(
+            'hash-mismatch',
+            `${o.what}: the server sent more than the expected ${o.expectedSize} bytes; nothing was installed.`,
+            o.what,
+          );
         }
         await handle.write(bytes);
         offset += bytes.byteLength;

@@ -6,7 +6,16 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Precision } from '../engine/types.js';
-import { CHECKPOINT_WEIGHTS, CONFIG_FILE, isExternalDataOf, onnxWeightPrecision, SIDE_FILES, tokenizerLayout, type ModelFormat, type TokenizerLayout } from './formats.js';
+import {
+  CHECKPOINT_WEIGHTS,
+  CONFIG_FILE,
+  isExternalDataOf,
+  onnxWeightPrecision,
+  SIDE_FILES,
+  tokenizerLayout,
+  type ModelFormat,
+  type TokenizerLayout,
+} from './formats.js';
 
 export interface WeightsFile {
   readonly path: string;
@@ -73,7 +82,10 @@ async function checkOnnx(file: string, rel: string): Promise<string | null> {
 
 /** A GPT2LMHeadModel checkpoint: header length, JSON header with `wte.weight`, offsets that end at the end of the file. */
 async function checkSafetensors(file: string, size: number): Promise<{ problem: string | null; precision: Precision }> {
-  const fail = (problem: string): { problem: string; precision: Precision } => ({ problem: `${CHECKPOINT_WEIGHTS}: ${problem}`, precision: 'fp32' });
+  const fail = (problem: string): { problem: string; precision: Precision } => ({
+    problem: `${CHECKPOINT_WEIGHTS}: ${problem}`,
+    precision: 'fp32',
+  });
   if (size < 8) return fail('too short to be a safetensors file');
   const lenBuf = await readHead(file, 8);
   const headerLen = Number(lenBuf.readBigUInt64LE(0));
@@ -90,10 +102,12 @@ async function checkSafetensors(file: string, size: number): Promise<{ problem: 
   let end = 0;
   for (const [name, info] of entries) {
     const offsets = (info as { data_offsets?: unknown } | null)?.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => typeof n === 'number')) return fail(`tensor ${name} has no data_offsets`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => typeof n === 'number'))
+      return fail(`tensor ${name} has no data_offsets`);
     end = Math.max(end, offsets[1] as number);
   }
-  if (8 + headerLen + end !== size) return fail(`the tensors end at byte ${8 + headerLen + end}, the file has ${size} (truncated download?)`);
+  if (8 + headerLen + end !== size)
+    return fail(`the tensors end at byte ${8 + headerLen + end}, the file has ${size} (truncated download?)`);
   const wte = (header as Record<string, unknown>)['wte.weight'] ?? (header as Record<string, unknown>)['transformer.wte.weight'];
   if (wte === undefined) return fail('no wte.weight tensor: not a GPT-2 checkpoint');
   const dtype = (wte as { dtype?: unknown }).dtype;
@@ -110,7 +124,8 @@ async function checkConfig(file: string): Promise<string | null> {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'config.json is not a JSON object';
   const obj = raw as Record<string, unknown>;
-  if (obj.model_type !== undefined && obj.model_type !== 'gpt2') return `config.json says model_type "${String(obj.model_type)}"; Kaituhi runs GPT-2 models only`;
+  if (obj.model_type !== undefined && obj.model_type !== 'gpt2')
+    return `config.json says model_type "${String(obj.model_type)}"; Kaituhi runs GPT-2 models only`;
   if (typeof (obj.n_layer ?? obj.num_hidden_layers) !== 'number') return 'config.json has no n_layer: is this a GPT-2 config?';
   return null;
 }
@@ -118,7 +133,16 @@ async function checkConfig(file: string): Promise<string | null> {
 export async function validateModelFolder(dir: string): Promise<FolderValidation> {
   const abs = path.resolve(dir);
   const problems: string[] = [];
-  const empty = (problem: string): FolderValidation => ({ ok: false, dir: abs, format: null, weights: [], tokenizer: null, files: [], totalBytes: 0, problems: [problem] });
+  const empty = (problem: string): FolderValidation => ({
+    ok: false,
+    dir: abs,
+    format: null,
+    weights: [],
+    tokenizer: null,
+    files: [],
+    totalBytes: 0,
+    problems: [problem],
+  });
   try {
     if (!(await stat(abs)).isDirectory()) return empty(`${abs} is not a folder`);
   } catch {

@@ -10,8 +10,8 @@ export function ConflictBar({ title, diskText, onKeep }: ConflictBarProps) {
   return (
     <div className="notice notice-warning conflict-bar" role="alert" data-testid="draft-conflict">
       <span>
-        “{title}” was changed by another program ({words.toLocaleString()} words on disk) while you had unsaved text. Which should Kaituhi keep? The other is kept as a
-        snapshot.
+        “{title}” was changed by another program ({words.toLocaleString()} words on disk) while you had unsaved text. Which should Kaituhi
+        keep? The other is kept as a snapshot.
       </span>
       <button type="button" className="text-button" onClick={() => onKeep('mine')} data-testid="keep-mine">
         Keep mine

@@ -49,7 +49,11 @@ export function DraftPanel(props: DraftPanelProps) {
     void api.drafts.listSnapshots({ id: draftId }).then(setSnapshots, () => undefined);
   }, [api, draftId]);
 
-  const run = (action: () => Promise<void>) => () => void action().then(() => setProblem(null), (error: unknown) => setProblem(messageOf(error)));
+  const run = (action: () => Promise<void>) => () =>
+    void action().then(
+      () => setProblem(null),
+      (error: unknown) => setProblem(messageOf(error)),
+    );
   const share = memoryTokens === null ? null : memoryTokens / props.contextWindow;
 
   return (
@@ -62,7 +66,14 @@ export function DraftPanel(props: DraftPanelProps) {
       <section>
         <h3>Story memory</h3>
         <p className="hint">Notes the model always sees ahead of your text: characters, setting, style.</p>
-        <textarea className="memory-input" rows={6} value={props.memory} onChange={(event) => props.onMemory(event.target.value)} aria-label="Story memory" data-testid="memory-input" />
+        <textarea
+          className="memory-input"
+          rows={6}
+          value={props.memory}
+          onChange={(event) => props.onMemory(event.target.value)}
+          aria-label="Story memory"
+          data-testid="memory-input"
+        />
         <p className={`hint ${share !== null && share > 0.5 ? 'warn' : ''}`} data-testid="memory-tokens">
           {memoryTokens === null
             ? props.engineReady
@@ -75,7 +86,8 @@ export function DraftPanel(props: DraftPanelProps) {
         <h3>Words</h3>
         {stats && (
           <p data-testid="words-today">
-            {stats.words.toLocaleString()} in this draft · {stats.today.toLocaleString()} today{stats.dailyGoal ? ` of ${stats.dailyGoal.toLocaleString()}` : ''}
+            {stats.words.toLocaleString()} in this draft · {stats.today.toLocaleString()} today
+            {stats.dailyGoal ? ` of ${stats.dailyGoal.toLocaleString()}` : ''}
           </p>
         )}
         {stats?.dailyGoal ? <progress max={stats.dailyGoal} value={Math.max(0, Math.min(stats.today, stats.dailyGoal))} /> : null}
@@ -104,7 +116,12 @@ export function DraftPanel(props: DraftPanelProps) {
       <section>
         <h3>Snapshots</h3>
         <div className="snapshot-take">
-          <input value={snapshotName} placeholder="Name (optional)" aria-label="Snapshot name" onChange={(event) => setSnapshotName(event.target.value)} />
+          <input
+            value={snapshotName}
+            placeholder="Name (optional)"
+            aria-label="Snapshot name"
+            onChange={(event) => setSnapshotName(event.target.value)}
+          />
           <button
             type="button"
             className="text-button"
@@ -126,7 +143,13 @@ export function DraftPanel(props: DraftPanelProps) {
                 {new Date(snapshot.created).toLocaleString()} · {snapshot.words.toLocaleString()} w
               </span>
               <span>
-                <button type="button" className="text-button" onClick={run(async () => setDiff({ snapshot, diff: await api.drafts.compareSnapshot({ id: draftId, snapshotId: snapshot.id }) }))}>
+                <button
+                  type="button"
+                  className="text-button"
+                  onClick={run(async () =>
+                    setDiff({ snapshot, diff: await api.drafts.compareSnapshot({ id: draftId, snapshotId: snapshot.id }) }),
+                  )}
+                >
                   Compare
                 </button>
                 <button
@@ -148,11 +171,20 @@ export function DraftPanel(props: DraftPanelProps) {
         {diff && (
           <div className="snapshot-diff" data-testid="snapshot-diff">
             <p className="hint">
-              “{diff.snapshot.name}” → now: +{diff.diff.wordsAdded} / −{diff.diff.wordsRemoved} words{diff.diff.coarse ? ' (too different to compare closely)' : ''}
+              “{diff.snapshot.name}” → now: +{diff.diff.wordsAdded} / −{diff.diff.wordsRemoved} words
+              {diff.diff.coarse ? ' (too different to compare closely)' : ''}
             </p>
             <pre>
               {diff.diff.chunks.map((chunk, index) =>
-                chunk.kind === 'same' ? <span key={index}>{chunk.text.length > 400 ? `${chunk.text.slice(0, 150)} … ${chunk.text.slice(-150)}` : chunk.text}</span> : chunk.kind === 'added' ? <ins key={index}>{chunk.text}</ins> : <del key={index}>{chunk.text}</del>,
+                chunk.kind === 'same' ? (
+                  <span key={index}>
+                    {chunk.text.length > 400 ? `${chunk.text.slice(0, 150)} … ${chunk.text.slice(-150)}` : chunk.text}
+                  </span>
+                ) : chunk.kind === 'added' ? (
+                  <ins key={index}>{chunk.text}</ins>
+                ) : (
+                  <del key={index}>{chunk.text}</del>
+                ),
               )}
             </pre>
           </div>

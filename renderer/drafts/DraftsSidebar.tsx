@@ -55,7 +55,13 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
                 }}
               />
             ) : (
-              <button type="button" className="draft-open" onClick={() => props.onOpen(draft.id)} onDoubleClick={() => setRenaming(draft.id)} title={`${draft.words.toLocaleString()} words`}>
+              <button
+                type="button"
+                className="draft-open"
+                onClick={() => props.onOpen(draft.id)}
+                onDoubleClick={() => setRenaming(draft.id)}
+                title={`${draft.words.toLocaleString()} words`}
+              >
                 <span className="draft-title">{draft.title}</span>
                 <span className="draft-meta">
                   {draft.words.toLocaleString()} w{draft.dirty ? ' · unsaved' : ''}
@@ -63,20 +69,44 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
               </button>
             )}
             <span className="draft-actions">
-              <button type="button" className="icon-button" aria-label={`Rename ${draft.title}`} title="Rename" onClick={() => setRenaming(draft.id)}>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Rename ${draft.title}`}
+                title="Rename"
+                onClick={() => setRenaming(draft.id)}
+              >
                 ✎
               </button>
-              <button type="button" className="icon-button" aria-label={`Duplicate ${draft.title}`} title="Duplicate" onClick={() => props.onDuplicate(draft.id)}>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Duplicate ${draft.title}`}
+                title="Duplicate"
+                onClick={() => props.onDuplicate(draft.id)}
+              >
                 ⧉
               </button>
-              <button type="button" className="icon-button" aria-label={`Delete ${draft.title}`} title="Move to trash" onClick={() => props.onTrash(draft.id)}>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Delete ${draft.title}`}
+                title="Move to trash"
+                onClick={() => props.onTrash(draft.id)}
+              >
                 🗑
               </button>
             </span>
           </li>
         ))}
       </ul>
-      <button type="button" className="text-button trash-toggle" onClick={() => setShowTrash(!showTrash)} aria-expanded={showTrash} data-testid="trash-toggle">
+      <button
+        type="button"
+        className="text-button trash-toggle"
+        onClick={() => setShowTrash(!showTrash)}
+        aria-expanded={showTrash}
+        data-testid="trash-toggle"
+      >
         Trash ({props.trash.length})
       </button>
       {showTrash && (
@@ -84,7 +114,12 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
           {props.trash.map((item) => (
             <li key={item.trashId}>
               <span className="draft-title">{item.title}</span>
-              <button type="button" className="text-button" onClick={() => props.onRestore(item.trashId)} aria-label={`Restore ${item.title}`}>
+              <button
+                type="button"
+                className="text-button"
+                onClick={() => props.onRestore(item.trashId)}
+                aria-label={`Restore ${item.title}`}
+              >
                 Restore
               </button>
             </li>

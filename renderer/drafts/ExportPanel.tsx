@@ -41,7 +41,11 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
     setBusy(true);
     setOutcome(null);
     try {
-      const result = await api.drafts.exportDraft({ id: draftId, format, options: { title: title.trim() || draftTitle, ...(author.trim() ? { author: author.trim() } : {}), chapterBreaks, modelSpans } });
+      const result = await api.drafts.exportDraft({
+        id: draftId,
+        format,
+        options: { title: title.trim() || draftTitle, ...(author.trim() ? { author: author.trim() } : {}), chapterBreaks, modelSpans },
+      });
       setOutcome({ ok: true, text: deliverExport(result) });
     } catch (error) {
       setOutcome({ ok: false, text: messageOf(error) });
@@ -78,7 +82,13 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
         <legend>Text the model wrote</legend>
         {SPAN_MODES.map((mode) => (
           <label key={mode.value} className="inline-field">
-            <input type="radio" name="model-spans" value={mode.value} checked={modelSpans === mode.value} onChange={() => setModelSpans(mode.value)} />
+            <input
+              type="radio"
+              name="model-spans"
+              value={mode.value}
+              checked={modelSpans === mode.value}
+              onChange={() => setModelSpans(mode.value)}
+            />
             {mode.label}
           </label>
         ))}

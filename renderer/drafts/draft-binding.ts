@@ -98,7 +98,10 @@ export class DraftBinding {
         this.deps.onConflict(event.diskText);
         return;
       case 'deleted-outside':
-        this.deps.onStatus({ kind: 'failed', message: 'The draft’s file was deleted by another program. Your text is still here; saving will write it back.' });
+        this.deps.onStatus({
+          kind: 'failed',
+          message: 'The draft’s file was deleted by another program. Your text is still here; saving will write it back.',
+        });
         return;
     }
   }
@@ -185,7 +188,9 @@ export class DraftBinding {
       const model = editor.getModel();
       const position = editor.getPosition();
       if (!model || !position || this.#closed) return;
-      void this.deps.api.drafts.setDraftCursor({ id: this.id, cursor: { offset: model.getOffsetAt(position), scrollTop: Math.max(0, editor.getScrollTop()) } }).catch(() => undefined);
+      void this.deps.api.drafts
+        .setDraftCursor({ id: this.id, cursor: { offset: model.getOffsetAt(position), scrollTop: Math.max(0, editor.getScrollTop()) } })
+        .catch(() => undefined);
     }, CURSOR_DELAY_MS);
   }
 }

@@ -17,7 +17,14 @@ export function useDraftKeys(actions: DraftKeyActions): void {
     const onKey = (event: KeyboardEvent) => {
       if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
       const key = event.key.toLowerCase();
-      const action = !event.shiftKey && key === 's' ? latest.current.save : event.shiftKey && key === 'e' ? latest.current.exportPanel : event.shiftKey && key === 'm' ? latest.current.draftPanel : null;
+      const action =
+        !event.shiftKey && key === 's'
+          ? latest.current.save
+          : event.shiftKey && key === 'e'
+            ? latest.current.exportPanel
+            : event.shiftKey && key === 'm'
+              ? latest.current.draftPanel
+              : null;
       if (!action) return;
       event.preventDefault();
       event.stopPropagation();

@@ -8,11 +8,20 @@ export function draftNotices(drafts: Pick<DraftsController, 'startup' | 'status'
   if (startup?.problem) notices.push({ id: 'drafts-library', tone: 'error', text: startup.problem, dismissible: false });
   if (startup && startup.recovered.length > 0) {
     const names = startup.recovered.map((r) => `“${r.title}” (${r.words.toLocaleString()} ${r.words === 1 ? 'word' : 'words'})`).join(', ');
-    const conflicted = startup.recovered.some((r) => r.conflict) ? ' Some of it differs from the file on disk: Kaituhi will ask which to keep.' : '';
-    notices.push({ id: 'recovered', tone: 'info', text: `Recovered unsaved text in ${names} after Kaituhi stopped unexpectedly.${conflicted}`, dismissible: true });
+    const conflicted = startup.recovered.some((r) => r.conflict)
+      ? ' Some of it differs from the file on disk: Kaituhi will ask which to keep.'
+      : '';
+    notices.push({
+      id: 'recovered',
+      tone: 'info',
+      text: `Recovered unsaved text in ${names} after Kaituhi stopped unexpectedly.${conflicted}`,
+      dismissible: true,
+    });
   }
-  for (const [index, problem] of (startup?.problems ?? []).entries()) notices.push({ id: `drafts-startup-${index}`, tone: 'warning', text: problem, dismissible: true });
-  if (drafts.status.kind === 'failed') notices.push({ id: 'save-failed', tone: 'error', text: `Not saved: ${drafts.status.message}`, dismissible: false });
+  for (const [index, problem] of (startup?.problems ?? []).entries())
+    notices.push({ id: `drafts-startup-${index}`, tone: 'warning', text: problem, dismissible: true });
+  if (drafts.status.kind === 'failed')
+    notices.push({ id: 'save-failed', tone: 'error', text: `Not saved: ${drafts.status.message}`, dismissible: false });
   if (drafts.problem) notices.push({ id: `drafts-problem-${drafts.problem}`, tone: 'error', text: drafts.problem, dismissible: true });
   return notices;
 }

@@ -42,7 +42,12 @@ const MEMORY_SAVE_DELAY_MS = 500;
  * The drafts library as React state: the list, the open draft bound to the editor, its save status and
  * any conflict. Opens the last draft (and cursor) once the editor exists.
  */
-export function useDrafts(api: KaituhiApi, editor: EditorHandle | null, memoryRef: { current: string }, onCommand: (command: DraftCommand) => void): DraftsController {
+export function useDrafts(
+  api: KaituhiApi,
+  editor: EditorHandle | null,
+  memoryRef: { current: string },
+  onCommand: (command: DraftCommand) => void,
+): DraftsController {
   const [startup, setStartup] = useState<DraftsStartup | null>(null);
   const [drafts, setDrafts] = useState<readonly DraftSummary[]>([]);
   const [trash, setTrash] = useState<readonly TrashedDraft[]>([]);
@@ -76,7 +81,10 @@ export function useDrafts(api: KaituhiApi, editor: EditorHandle | null, memoryRe
       if (!editor) return;
       binding.current?.dispose();
       setConflict(null);
-      binding.current = new DraftBinding({ api, editor: editor.editor, marks: editor.marks, onStatus: setStatus, onConflict: setConflict }, draft);
+      binding.current = new DraftBinding(
+        { api, editor: editor.editor, marks: editor.marks, onStatus: setStatus, onConflict: setConflict },
+        draft,
+      );
       memoryRef.current = draft.memory;
       setCurrent({ id: draft.id, title: draft.title, memory: draft.memory });
     },

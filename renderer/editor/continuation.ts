@@ -58,7 +58,10 @@ export class ContinuationSession {
     this.#trailing = trailing;
     this.#anchorId =
       model.deltaDecorations(this.#anchorId ? [this.#anchorId] : [], [
-        { range: monaco.Range.fromPositions(end), options: { stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges } },
+        {
+          range: monaco.Range.fromPositions(end),
+          options: { stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges },
+        },
       ])[0] ?? null;
     const count = this.deps.settings().continuation.candidates;
     this.#cards = Array.from({ length: count }, (_, index) => ({ index, text: '', status: 'streaming', error: null }));
@@ -117,7 +120,8 @@ export class ContinuationSession {
   #run(indices: readonly number[]): void {
     const settings = this.deps.settings();
     const { seed } = settings.sampler;
-    const sampler = seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
+    const sampler =
+      seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
     const memory = this.deps.memory();
     const handle = this.deps.api.generate(
       {

@@ -44,7 +44,9 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
       const explicit = context.triggerKind === monaco.languages.InlineCompletionTriggerKind.Explicit;
       if (!explicit && !(await quietFor(settings.inline.debounceMs, token))) return none;
 
-      const before = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(position))), position));
+      const before = model.getValueInRange(
+        monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(position))), position),
+      );
       const { prompt, trailing } = splitTrailingSpaces(before);
       if (prompt.trim().length === 0) return none;
 

@@ -50,7 +50,10 @@ export class ModelTextMarks {
   spans(): { start: number; end: number }[] {
     const model = this.editor.getModel();
     if (!model) return [];
-    return this.ranges().map((range) => ({ start: model.getOffsetAt(range.getStartPosition()), end: model.getOffsetAt(range.getEndPosition()) }));
+    return this.ranges().map((range) => ({
+      start: model.getOffsetAt(range.getStartPosition()),
+      end: model.getOffsetAt(range.getEndPosition()),
+    }));
   }
 
   /** Ranges still marked, in document order (tests and export read them). */

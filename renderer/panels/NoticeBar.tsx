@@ -16,7 +16,12 @@ export function NoticeBar({ notices, onDismiss }: NoticeBarProps) {
   return (
     <div className="notices">
       {notices.map((notice) => (
-        <div key={notice.id} className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'} data-testid={`notice-${notice.id}`}>
+        <div
+          key={notice.id}
+          className={`notice notice-${notice.tone}`}
+          role={notice.tone === 'error' ? 'alert' : 'status'}
+          data-testid={`notice-${notice.id}`}
+        >
           <span>{notice.text}</span>
           {notice.dismissible && (
             <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => onDismiss(notice.id)}>

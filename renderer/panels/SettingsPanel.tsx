@@ -90,25 +90,107 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
               ))}
             </select>
           </Field>
-          <NumberField label="Pause before suggesting (ms)" value={draft.inline.debounceMs} min={0} max={5000} step={50} onChange={(value) => setInline('debounceMs', value)} />
-          <NumberField label="Alternatives (Alt+] / Alt+[)" value={draft.inline.alternatives} min={1} max={8} onChange={(value) => setInline('alternatives', value)} />
-          <NumberField label="Longest suggestion (tokens)" value={draft.inline.maxTokens} min={1} max={512} onChange={(value) => setInline('maxTokens', value)} />
+          <NumberField
+            label="Pause before suggesting (ms)"
+            value={draft.inline.debounceMs}
+            min={0}
+            max={5000}
+            step={50}
+            onChange={(value) => setInline('debounceMs', value)}
+          />
+          <NumberField
+            label="Alternatives (Alt+] / Alt+[)"
+            value={draft.inline.alternatives}
+            min={1}
+            max={8}
+            onChange={(value) => setInline('alternatives', value)}
+          />
+          <NumberField
+            label="Longest suggestion (tokens)"
+            value={draft.inline.maxTokens}
+            min={1}
+            max={512}
+            onChange={(value) => setInline('maxTokens', value)}
+          />
         </fieldset>
         <fieldset>
           <legend>Continue selection</legend>
-          <NumberField label="Candidates" value={draft.continuation.candidates} min={1} max={8} onChange={(value) => setContinuation('candidates', value)} />
-          <NumberField label="Length (tokens)" value={draft.continuation.maxTokens} min={1} max={512} onChange={(value) => setContinuation('maxTokens', value)} />
+          <NumberField
+            label="Candidates"
+            value={draft.continuation.candidates}
+            min={1}
+            max={8}
+            onChange={(value) => setContinuation('candidates', value)}
+          />
+          <NumberField
+            label="Length (tokens)"
+            value={draft.continuation.maxTokens}
+            min={1}
+            max={512}
+            onChange={(value) => setContinuation('maxTokens', value)}
+          />
         </fieldset>
         <fieldset>
           <legend>Sampling</legend>
-          <Check label="Greedy (always the likeliest word)" checked={draft.sampler.greedy} onChange={(value) => setSampler('greedy', value)} />
-          <NumberField label="Temperature" value={draft.sampler.temperature} min={0} max={5} step={0.05} onChange={(value) => setSampler('temperature', value)} />
-          <NumberField label="Top-k (0 = off)" value={draft.sampler.topK} min={0} max={100000} onChange={(value) => setSampler('topK', value)} />
-          <NumberField label="Top-p (1 = off)" value={draft.sampler.topP} min={0} max={1} step={0.01} onChange={(value) => setSampler('topP', value)} />
-          <NumberField label="Min-p (0 = off)" value={draft.sampler.minP} min={0} max={1} step={0.01} onChange={(value) => setSampler('minP', value)} />
-          <NumberField label="Typical-p (1 = off)" value={draft.sampler.typicalP} min={0} max={1} step={0.01} onChange={(value) => setSampler('typicalP', value)} />
-          <NumberField label="Repetition penalty" value={draft.sampler.repetitionPenalty} min={0.5} max={5} step={0.05} onChange={(value) => setSampler('repetitionPenalty', value)} />
-          <NumberField label="No-repeat n-gram (0 = off)" value={draft.sampler.noRepeatNgramSize} min={0} max={32} onChange={(value) => setSampler('noRepeatNgramSize', value)} />
+          <Check
+            label="Greedy (always the likeliest word)"
+            checked={draft.sampler.greedy}
+            onChange={(value) => setSampler('greedy', value)}
+          />
+          <NumberField
+            label="Temperature"
+            value={draft.sampler.temperature}
+            min={0}
+            max={5}
+            step={0.05}
+            onChange={(value) => setSampler('temperature', value)}
+          />
+          <NumberField
+            label="Top-k (0 = off)"
+            value={draft.sampler.topK}
+            min={0}
+            max={100000}
+            onChange={(value) => setSampler('topK', value)}
+          />
+          <NumberField
+            label="Top-p (1 = off)"
+            value={draft.sampler.topP}
+            min={0}
+            max={1}
+            step={0.01}
+            onChange={(value) => setSampler('topP', value)}
+          />
+          <NumberField
+            label="Min-p (0 = off)"
+            value={draft.sampler.minP}
+            min={0}
+            max={1}
+            step={0.01}
+            onChange={(value) => setSampler('minP', value)}
+          />
+          <NumberField
+            label="Typical-p (1 = off)"
+            value={draft.sampler.typicalP}
+            min={0}
+            max={1}
+            step={0.01}
+            onChange={(value) => setSampler('typicalP', value)}
+          />
+          <NumberField
+            label="Repetition penalty"
+            value={draft.sampler.repetitionPenalty}
+            min={0.5}
+            max={5}
+            step={0.05}
+            onChange={(value) => setSampler('repetitionPenalty', value)}
+          />
+          <NumberField
+            label="No-repeat n-gram (0 = off)"
+            value={draft.sampler.noRepeatNgramSize}
+            min={0}
+            max={32}
+            onChange={(value) => setSampler('noRepeatNgramSize', value)}
+          />
           <Field label="Seed (empty = random)">
             <input
               type="number"
@@ -126,7 +208,10 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
         <fieldset>
           <legend>Appearance</legend>
           <Field label="Theme">
-            <select value={draft.theme} onChange={(event) => setDraft({ ...draft, theme: event.target.value === 'dark' ? 'dark' : 'light' })}>
+            <select
+              value={draft.theme}
+              onChange={(event) => setDraft({ ...draft, theme: event.target.value === 'dark' ? 'dark' : 'light' })}
+            >
               <option value="light">Light</option>
               <option value="dark">Dark</option>
             </select>

@@ -23,7 +23,9 @@ export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
   const contextWindow = stats?.contextWindow ?? info?.contextWindow ?? 1024;
   return (
     <footer className="status-bar" role="status" aria-label="Status">
-      <span data-testid="word-count">{words.toLocaleString()} {words === 1 ? 'word' : 'words'}</span>
+      <span data-testid="word-count">
+        {words.toLocaleString()} {words === 1 ? 'word' : 'words'}
+      </span>
       <span className="spacer" />
       {link !== 'open' && <span className="status-warn">{link === 'connecting' ? 'Connecting…' : 'Disconnected, retrying…'}</span>}
       {engine.status !== 'ready' && <span data-testid="engine-status">{STATUS_WORDS[engine.status]}</span>}

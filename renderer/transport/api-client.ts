@@ -95,7 +95,12 @@ export function createApiClient(link: MessageLink): ApiClient {
     for (const call of calls.values()) call.reject(new Error('Lost the connection to Kaituhi.'));
     calls.clear();
     for (const generation of generations.values()) {
-      generation.finish({ texts: [...generation.texts], stats: generation.stats, cancelled: generation.cancelled, error: 'Lost the connection to Kaituhi.' });
+      generation.finish({
+        texts: [...generation.texts],
+        stats: generation.stats,
+        cancelled: generation.cancelled,
+        error: 'Lost the connection to Kaituhi.',
+      });
     }
     generations.clear();
   });

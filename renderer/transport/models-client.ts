@@ -5,7 +5,15 @@ export type ModelsCaller = (request: ModelsApiCall) => Promise<unknown>;
 
 export type ModelsApi = Pick<
   KaituhiApi,
-  'getModels' | 'getModelOffer' | 'downloadModel' | 'pauseDownload' | 'cancelDownload' | 'setActiveModel' | 'deleteModel' | 'listImportFolders' | 'importModel'
+  | 'getModels'
+  | 'getModelOffer'
+  | 'downloadModel'
+  | 'pauseDownload'
+  | 'cancelDownload'
+  | 'setActiveModel'
+  | 'deleteModel'
+  | 'listImportFolders'
+  | 'importModel'
 >;
 
 /** The Models panel's calls, over the same link as the rest of the API. */

@@ -1,4 +1,9 @@
-import type { ClientMessage, ServerMessage, TOKEN_PARAM as TokenParam, WEBSOCKET_PATH as WebSocketPath } from '../../electron/shared/api.js';
+import type {
+  ClientMessage,
+  ServerMessage,
+  TOKEN_PARAM as TokenParam,
+  WEBSOCKET_PATH as WebSocketPath,
+} from '../../electron/shared/api.js';
 import type { LinkStatus, MessageLink } from './message-link.js';
 
 // The renderer may not import values from electron/shared; typing these with the shared constants'

@@ -6,8 +6,13 @@ import { loadModel } from '../../electron/engine/model/load-model.js';
 import type { Precision } from '../../electron/engine/types.js';
 import { argmax } from '../../electron/engine/sampling.js';
 
-
-async function greedyPicks(modelDir: string, precision: Precision, prompt: number[], forced: number[] | null, steps: number): Promise<number[]> {
+async function greedyPicks(
+  modelDir: string,
+  precision: Precision,
+  prompt: number[],
+  forced: number[] | null,
+  steps: number,
+): Promise<number[]> {
   const m = await loadModel({ modelDir, precision, devices: ['cpu'] });
   let { logits } = await m.decoder.setContext(prompt);
   m.decoder.startGeneration(1, steps + 1);

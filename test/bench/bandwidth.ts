@@ -32,7 +32,10 @@ for (let round = 0; round < workerData.rounds; round++) {
 
 async function copyBandwidth(threads: number, bytesPerThread: number, rounds: number): Promise<number> {
   const flags = new Int32Array(new SharedArrayBuffer(8));
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes: bytesPerThread, rounds, flags: flags.buffer } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes: bytesPerThread, rounds, flags: flags.buffer } }),
+  );
   await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
   let best = Infinity;
   for (let round = 0; round < rounds; round++) {

@@ -23,8 +23,11 @@ async function model(shape: TestModelShape): Promise<string> {
   return dir;
 }
 
-
-async function greedy(dir: string, devices: string[], steps: number): Promise<{ tokens: number[]; device: string; msPerToken: Record<number, number>; loadMs: number }> {
+async function greedy(
+  dir: string,
+  devices: string[],
+  steps: number,
+): Promise<{ tokens: number[]; device: string; msPerToken: Record<number, number>; loadMs: number }> {
   const m = await loadModel({ modelDir: dir, devices, precision: 'fp32' });
   if (m.info.device !== devices[0]) throw new Error(`asked for ${devices[0]}, got ${m.info.device}: ${m.info.fallbackReason}`);
   const prompt = Array.from({ length: 24 }, (_, i) => (i * 977) % 50000);
@@ -60,12 +63,28 @@ for (const shape of ['gpt2', 'gpt2-medium'] as const) {
   const gpu = await greedy(dir, [device], 12);
   const same = cpu.tokens.filter((t, i) => t === gpu.tokens[i]).length;
   for (const r of [cpu, gpu]) {
-    rows.push({ shape, device: r.device, greedyMatch: `${same}/12`, loadMs: Math.round(r.loadMs), 'ms@32': +r.msPerToken[32]!.toFixed(2), 'ms@512': +r.msPerToken[512]!.toFixed(2), 'ms@1000': +r.msPerToken[1000]!.toFixed(2) });
+    rows.push({
+      shape,
+      device: r.device,
+      greedyMatch: `${same}/12`,
+      loadMs: Math.round(r.loadMs),
+      'ms@32': +r.msPerToken[32]!.toFixed(2),
+      'ms@512': +r.msPerToken[512]!.toFixed(2),
+      'ms@1000': +r.msPerToken[1000]!.toFixed(2),
+    });
   }
 }
 try {
   const xl = await greedy(await model('gpt2-xl'), [device], 4);
-  rows.push({ shape: 'gpt2-xl', device, greedyMatch: 'n/a', loadMs: Math.round(xl.loadMs), 'ms@32': +xl.msPerToken[32]!.toFixed(2), 'ms@512': +xl.msPerToken[512]!.toFixed(2), 'ms@1000': +xl.msPerToken[1000]!.toFixed(2) });
+  rows.push({
+    shape: 'gpt2-xl',
+    device,
+    greedyMatch: 'n/a',
+    loadMs: Math.round(xl.loadMs),
+    'ms@32': +xl.msPerToken[32]!.toFixed(2),
+    'ms@512': +xl.msPerToken[512]!.toFixed(2),
+    'ms@1000': +xl.msPerToken[1000]!.toFixed(2),
+  });
 } catch (error) {
   rows.push({ shape: 'gpt2-xl', device, error: String(error).slice(0, 200) });
 }

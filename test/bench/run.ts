@@ -29,7 +29,16 @@ async function ensureModel(shape: TestModelShape, format: 'safetensors' | 'onnx'
     await access(path.join(dir, 'config.json'));
   } catch {
     process.stderr.write(`generating ${shape} (${format}) in ${dir}\n`);
-    await makeTestModel({ shape, seed: 1, outDir: dir, format, onnxFiles: [{ precision: 'fp32', variant: 'with-past' }, { precision: 'int8', variant: 'with-past' }] });
+    await makeTestModel({
+      shape,
+      seed: 1,
+      outDir: dir,
+      format,
+      onnxFiles: [
+        { precision: 'fp32', variant: 'with-past' },
+        { precision: 'int8', variant: 'with-past' },
+      ],
+    });
   }
   return dir;
 }
@@ -163,7 +172,16 @@ for (const shape of shapes) {
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 console.table(rows);
 console.log('greedy tokens equal to fp32 (share of steps):', JSON.stringify(agreement));
-console.log(`${bandwidthLine}; peak RSS ${peakRssMb.toFixed(0)} MB; decode ms/token, min and median of ${STEPS} steps each, batch 1 unless noted`);
+console.log(
+  `${bandwidthLine}; peak RSS ${peakRssMb.toFixed(0)} MB; decode ms/token, min and median of ${STEPS} steps each, batch 1 unless noted`,
+);
 const out = path.join(root, 'test', 'bench', 'results');
 await mkdir(out, { recursive: true });
-await writeFile(path.join(out, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), agreement, bandwidthBytesPerSecond: bandwidth, bandwidth: measured, peakRssMb, rows }, null, 2));
+await writeFile(
+  path.join(out, 'latest.json'),
+  JSON.stringify(
+    { date: new Date().toISOString(), agreement, bandwidthBytesPerSecond: bandwidth, bandwidth: measured, peakRssMb, rows },
+    null,
+    2,
+  ),
+);

@@ -7,7 +7,12 @@ import path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import type { Precision } from '../../electron/engine/types.js';
 
-export async function transformersJsDecodeMs(modelDir: string, precision: Precision, contexts: readonly number[], steps: number): Promise<Record<number, { min: number; median: number }>> {
+export async function transformersJsDecodeMs(
+  modelDir: string,
+  precision: Precision,
+  contexts: readonly number[],
+  steps: number,
+): Promise<Record<number, { min: number; median: number }>> {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = path.dirname(modelDir);

@@ -55,7 +55,10 @@ const METHODS: readonly DraftsMethod[] = [
 
 /** Every call rejects unless the test gives it an answer, so a call nobody expected shows up as a failure. */
 function fakeDrafts(answers: Partial<DraftsApi>): DraftsApi {
-  const entries = METHODS.map((method) => [method, answers[method] ?? vi.fn(async () => Promise.reject(new Error(`${method} was not expected`)))]);
+  const entries = METHODS.map((method) => [
+    method,
+    answers[method] ?? vi.fn(async () => Promise.reject(new Error(`${method} was not expected`))),
+  ]);
   return Object.fromEntries(entries) as DraftsApi;
 }
 
@@ -136,7 +139,13 @@ describe('conflict bar', () => {
   });
 });
 
-const snapshot: SnapshotInfo = { id: '20250115T120000000Z-0f3a', name: 'Before the storm', created: '2025-01-15T12:00:00.000Z', reason: 'manual', words: 3 };
+const snapshot: SnapshotInfo = {
+  id: '20250115T120000000Z-0f3a',
+  name: 'Before the storm',
+  created: '2025-01-15T12:00:00.000Z',
+  reason: 'manual',
+  words: 3,
+};
 const restored: OpenDraft = {
   id: 'harbour-1',
   title: 'The Harbour',
@@ -173,7 +182,10 @@ describe('draft panel', () => {
     const countTokens = vi.fn(async (text: string) => (text.length > 100 ? 600 : 7));
     const api: DraftPanelApi = {
       countTokens,
-      drafts: fakeDrafts({ draftWordStats: vi.fn(async () => ({ words: 1200, today: 150, dailyGoal: 500 })), listSnapshots: vi.fn(async () => []) }),
+      drafts: fakeDrafts({
+        draftWordStats: vi.fn(async () => ({ words: 1200, today: 150, dailyGoal: 500 })),
+        listSnapshots: vi.fn(async () => []),
+      }),
     };
     const { props, rerender } = draftPanel(api);
     await waitFor(() => expect(screen.getByTestId('memory-tokens').textContent).toBe('Memory takes 7 of the model’s 1024 positions.'));
@@ -187,7 +199,13 @@ describe('draft panel', () => {
   });
 
   it('without a model it says why there is no count', () => {
-    const api: DraftPanelApi = { countTokens: vi.fn(), drafts: fakeDrafts({ draftWordStats: vi.fn(async () => ({ words: 0, today: 0, dailyGoal: null })), listSnapshots: vi.fn(async () => []) }) };
+    const api: DraftPanelApi = {
+      countTokens: vi.fn(),
+      drafts: fakeDrafts({
+        draftWordStats: vi.fn(async () => ({ words: 0, today: 0, dailyGoal: null })),
+        listSnapshots: vi.fn(async () => []),
+      }),
+    };
     draftPanel(api, { engineReady: false });
     expect(screen.getByTestId('memory-tokens').textContent).toMatch(/Load a model/);
     expect(api.countTokens).not.toHaveBeenCalled();
@@ -244,7 +262,11 @@ describe('draft panel', () => {
   it('shows a failed snapshot in words', async () => {
     const api: DraftPanelApi = {
       countTokens: vi.fn(async () => 7),
-      drafts: fakeDrafts({ draftWordStats: vi.fn(async () => ({ words: 5, today: 5, dailyGoal: null })), listSnapshots: vi.fn(async () => []), takeSnapshot: vi.fn(async () => Promise.reject(new Error('The disk is full.'))) }),
+      drafts: fakeDrafts({
+        draftWordStats: vi.fn(async () => ({ words: 5, today: 5, dailyGoal: null })),
+        listSnapshots: vi.fn(async () => []),
+        takeSnapshot: vi.fn(async () => Promise.reject(new Error('The disk is full.'))),
+      }),
     };
     draftPanel(api);
     fireEvent.click(screen.getByTestId('take-snapshot'));
@@ -254,7 +276,12 @@ describe('draft panel', () => {
 
 describe('export panel', () => {
   it('sends the options and hands the bytes to the browser as a download', async () => {
-    const exportDraft = vi.fn(async () => ({ kind: 'download' as const, fileName: 'The Harbour.epub', mimeType: 'application/epub+zip', base64: Buffer.from('PK').toString('base64') }));
+    const exportDraft = vi.fn(async () => ({
+      kind: 'download' as const,
+      fileName: 'The Harbour.epub',
+      mimeType: 'application/epub+zip',
+      base64: Buffer.from('PK').toString('base64'),
+    }));
     const createObjectURL = vi.fn(() => 'blob:kaituhi/1');
     const revokeObjectURL = vi.fn();
     Object.assign(URL, { createObjectURL, revokeObjectURL });
@@ -268,7 +295,11 @@ describe('export panel', () => {
     fireEvent.click(screen.getByLabelText('Mark them'));
     fireEvent.click(screen.getByTestId('export-button'));
     expect((await screen.findByTestId('export-outcome')).textContent).toBe('Downloaded The Harbour.epub.');
-    expect(exportDraft).toHaveBeenCalledWith({ id: 'harbour-1', format: 'epub', options: { title: 'The Harbour', author: 'A. Keeper', chapterBreaks: true, modelSpans: 'mark' } });
+    expect(exportDraft).toHaveBeenCalledWith({
+      id: 'harbour-1',
+      format: 'epub',
+      options: { title: 'The Harbour', author: 'A. Keeper', chapterBreaks: true, modelSpans: 'mark' },
+    });
     expect(clicks).toEqual(['The Harbour.epub blob:kaituhi/1']);
     click.mockRestore();
   });
@@ -293,7 +324,13 @@ describe('save word and notices', () => {
 
   it('tells the writer what was recovered and what failed', () => {
     const notices = draftNotices({
-      startup: { libraryDir: '/lib', recovered: [{ id: 'a', title: 'Storm', words: 1, conflict: true }], lastOpened: null, problems: ['library.json was damaged'], problem: null },
+      startup: {
+        libraryDir: '/lib',
+        recovered: [{ id: 'a', title: 'Storm', words: 1, conflict: true }],
+        lastOpened: null,
+        problems: ['library.json was damaged'],
+        problem: null,
+      },
       status: { kind: 'failed', message: 'The disk is full.' },
       problem: null,
     });

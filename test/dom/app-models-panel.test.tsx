@@ -10,14 +10,45 @@ import { parseClientMessage } from '../../electron/shared/validators.js';
 afterEach(cleanup);
 
 const noModel: EngineState = { status: 'no-model', modelDir: null, info: null, message: 'none', restarts: 0 };
-const empty: ModelsState = { models: [], download: null, importing: null, importBy: 'import-root', location: '/home/w/.config/Kaituhi/models' };
+const empty: ModelsState = {
+  models: [],
+  download: null,
+  importing: null,
+  importBy: 'import-root',
+  location: '/home/w/.config/Kaituhi/models',
+};
 const offer: ModelOffer = {
   machine: { totalMemoryBytes: 16e9, freeDiskBytes: 200e9, hasGpu: false },
-  recommended: { variantId: 'gpt2-onnx-int8', name: 'GPT-2 (124M) · int8', format: 'onnx', precision: 'int8', downloadBytes: 131_000_000, downloadBytesExact: false },
+  recommended: {
+    variantId: 'gpt2-onnx-int8',
+    name: 'GPT-2 (124M) · int8',
+    format: 'onnx',
+    precision: 'int8',
+    downloadBytes: 131_000_000,
+    downloadBytesExact: false,
+  },
   reason: 'No GPU found: GPT-2 (124M) in int8 gives quick suggestions on the CPU.',
-  alternatives: [{ variantId: 'distilgpt2-onnx-int8', name: 'DistilGPT2 (82M) · int8', format: 'onnx', precision: 'int8', downloadBytes: 83_000_000, downloadBytesExact: true }],
+  alternatives: [
+    {
+      variantId: 'distilgpt2-onnx-int8',
+      name: 'DistilGPT2 (82M) · int8',
+      format: 'onnx',
+      precision: 'int8',
+      downloadBytes: 83_000_000,
+      downloadBytesExact: true,
+    },
+  ],
 };
-const downloading: DownloadState = { variantId: 'gpt2-onnx-int8', name: 'GPT-2 (124M) · int8', stage: 'downloading', bytes: 52_400_000, total: 131_000_000, bytesPerSecond: 2_400_000, etaSeconds: 33, error: null };
+const downloading: DownloadState = {
+  variantId: 'gpt2-onnx-int8',
+  name: 'GPT-2 (124M) · int8',
+  stage: 'downloading',
+  bytes: 52_400_000,
+  total: 131_000_000,
+  bytesPerSecond: 2_400_000,
+  etaSeconds: 33,
+  error: null,
+};
 
 function fakeApi(overrides: Partial<ModelsPanelApi> = {}): ModelsPanelApi {
   return {
@@ -47,12 +78,21 @@ describe('models panel', () => {
 
   it('shows bytes, speed and time left, and pauses, resumes and cancels', () => {
     const api = fakeApi();
-    const { rerender } = render(<ModelsPanel api={api} state={{ ...empty, download: downloading }} engine={noModel} onClose={() => undefined} />);
+    const { rerender } = render(
+      <ModelsPanel api={api} state={{ ...empty, download: downloading }} engine={noModel} onClose={() => undefined} />,
+    );
     expect(screen.getByTestId('download-figures').textContent).toBe('52 MB of 131 MB (40%)2.4 MB/s · 33 s left');
     expect(screen.queryByTestId('model-picker')).toBeNull();
     fireEvent.click(screen.getByTestId('pause-download'));
     expect(api.pauseDownload).toHaveBeenCalled();
-    rerender(<ModelsPanel api={api} state={{ ...empty, download: { ...downloading, stage: 'paused' } }} engine={noModel} onClose={() => undefined} />);
+    rerender(
+      <ModelsPanel
+        api={api}
+        state={{ ...empty, download: { ...downloading, stage: 'paused' } }}
+        engine={noModel}
+        onClose={() => undefined}
+      />,
+    );
     fireEvent.click(screen.getByTestId('resume-download'));
     expect(api.downloadModel).toHaveBeenCalledWith('gpt2-onnx-int8');
     fireEvent.click(screen.getByTestId('cancel-download'));
@@ -61,9 +101,23 @@ describe('models panel', () => {
 
   it('says "Model ready" only once the engine has loaded the download', () => {
     const done = { ...downloading, stage: 'done' as const, bytes: downloading.total };
-    const { rerender } = render(<ModelsPanel api={fakeApi()} state={{ ...empty, download: done }} engine={{ ...noModel, status: 'loading' }} onClose={() => undefined} />);
+    const { rerender } = render(
+      <ModelsPanel
+        api={fakeApi()}
+        state={{ ...empty, download: done }}
+        engine={{ ...noModel, status: 'loading' }}
+        onClose={() => undefined}
+      />,
+    );
     expect(screen.getByTestId('download-headline').textContent).toBe('Downloaded · loading the model…');
-    rerender(<ModelsPanel api={fakeApi()} state={{ ...empty, download: done }} engine={{ ...noModel, status: 'ready' }} onClose={() => undefined} />);
+    rerender(
+      <ModelsPanel
+        api={fakeApi()}
+        state={{ ...empty, download: done }}
+        engine={{ ...noModel, status: 'ready' }}
+        onClose={() => undefined}
+      />,
+    );
     expect(screen.getByTestId('download-headline').textContent).toBe('Model ready');
   });
 
@@ -72,8 +126,26 @@ describe('models panel', () => {
     const state: ModelsState = {
       ...empty,
       models: [
-        { id: 'gpt2-onnx-int8', name: 'GPT-2 · int8', format: 'onnx', precisions: ['int8'], sizeBytes: 131e6, source: 'download', active: true, benchmark: { tokensPerSecond: 61.26, device: 'cpu' } },
-        { id: 'mine-import', name: 'mine', format: 'checkpoint', precisions: ['fp32'], sizeBytes: 548e6, source: 'import', active: false, benchmark: null },
+        {
+          id: 'gpt2-onnx-int8',
+          name: 'GPT-2 · int8',
+          format: 'onnx',
+          precisions: ['int8'],
+          sizeBytes: 131e6,
+          source: 'download',
+          active: true,
+          benchmark: { tokensPerSecond: 61.26, device: 'cpu' },
+        },
+        {
+          id: 'mine-import',
+          name: 'mine',
+          format: 'checkpoint',
+          precisions: ['fp32'],
+          sizeBytes: 548e6,
+          source: 'import',
+          active: false,
+          benchmark: null,
+        },
       ],
     };
     render(<ModelsPanel api={api} state={state} engine={noModel} onClose={() => undefined} />);
@@ -102,7 +174,12 @@ describe('models panel', () => {
   it('Electron: a dialog button, no typed paths; an import in progress shows a bar', () => {
     const api = fakeApi();
     render(
-      <ModelsPanel api={api} state={{ ...empty, importBy: 'dialog', importing: { from: '/m', stage: 'copying', bytes: 5, total: 10, error: null } }} engine={noModel} onClose={() => undefined} />,
+      <ModelsPanel
+        api={api}
+        state={{ ...empty, importBy: 'dialog', importing: { from: '/m', stage: 'copying', bytes: 5, total: 10, error: null } }}
+        engine={noModel}
+        onClose={() => undefined}
+      />,
     );
     expect(screen.queryByLabelText('Folder to import')).toBeNull();
     expect(screen.getByTestId('import-progress').textContent).toContain('Copying 5 B of 10 B');
@@ -114,7 +191,11 @@ describe('models over the API client', () => {
   it('sends calls the validators accept, and delivers pushed state', async () => {
     const sent: ClientMessage[] = [];
     let deliver: (message: ServerMessage) => void = () => undefined;
-    const link: MessageLink = { send: (message) => sent.push(message), onMessage: (listener) => ((deliver = listener), () => undefined), onStatus: () => () => undefined };
+    const link: MessageLink = {
+      send: (message) => sent.push(message),
+      onMessage: (listener) => ((deliver = listener), () => undefined),
+      onStatus: () => () => undefined,
+    };
     const api = createApiClient(link);
     const states: ModelsState[] = [];
     api.onModels((state) => states.push(state));

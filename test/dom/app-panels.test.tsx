@@ -47,7 +47,14 @@ describe('status bar', () => {
   });
 
   it('says when there is no model and when the connection is lost', () => {
-    render(<StatusBar engine={{ status: 'no-model', modelDir: null, info: null, message: 'none', restarts: 0 }} stats={null} words={1} link="closed" />);
+    render(
+      <StatusBar
+        engine={{ status: 'no-model', modelDir: null, info: null, message: 'none', restarts: 0 }}
+        stats={null}
+        words={1}
+        link="closed"
+      />,
+    );
     expect(screen.getByTestId('engine-status').textContent).toBe('No model');
     expect(screen.getByText(/Disconnected/)).toBeTruthy();
     expect(screen.getByTestId('word-count').textContent).toBe('1 word');
@@ -104,7 +111,14 @@ describe('settings panel', () => {
   });
 
   it('shows why a save failed', async () => {
-    render(<SettingsPanel state={{ settings: defaultSettings(), location: '/s.json', notice: null }} activeModelDir={null} onSave={() => Promise.reject(new Error('Settings not saved: disk full'))} onClose={() => undefined} />);
+    render(
+      <SettingsPanel
+        state={{ settings: defaultSettings(), location: '/s.json', notice: null }}
+        activeModelDir={null}
+        onSave={() => Promise.reject(new Error('Settings not saved: disk full'))}
+        onClose={() => undefined}
+      />,
+    );
     fireEvent.click(screen.getByTestId('save-settings'));
     expect((await screen.findByRole('alert')).textContent).toBe('Settings not saved: disk full');
   });

@@ -26,7 +26,11 @@ beforeAll(async () => {
   app = await startApp({
     modelDir: await testModel('tiny-seed1'),
     // No ghost text while typing: the generations this file looks at are the ones it asks for.
-    settings: (defaults) => ({ ...defaults, inline: { ...defaults.inline, enabled: false }, continuation: { candidates: 1, maxTokens: 8 } }),
+    settings: (defaults) => ({
+      ...defaults,
+      inline: { ...defaults.inline, enabled: false },
+      continuation: { candidates: 1, maxTokens: 8 },
+    }),
   });
   expect(app.services.engine.state.status).toBe('ready');
   browser = await openBrowser();
@@ -194,7 +198,9 @@ describe('the draft panel', () => {
     await page.waitForSelector('[data-testid=draft-panel]');
     await page.fill('input[aria-label="Snapshot name"]', 'Opening v1');
     await page.click('[data-testid=take-snapshot]');
-    await expect.poll(() => page.locator('[data-testid=snapshot-item]').allTextContents(), SETTLE).toEqual([expect.stringContaining('Opening v1')]);
+    await expect
+      .poll(() => page.locator('[data-testid=snapshot-item]').allTextContents(), SETTLE)
+      .toEqual([expect.stringContaining('Opening v1')]);
 
     await typeAtEnd(' A second sentence, added later.');
     await expect.poll(saveState, SETTLE).toBe('saved');
@@ -209,9 +215,13 @@ describe('the draft panel', () => {
     await expect.poll(() => editorText(page), SETTLE).toBe('First version of the opening.');
     await expect.poll(() => readFile(textFile(id), 'utf8'), SETTLE).toBe('First version of the opening.');
     // The text it replaced is a snapshot of its own, so the restore can be undone.
-    await expect.poll(() => page.locator('[data-testid=snapshot-item] .snapshot-name').allTextContents(), SETTLE).toEqual(['Before restoring a snapshot', 'Opening v1']);
+    await expect
+      .poll(() => page.locator('[data-testid=snapshot-item] .snapshot-name').allTextContents(), SETTLE)
+      .toEqual(['Before restoring a snapshot', 'Opening v1']);
     const before = (await app.services.drafts.library.listSnapshots(id)).find((s) => s.name === 'Before restoring a snapshot');
-    expect(await readFile(join(library(), id, 'snapshots', `${before?.id}.md`), 'utf8')).toBe('First version of the opening. A second sentence, added later.');
+    expect(await readFile(join(library(), id, 'snapshots', `${before?.id}.md`), 'utf8')).toBe(
+      'First version of the opening. A second sentence, added later.',
+    );
     expect(browser.problems).toEqual([]);
   });
 
@@ -226,7 +236,10 @@ describe('the draft panel', () => {
     const sent: { memory?: string; context: string }[] = [];
     page.on('websocket', (socket) =>
       socket.on('framesent', ({ payload }) => {
-        const message = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as { type?: string; request?: { memory?: string; context: string } };
+        const message = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as {
+          type?: string;
+          request?: { memory?: string; context: string };
+        };
         if (message.type === 'generate' && message.request) sent.push(message.request);
       }),
     );
@@ -235,10 +248,14 @@ describe('the draft panel', () => {
     await page.waitForSelector('[data-testid=draft-title]');
     await page.click('[data-testid=draft-button]');
     await page.fill('[data-testid=memory-input]', memory);
-    await expect.poll(() => page.locator('[data-testid=memory-tokens]').textContent(), SETTLE).toBe(`Memory takes ${expected} of the model’s 1024 positions.`);
+    await expect
+      .poll(() => page.locator('[data-testid=memory-tokens]').textContent(), SETTLE)
+      .toBe(`Memory takes ${expected} of the model’s 1024 positions.`);
     await screenshot(page, 'drafts-14-memory');
     // Saved with the draft (draft.json), not only held by the page.
-    await expect.poll(async () => (JSON.parse(await readFile(join(library(), id, 'draft.json'), 'utf8')) as { memory?: string }).memory, SETTLE).toBe(memory);
+    await expect
+      .poll(async () => (JSON.parse(await readFile(join(library(), id, 'draft.json'), 'utf8')) as { memory?: string }).memory, SETTLE)
+      .toBe(memory);
 
     await page.click('[data-testid=draft-button]');
     await focusEditor(page);
@@ -261,9 +278,11 @@ describe('export', () => {
     expect(download.suggestedFilename()).toBe('Harbour book.epub');
     const file = join(dirname(app.settingsFile), 'Harbour book.epub');
     await download.saveAs(file);
-    const { stdout, stderr } = await run('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', '/usr/share/java/epubcheck.jar', file], { timeout: 120_000 }).catch(
-      (error: { stdout: string; stderr: string }) => error,
-    );
+    const { stdout, stderr } = await run(
+      'java',
+      ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', '/usr/share/java/epubcheck.jar', file],
+      { timeout: 120_000 },
+    ).catch((error: { stdout: string; stderr: string }) => error);
     expect(`${stdout}\n${stderr}`).toMatch(/No errors or warnings detected/);
     expect(await page.locator('[data-testid=export-outcome]').textContent()).toBe('Downloaded Harbour book.epub.');
     expect((await readdir(dirname(app.settingsFile))).filter((n) => n.endsWith('.epub'))).toEqual(['Harbour book.epub']);

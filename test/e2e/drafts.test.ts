@@ -100,7 +100,9 @@ describe('drafts in the browser', () => {
 
   it('opens, scrolls, types in and autosaves a 10 MB draft without stalling the editor', async () => {
     const paragraph = 'The tide came in over the causeway while the keeper counted the ships that did not come home. ';
-    const big = Array.from({ length: Math.ceil(10_000_000 / (paragraph.length * 8 + 2)) }, (_, i) => `${paragraph.repeat(8)}${i}`).join('\n\n');
+    const big = Array.from({ length: Math.ceil(10_000_000 / (paragraph.length * 8 + 2)) }, (_, i) => `${paragraph.repeat(8)}${i}`).join(
+      '\n\n',
+    );
     expect(big.length).toBeGreaterThanOrEqual(10_000_000);
     await page.goto(app.server.url);
     await focusEditor(page);
@@ -124,7 +126,8 @@ describe('drafts in the browser', () => {
       };
       requestAnimationFrame(tick);
     });
-    const phase = (name: Phase) => page.evaluate((n) => (window as unknown as FrameLog).__phases.push({ name: n, at: performance.now() }), name);
+    const phase = (name: Phase) =>
+      page.evaluate((n) => (window as unknown as FrameLog).__phases.push({ name: n, at: performance.now() }), name);
 
     await phase('open');
     const openedAt = Date.now();
@@ -166,7 +169,9 @@ describe('drafts in the browser', () => {
     ) as Record<Exclude<Phase, 'end'>, GapSummary>;
     console.log(`10 MB draft, opened in ${openMs} ms; frame gaps by phase (ms): ${JSON.stringify(report)}`);
     await screenshot(page, 'drafts-03-ten-megabytes');
-    await expect.poll(async () => (await currentDraftText(libraryDir(), 'Big manuscript')).endsWith('The end of the log.'), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => (await currentDraftText(libraryDir(), 'Big manuscript')).endsWith('The end of the log.'), { timeout: 30_000 })
+      .toBe(true);
 
     // "No stall": headless Chromium without a GPU, on two cores shared with the server and the engine.
     // While the writer scrolls, types and the draft autosaves, no frame waits 200 ms or more, and 19 in 20
@@ -201,7 +206,13 @@ interface GapSummary {
 function summarise(gaps: readonly number[]): GapSummary {
   const sorted = [...gaps].sort((a, b) => a - b);
   const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
-  return { frames: gaps.length, medianMs: at(0.5), p95Ms: at(0.95), maxMs: Math.round(sorted.at(-1) ?? 0), over100ms: gaps.filter((g) => g > 100).length };
+  return {
+    frames: gaps.length,
+    medianMs: at(0.5),
+    p95Ms: at(0.95),
+    maxMs: Math.round(sorted.at(-1) ?? 0),
+    over100ms: gaps.filter((g) => g > 100).length,
+  };
 }
 
 describe('after the server is killed with unsaved text', () => {
@@ -209,10 +220,27 @@ describe('after the server is killed with unsaved text', () => {
   let server: ChildProcess | null = null;
 
   async function startServerProcess(): Promise<string> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'electron/cli/main.ts'), 'serve', '--port', '0', '--settings', join(home, 'settings.json'), '--renderer', await builtRenderer(), '--model', modelDir], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'electron/cli/main.ts'),
+        'serve',
+        '--port',
+        '0',
+        '--settings',
+        join(home, 'settings.json'),
+        '--renderer',
+        await builtRenderer(),
+        '--model',
+        modelDir,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     server = child;
     let output = '';
     return new Promise((resolve, reject) => {
@@ -253,7 +281,9 @@ describe('after the server is killed with unsaved text', () => {
     await expect
       .poll(async () => {
         const names = await readdir(journal).catch(() => [] as string[]);
-        const texts = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => readFile(join(journal, n), 'utf8').catch(() => '')));
+        const texts = await Promise.all(
+          names.filter((n) => n.endsWith('.json')).map((n) => readFile(join(journal, n), 'utf8').catch(() => '')),
+        );
         return texts.some((t) => t.includes('Unsaved words'));
       }, SETTLE)
       .toBe(true);

@@ -6,7 +6,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { testModel } from '../support/fixtures.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
-import { editorText, focusEditor, newDraft, inlineRecords, markedTexts, normalise, screenshot, startApp, visibleGhostText, type AppUnderTest } from './support/app.js';
+import {
+  editorText,
+  focusEditor,
+  newDraft,
+  inlineRecords,
+  markedTexts,
+  normalise,
+  screenshot,
+  startApp,
+  visibleGhostText,
+  type AppUnderTest,
+} from './support/app.js';
 
 /** UI waits (not model waits): generous, because the two cores are shared. */
 const SETTLE = { timeout: 10_000 };
@@ -72,7 +83,9 @@ describe('inline ghost text', () => {
     expect((await markedTexts(page)).map(normalise)).toEqual([ghost]);
     await screenshot(page, '02-accepted-and-marked');
     // Monaco's editor worker runs as a same-origin worker under the CSP (no fallback to the main thread).
-    expect(page.workers().map((worker) => worker.url())).toEqual(expect.arrayContaining([expect.stringMatching(/\/assets\/editor\.worker-[\w-]+\.js$/)]));
+    expect(page.workers().map((worker) => worker.url())).toEqual(
+      expect.arrayContaining([expect.stringMatching(/\/assets\/editor\.worker-[\w-]+\.js$/)]),
+    );
 
     // Editing inside the model's words makes them the writer's: the mark goes.
     await page.keyboard.press('Escape');
@@ -107,7 +120,10 @@ describe('inline ghost text', () => {
   });
 
   it('Alt+\\ asks at once, and Ctrl+→ accepts one word', async () => {
-    await app.services.saveSettings({ ...app.services.settings.state.settings, inline: { ...app.services.settings.state.settings.inline, debounceMs: 5000 } });
+    await app.services.saveSettings({
+      ...app.services.settings.state.settings,
+      inline: { ...app.services.settings.state.settings.inline, debounceMs: 5000 },
+    });
     await page.waitForTimeout(200);
     await typeSlowly('Night fell over the');
     await page.waitForTimeout(800);
@@ -118,7 +134,10 @@ describe('inline ghost text', () => {
     await expect.poll(async () => (await editorText(page)).length, SETTLE).toBeGreaterThan('Night fell over the'.length);
     const text = await editorText(page);
     expect(ghost.startsWith(normalise(text.slice('Night fell over the'.length)))).toBe(true);
-    await app.services.saveSettings({ ...app.services.settings.state.settings, inline: { ...app.services.settings.state.settings.inline, debounceMs: 300 } });
+    await app.services.saveSettings({
+      ...app.services.settings.state.settings,
+      inline: { ...app.services.settings.state.settings.inline, debounceMs: 300 },
+    });
   });
 
   it('typing while a request is in flight cancels it and never shows its stale suggestion', async () => {
@@ -127,7 +146,9 @@ describe('inline ghost text', () => {
     await app.services.saveSettings({ ...settings, inline: { ...settings.inline, maxTokens: 300 } });
     await page.waitForTimeout(200);
     await typeSlowly('The storm had passed');
-    await expect.poll(async () => (await inlineRecords(page)).some((record) => record.outcome === 'pending'), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => (await inlineRecords(page)).some((record) => record.outcome === 'pending'), { timeout: 30_000 })
+      .toBe(true);
     const inFlight = (await inlineRecords(page)).find((record) => record.outcome === 'pending')!;
     // Short suggestions again for the request that follows, so the whole ghost fits on screen.
     await app.services.saveSettings(settings);
@@ -159,10 +180,16 @@ describe('continue selection', () => {
     await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
     // Streaming: a card shows text while it is still being written.
     await expect
-      .poll(async () => page.locator('[data-testid=candidate-card][data-status=streaming] .card-body').evaluateAll((nodes) => nodes.some((node) => (node.textContent ?? '').replace('Writing…', '').trim().length > 0)), {
-        timeout: 30_000,
-        interval: 20,
-      })
+      .poll(
+        async () =>
+          page
+            .locator('[data-testid=candidate-card][data-status=streaming] .card-body')
+            .evaluateAll((nodes) => nodes.some((node) => (node.textContent ?? '').replace('Writing…', '').trim().length > 0)),
+        {
+          timeout: 30_000,
+          interval: 20,
+        },
+      )
       .toBe(true);
     await screenshot(page, '04-cards-streaming');
     await expect.poll(() => page.locator('[data-testid=candidate-card][data-status=done]').count(), { timeout: 60_000 }).toBe(3);
@@ -220,7 +247,13 @@ describe('status and resilience', () => {
     await page.keyboard.press('Control+a');
     await page.keyboard.press('Control+Enter');
     await expect
-      .poll(async () => (await page.locator('[data-testid=candidate-card] .card-body').allTextContents()).some((body) => body.replace('Writing…', '').trim().length > 0), { timeout: 30_000, interval: 20 })
+      .poll(
+        async () =>
+          (await page.locator('[data-testid=candidate-card] .card-body').allTextContents()).some(
+            (body) => body.replace('Writing…', '').trim().length > 0,
+          ),
+        { timeout: 30_000, interval: 20 },
+      )
       .toBe(true);
 
     app.services.engine.restart();

@@ -108,7 +108,9 @@ describe('first run: pick, download, use', () => {
     const installed = page.locator('[data-testid=installed-model]');
     await expect.poll(() => installed.count(), SETTLE).toBe(1);
     expect(await installed.getAttribute('data-active')).toBe('true');
-    await expect.poll(() => installed.locator('[data-testid=model-speed]').textContent(), { timeout: 60_000 }).toMatch(/^CPU · [\d.]+ tok\/s$/);
+    await expect
+      .poll(() => installed.locator('[data-testid=model-speed]').textContent(), { timeout: 60_000 })
+      .toMatch(/^CPU · [\d.]+ tok\/s$/);
     await screenshot(page, '22-model-ready');
     const store = JSON.parse(await readFile(path.join(storeRoot(), 'store.json'), 'utf8')) as { active: string | null };
     expect(store.active).toBe(HUB_VARIANT);
@@ -138,7 +140,11 @@ describe('first run: pick, download, use', () => {
     await expect.poll(() => page.locator('[data-testid=installed-model][data-active=true]').textContent(), SETTLE).toContain('my-gpt2');
     await expect.poll(() => app.services.engine.state.modelDir ?? '', { timeout: 60_000 }).toMatch(/my-gpt2-import$/);
     await expect.poll(() => app.services.engine.state.status, { timeout: 60_000 }).toBe('ready');
-    await expect.poll(() => page.locator('[data-testid=installed-model][data-active=true] [data-testid=model-speed]').textContent(), { timeout: 60_000 }).toMatch(/tok\/s$/);
+    await expect
+      .poll(() => page.locator('[data-testid=installed-model][data-active=true] [data-testid=model-speed]').textContent(), {
+        timeout: 60_000,
+      })
+      .toMatch(/tok\/s$/);
     // The finished download's "Model ready" went with the switch: it would name the wrong model now.
     expect(await page.locator('[data-testid=download]').count()).toBe(0);
     await screenshot(page, '24-installed-models');

@@ -63,7 +63,9 @@ describe('without a model, after a damaged settings file', () => {
     await page.click('[data-testid=save-settings]');
     expect(await panel.getByLabel('Candidates').evaluate((input) => (input as HTMLInputElement).checkValidity())).toBe(false);
     await page.waitForTimeout(300);
-    expect((JSON.parse(await readFile(app.settingsFile, 'utf8')) as { continuation: { candidates: number } }).continuation.candidates).toBe(4);
+    expect((JSON.parse(await readFile(app.settingsFile, 'utf8')) as { continuation: { candidates: number } }).continuation.candidates).toBe(
+      4,
+    );
     await page.click('[aria-label="Close settings"]');
     await page.waitForTimeout(300);
     await screenshot(page, '12-dark-theme');

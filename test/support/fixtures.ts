@@ -13,7 +13,13 @@ export const FIXTURES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url
 
 export async function testModel(
   name: string,
-  options: { shape?: TestModelShape; seed?: number; format?: 'safetensors' | 'onnx'; onnxFiles?: MakeTestModelOptions['onnxFiles']; tokenizer?: MakeTestModelOptions['tokenizer'] } = {},
+  options: {
+    shape?: TestModelShape;
+    seed?: number;
+    format?: 'safetensors' | 'onnx';
+    onnxFiles?: MakeTestModelOptions['onnxFiles'];
+    tokenizer?: MakeTestModelOptions['tokenizer'];
+  } = {},
 ): Promise<string> {
   const dir = path.join(FIXTURES_DIR, name);
   try {
@@ -24,7 +30,14 @@ export async function testModel(
   }
   await mkdir(FIXTURES_DIR, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  await makeTestModel({ shape: options.shape ?? 'tiny', seed: options.seed ?? 1, outDir: tmp, format: options.format ?? 'safetensors', ...(options.onnxFiles ? { onnxFiles: options.onnxFiles } : {}), ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) });
+  await makeTestModel({
+    shape: options.shape ?? 'tiny',
+    seed: options.seed ?? 1,
+    outDir: tmp,
+    format: options.format ?? 'safetensors',
+    ...(options.onnxFiles ? { onnxFiles: options.onnxFiles } : {}),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+  });
   try {
     await rename(tmp, dir);
   } catch {

@@ -156,7 +156,10 @@ export function randomGpt2Weights(config: Gpt2RefConfig, seed = 1, scale = 0.2, 
   const C = config.nEmbd;
   const w = new Map<string, Float32Array>();
   const add = (name: string, length: number, base = 0): void => {
-    w.set(prefix + name, Float32Array.from({ length }, () => base + 2 * scale * rand()));
+    w.set(
+      prefix + name,
+      Float32Array.from({ length }, () => base + 2 * scale * rand()),
+    );
   };
   add('wte.weight', config.vocabSize * C);
   add('wpe.weight', config.nPositions * C);

@@ -6,7 +6,8 @@ import { DEFAULT_SAMPLER, type GenerateRequest, type Precision, type SamplerSett
 function numberOption(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)))
+    throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
   return value;
 }
 
@@ -42,7 +43,11 @@ export const generateCommand = {
       topK: numberOption('top-k', values['top-k'], DEFAULT_SAMPLER.topK, true),
       topP: numberOption('top-p', values['top-p'], DEFAULT_SAMPLER.topP),
       minP: numberOption('min-p', values['min-p'], DEFAULT_SAMPLER.minP),
-      repetitionPenalty: numberOption('repetition-penalty', values['repetition-penalty'], values.greedy ? 1 : DEFAULT_SAMPLER.repetitionPenalty),
+      repetitionPenalty: numberOption(
+        'repetition-penalty',
+        values['repetition-penalty'],
+        values.greedy ? 1 : DEFAULT_SAMPLER.repetitionPenalty,
+      ),
       ...(values.seed !== undefined ? { seed: numberOption('seed', values.seed, 0, true) } : {}),
     };
     const candidates = numberOption('candidates', values.candidates, 1, true);
@@ -54,7 +59,11 @@ export const generateCommand = {
     };
     const precision = values.precision as Precision | undefined;
     if (precision && !['fp32', 'fp16', 'int8', 'q4'].includes(precision)) throw new Error('--precision must be fp32, fp16, int8 or q4');
-    const model = await loadModel({ modelDir: values.model, ...(precision ? { precision } : {}), ...(values.device ? { devices: values.device } : {}) });
+    const model = await loadModel({
+      modelDir: values.model,
+      ...(precision ? { precision } : {}),
+      ...(values.device ? { devices: values.device } : {}),
+    });
     const promptIds = model.tokenizer.encode(values.prompt);
     const tokens: { candidate: number; id: number; logprob: number; text: string }[] = [];
     const texts: string[] = Array.from({ length: candidates }, () => '');

@@ -2,7 +2,14 @@ import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, TextRun } fro
 import type { Block, Chapter, Run } from './document.js';
 import type { ResolvedOptions } from './options.js';
 
-const headingLevels = [HeadingLevel.HEADING_1, HeadingLevel.HEADING_2, HeadingLevel.HEADING_3, HeadingLevel.HEADING_4, HeadingLevel.HEADING_5, HeadingLevel.HEADING_6] as const;
+const headingLevels = [
+  HeadingLevel.HEADING_1,
+  HeadingLevel.HEADING_2,
+  HeadingLevel.HEADING_3,
+  HeadingLevel.HEADING_4,
+  HeadingLevel.HEADING_5,
+  HeadingLevel.HEADING_6,
+] as const;
 
 // Word picks a face per character class: Latin text, East Asian text. Fonts not on the reader's machine fall back there.
 const fonts = { ascii: 'Georgia', hAnsi: 'Georgia', eastAsia: 'Noto Serif CJK SC', cs: 'Georgia' };
@@ -23,12 +30,18 @@ function textRuns(runs: readonly Run[], firstBreak: boolean): TextRun[] {
 function blockParagraphs(b: Block, pageBreakBefore: boolean): Paragraph {
   switch (b.type) {
     case 'heading':
-      return new Paragraph({ heading: headingLevels[b.level - 1] ?? HeadingLevel.HEADING_6, pageBreakBefore, children: textRuns(b.runs, false) });
+      return new Paragraph({
+        heading: headingLevels[b.level - 1] ?? HeadingLevel.HEADING_6,
+        pageBreakBefore,
+        children: textRuns(b.runs, false),
+      });
     case 'scene-break':
       return new Paragraph({ alignment: AlignmentType.CENTER, spacing: { before: 240, after: 240 }, children: [new TextRun('*   *   *')] });
     case 'paragraph': {
       // Line breaks inside a paragraph become <w:br/> before the first run of each following line.
-      const children = b.lines.flatMap((line, i) => (line.length === 0 && i > 0 ? [new TextRun({ text: '', break: 1 })] : textRuns(line, i > 0)));
+      const children = b.lines.flatMap((line, i) =>
+        line.length === 0 && i > 0 ? [new TextRun({ text: '', break: 1 })] : textRuns(line, i > 0),
+      );
       return new Paragraph({ pageBreakBefore, indent: { firstLine: 360 }, alignment: AlignmentType.JUSTIFIED, children });
     }
   }
@@ -38,9 +51,15 @@ export async function exportDocx(chapters: readonly Chapter[], o: ResolvedOption
   const children: Paragraph[] = [];
   if (o.titlePage) {
     children.push(new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, children: [new TextRun(o.title)] }));
-    if (o.author) children.push(new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: o.author, italics: true })] }));
+    if (o.author)
+      children.push(new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: o.author, italics: true })] }));
     if (o.modelSpans === 'mark') {
-      children.push(new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: 'Highlighted passages were written by the language model.', size: 18 })] }));
+      children.push(
+        new Paragraph({
+          alignment: AlignmentType.CENTER,
+          children: [new TextRun({ text: 'Highlighted passages were written by the language model.', size: 18 })],
+        }),
+      );
     }
   }
   chapters.forEach((c, ci) => {

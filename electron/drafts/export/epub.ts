@@ -84,5 +84,10 @@ ${files.map((f) => `    <itemref idref="${f.id}" />`).join('\n')}
 </package>
 `;
   zip.file('OEBPS/package.opf', opf);
-  return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE', compressionOptions: { level: 9 }, mimeType: 'application/epub+zip' });
+  return zip.generateAsync({
+    type: 'uint8array',
+    compression: 'DEFLATE',
+    compressionOptions: { level: 9 },
+    mimeType: 'application/epub+zip',
+  });
 }

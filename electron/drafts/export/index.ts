@@ -37,7 +37,12 @@ export function exportHtmlString(source: ExportSource, options: ExportOptions = 
  * One entry point for every format. Returns bytes only: where they go is the main process's business
  * (its save dialog), so no path from the renderer ever reaches this code.
  */
-export async function exportDraft(format: ExportFormat, source: ExportSource, options: ExportOptions = {}, deps: { printHtmlToPdf?: PrintHtmlToPdf } = {}): Promise<ExportResult> {
+export async function exportDraft(
+  format: ExportFormat,
+  source: ExportSource,
+  options: ExportOptions = {},
+  deps: { printHtmlToPdf?: PrintHtmlToPdf } = {},
+): Promise<ExportResult> {
   const plain = format === 'txt' || format === 'md';
   const o = resolveOptions(source, options, plain);
   const result = (bytes: Uint8Array): ExportResult => ({ bytes, mimeType: mimeTypes[format], extension: format });
@@ -52,9 +57,11 @@ export async function exportDraft(format: ExportFormat, source: ExportSource, op
     case 'epub':
       return result(await exportEpub(chapters, o, `${o.title}\n${o.author ?? ''}\n${source.text}`));
     case 'pdf': {
-      if (!deps.printHtmlToPdf) throw new DraftError('invalid-input', 'PDF export needs a printer (printHtmlToPdf: Electron printToPDF or Chromium).');
+      if (!deps.printHtmlToPdf)
+        throw new DraftError('invalid-input', 'PDF export needs a printer (printHtmlToPdf: Electron printToPDF or Chromium).');
       const bytes = await deps.printHtmlToPdf(renderHtml(chapters, o));
-      if (bytes.byteLength < 5 || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-') throw new DraftError('io', 'Could not export the PDF: the printer did not return a PDF file.');
+      if (bytes.byteLength < 5 || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== '%PDF-')
+        throw new DraftError('io', 'Could not export the PDF: the printer did not return a PDF file.');
       return result(bytes);
     }
   }

@@ -44,6 +44,8 @@ export function exportTxt(text: string, spans: readonly ModelSpan[], o: Resolved
 /** Markdown: the draft is Markdown already. Marked spans use ==highlight== (Obsidian, Typora, markdown-it-mark); the title goes in front matter. */
 export function exportMd(text: string, spans: readonly ModelSpan[], o: ResolvedOptions): Uint8Array {
   const yaml = (s: string): string => JSON.stringify(s);
-  const head = o.titlePage ? `---\ntitle: ${yaml(o.title)}\n${o.author ? `author: ${yaml(o.author)}\n` : ''}lang: ${o.language}\n---\n\n` : '';
+  const head = o.titlePage
+    ? `---\ntitle: ${yaml(o.title)}\n${o.author ? `author: ${yaml(o.author)}\n` : ''}lang: ${o.language}\n---\n\n`
+    : '';
   return Buffer.from(head + body(text, spans, o, '==', '=='), 'utf8');
 }

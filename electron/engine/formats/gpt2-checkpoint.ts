@@ -73,11 +73,18 @@ export function checkCheckpointAgainstConfig(index: SafetensorsIndex, config: Gp
     const name = resolve(short);
     if (!name) {
       // A missing layer usually means config.json belongs to another size of GPT-2.
-      throw new ModelLoadError(index.file, `tensor transformer.${short} is missing`, `does ${path.basename(configFile)} (n_layer ${config.nLayer}) belong to this checkpoint?`);
+      throw new ModelLoadError(
+        index.file,
+        `tensor transformer.${short} is missing`,
+        `does ${path.basename(configFile)} (n_layer ${config.nLayer}) belong to this checkpoint?`,
+      );
     }
     const actual = index.tensors.get(name)!.shape;
     if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-      const hint = short === 'wte.weight' ? `vocabulary size mismatch: config.json says vocab_size ${config.vocabSize}` : `config.json says n_embd ${config.nEmbd}, n_positions ${config.nPositions}`;
+      const hint =
+        short === 'wte.weight'
+          ? `vocabulary size mismatch: config.json says vocab_size ${config.vocabSize}`
+          : `config.json says n_embd ${config.nEmbd}, n_positions ${config.nPositions}`;
       throw new ModelLoadError(index.file, `tensor ${name} has shape [${actual.join(', ')}], expected [${shape.join(', ')}]`, hint);
     }
     fileNames.set(short, name);
@@ -92,7 +99,8 @@ export async function loadGpt2Checkpoint(modelDir: string, config: Gpt2Config): 
   const tensors = await readTensorsAsFloat32(index, names.values());
   const get = (short: string): Float32Array => tensors.get(names.get(short)!)!;
   for (const short of names.keys()) {
-    if (!allFinite(get(short))) throw new ModelLoadError(file, `tensor ${names.get(short)} holds NaN or infinite values`, 'the file is corrupt');
+    if (!allFinite(get(short)))
+      throw new ModelLoadError(file, `tensor ${names.get(short)} holds NaN or infinite values`, 'the file is corrupt');
   }
   const layers: LayerWeights[] = [];
   for (let i = 0; i < config.nLayer; i++) {

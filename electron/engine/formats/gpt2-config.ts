@@ -18,7 +18,8 @@ function positiveInt(file: string, raw: Record<string, unknown>, ...keys: string
   for (const key of keys) {
     const v = raw[key];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ModelLoadError(file, `"${key}" must be a positive integer, found ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+      throw new ModelLoadError(file, `"${key}" must be a positive integer, found ${JSON.stringify(v)}`);
     return v;
   }
   throw new ModelLoadError(file, `"${keys[0]}" is missing`, 'is this a GPT-2 config.json?');
@@ -44,7 +45,8 @@ export function parseGpt2Config(file: string, text: string): Gpt2Config {
   const nEmbd = positiveInt(file, obj, 'n_embd', 'hidden_size');
   if (nEmbd % nHead !== 0) throw new ModelLoadError(file, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`);
   const eps = obj.layer_norm_epsilon ?? 1e-5;
-  if (typeof eps !== 'number' || !(eps > 0 && eps < 1)) throw new ModelLoadError(file, `layer_norm_epsilon ${JSON.stringify(eps)} is not a small positive number`);
+  if (typeof eps !== 'number' || !(eps > 0 && eps < 1))
+    throw new ModelLoadError(file, `layer_norm_epsilon ${JSON.stringify(eps)} is not a small positive number`);
   const eos = obj.eos_token_id;
   return {
     nLayer,
@@ -63,7 +65,11 @@ export async function readGpt2Config(file: string): Promise<Gpt2Config> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ModelLoadError(file, `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'a GPT-2 model folder needs config.json');
+    throw new ModelLoadError(
+      file,
+      `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      'a GPT-2 model folder needs config.json',
+    );
   }
   return parseGpt2Config(file, text);
 }

@@ -42,12 +42,17 @@ export async function readSafetensorsIndex(file: string): Promise<SafetensorsInd
   }
   try {
     const { size } = await handle.stat();
-    if (size < 8) throw new ModelLoadError(file, `file is ${size} bytes, too short for a safetensors header`, 'the download was probably cut off');
+    if (size < 8)
+      throw new ModelLoadError(file, `file is ${size} bytes, too short for a safetensors header`, 'the download was probably cut off');
     const lenBuf = Buffer.alloc(8);
     await handle.read(lenBuf, 0, 8, 0);
     const headerLen = Number(lenBuf.readBigUInt64LE(0));
     if (headerLen <= 1 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) {
-      throw new ModelLoadError(file, `header length ${headerLen} does not fit a ${size}-byte file`, 'the file is truncated or not safetensors');
+      throw new ModelLoadError(
+        file,
+        `header length ${headerLen} does not fit a ${size}-byte file`,
+        'the file is truncated or not safetensors',
+      );
     }
     const headerBuf = Buffer.alloc(headerLen);
     await handle.read(headerBuf, 0, headerLen, 8);
@@ -79,7 +84,8 @@ export async function readSafetensorsIndex(file: string): Promise<SafetensorsInd
 function parseEntry(file: string, name: string, raw: unknown, dataStart: number, dataSize: number): TensorEntry {
   if (!isRecord(raw)) throw new ModelLoadError(file, `tensor ${name}: entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = raw;
-  if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) throw new ModelLoadError(file, `tensor ${name}: unsupported dtype ${String(dtype)}`);
+  if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES))
+    throw new ModelLoadError(file, `tensor ${name}: unsupported dtype ${String(dtype)}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new ModelLoadError(file, `tensor ${name}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
   }
@@ -89,10 +95,17 @@ function parseEntry(file: string, name: string, raw: unknown, dataStart: number,
   const [begin, end] = offsets as [number, number];
   const expected = (shape as number[]).reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype as SafetensorsDtype];
   if (end < begin || end - begin !== expected) {
-    throw new ModelLoadError(file, `tensor ${name}: offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expected}`);
+    throw new ModelLoadError(
+      file,
+      `tensor ${name}: offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expected}`,
+    );
   }
   if (end > dataSize) {
-    throw new ModelLoadError(file, `tensor ${name}: data ends at byte ${end} but the file holds only ${dataSize} bytes of data`, 'the file is truncated');
+    throw new ModelLoadError(
+      file,
+      `tensor ${name}: data ends at byte ${end} but the file holds only ${dataSize} bytes of data`,
+      'the file is truncated',
+    );
   }
   return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin: dataStart + begin, end: dataStart + end };
 }
@@ -102,7 +115,8 @@ function checkNoOverlap(file: string, entries: TensorEntry[]): void {
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1]!;
     const cur = sorted[i]!;
-    if (cur.begin < prev.end) throw new ModelLoadError(file, `tensors ${prev.name} and ${cur.name} overlap in the file`, 'the header is corrupt');
+    if (cur.begin < prev.end)
+      throw new ModelLoadError(file, `tensors ${prev.name} and ${cur.name} overlap in the file`, 'the header is corrupt');
   }
 }
 
@@ -141,7 +155,12 @@ function toFloat32(file: string, entry: TensorEntry, bytes: Uint8Array): Float32
 }
 
 /** Writes float32 tensors as a safetensors file, atomically (temporary file, then rename). */
-export async function writeSafetensors(file: string, tensors: ReadonlyMap<string, Float32Array>, shapes: ReadonlyMap<string, readonly number[]>, metadata: Record<string, string> = { format: 'pt' }): Promise<void> {
+export async function writeSafetensors(
+  file: string,
+  tensors: ReadonlyMap<string, Float32Array>,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  metadata: Record<string, string> = { format: 'pt' },
+): Promise<void> {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, data] of tensors) {

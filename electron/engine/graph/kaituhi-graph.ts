@@ -71,7 +71,7 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     hDBs: concat([c([H]), c([D]), BS]),
     hAnyBS: concat([c([H]), c([-1]), B, S]),
     hBsAny: concat([c([H]), BS, c([-1])]),
-        hBSD: concat([c([H]), B, S, c([D])]),
+    hBSD: concat([c([H]), B, S, c([D])]),
     bhSD: concat([BH, S, c([D])]),
     bhDS: concat([BH, c([D]), S]),
     bhSAny: concat([BH, S, c([-1])]),
@@ -82,7 +82,11 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const splitSizes = concat([ctxLen, genLen, S]);
 
   // Causal mask among the S new positions: [S, S], 0 on and below the diagonal.
-  const range = g.op('Range', [g.initializer(g.fresh('zero'), scalarInt64(0)), g.op('Squeeze', [S, c([0])]), g.initializer(g.fresh('one'), scalarInt64(1))]);
+  const range = g.op('Range', [
+    g.initializer(g.fresh('zero'), scalarInt64(0)),
+    g.op('Squeeze', [S, c([0])]),
+    g.initializer(g.fresh('one'), scalarInt64(1)),
+  ]);
   const later = g.op('Greater', [g.op('Unsqueeze', [range, c([0])]), g.op('Unsqueeze', [range, c([1])])]);
   const causalMask = g.op('Where', [later, g.constFloat([-1e9], []), g.constFloat([0], [])]);
 
@@ -95,12 +99,23 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const layerNorm = (x: string, name: string, w: Float32Array, b: Float32Array): string =>
     g.op('LayerNormalization', [x, vector(`${name}.weight`, w), vector(`${name}.bias`, b)], { axis: -1, epsilon: eps });
   /** residual + delta + bias, then layer norm: returns [normalised, new residual]. */
-  const skipLayerNorm = (x: string, delta: string, bias: Float32Array, name: string, w: Float32Array, b: Float32Array): [string, string] => {
-    const [normed, , , sum] = g.node('SkipLayerNormalization', [x, delta, vector(`${name}.weight`, w), vector(`${name}.beta`, b), vector(`${name}.skip_bias`, bias)], {
-      outputs: 4,
-      attrs: { epsilon: eps },
-      domain: 'com.microsoft',
-    });
+  const skipLayerNorm = (
+    x: string,
+    delta: string,
+    bias: Float32Array,
+    name: string,
+    w: Float32Array,
+    b: Float32Array,
+  ): [string, string] => {
+    const [normed, , , sum] = g.node(
+      'SkipLayerNormalization',
+      [x, delta, vector(`${name}.weight`, w), vector(`${name}.beta`, b), vector(`${name}.skip_bias`, bias)],
+      {
+        outputs: 4,
+        attrs: { epsilon: eps },
+        domain: 'com.microsoft',
+      },
+    );
     return [normed!, sum!];
   };
 
@@ -128,7 +143,10 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     // K · Qᵀ so the large operand streams row by row as A (measured faster than Q · Kᵀ at M = 1 and 3).
     const qT = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 3, 4, 2, 1] }), shape.hDBs]);
     const ctxScoresT = g.op('FusedMatMul', [ctxKey, qT], { transBatchA: 1 }, 'com.microsoft');
-    const ctxScoresBh = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [ctxScoresT, shape.hAnyBS])], { perm: [2, 0, 3, 1] }), shape.bhSAny]);
+    const ctxScoresBh = g.op('Reshape', [
+      g.op('Transpose', [g.op('Reshape', [ctxScoresT, shape.hAnyBS])], { perm: [2, 0, 3, 1] }),
+      shape.bhSAny,
+    ]);
     const ctxScores = g.op('Add', [ctxScoresBh, ctxBias]);
     // Scores against each candidate's own generated tokens, and among the new positions (causal).
     const qBh = g.op('Reshape', [g.op('Transpose', [q], { perm: [0, 2, 3, 1, 4] }), shape.bhSD]);
@@ -154,16 +172,23 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     const fc = linear(g, h2, `${p}.mlp.c_fc`, { kn: w.fcWeight }, C, 4 * C, w.fcBias, precision, { rank2: true });
     // FastGelu is exactly GPT-2's tanh GELU.
     const act = g.op('FastGelu', [fc], {}, 'com.microsoft');
-    pendingDelta = { delta: linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, null, precision, { rank2: true }), bias: w.fcProjBias };
+    pendingDelta = {
+      delta: linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, null, precision, { rank2: true }),
+      bias: w.fcProjBias,
+    };
   }
 
   const [hf] = skipLayerNorm(residual, pendingDelta!.delta, pendingDelta!.bias, 'ln_f', weights.lnfWeight, weights.lnfBias);
   // Only the last position of each candidate reaches the LM head: prefill skips it for all the others.
-  const last = g.op('Reshape', [g.op('Slice', [g.op('Reshape', [hf, concat([B, S, c([C])])]), c([-1]), c([INT64_MAX]), c([1])]), c([0, C])]);
+  const last = g.op('Reshape', [
+    g.op('Slice', [g.op('Reshape', [hf, concat([B, S, c([C])])]), c([-1]), c([INT64_MAX]), c([1])]),
+    c([0, C]),
+  ]);
   // The tied head reads wte [V, C] in place (Gemm transB); quantized graphs keep their own packed copy.
-  const logits = precision === 'int8' || precision === 'q4'
-    ? linear(g, last, 'lm_head', { nk: weights.wte }, C, V, null, precision)
-    : g.op('Gemm', [last, wte], { transB: 1 });
+  const logits =
+    precision === 'int8' || precision === 'q4'
+      ? linear(g, last, 'lm_head', { nk: weights.wte }, C, V, null, precision)
+      : g.op('Gemm', [last, wte], { transB: 1 });
   g.node('Identity', [logits], { outputs: [n.logits] });
 
   g.output(n.logits, 'float32', ['batch', V]);
@@ -182,7 +207,12 @@ function scalarInt64(v: number): { type: 'int64'; dims: number[]; bytes: Uint8Ar
   return { type: 'int64', dims: [], bytes: new Uint8Array(new BigInt64Array([BigInt(v)]).buffer) };
 }
 
-function scaleQueryColumns(weight: Float32Array, bias: Float32Array, C: number, scale: number): { weight: Float32Array; bias: Float32Array } {
+function scaleQueryColumns(
+  weight: Float32Array,
+  bias: Float32Array,
+  C: number,
+  scale: number,
+): { weight: Float32Array; bias: Float32Array } {
   const w = Float32Array.from(weight);
   const b = Float32Array.from(bias);
   for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) w[r * 3 * C + c]! *= scale;

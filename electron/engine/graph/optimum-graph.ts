@@ -41,7 +41,11 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const seq = g.op('Slice', [idsShape, g.constInt64([1]), g.constInt64([2])]);
   const shapeBSHD = g.op('Concat', [batch, seq, cH, cD], { axis: 0 });
 
-  const wte = g.initializer('transformer.wte.weight', { type: 'float32', dims: [V, C], bytes: new Uint8Array(weights.wte.buffer, weights.wte.byteOffset, weights.wte.byteLength) });
+  const wte = g.initializer('transformer.wte.weight', {
+    type: 'float32',
+    dims: [V, C],
+    bytes: new Uint8Array(weights.wte.buffer, weights.wte.byteOffset, weights.wte.byteLength),
+  });
   const wpe = floatConstant(g, 'transformer.wpe.weight', weights.wpe, [config.nPositions, C], 'fp32');
   let x = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [wpe, positionIds])]);
 
@@ -59,10 +63,14 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const maskBias = g.op('Where', [hidden, g.constFloat([-1e9], []), g.constFloat([0], [])]);
 
   const layerNorm = (input: string, name: string, w: Float32Array, b: Float32Array): string =>
-    g.op('LayerNormalization', [input, floatConstant(g, `${name}.weight`, w, [C], 'fp32'), floatConstant(g, `${name}.bias`, b, [C], 'fp32')], {
-      axis: -1,
-      epsilon: { float: config.layerNormEpsilon },
-    });
+    g.op(
+      'LayerNormalization',
+      [input, floatConstant(g, `${name}.weight`, w, [C], 'fp32'), floatConstant(g, `${name}.bias`, b, [C], 'fp32')],
+      {
+        axis: -1,
+        epsilon: { float: config.layerNormEpsilon },
+      },
+    );
 
   for (let l = 0; l < config.nLayer; l++) {
     const w = weights.layers[l]!;
@@ -91,7 +99,10 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
     }
     g.node(halfIo ? 'Cast' : 'Identity', [kAll], { outputs: [`present.${l}.key`], attrs: halfIo ? { to: 10 } : {} });
     g.node(halfIo ? 'Cast' : 'Identity', [vAll], { outputs: [`present.${l}.value`], attrs: halfIo ? { to: 10 } : {} });
-    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [heads(q), g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] })]), g.constFloat([1 / Math.sqrt(D)], [])]), maskBias]);
+    const scores = g.op('Add', [
+      g.op('Mul', [g.op('MatMul', [heads(q), g.op('Transpose', [kAll], { perm: [0, 1, 3, 2] })]), g.constFloat([1 / Math.sqrt(D)], [])]),
+      maskBias,
+    ]);
     const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), vAll]);
     const merged = g.op('Reshape', [g.op('Transpose', [attn], { perm: [0, 2, 1, 3] }), g.constInt64([0, 0, C])]);
     x = g.op('Add', [x, linear(g, merged, `${p}.attn.c_proj`, { kn: w.attnProjWeight }, C, C, w.attnProjBias, precision)]);
@@ -100,7 +111,10 @@ export function buildOptimumGraph(weights: Gpt2Weights, precision: WeightPrecisi
     const u = fc;
     // gelu_new written out with plain ops, as exporters do.
     const cube = g.op('Mul', [g.op('Mul', [u, u]), u]);
-    const inner = g.op('Mul', [g.op('Add', [u, g.op('Mul', [cube, g.constFloat([0.044715], [])])]), g.constFloat([Math.sqrt(2 / Math.PI)], [])]);
+    const inner = g.op('Mul', [
+      g.op('Add', [u, g.op('Mul', [cube, g.constFloat([0.044715], [])])]),
+      g.constFloat([Math.sqrt(2 / Math.PI)], []),
+    ]);
     const act = g.op('Mul', [g.op('Mul', [u, g.constFloat([0.5], [])]), g.op('Add', [g.op('Tanh', [inner]), g.constFloat([1], [])])]);
     x = g.op('Add', [x, linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, w.fcProjBias, precision)]);
   }

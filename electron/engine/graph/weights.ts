@@ -11,7 +11,13 @@ export type WeightPrecision = 'fp32' | 'fp16' | 'int8' | 'q4';
 export const QUANT_BLOCK = 32;
 
 /** A constant fp32 tensor as a graph value, honouring the storage precision. */
-export function floatConstant(g: GraphBuilder, name: string, data: Float32Array, dims: readonly number[], precision: WeightPrecision): string {
+export function floatConstant(
+  g: GraphBuilder,
+  name: string,
+  data: Float32Array,
+  dims: readonly number[],
+  precision: WeightPrecision,
+): string {
   if (precision !== 'fp16') return g.initializer(name, float32Tensor(data, dims));
   const half = float32ToFloat16(data);
   const stored = g.initializer(`${name}.fp16`, { type: 'float16', dims, bytes: new Uint8Array(half.buffer) });
@@ -93,7 +99,9 @@ export function linear(
     return g.op('MatMulNBits', inputs, { K: k, N: n, bits, block_size: QUANT_BLOCK, accuracy_level: 4 }, 'com.microsoft');
   }
   if (options.rank2 || !w.kn) {
-    const weight = w.kn ? floatConstant(g, `${name}.weight`, w.kn, [k, n], precision) : floatConstant(g, `${name}.weight`, w.nk!, [n, k], precision);
+    const weight = w.kn
+      ? floatConstant(g, `${name}.weight`, w.kn, [k, n], precision)
+      : floatConstant(g, `${name}.weight`, w.nk!, [n, k], precision);
     return g.op('Gemm', biasName ? [x, weight, biasName] : [x, weight], w.kn ? {} : { transB: 1 });
   }
   const y = g.op('MatMul', [x, floatConstant(g, `${name}.weight`, w.kn, [k, n], precision)]);

@@ -7,7 +7,16 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from '../types.js';
+import type {
+  EngineHost,
+  EngineHostEvent,
+  EngineInfo,
+  EngineLoadOptions,
+  GenerateRequest,
+  GenerationEvent,
+  PrefillRequest,
+  PrefillResult,
+} from '../types.js';
 import { EngineHostError, type ClientMessage, type HostMessage } from './protocol.js';
 
 export interface HostTransport {
@@ -26,7 +35,11 @@ const ENGINE_NICENESS = 10;
 export function spawnProcessHost(): HostTransport {
   const isTs = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(isTs ? './process-entry.ts' : './process-entry.js', import.meta.url));
-  const child = fork(entry, [], { execArgv: isTs ? ['--import', 'tsx'] : [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [], {
+    execArgv: isTs ? ['--import', 'tsx'] : [],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   // Inference is background work: on a machine with few cores, the writer's editor must win every tie.
   // A lower priority costs the engine nothing when the rest of the machine is idle.
   if (child.pid !== undefined) {
@@ -228,5 +241,3 @@ export async function startEngineHost(options: EngineLoadOptions, spawn?: SpawnH
   }
   return client;
 }
-
-

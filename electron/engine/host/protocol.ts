@@ -25,7 +25,12 @@ export const samplerSchema = z.object({
   repetitionPenalty: z.number().min(0.1).max(10),
   repetitionWindow: z.number().int().min(0).max(4096),
   noRepeatNgramSize: z.number().int().min(0).max(16),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
 });
 
 export const generateRequestSchema = z.object({
@@ -55,7 +60,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('prefill'),
     id: z.number().int(),
-    request: z.object({ memory: z.string().max(1_000_000).optional(), context: z.string().max(64_000_000), maxTokens: z.number().int().min(1).max(2048) }),
+    request: z.object({
+      memory: z.string().max(1_000_000).optional(),
+      context: z.string().max(64_000_000),
+      maxTokens: z.number().int().min(1).max(2048),
+    }),
   }),
   z.object({ type: z.literal('info'), id: z.number().int() }),
 ]);

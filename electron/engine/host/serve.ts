@@ -17,8 +17,13 @@ export function serveEngine(port: HostPort): void {
   port.onMessage((raw) => {
     const parsed = clientMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : -1;
-      port.post({ type: 'error', id, error: { name: 'ProtocolError', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` } });
+      const id =
+        typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'number' ? (raw as { id: number }).id : -1;
+      port.post({
+        type: 'error',
+        id,
+        error: { name: 'ProtocolError', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` },
+      });
       return;
     }
     const message = parsed.data;

@@ -28,7 +28,11 @@ export async function weightsHash(weightsFile: string, cacheDir: string): Promis
   return digest;
 }
 
-export async function cachedGraph(cacheDir: string, key: string, build: (dir: string, fileName: string) => Promise<string>): Promise<string> {
+export async function cachedGraph(
+  cacheDir: string,
+  key: string,
+  build: (dir: string, fileName: string) => Promise<string>,
+): Promise<string> {
   const dir = path.join(cacheDir, key);
   const file = path.join(dir, 'model.onnx');
   try {

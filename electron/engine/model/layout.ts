@@ -33,7 +33,11 @@ function precisionOrder(preferred: Precision | undefined): Precision[] {
 export async function detectLayout(modelDir: string, preferred?: Precision): Promise<ModelLayout> {
   if (!(await exists(modelDir))) throw new ModelLoadError(modelDir, 'folder not found');
   if (!(await exists(path.join(modelDir, 'config.json')))) {
-    throw new ModelLoadError(path.join(modelDir, 'config.json'), 'missing', 'a GPT-2 model folder holds config.json, tokenizer.json and the weights');
+    throw new ModelLoadError(
+      path.join(modelDir, 'config.json'),
+      'missing',
+      'a GPT-2 model folder holds config.json, tokenizer.json and the weights',
+    );
   }
   const checkpoint = path.join(modelDir, 'model.safetensors');
   // A checkpoint wins when the caller asks for nothing in particular: Kaituhi's own graph is the fast one.
@@ -47,9 +51,14 @@ export async function detectLayout(modelDir: string, preferred?: Precision): Pro
         if (await exists(merged)) return { kind: 'onnx', withPastFile: merged, noPastFile: null, precision };
         const withPast = path.join(modelDir, folder, `decoder_with_past_model${suffix}.onnx`);
         const noPast = path.join(modelDir, folder, `decoder_model${suffix}.onnx`);
-        if ((await exists(withPast)) && (await exists(noPast))) return { kind: 'onnx', withPastFile: withPast, noPastFile: noPast, precision };
+        if ((await exists(withPast)) && (await exists(noPast)))
+          return { kind: 'onnx', withPastFile: withPast, noPastFile: noPast, precision };
       }
     }
   }
-  throw new ModelLoadError(modelDir, 'no model weights found', 'expected model.safetensors, or onnx/model.onnx (or a variant such as model_int8.onnx, decoder_model_merged.onnx)');
+  throw new ModelLoadError(
+    modelDir,
+    'no model weights found',
+    'expected model.safetensors, or onnx/model.onnx (or a variant such as model_int8.onnx, decoder_model_merged.onnx)',
+  );
 }

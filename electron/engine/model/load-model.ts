@@ -37,11 +37,21 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   const config = await readGpt2Config(configFile);
   const tokenizer = await loadTokenizer(modelDir);
   if (tokenizer.vocabSize > config.vocabSize) {
-    throw new ModelLoadError(path.join(modelDir, 'tokenizer.json'), `vocabulary size mismatch: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`, 'the tokenizer belongs to another model');
+    throw new ModelLoadError(
+      path.join(modelDir, 'tokenizer.json'),
+      `vocabulary size mismatch: the tokenizer has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${config.vocabSize}`,
+      'the tokenizer belongs to another model',
+    );
   }
   const devices = options.devices ?? defaultDevices();
   const threads = options.threads ?? defaultThreads();
-  const shape = { layers: config.nLayer, heads: config.nHead, headDim: config.nEmbd / config.nHead, vocabSize: config.vocabSize, contextWindow: config.nPositions };
+  const shape = {
+    layers: config.nLayer,
+    heads: config.nHead,
+    headDim: config.nEmbd / config.nHead,
+    vocabSize: config.vocabSize,
+    contextWindow: config.nPositions,
+  };
 
   let decoder: Decoder;
   let sessions: DeviceSession[];
@@ -98,7 +108,11 @@ async function createSession(file: string, devices: readonly string[], threads: 
     return await createDeviceSession(file, devices, threads);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new ModelLoadError(file, `onnxruntime cannot load it: ${message.split('\n')[0]!.slice(0, 400)}`, 'the file is corrupt, truncated, or not an ONNX model');
+    throw new ModelLoadError(
+      file,
+      `onnxruntime cannot load it: ${message.split('\n')[0]!.slice(0, 400)}`,
+      'the file is corrupt, truncated, or not an ONNX model',
+    );
   }
 }
 
@@ -114,6 +128,9 @@ function checkOptimumSession(file: string, session: ort.InferenceSession, config
     if (!outputs.has(`present.${l}.key`)) missing.push(`output present.${l}.key`);
   }
   if (missing.length > 0) {
-    throw new ModelLoadError(file, `not a GPT-2 decoder of this config (${config.nLayer} layers): missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`);
+    throw new ModelLoadError(
+      file,
+      `not a GPT-2 decoder of this config (${config.nLayer} layers): missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`,
+    );
   }
 }

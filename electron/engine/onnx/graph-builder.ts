@@ -107,10 +107,13 @@ export class GraphBuilder {
     return this.initializer(this.fresh('const_f32'), { type: 'float32', dims, bytes: new Uint8Array(new Float32Array(values).buffer) });
   }
 
-  node(opType: string, inputs: readonly string[], options: { outputs?: number | readonly string[]; attrs?: Attributes; domain?: string; name?: string } = {}): string[] {
-    const outs = typeof options.outputs === 'object'
-      ? [...options.outputs]
-      : Array.from({ length: options.outputs ?? 1 }, () => this.fresh(opType));
+  node(
+    opType: string,
+    inputs: readonly string[],
+    options: { outputs?: number | readonly string[]; attrs?: Attributes; domain?: string; name?: string } = {},
+  ): string[] {
+    const outs =
+      typeof options.outputs === 'object' ? [...options.outputs] : Array.from({ length: options.outputs ?? 1 }, () => this.fresh(opType));
     this.nodes.push({
       opType,
       domain: options.domain ?? '',

@@ -94,7 +94,8 @@ export class KaituhiDecoder implements Decoder {
    */
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
     if (tokens.length === 0) throw new Error('the context needs at least one token');
-    if (tokens.length > this.shape.contextWindow) throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
+    if (tokens.length > this.shape.contextWindow)
+      throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
     const reused = reusablePrefix(this.contextTokens, tokens);
     this.contextTokens = this.contextTokens.slice(0, reused);
     this.genLength = 0;
@@ -187,9 +188,17 @@ export class KaituhiDecoder implements Decoder {
 }
 
 function int64Tensor(values: readonly number[], dims: number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 function positions(start: number, count: number): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from({ length: count }, (_, i) => BigInt(start + i)), [count]);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: count }, (_, i) => BigInt(start + i)),
+    [count],
+  );
 }

@@ -96,11 +96,19 @@ export class OptimumDecoder implements Decoder {
     const pastLen = past?.length ?? 0;
     const total = pastLen + seq;
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [batch, seq]),
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(tokens, (t) => BigInt(t)),
+        [batch, seq],
+      ),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
     };
     if (this.hasPositionIds) {
-      feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(pastLen + (i % seq))), [batch, seq]);
+      feeds.position_ids = new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(pastLen + (i % seq))),
+        [batch, seq],
+      );
     }
     const useSplitFirst = past === null && this.sessions.noPast !== null;
     const session = useSplitFirst ? this.sessions.noPast! : this.sessions.withPast;
@@ -160,4 +168,3 @@ function lastPositionLogits(logits: ort.Tensor, batch: number, seq: number, voca
   for (let b = 0; b < batch; b++) out.set(data.subarray(((b + 1) * seq - 1) * vocab, (b + 1) * seq * vocab), b * vocab);
   return out;
 }
-

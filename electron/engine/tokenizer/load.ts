@@ -116,7 +116,8 @@ function classify({ file, json }: Source): TextTokenizer['kind'] {
   if (type !== 'BPE') throw new ModelLoadError(file, `uses a ${type} tokenizer model`, SUPPORTED);
   const byteLevel = [...components(json['pre_tokenizer']), ...components(json['decoder'])].some((c) => c['type'] === 'ByteLevel');
   if (!byteLevel) throw new ModelLoadError(file, 'is a BPE tokenizer without the byte-level alphabet (SentencePiece-style?)', SUPPORTED);
-  if (!isObject(model['vocab']) || !Array.isArray(model['merges'])) throw new ModelLoadError(file, 'has a BPE model without vocab and merges');
+  if (!isObject(model['vocab']) || !Array.isArray(model['merges']))
+    throw new ModelLoadError(file, 'has a BPE model without vocab and merges');
   return 'byte-level-bpe';
 }
 

@@ -27,7 +27,10 @@ export function segmentText(text: string, segmentChars: number): string[] {
   return segments;
 }
 
-export function createCachingEncoder(encode: (text: string) => number[], options: { segmentChars?: number; maxEntries?: number } = {}): (text: string) => number[] {
+export function createCachingEncoder(
+  encode: (text: string) => number[],
+  options: { segmentChars?: number; maxEntries?: number } = {},
+): (text: string) => number[] {
   const segmentChars = options.segmentChars ?? 256;
   const maxEntries = options.maxEntries ?? 8192;
   // Map keeps insertion order: re-inserting on a hit makes the oldest entry the least recently used.

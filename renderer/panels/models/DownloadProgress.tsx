@@ -25,7 +25,13 @@ export function DownloadProgress({ download, engine, onPause, onResume, onCancel
   const running = !done && download.stage !== 'paused' && download.stage !== 'failed';
   const share = percent(download.bytes, download.total);
   const ready = done && engine.status === 'ready';
-  const headline = done ? (ready ? 'Model ready' : engine.status === 'failed' ? 'Downloaded, but it did not load' : 'Downloaded · loading the model…') : STAGE_WORDS[download.stage];
+  const headline = done
+    ? ready
+      ? 'Model ready'
+      : engine.status === 'failed'
+        ? 'Downloaded, but it did not load'
+        : 'Downloaded · loading the model…'
+    : STAGE_WORDS[download.stage];
   return (
     <section className="models-section download" data-testid="download" data-stage={download.stage} aria-live="polite">
       <div className="download-title">

@@ -36,28 +36,51 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
   return (
     <section className="models-section" data-testid="import-section">
       <h3>Import a folder</h3>
-      <p className="panel-hint">A GPT-2 ONNX export, or a Hugging Face checkpoint (model.safetensors) that Kaituhi converts. The folder is copied into the store.</p>
+      <p className="panel-hint">
+        A GPT-2 ONNX export, or a Hugging Face checkpoint (model.safetensors) that Kaituhi converts. The folder is copied into the store.
+      </p>
       {importBy === 'dialog' && (
-        <button type="button" className="text-button bordered" disabled={busy} onClick={() => onImport({ by: 'dialog' })} data-testid="import-dialog">
+        <button
+          type="button"
+          className="text-button bordered"
+          disabled={busy}
+          onClick={() => onImport({ by: 'dialog' })}
+          data-testid="import-dialog"
+        >
           Choose a folder…
         </button>
       )}
       {importBy === 'import-root' && (
         <div className="import-row">
-          <select aria-label="Folder to import" value={folder} onChange={(event) => setFolder(event.target.value)} disabled={busy || !folders?.length}>
+          <select
+            aria-label="Folder to import"
+            value={folder}
+            onChange={(event) => setFolder(event.target.value)}
+            disabled={busy || !folders?.length}
+          >
             {(folders ?? []).map((name) => (
               <option key={name} value={name}>
                 {name}
               </option>
             ))}
           </select>
-          <button type="button" className="text-button bordered" disabled={busy || folder === ''} onClick={() => onImport({ by: 'import-root', folder })} data-testid="import-folder">
+          <button
+            type="button"
+            className="text-button bordered"
+            disabled={busy || folder === ''}
+            onClick={() => onImport({ by: 'import-root', folder })}
+            data-testid="import-folder"
+          >
             Import
           </button>
         </div>
       )}
       {importBy === 'import-root' && folders?.length === 0 && <p className="panel-hint">The import folder has no model folders in it.</p>}
-      {importBy === 'none' && <p className="panel-hint">In server mode, start <code>kaituhi serve --import-root DIR</code> to import the model folders inside DIR.</p>}
+      {importBy === 'none' && (
+        <p className="panel-hint">
+          In server mode, start <code>kaituhi serve --import-root DIR</code> to import the model folders inside DIR.
+        </p>
+      )}
       {importing && (
         <div className="import-progress" data-testid="import-progress" data-stage={importing.stage}>
           {importing.stage === 'failed' ? (
@@ -67,7 +90,9 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
               {/* Checking has no byte count (the engine loads, and converts a checkpoint): an indeterminate bar. */}
               {importing.stage === 'copying' ? <progress max={100} value={percent(importing.bytes, importing.total)} /> : <progress />}
               <span className="panel-hint">
-                {importing.stage === 'copying' ? `Copying ${formatBytes(importing.bytes)} of ${formatBytes(importing.total)}` : 'Checking the model (a checkpoint is converted; this can take a minute)…'}
+                {importing.stage === 'copying'
+                  ? `Copying ${formatBytes(importing.bytes)} of ${formatBytes(importing.total)}`
+                  : 'Checking the model (a checkpoint is converted; this can take a minute)…'}
               </span>
             </>
           )}

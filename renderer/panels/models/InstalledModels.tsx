@@ -17,7 +17,13 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
       <h3>Installed</h3>
       <ul className="model-list" data-testid="installed-models">
         {models.map((model) => (
-          <li key={model.id} className={`model-row ${model.active ? 'model-active' : ''}`} data-testid="installed-model" data-model-id={model.id} data-active={model.active}>
+          <li
+            key={model.id}
+            className={`model-row ${model.active ? 'model-active' : ''}`}
+            data-testid="installed-model"
+            data-model-id={model.id}
+            data-active={model.active}
+          >
             <div className="model-name">
               <strong>{model.name}</strong>
               {model.active && <span className="badge badge-ready">In use</span>}
@@ -26,7 +32,9 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
               <span>{formatBytes(model.sizeBytes)}</span>
               <span>{model.precisions.join(', ')}</span>
               <span data-testid="model-speed">
-                {model.benchmark ? `${deviceLabel(model.benchmark.device)} · ${model.benchmark.tokensPerSecond.toFixed(1)} tok/s` : 'speed not measured yet'}
+                {model.benchmark
+                  ? `${deviceLabel(model.benchmark.device)} · ${model.benchmark.tokensPerSecond.toFixed(1)} tok/s`
+                  : 'speed not measured yet'}
               </span>
               <span>{model.source === 'import' ? 'imported' : 'downloaded'}</span>
             </div>

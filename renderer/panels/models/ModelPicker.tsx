@@ -19,9 +19,7 @@ export function ModelPicker({ offer, error, busy, onDownload }: ModelPickerProps
   return (
     <section className="models-section picker" data-testid="model-picker">
       <h3>Get a model</h3>
-      <p className="panel-hint">
-        Suggestions need a GPT-2 model on this computer. It downloads once; you can keep writing meanwhile.
-      </p>
+      <p className="panel-hint">Suggestions need a GPT-2 model on this computer. It downloads once; you can keep writing meanwhile.</p>
       {recommended ? (
         <div className="choice choice-recommended" data-testid="recommended-model">
           <div className="choice-title">
@@ -29,7 +27,13 @@ export function ModelPicker({ offer, error, busy, onDownload }: ModelPickerProps
             <span className="badge">Recommended</span>
           </div>
           <p className="choice-reason">{offer.reason}</p>
-          <button type="button" className="primary-button" disabled={busy} onClick={() => onDownload(recommended.variantId)} data-testid="download-recommended">
+          <button
+            type="button"
+            className="primary-button"
+            disabled={busy}
+            onClick={() => onDownload(recommended.variantId)}
+            data-testid="download-recommended"
+          >
             Download ({size(recommended)})
           </button>
         </div>
@@ -54,7 +58,8 @@ export function ModelPicker({ offer, error, busy, onDownload }: ModelPickerProps
         </details>
       )}
       <p className="machine" data-testid="machine-summary">
-        This machine: {formatBytes(machine.totalMemoryBytes)} memory · {formatBytes(machine.freeDiskBytes)} free disk · {machine.hasGpu ? 'GPU in use by the engine' : 'no GPU in use'}
+        This machine: {formatBytes(machine.totalMemoryBytes)} memory · {formatBytes(machine.freeDiskBytes)} free disk ·{' '}
+        {machine.hasGpu ? 'GPU in use by the engine' : 'no GPU in use'}
       </p>
     </section>
   );

@@ -8,7 +8,14 @@ import { SidePanel } from '../SidePanel.js';
 
 export type ModelsPanelApi = Pick<
   KaituhiApi,
-  'getModelOffer' | 'downloadModel' | 'pauseDownload' | 'cancelDownload' | 'setActiveModel' | 'deleteModel' | 'listImportFolders' | 'importModel'
+  | 'getModelOffer'
+  | 'downloadModel'
+  | 'pauseDownload'
+  | 'cancelDownload'
+  | 'setActiveModel'
+  | 'deleteModel'
+  | 'listImportFolders'
+  | 'importModel'
 >;
 
 export interface ModelsPanelProps {
@@ -61,8 +68,21 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           onCancel={() => act(() => api.cancelDownload())}
         />
       )}
-      {firstRun && !downloading && <ModelPicker offer={offer} error={offerError} busy={downloading} onDownload={(variantId) => act(() => api.downloadModel(variantId))} />}
-      {!firstRun && <InstalledModels models={state.models} onUse={(id) => act(() => api.setActiveModel(id))} onDelete={(id) => act(() => api.deleteModel(id))} />}
+      {firstRun && !downloading && (
+        <ModelPicker
+          offer={offer}
+          error={offerError}
+          busy={downloading}
+          onDownload={(variantId) => act(() => api.downloadModel(variantId))}
+        />
+      )}
+      {!firstRun && (
+        <InstalledModels
+          models={state.models}
+          onUse={(id) => act(() => api.setActiveModel(id))}
+          onDelete={(id) => act(() => api.deleteModel(id))}
+        />
+      )}
       <ImportSection
         importBy={state.importBy}
         importing={state.importing}

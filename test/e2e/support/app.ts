@@ -24,7 +24,11 @@ export interface AppUnderTest extends ServeHandle {
 }
 
 /** Server mode with the real engine (its own process) on `modelDir`, and settings written up front. */
-export async function startApp(options: { modelDir: string | null; settings?: (defaults: Settings) => Settings; rawSettings?: string }): Promise<AppUnderTest> {
+export async function startApp(options: {
+  modelDir: string | null;
+  settings?: (defaults: Settings) => Settings;
+  rawSettings?: string;
+}): Promise<AppUnderTest> {
   const home = await mkdtemp(join(tmpdir(), 'kaituhi-e2e-'));
   const settingsFile = join(home, 'settings.json');
   if (options.rawSettings !== undefined) await writeFile(settingsFile, options.rawSettings);
@@ -76,7 +80,10 @@ export async function newDraft(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid=draft-title]');
   const before = await page.locator('[data-testid=draft-item]').count();
   await page.click('[data-testid=new-draft]');
-  await page.waitForFunction((count) => document.querySelectorAll('[data-testid=draft-item]').length > count && (window.__kaituhi?.editor?.text() ?? 'x') === '', before);
+  await page.waitForFunction(
+    (count) => document.querySelectorAll('[data-testid=draft-item]').length > count && (window.__kaituhi?.editor?.text() ?? 'x') === '',
+    before,
+  );
 }
 
 export function inlineRecords(page: Page) {

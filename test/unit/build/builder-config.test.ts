@@ -46,7 +46,10 @@ describe('electron-builder config', () => {
   });
 
   it('packs the built app and points at its main', async () => {
-    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { main: string; scripts: Record<string, string> };
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
     expect(config.extraMetadata?.main).toBe(pkg.main);
     expect(config.files).toEqual(expect.arrayContaining(['dist/electron/**/*', 'dist/renderer/**/*']));
     // Bundled into the renderer already; shipping them again would only add megabytes.

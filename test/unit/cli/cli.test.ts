@@ -33,13 +33,30 @@ describe('kaituhi command line', () => {
     await run(process.execPath, [bin, 'make-test-model', '--shape', 'tiny', '--seed', '9', '--out', b]);
     const [wa, wb] = await Promise.all([readFile(path.join(a, 'model.safetensors')), readFile(path.join(b, 'model.safetensors'))]);
     expect(wa.equals(wb)).toBe(true);
-    const config = JSON.parse(await readFile(path.join(a, 'config.json'), 'utf8')) as { n_layer: number; n_embd: number; vocab_size: number };
+    const config = JSON.parse(await readFile(path.join(a, 'config.json'), 'utf8')) as {
+      n_layer: number;
+      n_embd: number;
+      vocab_size: number;
+    };
     expect(config).toMatchObject({ n_layer: 2, n_embd: 64, vocab_size: 50257 });
   });
 
   it('generates greedily with --json: prompt ids, token ids with logprobs, device, timings', async () => {
     const model = path.join(dir, 'a');
-    const args = [bin, 'generate', '--model', model, '--prompt', 'It was a dark and stormy night', '--max-tokens', '8', '--greedy', '--json', '--device', 'cpu'];
+    const args = [
+      bin,
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'It was a dark and stormy night',
+      '--max-tokens',
+      '8',
+      '--greedy',
+      '--json',
+      '--device',
+      'cpu',
+    ];
     const first = JSON.parse((await run(process.execPath, args)).stdout) as GenerateJson;
     expect(first.promptIds).toEqual([1026, 373, 257, 3223, 290, 6388, 88, 1755]);
     expect(first.tokens).toHaveLength(8);
@@ -52,15 +69,32 @@ describe('kaituhi command line', () => {
 
   it('streams plain text, and several candidates', async () => {
     const model = path.join(dir, 'a');
-    const { stdout } = await run(process.execPath, [bin, 'generate', '--model', model, '--prompt', 'Once', '--max-tokens', '5', '--seed', '3', '--candidates', '2']);
+    const { stdout } = await run(process.execPath, [
+      bin,
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'Once',
+      '--max-tokens',
+      '5',
+      '--seed',
+      '3',
+      '--candidates',
+      '2',
+    ]);
     expect(stdout).toMatch(/--- candidate 1\n[\s\S]*--- candidate 2\n/);
   });
 
   it('explains bad arguments and bad models', async () => {
-    await expect(run(process.execPath, [bin, 'generate', '--prompt', 'x'])).rejects.toMatchObject({ stderr: expect.stringMatching(/--model DIR is required/) });
+    await expect(run(process.execPath, [bin, 'generate', '--prompt', 'x'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/--model DIR is required/),
+    });
     await expect(run(process.execPath, [bin, 'generate', '--model', path.join(dir, 'missing'), '--prompt', 'x'])).rejects.toMatchObject({
       stderr: expect.stringMatching(/missing: folder not found/),
     });
-    await expect(run(process.execPath, [bin, 'make-test-model', '--shape', 'huge', '--out', dir])).rejects.toMatchObject({ stderr: expect.stringMatching(/--shape must be one of/) });
+    await expect(run(process.execPath, [bin, 'make-test-model', '--shape', 'huge', '--out', dir])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/--shape must be one of/),
+    });
   });
 });

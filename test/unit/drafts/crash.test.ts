@@ -44,7 +44,9 @@ function runAndKill(root: string, stateDir: string, id: string, start: number, d
     child.on('exit', () => live.delete(child));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited by itself (${code}): ${stderr}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited by itself (${code}): ${stderr}`)),
+    );
     child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), delayMs));
   });
 }
@@ -55,7 +57,11 @@ it(`survives ${KILLS} SIGKILLs at random instants: the file is always the old or
   const outcomes = { journalUnsaved: 0, journalAlreadySaved: 0, noJournal: 0 };
   for (const r of results) for (const k of Object.keys(outcomes) as (keyof typeof outcomes)[]) outcomes[k] += r.outcomes[k];
   const strays = results.reduce((n, r) => n + r.strays, 0);
-  console.log(`crash test: ${KILLS} kills in ${((Date.now() - t0) / 1000).toFixed(1)} s; outcomes`, outcomes, `temp files left by kills (then swept): ${strays}`);
+  console.log(
+    `crash test: ${KILLS} kills in ${((Date.now() - t0) / 1000).toFixed(1)} s; outcomes`,
+    outcomes,
+    `temp files left by kills (then swept): ${strays}`,
+  );
   expect(outcomes.journalUnsaved + outcomes.journalAlreadySaved + outcomes.noJournal).toBe(KILLS);
   expect(outcomes.journalUnsaved).toBeGreaterThan(0);
 }, 150_000);

@@ -5,7 +5,14 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportDraft, exportHtmlString, type ExportFormat, type ExportOptions, type ExportSource, type PrintHtmlToPdf } from '../../../electron/drafts/export/index.js';
+import {
+  exportDraft,
+  exportHtmlString,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportSource,
+  type PrintHtmlToPdf,
+} from '../../../electron/drafts/export/index.js';
 import { buildDocument } from '../../../electron/drafts/export/document.js';
 import { tempDir } from './helpers.js';
 
@@ -13,7 +20,8 @@ const run = promisify(execFile);
 
 const writerPart1 = '# The Harbour\n\nThe boats came in at dusk. She counted them, *one by one*, from the wall.\n\n';
 const modelPart = 'A gull screamed over the water.';
-const writerPart2 = ' Her brother was not on any of them.\n\n* * *\n\n# 第二章\n\n她走进了房间，灯还亮着。**Nobody** answered. 🌊🙂\nA second line of the same paragraph.\n';
+const writerPart2 =
+  ' Her brother was not on any of them.\n\n* * *\n\n# 第二章\n\n她走进了房间，灯还亮着。**Nobody** answered. 🌊🙂\nA second line of the same paragraph.\n';
 const source: ExportSource = {
   title: 'The Harbour & Other Stories',
   text: writerPart1 + modelPart + writerPart2,
@@ -84,10 +92,12 @@ describe('.docx', () => {
   async function documentXml(o: ExportOptions = {}): Promise<string> {
     const { bytes, mimeType } = await exportDraft('docx', source, { ...opts, ...o });
     expect(mimeType).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
-    return (await (await JSZip.loadAsync(bytes)).file('word/document.xml')!.async('string'));
+    return await (await JSZip.loadAsync(bytes)).file('word/document.xml')!.async('string');
   }
   const paragraphsOf = (xml: string): string[] =>
-    [...xml.matchAll(/<w:p[ >][\s\S]*?<\/w:p>/g)].map((p) => [...p[0].matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>|<w:br\/>/g)].map((t) => t[1] ?? '\n').join(''));
+    [...xml.matchAll(/<w:p[ >][\s\S]*?<\/w:p>/g)].map((p) =>
+      [...p[0].matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>|<w:br\/>/g)].map((t) => t[1] ?? '\n').join(''),
+    );
 
   it('parses back to the same text, paragraph by paragraph', async () => {
     const paras = paragraphsOf(await documentXml());
@@ -125,13 +135,20 @@ describe('.epub', () => {
       if (modelSpans === 'mark') {
         const file = join(dir, `book-${modelSpans}.epub`);
         await writeFile(file, bytes);
-        const { stdout, stderr } = await run('java', ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', '/usr/share/java/epubcheck.jar', file], { timeout: 120_000 }).catch(
-          (e: { stdout: string; stderr: string }) => e,
-        );
+        const { stdout, stderr } = await run(
+          'java',
+          ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-jar', '/usr/share/java/epubcheck.jar', file],
+          { timeout: 120_000 },
+        ).catch((e: { stdout: string; stderr: string }) => e);
         expect(`${stdout}\n${stderr}`).toMatch(/No errors or warnings detected/);
       }
       const zip = await JSZip.loadAsync(bytes);
-      const chapters = await Promise.all(Object.keys(zip.files).filter((n) => /chapter-\d+\.xhtml$/.test(n)).sort().map((n) => zip.file(n)!.async('string')));
+      const chapters = await Promise.all(
+        Object.keys(zip.files)
+          .filter((n) => /chapter-\d+\.xhtml$/.test(n))
+          .sort()
+          .map((n) => zip.file(n)!.async('string')),
+      );
       expect(chapters.length).toBe(2);
       const all = chapters.join('\n');
       expect(all).toContain('她走进了房间');
@@ -150,7 +167,16 @@ describe('.pdf through Chromium', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     // The same contract as Electron's printToPDF: HTML in, PDF bytes out.
     print = async (html) => {
@@ -196,7 +222,9 @@ describe('.pdf through Chromium', () => {
   }, 120_000);
 
   it('refuses bytes that are not a PDF', async () => {
-    await expect(exportDraft('pdf', source, {}, { printHtmlToPdf: async () => new Uint8Array([1, 2, 3, 4, 5, 6]) })).rejects.toThrow(/did not return a PDF/);
+    await expect(exportDraft('pdf', source, {}, { printHtmlToPdf: async () => new Uint8Array([1, 2, 3, 4, 5, 6]) })).rejects.toThrow(
+      /did not return a PDF/,
+    );
     expect(exportHtmlString(source)).toContain('<article>');
   });
 });

@@ -26,7 +26,8 @@ function make(extra: Partial<DraftLibraryOptions> = {}): { lib: DraftLibrary; cl
 
 const textOf = (id: string): Promise<string> => readFile(join(dir, 'Library', id, 'text.md'), 'utf8');
 // Finished entries only: a temp file means a journal write is still under way.
-const journalFiles = async (): Promise<string[]> => (await readdir(join(dir, 'state', 'journal')).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+const journalFiles = async (): Promise<string[]> =>
+  (await readdir(join(dir, 'state', 'journal')).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
 
 describe('DraftLibrary: the library', () => {
   it('creates, lists, renames, duplicates, searches, trashes and restores drafts', async () => {
@@ -136,7 +137,13 @@ describe('DraftLibrary: saving', () => {
     const report = await after.boot();
     expect(report.recovered).toEqual([{ id, title: 'Story', words: 5, folderRecreated: false, conflict: false }]);
     const draft = await after.open(id);
-    expect(draft).toMatchObject({ text: 'saved text and unsaved words', recovered: true, dirty: true, memory: 'The heroine is left-handed.', modelSpans: [{ start: 11, end: 28 }] });
+    expect(draft).toMatchObject({
+      text: 'saved text and unsaved words',
+      recovered: true,
+      dirty: true,
+      memory: 'The heroine is left-handed.',
+      modelSpans: [{ start: 11, end: 28 }],
+    });
     await after.save(id);
     expect(await textOf(id)).toBe('saved text and unsaved words');
     expect(await journalFiles()).toEqual([]);
@@ -151,7 +158,16 @@ describe('DraftLibrary: saving', () => {
     await mkdir(join(dir, 'state', 'journal'), { recursive: true });
     await writeFile(
       join(dir, 'state', 'journal', `${id}.json`),
-      JSON.stringify({ version: 1, id, title: 'Story', text: 'same', memory: '', baseHash: null, modelSpans: [], written: new Date().toISOString() }),
+      JSON.stringify({
+        version: 1,
+        id,
+        title: 'Story',
+        text: 'same',
+        memory: '',
+        baseHash: null,
+        modelSpans: [],
+        written: new Date().toISOString(),
+      }),
     );
     expect(await journalFiles()).toHaveLength(1);
     const { lib: third } = make();
@@ -167,7 +183,9 @@ describe('DraftLibrary: saving', () => {
   ] as const) {
     it(`${code}: the save fails with a clear '${expected}' error; the text stays in memory and in the journal`, async () => {
       let fault: string | undefined;
-      const fs = faultyFs((op: FsOp, path: string) => (fault && path.includes('Library') && (op === 'write' || op === 'open') ? fault : undefined));
+      const fs = faultyFs((op: FsOp, path: string) =>
+        fault && path.includes('Library') && (op === 'write' || op === 'open') ? fault : undefined,
+      );
       const { lib, clock, events } = make({ fs });
       await lib.boot();
       const { id } = await lib.create('Story', 'old text');
@@ -287,7 +305,9 @@ describe('DraftLibrary: a 10 MB draft', () => {
     t = performance.now();
     await again.save(id);
     const saveMs = performance.now() - t;
-    console.log(`10 MB draft (${(Buffer.byteLength(big) / 1e6).toFixed(1)} MB): open ${openMs.toFixed(0)} ms, save (journal + text + metadata) ${saveMs.toFixed(0)} ms`);
+    console.log(
+      `10 MB draft (${(Buffer.byteLength(big) / 1e6).toFixed(1)} MB): open ${openMs.toFixed(0)} ms, save (journal + text + metadata) ${saveMs.toFixed(0)} ms`,
+    );
     expect(await textOf(id)).toBe(`${big}One more line.\n`);
     expect(saveMs).toBeLessThan(5000);
   });

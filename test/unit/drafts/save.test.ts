@@ -122,14 +122,30 @@ describe('metadata', () => {
     expect(broken.problems[0]).toMatch(/not valid JSON/);
   });
   it('normalizes and remaps model spans', () => {
-    expect(normalizeSpans([{ start: 5, end: 9 }, { start: 0, end: 3 }, { start: 2, end: 6 }, { start: 20, end: 30 }], 25)).toEqual([
+    expect(
+      normalizeSpans(
+        [
+          { start: 5, end: 9 },
+          { start: 0, end: 3 },
+          { start: 2, end: 6 },
+          { start: 20, end: 30 },
+        ],
+        25,
+      ),
+    ).toEqual([
       { start: 0, end: 9 },
       { start: 20, end: 25 },
     ]);
     const old = 'AAAA model BBBB model2 CCCC';
-    const spans = [{ start: 5, end: 10 }, { start: 16, end: 22 }];
+    const spans = [
+      { start: 5, end: 10 },
+      { start: 16, end: 22 },
+    ];
     const edited = 'AAAA model BBBB!!! model2 CCCC';
-    expect(remapSpans(spans, old, edited)).toEqual([{ start: 5, end: 10 }, { start: 19, end: 25 }]);
+    expect(remapSpans(spans, old, edited)).toEqual([
+      { start: 5, end: 10 },
+      { start: 19, end: 25 },
+    ]);
     expect(remapSpans(spans, old, 'AAAA mXdel BBBB model2 CCCC')).toEqual([{ start: 16, end: 22 }]);
   });
 });

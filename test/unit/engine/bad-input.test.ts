@@ -38,7 +38,10 @@ async function loadError(dir: string): Promise<ModelLoadError> {
   return error as ModelLoadError;
 }
 
-async function rewriteSafetensorsHeader(file: string, edit: (header: Record<string, { data_offsets: number[]; shape: number[] }>) => void): Promise<void> {
+async function rewriteSafetensorsHeader(
+  file: string,
+  edit: (header: Record<string, { data_offsets: number[]; shape: number[] }>) => void,
+): Promise<void> {
   const bytes = await readFile(file);
   const len = Number(bytes.readBigUInt64LE(0));
   const header = JSON.parse(bytes.subarray(8, 8 + len).toString('utf8')) as Record<string, { data_offsets: number[]; shape: number[] }>;
@@ -197,7 +200,12 @@ describe('bad model input', () => {
     const info = await client.reload({ modelDir: good, devices: ['cpu'] });
     expect(info.layers).toBe(2);
     let text = '';
-    for await (const e of client.generate({ context: 'Once upon a time', maxTokens: 4, candidates: 1, sampler: { ...DEFAULT_SAMPLER, greedy: true } })) {
+    for await (const e of client.generate({
+      context: 'Once upon a time',
+      maxTokens: 4,
+      candidates: 1,
+      sampler: { ...DEFAULT_SAMPLER, greedy: true },
+    })) {
       if (e.type === 'token') text += e.text;
     }
     expect(text.length).toBeGreaterThan(0);

@@ -25,7 +25,12 @@ describe('Chinese GPT-2', () => {
     let streamed = '';
     let ids: number[] = [];
     let done = '';
-    for await (const e of generateWith(model, { context: '今天天气很好，我们去公园吧。', maxTokens: 40, candidates: 1, sampler: { ...DEFAULT_SAMPLER, seed: 3 } })) {
+    for await (const e of generateWith(model, {
+      context: '今天天气很好，我们去公园吧。',
+      maxTokens: 40,
+      candidates: 1,
+      sampler: { ...DEFAULT_SAMPLER, seed: 3 },
+    })) {
       if (e.type === 'token') {
         streamed += e.text;
         if (e.tokenId >= 0) ids = [...ids, e.tokenId];
@@ -59,7 +64,12 @@ describe('Chinese GPT-2', () => {
     };
     const reasons: string[] = [];
     let tokens = 0;
-    for await (const e of generateWith(rigged, { context: '他说', maxTokens: 10, candidates: 1, sampler: { ...DEFAULT_SAMPLER, seed: 1 } })) {
+    for await (const e of generateWith(rigged, {
+      context: '他说',
+      maxTokens: 10,
+      candidates: 1,
+      sampler: { ...DEFAULT_SAMPLER, seed: 1 },
+    })) {
       if (e.type === 'done') reasons.push(e.reason);
       if (e.type === 'token' && e.tokenId >= 0) tokens++;
     }

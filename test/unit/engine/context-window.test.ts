@@ -6,7 +6,8 @@ import { createRng } from '../../../electron/engine/sampling.js';
 /** GPT-2's own BPE (r50k_base is the GPT-2 vocabulary), so token counts and boundaries are realistic. */
 const gpt2 = (s: string): number[] => encode(s);
 
-const WORDS = 'the a rain fell on quiet harbour while she waited for news from the north and nobody spoke of it again until morning came'.split(' ');
+const WORDS =
+  'the a rain fell on quiet harbour while she waited for news from the north and nobody spoke of it again until morning came'.split(' ');
 
 /** Deterministic prose of about `chars` characters. */
 function prose(chars: number, seed = 1): string {
@@ -128,7 +129,9 @@ describe('assembleContext', () => {
     let r = assembleContext({ text, encode: timedEncode, window: 1024, reserve: 64 });
     for (let i = 1; i < runs; i++) r = assembleContext({ text, encode: timedEncode, window: 1024, reserve: 64 });
     const ms = (performance.now() - t0) / runs;
-    console.log(`assembleContext on ${(text.length / 1e6).toFixed(1)} MB: ${ms.toFixed(2)} ms per call, of which tokenizing ${(encodeMs / runs).toFixed(2)} ms (${r.tokens.length} tokens kept)`);
+    console.log(
+      `assembleContext on ${(text.length / 1e6).toFixed(1)} MB: ${ms.toFixed(2)} ms per call, of which tokenizing ${(encodeMs / runs).toFixed(2)} ms (${r.tokens.length} tokens kept)`,
+    );
     expect(r.tokens.length).toBeLessThanOrEqual(960);
     expect(r.droppedChars).toBeGreaterThan(9_900_000);
   });

@@ -112,7 +112,10 @@ describe('generation', () => {
   it('stops at the end-of-text token', async () => {
     const first = (await run(request({ sampler: { ...DEFAULT_SAMPLER, greedy: true }, maxTokens: 3 }))).ids[0]!;
     // Make the model's own second greedy token its end-of-text token: the generation must stop there.
-    const r = await run(request({ sampler: { ...DEFAULT_SAMPLER, greedy: true }, maxTokens: 3 }), undefined, undefined, { ...model, eosTokenId: first[1]! } as LoadedModel);
+    const r = await run(request({ sampler: { ...DEFAULT_SAMPLER, greedy: true }, maxTokens: 3 }), undefined, undefined, {
+      ...model,
+      eosTokenId: first[1]!,
+    } as LoadedModel);
     expect(r.reasons).toEqual(['eos']);
     expect(r.ids[0]).toEqual([first[0]]);
   });

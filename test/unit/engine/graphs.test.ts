@@ -26,7 +26,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-
 function weightMap(w: Gpt2Weights): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>([
     ['transformer.wte.weight', w.wte],
@@ -91,7 +90,9 @@ describe('graphs against the float64 reference (tiny model)', () => {
     edited[4] = 999;
     const again = await model.decoder.setContext(edited);
     expect(again.reused).toBe(4);
-    expect(maxAbsDiff(again.logits, referenceForward(weightMap(await loadGpt2Checkpoint(checkpointDir, config)), config, edited).at(-1)!)).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(again.logits, referenceForward(weightMap(await loadGpt2Checkpoint(checkpointDir, config)), config, edited).at(-1)!),
+    ).toBeLessThan(1e-4);
     // The same context again re-runs only its last token.
     expect((await model.decoder.setContext(edited)).reused).toBe(edited.length - 1);
     await model.release();
@@ -210,17 +211,29 @@ describe('every GPT-2 size builds and runs from its config', () => {
         lnfBias: get('ln_f.bias'),
         layers: [
           {
-            ln1Weight: get('h.0.ln_1.weight'), ln1Bias: get('h.0.ln_1.bias'),
-            attnWeight: get('h.0.attn.c_attn.weight'), attnBias: get('h.0.attn.c_attn.bias'),
-            attnProjWeight: get('h.0.attn.c_proj.weight'), attnProjBias: get('h.0.attn.c_proj.bias'),
-            ln2Weight: get('h.0.ln_2.weight'), ln2Bias: get('h.0.ln_2.bias'),
-            fcWeight: get('h.0.mlp.c_fc.weight'), fcBias: get('h.0.mlp.c_fc.bias'),
-            fcProjWeight: get('h.0.mlp.c_proj.weight'), fcProjBias: get('h.0.mlp.c_proj.bias'),
+            ln1Weight: get('h.0.ln_1.weight'),
+            ln1Bias: get('h.0.ln_1.bias'),
+            attnWeight: get('h.0.attn.c_attn.weight'),
+            attnBias: get('h.0.attn.c_attn.bias'),
+            attnProjWeight: get('h.0.attn.c_proj.weight'),
+            attnProjBias: get('h.0.attn.c_proj.bias'),
+            ln2Weight: get('h.0.ln_2.weight'),
+            ln2Bias: get('h.0.ln_2.bias'),
+            fcWeight: get('h.0.mlp.c_fc.weight'),
+            fcBias: get('h.0.mlp.c_fc.bias'),
+            fcProjWeight: get('h.0.mlp.c_proj.weight'),
+            fcProjBias: get('h.0.mlp.c_proj.bias'),
           },
         ],
       };
       const session = await ort.InferenceSession.create(buildKaituhiGraph(weights, 'fp32').toBytes());
-      const decoder = new KaituhiDecoder(session, { layers: 1, heads: config.nHead, headDim: config.nEmbd / config.nHead, vocabSize: 512, contextWindow: 1024 });
+      const decoder = new KaituhiDecoder(session, {
+        layers: 1,
+        heads: config.nHead,
+        headDim: config.nEmbd / config.nHead,
+        vocabSize: 512,
+        contextWindow: 1024,
+      });
       const ids = [1, 2, 3, 4, 5];
       const reference = referenceForward(tensors, config, [...ids, 6]);
       const { logits } = await decoder.setContext(ids);

@@ -54,7 +54,9 @@ describe('engine host', () => {
     // The same timer with nothing running, before and after for as long: what this machine's scheduler alone
     // costs right now (other tenants share these cores).
     const idle = Math.max(idleBefore, await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, prefillMs))));
-    console.log(`prefill of ${contextTokens} tokens: ${prefillMs.toFixed(0)} ms in the host; worst timer gap ${duringPrefill.toFixed(1)} ms (idle: ${idle.toFixed(1)} ms)`);
+    console.log(
+      `prefill of ${contextTokens} tokens: ${prefillMs.toFixed(0)} ms in the host; worst timer gap ${duringPrefill.toFixed(1)} ms (idle: ${idle.toFixed(1)} ms)`,
+    );
     expect(contextTokens).toBeGreaterThan(1000);
     expect(contextTokens).toBeLessThanOrEqual(1023);
     // Long enough that inference on this thread would stall the timer for hundreds of milliseconds.
@@ -68,7 +70,8 @@ describe('engine host', () => {
     const warm = await host.prefill({ context, maxTokens: 8 });
     expect(warm.contextTokens).toBeGreaterThan(200);
     let reused = 0;
-    for await (const e of host.generate(request({ context: `${context}Then`, maxTokens: 2 }))) if (e.type === 'stats') reused = e.reusedTokens;
+    for await (const e of host.generate(request({ context: `${context}Then`, maxTokens: 2 })))
+      if (e.type === 'stats') reused = e.reusedTokens;
     expect(reused).toBeGreaterThanOrEqual(warm.contextTokens - 1);
   });
 

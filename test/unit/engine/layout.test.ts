@@ -29,13 +29,22 @@ describe('model folder layouts', () => {
   });
 
   it('picks the variant file for the precision asked for, and falls back to what exists', async () => {
-    const dir = await folder('variants', ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx', 'onnx/model_q4.onnx', 'onnx/model.onnx_data']);
+    const dir = await folder('variants', [
+      'onnx/model.onnx',
+      'onnx/model_fp16.onnx',
+      'onnx/model_quantized.onnx',
+      'onnx/model_q4.onnx',
+      'onnx/model.onnx_data',
+    ]);
     expect(await detectLayout(dir)).toMatchObject({ withPastFile: path.join(dir, 'onnx/model.onnx'), precision: 'fp32' });
     expect(await detectLayout(dir, 'fp16')).toMatchObject({ withPastFile: path.join(dir, 'onnx/model_fp16.onnx'), precision: 'fp16' });
     expect(await detectLayout(dir, 'int8')).toMatchObject({ withPastFile: path.join(dir, 'onnx/model_quantized.onnx'), precision: 'int8' });
     expect(await detectLayout(dir, 'q4')).toMatchObject({ withPastFile: path.join(dir, 'onnx/model_q4.onnx'), precision: 'q4' });
     const onlyInt8 = await folder('only-int8', ['onnx/model_int8.onnx']);
-    expect(await detectLayout(onlyInt8, 'fp32')).toMatchObject({ withPastFile: path.join(onlyInt8, 'onnx/model_int8.onnx'), precision: 'int8' });
+    expect(await detectLayout(onlyInt8, 'fp32')).toMatchObject({
+      withPastFile: path.join(onlyInt8, 'onnx/model_int8.onnx'),
+      precision: 'int8',
+    });
   });
 
   it('reads the legacy merged decoder and the split pair', async () => {

@@ -9,7 +9,8 @@ type Matrix = number[][];
 function naiveForward(w: ReadonlyMap<string, Float32Array>, cfg: Gpt2RefConfig, ids: readonly number[]): Matrix {
   const C = cfg.nEmbd;
   const get = (n: string): number[] => Array.from(w.get(`transformer.${n}`)!);
-  const mat = (flat: number[], rows: number, cols: number): Matrix => Array.from({ length: rows }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
+  const mat = (flat: number[], rows: number, cols: number): Matrix =>
+    Array.from({ length: rows }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
   const matmul = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0]!.map((_, j) => row.reduce((s, x, k) => s + x * b[k]![j]!, 0)));
   const addBias = (a: Matrix, b: number[]): Matrix => a.map((row) => row.map((x, j) => x + b[j]!));
   const add = (a: Matrix, b: Matrix): Matrix => a.map((row, i) => row.map((x, j) => x + b[i]![j]!));
@@ -26,7 +27,10 @@ function naiveForward(w: ReadonlyMap<string, Float32Array>, cfg: Gpt2RefConfig, 
   const d = C / cfg.nHead;
   for (let l = 0; l < cfg.nLayer; l++) {
     const p = `h.${l}.`;
-    const qkv = addBias(matmul(ln(x, get(`${p}ln_1.weight`), get(`${p}ln_1.bias`)), mat(get(`${p}attn.c_attn.weight`), C, 3 * C)), get(`${p}attn.c_attn.bias`));
+    const qkv = addBias(
+      matmul(ln(x, get(`${p}ln_1.weight`), get(`${p}ln_1.bias`)), mat(get(`${p}attn.c_attn.weight`), C, 3 * C)),
+      get(`${p}attn.c_attn.bias`),
+    );
     const concat: Matrix = Array.from({ length: T }, () => new Array<number>(C).fill(0));
     for (let h = 0; h < cfg.nHead; h++) {
       const Q = qkv.map((r) => r.slice(h * d, h * d + d));
@@ -43,7 +47,10 @@ function naiveForward(w: ReadonlyMap<string, Float32Array>, cfg: Gpt2RefConfig, 
       O.forEach((row, i) => row.forEach((v, j) => (concat[i]![h * d + j] = v)));
     }
     x = add(x, addBias(matmul(concat, mat(get(`${p}attn.c_proj.weight`), C, C)), get(`${p}attn.c_proj.bias`)));
-    const fc = addBias(matmul(ln(x, get(`${p}ln_2.weight`), get(`${p}ln_2.bias`)), mat(get(`${p}mlp.c_fc.weight`), C, 4 * C)), get(`${p}mlp.c_fc.bias`));
+    const fc = addBias(
+      matmul(ln(x, get(`${p}ln_2.weight`), get(`${p}ln_2.bias`)), mat(get(`${p}mlp.c_fc.weight`), C, 4 * C)),
+      get(`${p}mlp.c_fc.bias`),
+    );
     const act = fc.map((r) => r.map((v) => 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v ** 3)))));
     x = add(x, addBias(matmul(act, mat(get(`${p}mlp.c_proj.weight`), 4 * C, C)), get(`${p}mlp.c_proj.bias`)));
   }

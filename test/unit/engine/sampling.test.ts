@@ -186,7 +186,10 @@ describe('sampleToken statistics and determinism', () => {
     const logits = randomLogits(50257, 11);
     const run = (seed: number): number[] => {
       const rng = createRng(seed);
-      return Array.from({ length: 20 }, () => sampleToken(Float32Array.from(logits), [], settings({ temperature: 1.3, topP: 0.95 }), rng).tokenId);
+      return Array.from(
+        { length: 20 },
+        () => sampleToken(Float32Array.from(logits), [], settings({ temperature: 1.3, topP: 0.95 }), rng).tokenId,
+      );
     };
     expect(run(99)).toEqual(run(99));
     expect(run(99)).not.toEqual(run(100));
@@ -251,7 +254,11 @@ function naiveDistribution(logits: Float32Array, s: SamplerSettings): Map<number
     const kth = [...z].sort((a, b) => b - a)[s.topK - 1]!;
     keep(z.map((x) => x >= kth));
   }
-  if (s.topP < 1) keepPrefix(z.map((x) => -x), s.topP);
+  if (s.topP < 1)
+    keepPrefix(
+      z.map((x) => -x),
+      s.topP,
+    );
   if (s.minP > 0) {
     const p = renorm();
     const best = Math.max(...p);
@@ -316,7 +323,10 @@ describe('fuzz: small vocabularies with ties agree with the naive implementation
       const expected = naiveDistribution(logits, s);
       const { tokenIds, probs } = finalDistribution(Float32Array.from(logits), [], s);
       const label = `case ${c}: vocab ${vocab} ${JSON.stringify(s)}`;
-      expect([...tokenIds].sort((a, b) => a - b), label).toEqual([...expected.keys()].sort((a, b) => a - b));
+      expect(
+        [...tokenIds].sort((a, b) => a - b),
+        label,
+      ).toEqual([...expected.keys()].sort((a, b) => a - b));
       tokenIds.forEach((id, j) => expect(probs[j], label).toBeCloseTo(expected.get(id)!, 9));
     }
   });

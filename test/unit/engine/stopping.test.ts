@@ -62,7 +62,8 @@ describe('StopDetector: stop strings', () => {
 });
 
 describe('StopDetector: sentence', () => {
-  const sentence = (pieces: readonly string[], precedingText?: string): Run => run({ stopAt: 'sentence', ...(precedingText === undefined ? {} : { precedingText }) }, pieces);
+  const sentence = (pieces: readonly string[], precedingText?: string): Run =>
+    run({ stopAt: 'sentence', ...(precedingText === undefined ? {} : { precedingText }) }, pieces);
 
   it('stops after the period, emitting it but not what follows', () => {
     expect(sentence([' She left', '.', ' Then'])).toMatchObject({ text: ' She left.', stop: 'sentence' });
@@ -167,8 +168,14 @@ describe('StopDetector: paragraph', () => {
   });
 
   it('combines with stop strings: the earlier one wins', () => {
-    expect(run({ stopAt: 'paragraph', stopStrings: ['THE END'] }, [' And so', ' THE', ' END\nx'])).toMatchObject({ text: ' And so ', stop: 'stop-string' });
-    expect(run({ stopAt: 'paragraph', stopStrings: ['THE END'] }, [' And so\n THE END'])).toMatchObject({ text: ' And so', stop: 'paragraph' });
+    expect(run({ stopAt: 'paragraph', stopStrings: ['THE END'] }, [' And so', ' THE', ' END\nx'])).toMatchObject({
+      text: ' And so ',
+      stop: 'stop-string',
+    });
+    expect(run({ stopAt: 'paragraph', stopStrings: ['THE END'] }, [' And so\n THE END'])).toMatchObject({
+      text: ' And so',
+      stop: 'paragraph',
+    });
   });
 });
 
@@ -187,7 +194,10 @@ describe('StopDetector: any split gives the same result', () => {
         for (let a = 1; a < text.length; a++) {
           for (let b = a; b < text.length; b += 3) {
             const split = run({ stopAt, stopStrings: ['<stop>'] }, [text.slice(0, a), text.slice(a, b), text.slice(b)]);
-            expect({ text: split.text, stop: split.stop }, `${JSON.stringify(text)} split at ${a}, ${b}`).toEqual({ text: whole.text, stop: whole.stop });
+            expect({ text: split.text, stop: split.stop }, `${JSON.stringify(text)} split at ${a}, ${b}`).toEqual({
+              text: whole.text,
+              stop: whole.stop,
+            });
           }
         }
       }

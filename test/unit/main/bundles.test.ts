@@ -54,7 +54,10 @@ describe('bundled Electron code', () => {
       child.on('exit', (exitCode) => resolve({ code: exitCode, stdout: text, stderr: errors }));
     });
     expect(code, stderr).toBe(0);
-    const messages = stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; event?: { type: string } });
+    const messages = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; event?: { type: string } });
     expect(messages[0]).toMatchObject({ type: 'loaded', info: { modelName: 'tiny-seed1', device: 'cpu' } });
     expect(messages.filter((m) => m.event?.type === 'done')).toHaveLength(2);
     expect(messages.at(-1)).toEqual({ type: 'end', id: 1 });
@@ -87,7 +90,13 @@ describe('app:// protocol', () => {
   });
 
   it('serves nothing outside the renderer, and nothing for another host', async () => {
-    for (const url of ['app://kaituhi/../outside.txt', 'app://kaituhi/%2e%2e/outside.txt', 'app://kaituhi/assets/..%2F..%2Foutside.txt', 'app://other/index.html', 'app://kaituhi/missing.js']) {
+    for (const url of [
+      'app://kaituhi/../outside.txt',
+      'app://kaituhi/%2e%2e/outside.txt',
+      'app://kaituhi/assets/..%2F..%2Foutside.txt',
+      'app://other/index.html',
+      'app://kaituhi/missing.js',
+    ]) {
       expect((await serveAppRequest(renderer, url)).status, url).toBe(404);
     }
   });

@@ -7,10 +7,12 @@ import { parseLaunchArgs } from '../../../electron/main/launch-args.js';
 import { isPermissionGranted } from '../../../electron/main/permission-policy.js';
 
 function directives(policy: string): Map<string, string[]> {
-  return new Map(policy.split(';').map((part) => {
-    const [name, ...values] = part.trim().split(/\s+/);
-    return [name!, values];
-  }));
+  return new Map(
+    policy.split(';').map((part) => {
+      const [name, ...values] = part.trim().split(/\s+/);
+      return [name!, values];
+    }),
+  );
 }
 
 describe('window options (Electron security checklist)', () => {
@@ -54,7 +56,10 @@ describe('content security policy', () => {
   });
   it('names no remote host (no CDN), except the server-mode socket when asked', () => {
     expect(contentSecurityPolicy()).not.toMatch(/https?:/);
-    expect(directives(contentSecurityPolicy({ connectSources: ['ws://127.0.0.1:5000'] })).get('connect-src')).toEqual(["'self'", 'ws://127.0.0.1:5000']);
+    expect(directives(contentSecurityPolicy({ connectSources: ['ws://127.0.0.1:5000'] })).get('connect-src')).toEqual([
+      "'self'",
+      'ws://127.0.0.1:5000',
+    ]);
   });
 });
 

@@ -8,7 +8,8 @@ import { assembleContext } from '../../../electron/engine/context-window.js';
 import { PROMPT_CHUNK_CHARS, PROMPT_KEEP_CHARS, promptStart } from '../../../renderer/editor/prompt-text.js';
 
 /** A stand-in tokenizer: one id per word with its leading space, as GPT-2's pre-tokenizer splits. */
-const encode = (text: string): number[] => (text.match(/\s*\S+|\s+/g) ?? []).map((piece) => [...piece].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 50_000, 7));
+const encode = (text: string): number[] =>
+  (text.match(/\s*\S+|\s+/g) ?? []).map((piece) => [...piece].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 50_000, 7));
 
 function tokens(text: string) {
   return assembleContext({ text, encode, window: 1024, reserve: 64 }).tokens;

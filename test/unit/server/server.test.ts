@@ -40,13 +40,19 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -131,7 +137,9 @@ describe('server mode access', () => {
       expect(await badReply).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
 
       const generationEnd = nextMessage(ws, (m) => m.type === 'generation-end' && m.id === 3);
-      ws.send(JSON.stringify({ type: 'generate', id: 3, request: { context: 'Hi', maxTokens: 4, candidates: 1, sampler: DEFAULT_SAMPLER } }));
+      ws.send(
+        JSON.stringify({ type: 'generate', id: 3, request: { context: 'Hi', maxTokens: 4, candidates: 1, sampler: DEFAULT_SAMPLER } }),
+      );
       expect(await generationEnd).toMatchObject({ error: expect.stringMatching(/No model/) });
 
       const external = nextMessage(ws, (m) => m.type === 'result' && m.id === 4);

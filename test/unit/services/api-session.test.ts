@@ -39,7 +39,9 @@ function sessionLog() {
   const ended = (id: number) =>
     new Promise<Extract<ServerMessage, { type: 'generation-end' }>>((resolve) => {
       const timer = setInterval(() => {
-        const end = messages.find((m): m is Extract<ServerMessage, { type: 'generation-end' }> => m.type === 'generation-end' && m.id === id);
+        const end = messages.find(
+          (m): m is Extract<ServerMessage, { type: 'generation-end' }> => m.type === 'generation-end' && m.id === id,
+        );
         if (end) {
           clearInterval(timer);
           resolve(end);
@@ -59,7 +61,12 @@ describe('API session with the real engine', () => {
     session.handle({ type: 'generate', id: 1, request: { ...longRequest, maxTokens: 6 } });
     expect((await ended(1)).error).toBeNull();
     const events = messages.flatMap((m) => (m.type === 'generation' ? [m.event] : []));
-    expect(events.filter((e) => e.type === 'done').map((e) => e.candidate).sort()).toEqual([0, 1]);
+    expect(
+      events
+        .filter((e) => e.type === 'done')
+        .map((e) => e.candidate)
+        .sort(),
+    ).toEqual([0, 1]);
     expect(events.at(-1)?.type).toBe('stats');
     session.dispose();
   });

@@ -7,7 +7,13 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyChanges, defaultLibraryDir, DraftsService, stateDirFor, type DraftsServiceOptions } from '../../../electron/services/drafts-service.js';
+import {
+  applyChanges,
+  defaultLibraryDir,
+  DraftsService,
+  stateDirFor,
+  type DraftsServiceOptions,
+} from '../../../electron/services/drafts-service.js';
 import { dispatchDraftsCall, isDraftsCall, safeFileStem } from '../../../electron/services/drafts-dispatch.js';
 import type { DraftPush, DraftsCall } from '../../../electron/shared/drafts-api.js';
 import { tempDir, waitFor } from '../drafts/helpers.js';
@@ -76,8 +82,12 @@ describe('DraftsService', () => {
     expect((await service.library.exportSource(draft.id)).text).toBe('The boats came in. At dusk.');
 
     // A change the service never saw: the lengths disagree, and nothing is applied.
-    expect(() => service.edit(draft.id, { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'x' }], length: 99 }, {})).toThrow(/out of sync/);
-    expect(() => service.edit(draft.id, { kind: 'changes', changes: [{ offset: 500, deleteCount: 1, text: '' }], length: 26 }, {})).toThrow(/out of sync/);
+    expect(() => service.edit(draft.id, { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'x' }], length: 99 }, {})).toThrow(
+      /out of sync/,
+    );
+    expect(() => service.edit(draft.id, { kind: 'changes', changes: [{ offset: 500, deleteCount: 1, text: '' }], length: 26 }, {})).toThrow(
+      /out of sync/,
+    );
     expect((await service.library.exportSource(draft.id)).text).toBe('The boats came in. At dusk.');
     // The renderer then sends the whole text once, and small changes work again.
     service.edit(draft.id, { kind: 'text', text: 'Night.' }, { cursor: { offset: 6 }, modelSpans: [{ start: 0, end: 5 }] });
@@ -221,13 +231,19 @@ describe('dispatch', () => {
     const draft = await service.library.create('Harbour', 'Text.');
     const options = { chapterBreaks: false, modelSpans: 'strip' } as const;
     const written: string[] = [];
-    const saved = await dispatchDraftsCall(service, { method: 'exportDraft', id: draft.id, format: 'txt', options }, async (name, format, bytes) => {
-      written.push(`${name} ${format} ${Buffer.from(bytes).toString('utf8')}`);
-      return `/home/writer/Documents/${name}`;
-    });
+    const saved = await dispatchDraftsCall(
+      service,
+      { method: 'exportDraft', id: draft.id, format: 'txt', options },
+      async (name, format, bytes) => {
+        written.push(`${name} ${format} ${Buffer.from(bytes).toString('utf8')}`);
+        return `/home/writer/Documents/${name}`;
+      },
+    );
     expect(saved).toEqual({ kind: 'saved', fileName: 'Harbour.txt' });
     expect(written).toEqual(['Harbour.txt txt Text.']);
-    expect(await dispatchDraftsCall(service, { method: 'exportDraft', id: draft.id, format: 'txt', options }, async () => null)).toEqual({ kind: 'cancelled' });
+    expect(await dispatchDraftsCall(service, { method: 'exportDraft', id: draft.id, format: 'txt', options }, async () => null)).toEqual({
+      kind: 'cancelled',
+    });
   });
 
   it('the writer’s save puts back a draft folder another program deleted', async () => {

@@ -86,7 +86,12 @@ describe('models through the API session', () => {
     expect(state).toMatchObject({ models: [], download: null, importing: null, importBy: 'import-root' });
     expect(services.engine.state.status).toBe('no-model');
     const offer = (await call({ method: 'getModelOffer' })) as Awaited<ReturnType<typeof services.models.offer>>;
-    expect(offer.recommended).toMatchObject({ variantId: HUB_VARIANT, downloadBytes: modelHub.totalBytes, downloadBytesExact: true, precision: 'int8' });
+    expect(offer.recommended).toMatchObject({
+      variantId: HUB_VARIANT,
+      downloadBytes: modelHub.totalBytes,
+      downloadBytesExact: true,
+      precision: 'int8',
+    });
     expect(offer.machine.hasGpu).toBe(false);
     expect(offer.machine.freeDiskBytes).toBeGreaterThan(0);
   });
@@ -96,19 +101,31 @@ describe('models through the API session', () => {
     await until(pushed, (states) => states.some((s) => s.download?.stage === 'done'));
     const stages = new Set(pushed().map((s) => s.download?.stage));
     expect(stages).toContain('downloading');
-    await until(() => services.engine.state, (state) => state.status === 'ready');
+    await until(
+      () => services.engine.state,
+      (state) => state.status === 'ready',
+    );
     const state = await until(
       () => call({ method: 'getModels' }) as Promise<ModelsState>,
       (s) => s.models[0]?.benchmark !== null && s.models[0]?.benchmark !== undefined,
     );
     expect(state.models).toHaveLength(1);
-    expect(state.models[0]).toMatchObject({ id: HUB_VARIANT, active: true, source: 'download', precisions: ['int8'], benchmark: { device: 'cpu' } });
+    expect(state.models[0]).toMatchObject({
+      id: HUB_VARIANT,
+      active: true,
+      source: 'download',
+      precisions: ['int8'],
+      benchmark: { device: 'cpu' },
+    });
     expect(state.models[0]!.benchmark!.tokensPerSecond).toBeGreaterThan(0);
     expect(services.engine.state.modelDir).toBe(join(home, 'models', 'models', HUB_VARIANT));
   });
 
   it('imports a folder under the import root, and switching to it reloads the same engine host', async () => {
-    await cp(join(home, 'models', 'models', HUB_VARIANT), join(importRoot, 'my-gpt2'), { recursive: true, filter: (src) => !src.endsWith('kaituhi-model.json') });
+    await cp(join(home, 'models', 'models', HUB_VARIANT), join(importRoot, 'my-gpt2'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('kaituhi-model.json'),
+    });
     expect(await call({ method: 'listImportFolders' })).toEqual(['my-gpt2']);
     await call({ method: 'importModel', from: { by: 'import-root', folder: 'my-gpt2' } });
     const state = (await call({ method: 'getModels' })) as ModelsState;
@@ -118,7 +135,10 @@ describe('models through the API session', () => {
 
     const host = services.engine.engine;
     await call({ method: 'setActiveModel', id: imported!.id });
-    await until(() => services.engine.state, (s) => s.status === 'ready' && s.modelDir?.endsWith(imported!.id) === true);
+    await until(
+      () => services.engine.state,
+      (s) => s.status === 'ready' && s.modelDir?.endsWith(imported!.id) === true,
+    );
     expect(services.engine.engine).toBe(host);
   });
 
@@ -151,7 +171,10 @@ describe('models through the API session', () => {
   it('deleting the model in use unloads it first', async () => {
     const active = ((await call({ method: 'getModels' })) as ModelsState).models.find((m) => m.active)!;
     await call({ method: 'deleteModel', id: active.id } satisfies ApiCall);
-    await until(() => services.engine.state, (s) => s.status === 'no-model');
+    await until(
+      () => services.engine.state,
+      (s) => s.status === 'no-model',
+    );
     const state = (await call({ method: 'getModels' })) as ModelsState;
     expect(state.models.map((m) => m.id)).not.toContain(active.id);
   });

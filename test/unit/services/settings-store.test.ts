@@ -32,7 +32,9 @@ describe('settings store', () => {
     const store = new SettingsStore(file);
     await store.save(defaultSettings());
     const before = await readFile(file, 'utf8');
-    await expect(store.save({ ...defaultSettings(), inline: { ...defaultSettings().inline, alternatives: 0 } })).rejects.toThrow(/not saved/);
+    await expect(store.save({ ...defaultSettings(), inline: { ...defaultSettings().inline, alternatives: 0 } })).rejects.toThrow(
+      /not saved/,
+    );
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 

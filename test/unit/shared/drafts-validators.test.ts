@@ -25,7 +25,13 @@ const good: unknown[] = [
   { method: 'openDraft', id: 'Café-at-Midnight-0a1b2c' },
   { method: 'closeDraft', id },
   { method: 'editDraft', id, edit: { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'a' }], length: 1 } },
-  { method: 'editDraft', id, edit: { kind: 'changes', changes: [], length: 12 }, modelSpans: [{ start: 0, end: 4 }], cursor: { offset: 3, scrollTop: 120 } },
+  {
+    method: 'editDraft',
+    id,
+    edit: { kind: 'changes', changes: [], length: 12 },
+    modelSpans: [{ start: 0, end: 4 }],
+    cursor: { offset: 3, scrollTop: 120 },
+  },
   { method: 'editDraft', id, edit: { kind: 'text', text: 'The whole text, once, after a missed change.' } },
   { method: 'saveDraft', id },
   { method: 'setDraftMemory', id, memory: 'Mere: the keeper. Setting: a lighthouse.' },
@@ -48,7 +54,8 @@ describe('drafts calls: well-formed', () => {
   });
 
   it('accepts them inside a client message too (one schema for IPC and the WebSocket)', () => {
-    for (const [index, call] of good.entries()) expect(parseClientMessage({ type: 'call', id: index, call }).ok, JSON.stringify(call)).toBe(true);
+    for (const [index, call] of good.entries())
+      expect(parseClientMessage({ type: 'call', id: index, call }).ok, JSON.stringify(call)).toBe(true);
   });
 
   it('carries a whole 10 MB draft in one frame', () => {
@@ -70,7 +77,11 @@ describe('drafts calls: malformed payloads', () => {
     { method: 'renameDraft', id, title: '' },
     { method: 'editDraft', id, edit: { kind: 'changes', changes: [{ offset: -1, deleteCount: 0, text: 'a' }], length: 1 } },
     { method: 'editDraft', id, edit: { kind: 'changes', changes: [{ offset: 1.5, deleteCount: 0, text: 'a' }], length: 1 } },
-    { method: 'editDraft', id, edit: { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'a', path: '/etc/passwd' }], length: 1 } },
+    {
+      method: 'editDraft',
+      id,
+      edit: { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'a', path: '/etc/passwd' }], length: 1 },
+    },
     { method: 'editDraft', id, edit: { kind: 'changes', changes: [{ offset: 0, deleteCount: 0 }], length: 1 } },
     { method: 'editDraft', id, edit: { kind: 'changes', changes: [], length: MAX_DRAFT_CHARS + 1 } },
     { method: 'editDraft', id, edit: { kind: 'patch', text: 'a' } },
@@ -99,16 +110,44 @@ describe('drafts calls: malformed payloads', () => {
 
   it('never throws, whatever arrives', () => {
     fc.assert(
-      fc.property(fc.record({ method: fc.constantFrom('openDraft', 'editDraft', 'compareSnapshot', 'exportDraft'), id: fc.anything(), edit: fc.anything(), snapshotId: fc.anything() }, { requiredKeys: ['method'] }), (call) => {
-        expect(typeof draftsCallSchema.safeParse(call).success).toBe('boolean');
-      }),
+      fc.property(
+        fc.record(
+          {
+            method: fc.constantFrom('openDraft', 'editDraft', 'compareSnapshot', 'exportDraft'),
+            id: fc.anything(),
+            edit: fc.anything(),
+            snapshotId: fc.anything(),
+          },
+          { requiredKeys: ['method'] },
+        ),
+        (call) => {
+          expect(typeof draftsCallSchema.safeParse(call).success).toBe('boolean');
+        },
+      ),
       { numRuns: 300 },
     );
   });
 });
 
 describe('ids that try to leave the library', () => {
-  const escaping = ['..', '../../..', '../../outside', '..\\outside', 'a/b', 'a\\b', '/etc', 'C:\\Windows', '.trash', '.kaituhi', '.', 'nul\0byte', ' padded', 'padded ', '\tx', 'x'.repeat(201)];
+  const escaping = [
+    '..',
+    '../../..',
+    '../../outside',
+    '..\\outside',
+    'a/b',
+    'a\\b',
+    '/etc',
+    'C:\\Windows',
+    '.trash',
+    '.kaituhi',
+    '.',
+    'nul\0byte',
+    ' padded',
+    'padded ',
+    '\tx',
+    'x'.repeat(201),
+  ];
 
   it('are refused by the validator, for every call that names a draft', () => {
     for (const bad of escaping) {
@@ -129,7 +168,15 @@ describe('ids that try to leave the library', () => {
   });
 
   it('snapshot ids are the library’s own shape only', () => {
-    for (const bad of ['../../text', '../../../draft', '20250115T120000000Z-0f3a/../../x', '20250115T120000000Z-0f3a.md', 'snapshot', '', '20250115T120000000Z-0F3A']) {
+    for (const bad of [
+      '../../text',
+      '../../../draft',
+      '20250115T120000000Z-0f3a/../../x',
+      '20250115T120000000Z-0f3a.md',
+      'snapshot',
+      '',
+      '20250115T120000000Z-0F3A',
+    ]) {
       expect(draftsCallSchema.safeParse({ method: 'compareSnapshot', id, snapshotId: bad }).success, bad).toBe(false);
       expect(draftsCallSchema.safeParse({ method: 'restoreSnapshot', id, snapshotId: bad }).success, bad).toBe(false);
     }

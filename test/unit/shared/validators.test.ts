@@ -63,7 +63,10 @@ describe('client message validation', () => {
       }),
       { numRuns: 500 },
     );
-    fc.assert(fc.property(fc.string(), (frame) => void parseClientFrame(frame)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string(), (frame) => void parseClientFrame(frame)),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -9,7 +9,16 @@ describe('models/catalog.json', () => {
   it('lists the GPT-2 family and the Chinese GPT-2', () => {
     expect(catalog.models.map((m) => m.id)).toEqual(['distilgpt2', 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', 'gpt2-chinese']);
     const repos = new Set(variants.map((v) => v.variant.repo));
-    for (const repo of ['openai-community/gpt2', 'openai-community/gpt2-medium', 'openai-community/gpt2-large', 'openai-community/gpt2-xl', 'distilbert/distilgpt2', 'Xenova/gpt2', 'Xenova/distilgpt2', 'uer/gpt2-chinese-cluecorpussmall']) {
+    for (const repo of [
+      'openai-community/gpt2',
+      'openai-community/gpt2-medium',
+      'openai-community/gpt2-large',
+      'openai-community/gpt2-xl',
+      'distilbert/distilgpt2',
+      'Xenova/gpt2',
+      'Xenova/distilgpt2',
+      'uer/gpt2-chinese-cluecorpussmall',
+    ]) {
       expect(repos).toContain(repo);
     }
     // Every family has something the engine can load without an ONNX export: the original checkpoint.
@@ -113,7 +122,9 @@ describe('parseCatalog', () => {
   });
 
   it('rejects a checkpoint that is not model.safetensors and duplicate ids', () => {
-    expect(() => parseCatalog(make([file, tok, { ...weights, path: 'pytorch_model.bin' }], { format: 'checkpoint' }))).toThrow(/safetensors/);
+    expect(() => parseCatalog(make([file, tok, { ...weights, path: 'pytorch_model.bin' }], { format: 'checkpoint' }))).toThrow(
+      /safetensors/,
+    );
     const dup = make([file, tok, weights]) as { models: { variants: { id: string }[] }[] };
     dup.models[0]!.variants[0]!.id = 'm';
     expect(() => parseCatalog(dup)).toThrow(/used twice/);

@@ -76,7 +76,14 @@ async function setup(options: { size?: number; cue?: Cue; catalogSha?: string; o
               hubFile('tokenizer.json', 'tokenizer'),
               ...(options.optionalMissing ? [hubFile('generation_config.json', 'generation-config', { optional: true })] : []),
               options.catalogSha
-                ? { path: WEIGHTS, role: 'weights', size: weights.content.length, sha256: options.catalogSha, verify: 'sha256', source: 'test' }
+                ? {
+                    path: WEIGHTS,
+                    role: 'weights',
+                    size: weights.content.length,
+                    sha256: options.catalogSha,
+                    verify: 'sha256',
+                    source: 'test',
+                  }
                 : hubFile(WEIGHTS, 'weights', { verify: 'hub-x-linked-etag', estimatedSize: 300_000 }),
             ],
           },
@@ -343,14 +350,18 @@ describe('model store downloads', () => {
           ...m,
           variants: m.variants.map((v) => ({
             ...v,
-            files: v.files.map((f) => (f.role === 'weights' ? { ...f, size: probe.weights.content.length, sha256: sha, verify: 'sha256' as const } : f)),
+            files: v.files.map((f) =>
+              f.role === 'weights' ? { ...f, size: probe.weights.content.length, sha256: sha, verify: 'sha256' as const } : f,
+            ),
           })),
         })),
       }),
     });
     cleanup.push(() => store.close());
     const model = await store.download('tiny-onnx-int8').done;
-    const manifest = JSON.parse(await readFile(path.join(model.dir, 'kaituhi-model.json'), 'utf8')) as { files: { path: string; sha256: string | null }[] };
+    const manifest = JSON.parse(await readFile(path.join(model.dir, 'kaituhi-model.json'), 'utf8')) as {
+      files: { path: string; sha256: string | null }[];
+    };
     expect(manifest.files.find((f) => f.path === WEIGHTS)?.sha256).toBe(sha);
   });
 

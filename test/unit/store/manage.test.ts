@@ -53,7 +53,13 @@ async function checkpointFolder(name = 'ckpt', truncateBy = 0): Promise<string> 
   await writeFile(path.join(dir, 'config.json'), CONFIG);
   await writeFile(path.join(dir, 'vocab.json'), '{}');
   await writeFile(path.join(dir, 'merges.txt'), '#version: 0.2\n');
-  await writeFile(path.join(dir, 'model.safetensors'), safetensors({ 'wte.weight': { dtype: 'F32', shape: [4, 2], bytes: 32 }, 'ln_f.bias': { dtype: 'F32', shape: [2], bytes: 8 } }, truncateBy));
+  await writeFile(
+    path.join(dir, 'model.safetensors'),
+    safetensors(
+      { 'wte.weight': { dtype: 'F32', shape: [4, 2], bytes: 32 }, 'ln_f.bias': { dtype: 'F32', shape: [2], bytes: 8 } },
+      truncateBy,
+    ),
+  );
   return dir;
 }
 
@@ -67,7 +73,13 @@ describe('validateModelFolder', () => {
     expect(v.problems).toEqual([]);
     expect(v).toMatchObject({ ok: true, format: 'onnx', tokenizer: 'tokenizer.json' });
     expect(v.weights.map((w) => w.precision).sort()).toEqual(['fp16', 'int8']);
-    expect(v.files).toEqual(['config.json', 'onnx/model_fp16.onnx', 'onnx/model_fp16.onnx_data', 'onnx/model_quantized.onnx', 'tokenizer.json']);
+    expect(v.files).toEqual([
+      'config.json',
+      'onnx/model_fp16.onnx',
+      'onnx/model_fp16.onnx_data',
+      'onnx/model_quantized.onnx',
+      'tokenizer.json',
+    ]);
   });
 
   it('accepts a safetensors checkpoint by its header', async () => {
@@ -108,7 +120,11 @@ describe('model store management', () => {
     expect([...model.precisions].sort()).toEqual(['fp16', 'int8']);
     expect(model.sizeBytes).toBe(progress.at(-1));
     expect(model.dir.startsWith(path.join(tmp, 'store', 'models'))).toBe(true);
-    expect((await readdir(path.join(model.dir, 'onnx'))).sort()).toEqual(['model_fp16.onnx', 'model_fp16.onnx_data', 'model_quantized.onnx']);
+    expect((await readdir(path.join(model.dir, 'onnx'))).sort()).toEqual([
+      'model_fp16.onnx',
+      'model_fp16.onnx_data',
+      'model_quantized.onnx',
+    ]);
     await expect(stat(path.join(model.dir, 'notes.txt'))).rejects.toThrow();
     expect(await readFile(path.join(src, 'notes.txt'), 'utf8')).toBe('not part of the model'); // the source is untouched
     expect((await store.list()).map((m) => m.id)).toEqual(['my-gpt2-import']);
@@ -155,7 +171,12 @@ describe('model store management', () => {
     const again = await openStore();
     expect((await again.getActive())?.id).toBe(a.id);
     const listed = await again.list();
-    expect(listed.find((m) => m.id === b.id)).toMatchObject({ active: false, format: 'checkpoint', precisions: ['fp32'], benchmark: { tokensPerSecond: 42.5, device: 'cpu' } });
+    expect(listed.find((m) => m.id === b.id)).toMatchObject({
+      active: false,
+      format: 'checkpoint',
+      precisions: ['fp32'],
+      benchmark: { tokensPerSecond: 42.5, device: 'cpu' },
+    });
     expect(listed.find((m) => m.id === a.id)).toMatchObject({ active: true, benchmark: { tokensPerSecond: 120 } });
 
     await again.delete(a.id);
@@ -197,15 +218,25 @@ describe('recommendModel', () => {
   });
 
   it('picks a bigger checkpoint in fp16 on a GPU with room', () => {
-    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB, totalMemoryBytes: 64 * GB }, catalog)).toMatchObject({ variantId: 'gpt2-xl-checkpoint', runPrecision: 'fp16' });
-    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 4 * GB, totalMemoryBytes: 32 * GB }, catalog)?.variantId).toBe('gpt2-large-checkpoint');
-    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 2 * GB, totalMemoryBytes: 16 * GB }, catalog)?.variantId).toBe('gpt2-medium-checkpoint');
+    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB, totalMemoryBytes: 64 * GB }, catalog)).toMatchObject({
+      variantId: 'gpt2-xl-checkpoint',
+      runPrecision: 'fp16',
+    });
+    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 4 * GB, totalMemoryBytes: 32 * GB }, catalog)?.variantId).toBe(
+      'gpt2-large-checkpoint',
+    );
+    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 2 * GB, totalMemoryBytes: 16 * GB }, catalog)?.variantId).toBe(
+      'gpt2-medium-checkpoint',
+    );
     // A small GPU is no better than the CPU pick.
     expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 1 * GB }, catalog)?.variantId).toBe('gpt2-onnx-int8');
   });
 
   it('respects the disk and memory, and says when nothing fits', () => {
-    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB, totalMemoryBytes: 64 * GB, freeDiskBytes: 3 * GB }, catalog)?.variantId).toBe('gpt2-medium-checkpoint');
+    expect(
+      recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB, totalMemoryBytes: 64 * GB, freeDiskBytes: 3 * GB }, catalog)
+        ?.variantId,
+    ).toBe('gpt2-medium-checkpoint');
     expect(recommendModel({ ...machine, freeDiskBytes: 100e6 }, catalog)?.variantId).toBe('distilgpt2-onnx-int8');
     expect(recommendModel({ ...machine, freeDiskBytes: 10e6 }, catalog)).toBeNull();
   });

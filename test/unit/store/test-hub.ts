@@ -100,7 +100,8 @@ export class TestHub {
     const file = cdn ? [...this.files.values()].find((f) => f.sha256 === cdn[1]) : this.lookup(url);
     if (file === undefined) return send(404, { 'x-error-code': 'EntryNotFound' });
     const cue = file.cue;
-    if (cue.status !== undefined) return send(cue.status, cue.status === 401 ? { 'x-error-code': 'GatedRepo' } : { 'x-error-code': 'EntryNotFound' });
+    if (cue.status !== undefined)
+      return send(cue.status, cue.status === 401 ? { 'x-error-code': 'GatedRepo' } : { 'x-error-code': 'EntryNotFound' });
     if (!cdn && file.lfs) {
       return send(302, {
         location: `/cdn/${file.sha256}`,
@@ -126,7 +127,11 @@ export class TestHub {
       start = Number(range[1]);
       if (start >= body.length) return send(416, { 'content-range': `bytes */${body.length}` });
       record.status = 206;
-      res.writeHead(206, { 'content-length': String(body.length - start), 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, etag: `"${etag}"` });
+      res.writeHead(206, {
+        'content-length': String(body.length - start),
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        etag: `"${etag}"`,
+      });
     } else {
       record.status = 200;
       res.writeHead(200, { 'content-length': String(body.length), etag: `"${etag}"`, 'accept-ranges': 'bytes' });

@@ -22,9 +22,30 @@ describe('room boundaries', () => {
   });
 
   it('the renderer imports no Node and no engine code, and only types from electron/shared', async () => {
-    expect((await restrictedImportErrors("import fs from 'node:fs';\nexport const x = fs;\n", 'renderer/probe.ts')).join()).toMatch(/no Node/);
-    expect((await restrictedImportErrors("import { loadEngine } from '../../electron/engine/index.js';\nexport const x = loadEngine;\n", 'renderer/probe.ts')).join()).toMatch(/only types/);
-    expect((await restrictedImportErrors("import { DEFAULT_SAMPLER } from '../../electron/shared/api.js';\nexport const x = DEFAULT_SAMPLER;\n", 'renderer/probe.ts')).join()).toMatch(/only types/);
-    expect(await restrictedImportErrors("import type { Engine } from '../../electron/shared/api.js';\nexport type X = Engine;\n", 'renderer/probe.ts')).toEqual([]);
+    expect((await restrictedImportErrors("import fs from 'node:fs';\nexport const x = fs;\n", 'renderer/probe.ts')).join()).toMatch(
+      /no Node/,
+    );
+    expect(
+      (
+        await restrictedImportErrors(
+          "import { loadEngine } from '../../electron/engine/index.js';\nexport const x = loadEngine;\n",
+          'renderer/probe.ts',
+        )
+      ).join(),
+    ).toMatch(/only types/);
+    expect(
+      (
+        await restrictedImportErrors(
+          "import { DEFAULT_SAMPLER } from '../../electron/shared/api.js';\nexport const x = DEFAULT_SAMPLER;\n",
+          'renderer/probe.ts',
+        )
+      ).join(),
+    ).toMatch(/only types/);
+    expect(
+      await restrictedImportErrors(
+        "import type { Engine } from '../../electron/shared/api.js';\nexport type X = Engine;\n",
+        'renderer/probe.ts',
+      ),
+    ).toEqual([]);
   });
 });

@@ -40,7 +40,14 @@ const unigram = {
   pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' },
   post_processor: null,
   decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' },
-  model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['▁a', -1]] },
+  model: {
+    type: 'Unigram',
+    unk_id: 0,
+    vocab: [
+      ['<unk>', 0],
+      ['▁a', -1],
+    ],
+  },
 };
 
 const sentencePieceBpe = {

@@ -25,7 +25,10 @@ describe('segment-cached encoding', () => {
     for (const s of segments.slice(1)) expect(s).toMatch(/^ \p{L}/u);
   });
 
-  for (const [name, tok] of [['GPT-2 byte-level BPE', () => gpt2], ['BERT WordPiece', () => bert]] as const) {
+  for (const [name, tok] of [
+    ['GPT-2 byte-level BPE', () => gpt2],
+    ['BERT WordPiece', () => bert],
+  ] as const) {
     it(`${name}: equals whole-text encoding on prose, edits and random text`, () => {
       const t = tok();
       const cached = createCachingEncoder((s) => t.encode(s), { segmentChars: 32 });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { encode as referenceEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gpt2TokenizerJson, loadTokenizer, writeGpt2TokenizerFiles, type TextTokenizer } from '../../../../electron/engine/tokenizer/index.js';
+import {
+  gpt2TokenizerJson,
+  loadTokenizer,
+  writeGpt2TokenizerFiles,
+  type TextTokenizer,
+} from '../../../../electron/engine/tokenizer/index.js';
 
 const CORPUS: Record<string, string> = {
   prose:
@@ -137,7 +142,12 @@ describe('GPT-2 byte-level BPE', () => {
     const ids = gpt2.encode('好');
     expect(ids.length).toBeGreaterThan(1);
     const stream = gpt2.createStreamDecoder();
-    expect(ids.slice(0, -1).map((id) => stream.push(id)).join('')).toBe('');
+    expect(
+      ids
+        .slice(0, -1)
+        .map((id) => stream.push(id))
+        .join(''),
+    ).toBe('');
     expect(stream.push(ids.at(-1) ?? -1)).toBe('好');
     expect(stream.flush()).toBe('');
   });
@@ -165,7 +175,10 @@ describe('GPT-2 byte-level BPE', () => {
   it('writes the files a Hugging Face gpt2 repo has', async () => {
     const files = join(dir, 'gpt2');
     expect(await readFile(join(files, 'tokenizer.json'), 'utf8')).toBe(gpt2TokenizerJson());
-    const tokenizer = JSON.parse(gpt2TokenizerJson()) as { model: { type: string; merges: string[] }; added_tokens: Array<{ id: number; content: string }> };
+    const tokenizer = JSON.parse(gpt2TokenizerJson()) as {
+      model: { type: string; merges: string[] };
+      added_tokens: Array<{ id: number; content: string }>;
+    };
     expect(tokenizer.model.type).toBe('BPE');
     expect(tokenizer.model.merges).toHaveLength(50000);
     expect(tokenizer.model.merges[0]).toBe('Ġ t');
@@ -189,10 +202,14 @@ describe('GPT-2 byte-level BPE', () => {
   });
 
   it('encodes ~5000 words of prose quickly (logged, not asserted)', () => {
-    const words = (CORPUS['prose'] ?? '').split(' ').concat((CORPUS['dialogue'] ?? '').split(' '), (CORPUS['contractions'] ?? '').split(' '));
+    const words = (CORPUS['prose'] ?? '')
+      .split(' ')
+      .concat((CORPUS['dialogue'] ?? '').split(' '), (CORPUS['contractions'] ?? '').split(' '));
     const random = fc.sample(fc.integer({ min: 0, max: words.length - 1 }), { numRuns: 5000, seed: 42 });
     // Vary case and attach numbers so the BPE cache does not see the same few words over and over.
-    const prose = random.map((i, n) => (n % 13 === 0 ? `${words[i] ?? ''}${n}` : n % 7 === 0 ? (words[i] ?? '').toUpperCase() : words[i])).join(' ');
+    const prose = random
+      .map((i, n) => (n % 13 === 0 ? `${words[i] ?? ''}${n}` : n % 7 === 0 ? (words[i] ?? '').toUpperCase() : words[i]))
+      .join(' ');
     const fresh = performance.now();
     const ids = gpt2.encode(prose);
     const freshMs = performance.now() - fresh;
