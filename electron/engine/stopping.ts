@@ -16,15 +16,20 @@
  *   (initials), or after dotted initials (U.S); a mark followed by a non-space ("3.14", "example.com"); a mark
  *   followed by a lowercase word (“Stop!” he cried. / etc. and). Also stops at a newline after content (reason
  *   'paragraph'): a sentence does not run on into the next paragraph.
+ * - CJK text: Chinese and Japanese end sentences with 。！？ and …… and put no space after them. A run of those
+ *   full-width marks (or of half-width ones right before a CJK character: "好!他") is a boundary whatever follows
+ *   it, with closers such as 」』”’）》 included; the abbreviation and lowercase rules do not apply to them.
  * - 'phrase': everything 'sentence' does, and also , ; : (followed by whitespace, so "3,000" and "10:30" do not
- *   stop) and the dashes — – (followed by anything but more punctuation: "waited—then" stops after the dash).
- *   Closers after these are included too.
+ *   stop) and the dashes — – ― (followed by anything but more punctuation: "waited—then" stops after the dash).
+ *   Their CJK forms ，、；： stop with or without a space after, like a half-width , ; : right before a CJK
+ *   character; "——" is a run of dashes. Closers after these are included too.
  * - 'none': stop strings only.
  *
  * Deciding a boundary may need the next word (is the '.' followed by "14", by " he" or by " The"?). The text up
  * to and including the marks and closers is emitted meanwhile, since whichever way it goes it belongs to the
  * suggestion; what follows them is held back until the decision.
  */
+import { CJK_CHARACTER } from './tokenizer/cjk-spacing.js';
 import type { StopAt, StopReason } from './types.js';
 
 export interface StopCheck {
@@ -40,10 +45,12 @@ export interface StopDetectorOptions {
   precedingText?: string;
 }
 
-const TERMINATORS = '.!?…';
-const PHRASE_MARKS = ',;:';
-const DASHES = '—–';
-const CLOSERS = '”’"\')]»›';
+const TERMINATORS = '.!?…。｡．！？';
+const PHRASE_MARKS = ',;:，、；：';
+const DASHES = '—–―';
+const CLOSERS = '”’"\')]»›」』）》〉】〕〗〙］｝＂＇';
+/** The full-width (CJK) members of the lists above: they end a sentence or phrase with no space after them. */
+const CJK_MARKS = '。｡．！？，、；：';
 /** Look-behind kept from precedingText: enough for any abbreviation. */
 const CONTEXT_CHARS = 32;
 
@@ -256,6 +263,7 @@ export class StopDetector {
     if (!this.hasContentBefore(start)) return 'no';
     const next = all[after]!;
     if (cls === 'dash') return this.markClass(next) === null ? 'boundary' : 'no';
+    if (this.isCjkStop(start, end, after)) return 'boundary';
     if (!isWhitespace(next)) return 'no';
     if (cls === 'phrase') return 'boundary';
     if (this.isAbbreviation(start, end)) return 'no';
@@ -269,12 +277,28 @@ export class StopDetector {
     return /\p{Ll}/u.test(all[w]!) ? 'no' : 'boundary';
   }
 
+  /**
+   * CJK punctuation needs no space after it, and neither does a half-width mark right before a CJK character
+   * ("他说好!她笑了"); a '.' there may still close an abbreviation ("Mr.王").
+   */
+  private isCjkStop(start: number, end: number, after: number): boolean {
+    const all = this.generated;
+    for (let i = start; i < end; i++) if (CJK_MARKS.includes(all[i]!)) return true;
+    const next = String.fromCodePoint(all.codePointAt(after)!);
+    return CJK_CHARACTER.test(next) && !this.isAbbreviation(start, end);
+  }
+
   /** Whether the mark run [start, end) is a single '.' closing an abbreviation or an initial. */
   private isAbbreviation(start: number, end: number): boolean {
     if (end - start !== 1 || this.generated[start] !== '.') return false;
     const before =
       start >= CONTEXT_CHARS ? this.generated.slice(start - CONTEXT_CHARS, start) : this.context + this.generated.slice(0, start);
-    const word = /[\p{L}.]*$/u.exec(before)?.[0].replace(/^\.+/, '') ?? '';
+    // Chinese and Japanese run into the word with no space: "见到了Mr." is the word "Mr".
+    const word =
+      /[\p{L}.]*$/u
+        .exec(before)?.[0]
+        .replace(/^.*[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u, '')
+        .replace(/^\.+/, '') ?? '';
     if (word === '') return false;
     if (ABBREVIATIONS.has(word)) return true;
     if (/^\p{Lu}$/u.test(word) && word !== 'I') return true;

@@ -4,8 +4,11 @@
  * the original text. Chinese and Japanese are written without spaces; Latin words keep theirs.
  */
 
-// Ideographs (BERT's "Chinese characters"), kana, and the CJK punctuation and full-width forms around them.
-const CJK =
+/**
+ * Ideographs (BERT's "Chinese characters"), kana, and the CJK punctuation and full-width forms around them: the
+ * scripts written without spaces between words.
+ */
+export const CJK_CHARACTER =
   /[\u2E80-\u2FDF\u3000-\u303F\u3040-\u30FF\u31F0-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF\u{20000}-\u{2FA1F}]/u;
 /** Closing marks hug the word before them. */
 const CLOSES = /^[\p{Pe}\p{Pf}.,!?;:%]/u;
@@ -29,7 +32,7 @@ export function spaceBetween(before: string, word: string): boolean {
   if (before === '' || word === '') return false;
   const prev = lastChar(before);
   const next = String.fromCodePoint(word.codePointAt(0) ?? 0x20);
-  if (CJK.test(prev) || CJK.test(next)) return false;
+  if (CJK_CHARACTER.test(prev) || CJK_CHARACTER.test(next)) return false;
   if (CLOSES.test(word) || OPENS.test(before)) return false;
   // "3 . 14" and "1 , 000" were one number.
   if (DIGIT_SEPARATED.test(before) && /^\d/u.test(word)) return false;

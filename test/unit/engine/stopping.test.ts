@@ -151,6 +151,83 @@ describe('StopDetector: phrase', () => {
   });
 });
 
+describe('StopDetector: Chinese and Japanese punctuation', () => {
+  const sentence = (pieces: readonly string[], precedingText?: string): Run =>
+    run({ stopAt: 'sentence', ...(precedingText === undefined ? {} : { precedingText }) }, pieces);
+  const phrase = (pieces: readonly string[]): Run => run({ stopAt: 'phrase' }, pieces);
+
+  it('ends a sentence at 。！？ with no space after them', () => {
+    expect(sentence(['他走了', '。', '她笑了。'])).toMatchObject({ text: '他走了。', stop: 'sentence' });
+    expect(sentence(['快跑！他喊道。'])).toMatchObject({ text: '快跑！', stop: 'sentence' });
+    expect(sentence(['你是谁？', '我不知道。'])).toMatchObject({ text: '你是谁？', stop: 'sentence' });
+    expect(sentence(['她走了。 后来'])).toMatchObject({ text: '她走了。', stop: 'sentence' });
+  });
+
+  it('takes a run of marks and the ellipsis …… as one end', () => {
+    expect(sentence(['真的吗？！', '不会吧。'])).toMatchObject({ text: '真的吗？！', stop: 'sentence' });
+    expect(sentence(['他沉默了', '…', '…', '窗外下着雨。'])).toMatchObject({ text: '他沉默了……', stop: 'sentence' });
+  });
+
+  it('includes closing quotes and brackets, also when they arrive in a later token', () => {
+    expect(sentence(['他说：“走吧。', '”', '她点头。'])).toMatchObject({ text: '他说：“走吧。”', stop: 'sentence' });
+    expect(sentence(['「行かない！」', '彼は言った。'])).toMatchObject({ text: '「行かない！」', stop: 'sentence' });
+    expect(sentence(['书名是《红楼梦》。（完。）后来'])).toMatchObject({ text: '书名是《红楼梦》。', stop: 'sentence' });
+    expect(sentence(['（完。）后来'])).toMatchObject({ text: '（完。）', stop: 'sentence' });
+    expect(sentence(['『终』', '。下'])).toMatchObject({ text: '『终』。', stop: 'sentence' });
+  });
+
+  it('holds what follows the mark until it knows whether a closer comes, and shows the mark at once', () => {
+    const r = sentence(['他说：“走吧。', '”', '她']);
+    expect(r.emits).toEqual(['他说：“走吧。', '”', '']);
+    expect(r.stop).toBe('sentence');
+  });
+
+  it('counts half-width ! ? . right before a CJK character, but not after an abbreviation or inside a number', () => {
+    expect(sentence(['好!他笑了。'])).toMatchObject({ text: '好!', stop: 'sentence' });
+    expect(sentence(['对吗?', '她问。'])).toMatchObject({ text: '对吗?', stop: 'sentence' });
+    expect(sentence(['我见到了Mr.王先生。再见'])).toMatchObject({ text: '我见到了Mr.王先生。', stop: 'sentence' });
+    expect(sentence(['价格是3.5元。好'])).toMatchObject({ text: '价格是3.5元。', stop: 'sentence' });
+  });
+
+  it('does not stop before any content was generated', () => {
+    expect(sentence(['。他走了。她'], '天黑了')).toMatchObject({ text: '。他走了。', stop: 'sentence' });
+  });
+
+  it('stops at a newline after content, as for any text', () => {
+    expect(sentence(['第一章\n从前'])).toMatchObject({ text: '第一章', stop: 'paragraph' });
+  });
+
+  it('does not stop at ，、；： when a sentence is asked for', () => {
+    expect(sentence(['春天来了，花开了；鸟儿、蝴蝶都来了：真好。后来'])).toMatchObject({
+      text: '春天来了，花开了；鸟儿、蝴蝶都来了：真好。',
+      stop: 'sentence',
+    });
+  });
+
+  it('phrase: stops at ，、；： with or without a space, and at half-width , ; : before a CJK character', () => {
+    expect(phrase(['春天来了', '，', '花开了'])).toMatchObject({ text: '春天来了，', stop: 'phrase' });
+    expect(phrase(['桃花、杏花'])).toMatchObject({ text: '桃花、', stop: 'phrase' });
+    expect(phrase(['有三件事；第一'])).toMatchObject({ text: '有三件事；', stop: 'phrase' });
+    expect(phrase(['他说：“好。”'])).toMatchObject({ text: '他说：', stop: 'phrase' });
+    expect(phrase(['春天来了, 花开了'])).toMatchObject({ text: '春天来了,', stop: 'phrase' });
+    expect(phrase(['春天来了,花开了'])).toMatchObject({ text: '春天来了,', stop: 'phrase' });
+    expect(phrase(['共3,000人'])).toMatchObject({ text: '共3,000人', stop: null });
+  });
+
+  it('phrase: stops after the dash ——, taken whole', () => {
+    expect(phrase(['他想起了一个人', '—', '—', '她的母亲。'])).toMatchObject({ text: '他想起了一个人——', stop: 'phrase' });
+    expect(phrase(['那是——”', '他停住'])).toMatchObject({ text: '那是——”', stop: 'phrase' });
+  });
+
+  it('phrase: stops at sentence ends too', () => {
+    expect(phrase(['好了。走吧'])).toMatchObject({ text: '好了。', stop: 'sentence' });
+  });
+
+  it('paragraph: ignores the punctuation and stops at the line break', () => {
+    expect(run({ stopAt: 'paragraph' }, ['他走了。她笑了，', '\n下一段'])).toMatchObject({ text: '他走了。她笑了，', stop: 'paragraph' });
+  });
+});
+
 describe('StopDetector: paragraph', () => {
   const paragraph = (pieces: readonly string[]): Run => run({ stopAt: 'paragraph' }, pieces);
 
@@ -186,7 +263,12 @@ describe('StopDetector: none', () => {
 });
 
 describe('StopDetector: any split gives the same result', () => {
-  const texts = [' Mr. Smith arrived at 3.15 p.m.; “Hello!” he said. Then', ' One, two—three\n\nfour', 'x<stop>y'];
+  const texts = [
+    ' Mr. Smith arrived at 3.15 p.m.; “Hello!” he said. Then',
+    ' One, two—three\n\nfour',
+    'x<stop>y',
+    '他说：“走吧！”她笑了，好!Mr.王——再见……',
+  ];
   for (const stopAt of ['sentence', 'phrase', 'paragraph', 'none'] as const) {
     it(stopAt, () => {
       for (const text of texts) {
