@@ -48,14 +48,24 @@ function candidateSeed(seed: number, candidate: number): number {
   return (seed + Math.imul(candidate, 0x9e3779b9)) >>> 0;
 }
 
-/** The tokens the model sees for a request: pinned memory, then as much of the text as the window allows. */
+/**
+ * The tokens the model sees for a request: pinned memory, then as much of the text as the window allows. A model
+ * trained with a marker at the start of every text (uer's Chinese GPT-2: [CLS]) gets it wherever the window holds
+ * the start of the memory or of the text, as in training.
+ */
 function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
-  const window = model.decoder.contextWindow;
+  const start = model.tokenizer.startTokenId;
+  const window = model.decoder.contextWindow - (start === null ? 0 : 1);
   const place = (reserve: number): ReturnType<typeof assembleContext> =>
     assembleContext({ memory: request.memory, text: request.context, encode: model.encode, window, reserve });
   const whole = place(request.maxTokens);
   const fitsWhole = whole.droppedChars === 0 && whole.droppedTokens === 0 && whole.memoryDroppedTokens === 0;
   const assembled = fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+  if (start !== null) {
+    const atDocumentStart =
+      assembled.memoryTokens > 0 ? assembled.memoryDroppedTokens === 0 : assembled.droppedChars === 0 && assembled.droppedTokens === 0;
+    if (atDocumentStart) return [start, ...assembled.tokens];
+  }
   // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
   return assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
 }

@@ -22,6 +22,7 @@ export class ByteLevelBpeTokenizer implements TextTokenizer {
   constructor(
     private readonly hf: Tokenizer,
     readonly eosTokenId: number | null,
+    readonly startTokenId: number | null = null,
   ) {
     const added = new Set(hf.get_added_tokens_decoder().keys());
     const vocab = hf.get_vocab(true);

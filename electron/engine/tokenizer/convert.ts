@@ -69,6 +69,27 @@ export function byteLevelBpeTokenizerJson(
 
 export const BERT_SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 
+/**
+ * BERT's post-processor, as `tokenizers` converts a BertTokenizer: [CLS] A [SEP] (and [CLS] A [SEP] B [SEP] for
+ * pairs). Null without both markers in the vocabulary.
+ */
+export function bertTemplateProcessing(vocab: Readonly<Record<string, number>>): object | null {
+  const cls = vocab['[CLS]'];
+  const sep = vocab['[SEP]'];
+  if (cls === undefined || sep === undefined) return null;
+  const special = (id: string, typeId: number) => ({ SpecialToken: { id, type_id: typeId } });
+  const sequence = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
+  return {
+    type: 'TemplateProcessing',
+    single: [special('[CLS]', 0), sequence('A', 0), special('[SEP]', 0)],
+    pair: [special('[CLS]', 0), sequence('A', 0), special('[SEP]', 0), sequence('B', 1), special('[SEP]', 1)],
+    special_tokens: {
+      '[CLS]': { id: '[CLS]', ids: [cls], tokens: ['[CLS]'] },
+      '[SEP]': { id: '[SEP]', ids: [sep], tokens: ['[SEP]'] },
+    },
+  };
+}
+
 /** vocab.txt: one token per line, the line number is the id. */
 export function wordPieceTokenizerJson(vocabText: string, lowercase: boolean): object {
   const lines = vocabText.split(/\r?\n/u);
@@ -83,7 +104,8 @@ export function wordPieceTokenizerJson(vocabText: string, lowercase: boolean): o
     added_tokens: added,
     normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
     pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: null,
+    // BertTokenizer, which these models name, adds [CLS] ... [SEP]: the start marker is read from here.
+    post_processor: bertTemplateProcessing(vocab),
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
   };

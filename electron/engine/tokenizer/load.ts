@@ -121,6 +121,36 @@ function classify({ file, json }: Source): TextTokenizer['kind'] {
   return 'byte-level-bpe';
 }
 
+/**
+ * The special token a post-processor puts before a single text (TemplateProcessing's "[CLS] $A [SEP]",
+ * BertProcessing's and RobertaProcessing's `cls`), or null when the text starts bare (GPT-2's ByteLevel).
+ */
+function startMarker(postProcessor: unknown, idOf: (name: string) => number | null): number | null {
+  if (!isObject(postProcessor)) return null;
+  const type = postProcessor['type'];
+  if (type === 'Sequence' && Array.isArray(postProcessor['processors'])) {
+    for (const p of postProcessor['processors']) {
+      const id = startMarker(p, idOf);
+      if (id !== null) return id;
+    }
+    return null;
+  }
+  if (type === 'BertProcessing' || type === 'RobertaProcessing') {
+    const cls = postProcessor['cls'];
+    return Array.isArray(cls) && typeof cls[1] === 'number' ? cls[1] : null;
+  }
+  if (type !== 'TemplateProcessing' || !Array.isArray(postProcessor['single'])) return null;
+  const first: unknown = postProcessor['single'][0];
+  const special = isObject(first) ? first['SpecialToken'] : undefined;
+  if (!isObject(special) || typeof special['id'] !== 'string') return null;
+  const name = special['id'];
+  const declared = isObject(postProcessor['special_tokens']) ? postProcessor['special_tokens'][name] : undefined;
+  const ids = isObject(declared) ? declared['ids'] : undefined;
+  // A template may name several ids for one marker; a model that starts with more than one is beyond this rule.
+  if (Array.isArray(ids) && ids.length === 1 && typeof ids[0] === 'number') return ids[0];
+  return idOf(name);
+}
+
 function build(source: Source, config: Json): TextTokenizer {
   const kind = classify(source);
   const { json } = source;
@@ -148,7 +178,11 @@ function build(source: Source, config: Json): TextTokenizer {
     }
     const pre = json['pre_tokenizer'];
     speedUpByteLevel(hf, isObject(pre) ? pre['type'] : null);
-    return new ByteLevelBpeTokenizer(hf, idOf(tokenName(config['eos_token'])) ?? idOf('<|endoftext|>'));
+    return new ByteLevelBpeTokenizer(
+      hf,
+      idOf(tokenName(config['eos_token'])) ?? idOf('<|endoftext|>'),
+      startMarker(json['post_processor'], idOf),
+    );
   }
   if (hf.model?.unk_token_id === undefined) {
     throw new ModelLoadError(source.file, 'has a WordPiece model without an unknown token in its vocabulary');
@@ -156,7 +190,12 @@ function build(source: Source, config: Json): TextTokenizer {
   const model = json['model'] as Json;
   const prefix = typeof model['continuing_subword_prefix'] === 'string' ? model['continuing_subword_prefix'] : '##';
   // These models end a text with [SEP]: their config.json names GPT-2's 50256, which they do not have.
-  return new WordPieceTokenizer(hf, idOf(tokenName(config['sep_token'])) ?? idOf('[SEP]'), prefix);
+  return new WordPieceTokenizer(
+    hf,
+    idOf(tokenName(config['sep_token'])) ?? idOf('[SEP]'),
+    startMarker(json['post_processor'], idOf),
+    prefix,
+  );
 }
 
 async function loadUncached(dir: string): Promise<TextTokenizer> {

@@ -16,6 +16,12 @@ export interface TextTokenizer {
    * config.json: the Chinese models' config.json names GPT-2's 50256, which is outside their vocabulary.
    */
   readonly eosTokenId: number | null;
+  /**
+   * The marker the model saw at the start of every text in training, taken from the tokenizer's post-processor:
+   * '[CLS]' for the BERT-vocabulary Chinese GPT-2 models (UER-py wrote each document as [CLS] text [SEP]); null
+   * for GPT-2's byte-level BPE, whose texts start bare.
+   */
+  readonly startTokenId: number | null;
   /** Never adds special tokens ([CLS]/[SEP]/BOS). */
   encode(text: string): number[];
   decode(ids: readonly number[]): string;

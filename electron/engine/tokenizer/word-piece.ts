@@ -19,6 +19,7 @@ export class WordPieceTokenizer implements TextTokenizer {
   constructor(
     private readonly hf: Tokenizer,
     readonly eosTokenId: number | null,
+    readonly startTokenId: number | null,
     subwordPrefix: string,
   ) {
     const vocab = hf.get_vocab(true);

@@ -61,6 +61,8 @@ describe('GPT-2 byte-level BPE', () => {
     expect(gpt2.kind).toBe('byte-level-bpe');
     expect(gpt2.vocabSize).toBe(50257);
     expect(gpt2.eosTokenId).toBe(50256);
+    // GPT-2's texts start bare (its post-processor is ByteLevel): no start marker.
+    expect(gpt2.startTokenId).toBeNull();
   });
 
   it.each(Object.entries(CORPUS))('gives the same ids as gpt-tokenizer (r50k_base) and round-trips: %s', (_name, text) => {

@@ -127,6 +127,8 @@ describe('BERT WordPiece (Chinese GPT-2 models)', () => {
     expect(bert.kind).toBe('wordpiece');
     expect(bert.vocabSize).toBe(VOCAB.length);
     expect(bert.eosTokenId).toBe(id('[SEP]'));
+    // The post-processor's template is [CLS] $A [SEP]: texts start with [CLS].
+    expect(bert.startTokenId).toBe(id('[CLS]'));
   });
 
   it('encodes without [CLS]/[SEP]', () => {
@@ -161,6 +163,8 @@ describe('BERT WordPiece (Chinese GPT-2 models)', () => {
     const converted = await loadTokenizer(legacy);
     expect(converted.kind).toBe('wordpiece');
     expect(converted.eosTokenId).toBe(id('[SEP]'));
+    // BertTokenizer adds [CLS] ... [SEP]; the conversion keeps that template, so the start marker is known.
+    expect(converted.startTokenId).toBe(id('[CLS]'));
     for (const [text, expected] of DECODES) {
       expect(converted.encode(text)).toEqual(bert.encode(text));
       expect(converted.decode(converted.encode(text))).toBe(expected);
