@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { AppMode, EngineState, GenerationStats, ModelsState, Settings, SettingsState } from '../electron/shared/api.js';
 import type { ApiClient } from './transport/api-client.js';
 import type { LinkStatus } from './transport/message-link.js';
@@ -21,6 +23,8 @@ import { SaveIndicator } from './drafts/SaveIndicator.js';
 import './drafts/drafts.css';
 import { ModelsPanel } from './panels/models/ModelsPanel.js';
 import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
+import { applyLanguage } from './i18n/index.js';
+import { percent } from './state/model-format.js';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
 type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models';
@@ -33,6 +37,7 @@ export interface AppProps {
 }
 
 export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
+  const { t } = useTranslation();
   const [engine, setEngine] = useState(initialEngine);
   const [settingsState, setSettingsState] = useState(initialSettings);
   const [stats, setStats] = useState<GenerationStats | null>(null);
@@ -100,6 +105,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   useEffect(() => {
     document.documentElement.dataset.theme = settingsState.settings.theme;
   }, [settingsState.settings.theme]);
+
+  useEffect(() => {
+    applyLanguage(settingsState.settings.language);
+  }, [settingsState.settings.language]);
 
   const onEditorReady = useCallback(
     (handle: EditorHandle | null) => {
@@ -169,8 +178,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   }, [api]);
 
   const notices = useMemo(
-    () => [...noticesFor(engine, settingsState, link), ...draftNotices(drafts)].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem],
+    () => [...noticesFor(engine, settingsState, link, t), ...draftNotices(drafts, t)].filter((notice) => !dismissed.has(notice.id)),
+    [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem, t],
   );
   const ready = engine.status === 'ready';
 
@@ -191,10 +200,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           disabled={!drafts.current}
           onClick={() => setPanel(panel === 'draft' ? 'none' : 'draft')}
           aria-pressed={panel === 'draft'}
-          title="Memory, words, snapshots (Ctrl/Cmd+Shift+M)"
+          title={t('toolbar.draftTitle')}
           data-testid="draft-button"
         >
-          Draft
+          {t('toolbar.draft')}
         </button>
         <button
           type="button"
@@ -202,36 +211,36 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           disabled={!drafts.current}
           onClick={() => setPanel(panel === 'export' ? 'none' : 'export')}
           aria-pressed={panel === 'export'}
-          title="Export (Ctrl/Cmd+Shift+E)"
+          title={t('toolbar.exportTitle')}
           data-testid="export-open"
         >
-          Export
+          {t('toolbar.export')}
         </button>
         <button
           type="button"
           className="text-button"
           disabled={!ready}
           onClick={continueSelection}
-          title="Continue selection (Ctrl/Cmd+Enter)"
+          title={t('toolbar.continueTitle')}
           data-testid="continue-button"
         >
-          Continue
+          {t('toolbar.continue')}
         </button>
         <button
           type="button"
           className="text-button"
           disabled={!ready}
-          title="Suggest now (Alt+\)"
+          title={t('toolbar.suggestTitle')}
           onClick={() => {
             const editor = editorRef.current?.editor;
             editor?.focus();
             editor?.trigger('toolbar', 'editor.action.inlineSuggest.trigger', { explicit: true });
           }}
         >
-          Suggest
+          {t('toolbar.suggest')}
         </button>
-        <button type="button" className="text-button" onClick={toggleTheme} title="Light or dark" data-testid="theme-toggle">
-          {settingsState.settings.theme === 'dark' ? 'Light' : 'Dark'}
+        <button type="button" className="text-button" onClick={toggleTheme} title={t('toolbar.themeTitle')} data-testid="theme-toggle">
+          {settingsState.settings.theme === 'dark' ? t('toolbar.light') : t('toolbar.dark')}
         </button>
         <button
           type="button"
@@ -240,7 +249,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           aria-pressed={panel === 'models'}
           data-testid="models-button"
         >
-          {modelsButtonLabel(models)}
+          {modelsButtonLabel(models, t)}
         </button>
         <button
           type="button"
@@ -249,7 +258,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           aria-pressed={panel === 'settings'}
           data-testid="settings-button"
         >
-          Settings
+          {t('toolbar.settings')}
         </button>
       </header>
       <NoticeBar notices={notices} onDismiss={(id) => setDismissed((current) => new Set(current).add(id))} />
@@ -327,8 +336,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 }
 
 /** A download running behind a closed panel still shows: "Models 42%". */
-function modelsButtonLabel(models: ModelsState | null): string {
+function modelsButtonLabel(models: ModelsState | null, t: TFunction): string {
   const download = models?.download;
-  if (!download || download.stage === 'done' || download.stage === 'failed' || download.stage === 'paused') return 'Models';
-  return `Models ${download.total > 0 ? Math.floor((download.bytes / download.total) * 100) : 0}%`;
+  if (!download || download.stage === 'done' || download.stage === 'failed' || download.stage === 'paused') return t('toolbar.models');
+  return t('toolbar.modelsProgress', { percent: percent(download.bytes, download.total) });
 }

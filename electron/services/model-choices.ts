@@ -4,7 +4,7 @@
  * model. Once a model has loaded, its speed on this machine is measured once and kept in the store.
  */
 import { dirname, join } from 'node:path';
-import type { EngineState, ImportSource, ModelOffer, ModelsState } from '../shared/api.js';
+import type { EngineState, ImportSource, ModelOffer, ModelsState, UiLanguage } from '../shared/api.js';
 import type { Settings } from '../shared/settings.js';
 import type { InstalledModel } from '../store/index.js';
 import type { AppServicesOptions } from './app-services.js';
@@ -61,9 +61,12 @@ export class ModelChoices {
     return (await this.service()).state;
   }
 
-  async offer(): Promise<ModelOffer> {
+  async offer(language: UiLanguage): Promise<ModelOffer> {
     const service = await this.service();
-    return service.offer((freeDiskBytes) => gatherMachineProfile({ engineInfo: this.deps.engine.state.info, freeDiskBytes }));
+    return service.offer(
+      (freeDiskBytes) => gatherMachineProfile({ engineInfo: this.deps.engine.state.info, freeDiskBytes }),
+      language === 'zh-CN' ? 'zh' : 'en',
+    );
   }
 
   async download(variantId: string): Promise<void> {

@@ -23,7 +23,7 @@ export async function dispatchModelsCall(models: ModelChoices, call: ModelsApiCa
     case 'getModels':
       return models.getState();
     case 'getModelOffer':
-      return models.offer();
+      return models.offer(call.language);
     case 'downloadModel':
       await models.download(call.variantId);
       return null;

@@ -13,6 +13,7 @@ import {
   type DownloadHandle,
   type InstalledModel,
   type MachineProfile,
+  type WriterLanguage,
 } from '../store/index.js';
 import type {
   DownloadState,
@@ -101,16 +102,16 @@ export class ModelsService {
     return (await this.store.list()).find((model) => model.dir === dir) ?? null;
   }
 
-  async offer(gather: (freeDiskBytes: number) => Promise<MachineProfile>): Promise<ModelOffer> {
+  async offer(gather: (freeDiskBytes: number) => Promise<MachineProfile>, language: WriterLanguage = 'en'): Promise<ModelOffer> {
     const machine = await gather(await this.store.freeDiskBytes());
-    const recommendation = this.store.recommend(machine);
+    const recommendation = this.store.recommend(machine, language);
     const choice = (variantId: string): ModelChoice | null => this.#choice(variantId);
     const summary = { totalMemoryBytes: machine.totalMemoryBytes, freeDiskBytes: machine.freeDiskBytes, hasGpu: machine.hasGpu };
     if (recommendation === null) {
       return {
         machine: summary,
         recommended: null,
-        reason: 'No model in the catalog fits the free disk space and memory of this machine.',
+        reason: null,
         alternatives: [],
       };
     }
@@ -297,6 +298,7 @@ export class ModelsService {
       precision: ref.variant.precision,
       downloadBytes: size.bytes,
       downloadBytesExact: size.exact,
+      goodFor: ref.model.goodFor ?? null,
     };
   }
 

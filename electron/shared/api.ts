@@ -6,11 +6,22 @@
  * The renderer imports this file with `import type` only.
  */
 import type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
-import type { Settings } from './settings.js';
+import type { Settings, UiLanguage } from './settings.js';
 import type { DraftPush, DraftsApi, DraftsCall, DraftsResults } from './drafts-api.js';
+import type { ModelUse } from '../store/catalog.js';
+import type { RecommendationReason } from '../store/recommend.js';
 
 export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats, SamplerSettings, StopAt } from '../engine/types.js';
-export type { Settings, InlineSettings, ContinuationSettings, InlineLength, ThemeName } from './settings.js';
+export type { ModelUse, RecommendationReason };
+export type {
+  Settings,
+  InlineSettings,
+  ContinuationSettings,
+  InlineLength,
+  ThemeName,
+  UiLanguage,
+  LanguagePreference,
+} from './settings.js';
 
 /** Where the engine is in its life; the status bar and the notices read this. */
 export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
@@ -127,7 +138,7 @@ export interface KaituhiApi {
   onSettings(listener: (state: SettingsState) => void): () => void;
   // ---- models (issue 5) ----
   getModels(): Promise<ModelsState>;
-  getModelOffer(): Promise<ModelOffer>;
+  getModelOffer(language: UiLanguage): Promise<ModelOffer>;
   /** Starts or resumes the download of a catalog variant; progress arrives through onModels. */
   downloadModel(variantId: string): Promise<void>;
   pauseDownload(): Promise<void>;
@@ -200,6 +211,8 @@ export interface ModelChoice {
   readonly downloadBytes: number;
   /** False when the size is the catalog's estimate (the hub gives the exact one when the download starts). */
   readonly downloadBytesExact: boolean;
+  /** What it writes best: English prose, modern or classical Chinese, poems…; null when the catalog does not say. */
+  readonly goodFor: ModelUse | null;
 }
 
 export interface MachineSummary {
@@ -212,7 +225,8 @@ export interface MachineSummary {
 export interface ModelOffer {
   readonly machine: MachineSummary;
   readonly recommended: ModelChoice | null;
-  readonly reason: string;
+  /** Why it suits this machine (and this writer); null when nothing fits. */
+  readonly reason: RecommendationReason | null;
   readonly alternatives: readonly ModelChoice[];
 }
 
@@ -220,7 +234,8 @@ export type ImportSource = { readonly by: 'dialog' } | { readonly by: 'import-ro
 
 export type ModelsApiCall =
   | { readonly method: 'getModels' }
-  | { readonly method: 'getModelOffer' }
+  /** `language`: the interface's; a Chinese writer is offered a Chinese model first. */
+  | { readonly method: 'getModelOffer'; readonly language: UiLanguage }
   | { readonly method: 'downloadModel'; readonly variantId: string }
   | { readonly method: 'pauseDownload' }
   | { readonly method: 'cancelDownload' }

@@ -10,5 +10,6 @@ export function defaultSettings(): Settings {
     continuation: { candidates: 3, maxTokens: 80 },
     modelDir: null,
     theme: 'light',
+    language: 'system',
   };
 }

@@ -9,6 +9,12 @@ export type InlineLength = Exclude<StopAt, 'none'>;
 
 export type ThemeName = 'light' | 'dark';
 
+/** The languages of the interface, as BCP 47 tags. */
+export const UI_LANGUAGES = ['en', 'zh-CN'] as const;
+export type UiLanguage = (typeof UI_LANGUAGES)[number];
+/** 'system': the system's language under Electron, the browser's in server mode. */
+export type LanguagePreference = 'system' | UiLanguage;
+
 export interface InlineSettings {
   enabled: boolean;
   length: InlineLength;
@@ -34,6 +40,7 @@ export interface Settings {
   /** Model folder; null means none chosen yet. A `--model` flag overrides it for one launch. */
   modelDir: string | null;
   theme: ThemeName;
+  language: LanguagePreference;
 }
 
 export const SETTINGS_LIMITS = {

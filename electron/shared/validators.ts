@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ClientMessage, ImportSource, ServerMessage } from './api.js';
-import { SETTINGS_LIMITS, type Settings } from './settings.js';
+import { SETTINGS_LIMITS, UI_LANGUAGES, type Settings } from './settings.js';
 import { draftsCallSchemas, MAX_DRAFT_CHARS } from './drafts-validators.js';
 import type { GenerateRequest, SamplerSettings } from '../engine/types.js';
 
@@ -73,8 +73,10 @@ export const settingsSchema = z
       .strict(),
     modelDir: z.string().min(1).max(4096).nullable(),
     theme: z.enum(['light', 'dark']),
+    // Settings files written before the interface had a language choice follow the system.
+    language: z.enum(['system', ...UI_LANGUAGES]).default('system'),
   })
-  .strict() satisfies z.ZodType<Settings>;
+  .strict() satisfies z.ZodType<Settings, unknown>;
 
 const id = z.number().int().min(0).max(MAX_ID);
 
@@ -96,7 +98,7 @@ export const importSourceSchema = z.discriminatedUnion('by', [
 function modelsCallSchemas() {
   return [
     z.object({ method: z.literal('getModels') }).strict(),
-    z.object({ method: z.literal('getModelOffer') }).strict(),
+    z.object({ method: z.literal('getModelOffer'), language: z.enum(UI_LANGUAGES) }).strict(),
     z.object({ method: z.literal('downloadModel'), variantId: modelIdSchema }).strict(),
     z.object({ method: z.literal('pauseDownload') }).strict(),
     z.object({ method: z.literal('cancelDownload') }).strict(),

@@ -14,6 +14,17 @@ const REPO_PATH = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_
 const REPO = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ID = /^[a-z0-9][a-z0-9._-]*$/;
 
+/** What a model writes best, shown in the picker (in the writer's language) beside its name. */
+export const MODEL_USES = [
+  'english-prose',
+  'modern-chinese',
+  'classical-chinese',
+  'chinese-poetry',
+  'chinese-couplets',
+  'chinese-lyrics',
+] as const;
+export type ModelUse = (typeof MODEL_USES)[number];
+
 /**
  * How a file's bytes are checked: against the catalog's own SHA-256, or against what the hub says at download time
  * (LFS files: SHA-256 in X-Linked-Etag; small git files: the git blob SHA-1 in ETag).
@@ -66,6 +77,8 @@ const ModelSchema = z
     language: z.string().min(2),
     tokenizer: z.enum(['byte-level-bpe', 'wordpiece']),
     license: z.string().min(1),
+    /** Optional so that catalogs written before it (`kaituhi serve --catalog FILE`) still load; the bundled one has it everywhere. */
+    goodFor: z.enum(MODEL_USES).optional(),
     variants: z.array(VariantSchema).min(1),
   })
   .strict();

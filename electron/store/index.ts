@@ -8,7 +8,7 @@ export type { StoreErrorCode, StoreErrorInfo } from './errors.js';
 export { BUNDLED_CATALOG_PATH, CatalogError, findVariant, loadCatalog, parseCatalog, variantDownloadSize } from './catalog.js';
 export type { Catalog, CatalogFile, CatalogModel, CatalogVariant } from './catalog.js';
 export { recommendModel } from './recommend.js';
-export type { MachineProfile, Recommendation } from './recommend.js';
+export type { MachineProfile, Recommendation, RecommendationReason, WriterLanguage } from './recommend.js';
 export { validateModelFolder } from './validate-folder.js';
 export type { DeepModelCheck, FolderValidation } from './validate-folder.js';
 export { hubEndpoint, resolveUrl } from './hub.js';

@@ -17,7 +17,7 @@ import { installStaged, moveToTrash } from './install.js';
 import { fileIn, installedDir, MANIFEST_FILE, partialDir, storeLayout, type StoreLayout } from './layout.js';
 import { ManifestSchema, type Manifest } from './manifest.js';
 import type { DownloadProgress } from './progress.js';
-import { recommendModel, type MachineProfile, type Recommendation } from './recommend.js';
+import { recommendModel, type MachineProfile, type Recommendation, type WriterLanguage } from './recommend.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { StoreStateFile, type Benchmark } from './store-state.js';
 import { validateModelFolder, type DeepModelCheck } from './validate-folder.js';
@@ -208,8 +208,8 @@ export class ModelStore {
     return freeBytes(this.deps.statfs, this.layout.root);
   }
 
-  recommend(machine: MachineProfile): Recommendation | null {
-    return recommendModel(machine, this.catalog);
+  recommend(machine: MachineProfile, language: WriterLanguage = 'en'): Recommendation | null {
+    return recommendModel(machine, this.catalog, language);
   }
 
   // ---- downloads ----

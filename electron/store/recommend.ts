@@ -23,10 +23,17 @@ export interface Recommendation {
   readonly downloadBytes: number;
   /** False when the catalog only estimates the size (the hub gives the exact one when the download starts). */
   readonly downloadBytesExact: boolean;
-  readonly reason: string;
+  /** Why this one; the picker says it in the writer's language. */
+  readonly reason: RecommendationReason;
   /** Other variants that fit this machine, best first. */
   readonly alternatives: readonly string[];
 }
+
+export type RecommendationReason =
+  { readonly kind: 'gpu'; readonly gpuGiB: number } | { readonly kind: 'cpu' | 'no-gpu' | 'small' | 'chinese' | 'chinese-small' };
+
+/** The writer's language, as far as the first pick cares: a Chinese interface gets a Chinese model. */
+export type WriterLanguage = 'en' | 'zh';
 
 const GiB = 1024 ** 3;
 /** Fp16 weights plus KV cache, activations and the runtime's workspace. */
@@ -38,6 +45,17 @@ const ramNeedInt8 = (params: number): number => params * 3 + 0.5 * GiB;
 /** Best first. The CPU list starts with int8 124M (see above); distilgpt2 is the fallback for small machines. */
 const GPU_ORDER = ['gpt2-xl-checkpoint', 'gpt2-large-checkpoint', 'gpt2-medium-checkpoint'];
 const CPU_ORDER = ['gpt2-onnx-int8', 'distilgpt2-onnx-int8'];
+/**
+ * A Chinese writer: modern Chinese prose first (the 6-layer distil for a small machine), then the specialised
+ * uer models (classical prose, poems, couplets, lyrics) as alternatives. All are checkpoints built on first load.
+ */
+const CHINESE_ORDER = ['gpt2-chinese-checkpoint', 'gpt2-chinese-distil-checkpoint'];
+const CHINESE_ALSO = [
+  'gpt2-chinese-ancient-checkpoint',
+  'gpt2-chinese-poem-checkpoint',
+  'gpt2-chinese-couplet-checkpoint',
+  'gpt2-chinese-lyric-checkpoint',
+];
 
 interface Candidate {
   readonly model: CatalogModel;
@@ -50,9 +68,24 @@ function candidate(catalog: Catalog, id: string): Candidate | null {
   return ref === null ? null : { ...ref, download: variantDownloadSize(ref.variant) };
 }
 
-export function recommendModel(machine: MachineProfile, catalog: Catalog): Recommendation | null {
+export function recommendModel(machine: MachineProfile, catalog: Catalog, language: WriterLanguage = 'en'): Recommendation | null {
   // Leave the writer's disk some air: never fill more than 90% of what is free.
   const diskOk = (c: Candidate): boolean => c.download.bytes <= machine.freeDiskBytes * 0.9;
+  if (language === 'zh') {
+    const fits = (id: string): Candidate[] => {
+      const c = candidate(catalog, id);
+      return c !== null && diskOk(c) && ramNeedCheckpoint(c.model.parameters) <= machine.totalMemoryBytes ? [c] : [];
+    };
+    const chinese = CHINESE_ORDER.flatMap(fits);
+    const best = chinese[0];
+    if (best !== undefined) {
+      const english = recommendModel(machine, catalog, 'en');
+      const alternatives = [...chinese.slice(1), ...CHINESE_ALSO.flatMap(fits)].map((c) => c.variant.id);
+      if (english) alternatives.push(english.variantId, ...english.alternatives);
+      const kind = best.variant.id === CHINESE_ORDER[0] ? 'chinese' : 'chinese-small';
+      return recommendation(best, best.variant.precision, { kind }, alternatives);
+    }
+  }
   const gpuFits: Candidate[] = [];
   if (machine.hasGpu && machine.gpuMemoryBytes !== null) {
     for (const id of GPU_ORDER) {
@@ -75,22 +108,34 @@ export function recommendModel(machine: MachineProfile, catalog: Catalog): Recom
   const best = all[0];
   if (best === undefined) return null;
   const onGpu = gpuFits.includes(best);
-  const reason = onGpu
-    ? `Your GPU has ${(machine.gpuMemoryBytes! / GiB).toFixed(0)} GB of memory: enough for ${best.model.name} in fp16, which writes better prose and still answers quickly.`
+  const reason: RecommendationReason = onGpu
+    ? { kind: 'gpu', gpuGiB: Math.round(machine.gpuMemoryBytes! / GiB) }
     : best.variant.id === CPU_ORDER[0]
-      ? machine.hasGpu
-        ? `${best.model.name} in int8: quick suggestions, and it fits this machine comfortably.`
-        : `No GPU found: ${best.model.name} in int8 gives quick suggestions on the CPU.`
-      : `${best.model.name} in int8: the smallest model, for a machine with little memory or disk space.`;
+      ? { kind: machine.hasGpu ? 'cpu' : 'no-gpu' }
+      : { kind: 'small' };
+  return recommendation(
+    best,
+    onGpu ? 'fp16' : best.variant.precision,
+    reason,
+    all.slice(1).map((c) => c.variant.id),
+  );
+}
+
+function recommendation(
+  best: Candidate,
+  runPrecision: Recommendation['runPrecision'],
+  reason: RecommendationReason,
+  alternatives: readonly string[],
+): Recommendation {
   return {
     variantId: best.variant.id,
     modelId: best.model.id,
     name: best.model.name,
     format: best.variant.format,
-    runPrecision: onGpu ? 'fp16' : best.variant.precision,
+    runPrecision,
     downloadBytes: best.download.bytes,
     downloadBytesExact: best.download.exact,
     reason,
-    alternatives: all.slice(1).map((c) => c.variant.id),
+    alternatives,
   };
 }

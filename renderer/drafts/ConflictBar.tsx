@@ -1,3 +1,5 @@
+import { useTranslation } from 'react-i18next';
+
 export interface ConflictBarProps {
   title: string;
   diskText: string;
@@ -6,18 +8,16 @@ export interface ConflictBarProps {
 
 /** Another program changed the file while the editor held unsaved text: the writer decides, nothing is overwritten first. */
 export function ConflictBar({ title, diskText, onKeep }: ConflictBarProps) {
+  const { t } = useTranslation();
   const words = diskText.trim() ? diskText.trim().split(/\s+/).length : 0;
   return (
     <div className="notice notice-warning conflict-bar" role="alert" data-testid="draft-conflict">
-      <span>
-        “{title}” was changed by another program ({words.toLocaleString()} words on disk) while you had unsaved text. Which should Kaituhi
-        keep? The other is kept as a snapshot.
-      </span>
+      <span>{t('conflict.text', { title, count: words })}</span>
       <button type="button" className="text-button" onClick={() => onKeep('mine')} data-testid="keep-mine">
-        Keep mine
+        {t('conflict.keepMine')}
       </button>
       <button type="button" className="text-button" onClick={() => onKeep('theirs')} data-testid="keep-theirs">
-        Use the file’s
+        {t('conflict.useTheirs')}
       </button>
     </div>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
 import { messageOf } from './message-of.js';
@@ -25,6 +26,7 @@ const TOKEN_COUNT_DELAY_MS = 400;
 /** One draft's side panel: story memory (and its share of the window), words today against a goal, snapshots. */
 export function DraftPanel(props: DraftPanelProps) {
   const { api, draftId } = props;
+  const { t, i18n } = useTranslation();
   const [memoryTokens, setMemoryTokens] = useState<number | null>(null);
   const [stats, setStats] = useState<WordStats | null>(null);
   const [snapshots, setSnapshots] = useState<readonly SnapshotInfo[]>([]);
@@ -57,47 +59,53 @@ export function DraftPanel(props: DraftPanelProps) {
   const share = memoryTokens === null ? null : memoryTokens / props.contextWindow;
 
   return (
-    <SidePanel title="Draft" className="draft-panel" testId="draft-panel" closeLabel="Close" onClose={props.onClose}>
+    <SidePanel
+      title={t('draftPanel.title')}
+      className="draft-panel"
+      testId="draft-panel"
+      closeLabel={t('panel.close')}
+      onClose={props.onClose}
+    >
       {problem && (
         <p className="panel-problem" role="alert">
           {problem}
         </p>
       )}
       <section>
-        <h3>Story memory</h3>
-        <p className="hint">Notes the model always sees ahead of your text: characters, setting, style.</p>
+        <h3>{t('draftPanel.memory')}</h3>
+        <p className="hint">{t('draftPanel.memoryHint')}</p>
         <textarea
           className="memory-input"
           rows={6}
           value={props.memory}
           onChange={(event) => props.onMemory(event.target.value)}
-          aria-label="Story memory"
+          aria-label={t('draftPanel.memory')}
           data-testid="memory-input"
         />
         <p className={`hint ${share !== null && share > 0.5 ? 'warn' : ''}`} data-testid="memory-tokens">
           {memoryTokens === null
             ? props.engineReady
-              ? 'Counting…'
-              : 'Load a model to see how much of the window the memory takes.'
-            : `Memory takes ${memoryTokens} of the model’s ${props.contextWindow} positions.`}
+              ? t('draftPanel.counting')
+              : t('draftPanel.loadModel')
+            : t('draftPanel.memoryTakes', { tokens: memoryTokens, window: props.contextWindow })}
         </p>
       </section>
       <section>
-        <h3>Words</h3>
+        <h3>{t('draftPanel.words')}</h3>
         {stats && (
           <p data-testid="words-today">
-            {stats.words.toLocaleString()} in this draft · {stats.today.toLocaleString()} today
-            {stats.dailyGoal ? ` of ${stats.dailyGoal.toLocaleString()}` : ''}
+            {t('draftPanel.wordsToday', { count: stats.words, today: stats.today })}
+            {stats.dailyGoal ? t('draftPanel.ofGoal', { goal: stats.dailyGoal }) : ''}
           </p>
         )}
         {stats?.dailyGoal ? <progress max={stats.dailyGoal} value={Math.max(0, Math.min(stats.today, stats.dailyGoal))} /> : null}
         <label className="inline-field">
-          Daily goal
+          {t('draftPanel.dailyGoal')}
           <input
             type="number"
             min={1}
             step={50}
-            placeholder="none"
+            placeholder={t('draftPanel.none')}
             defaultValue={stats?.dailyGoal ?? ''}
             key={stats?.dailyGoal ?? 'none'}
             data-testid="daily-goal"
@@ -114,12 +122,12 @@ export function DraftPanel(props: DraftPanelProps) {
         </label>
       </section>
       <section>
-        <h3>Snapshots</h3>
+        <h3>{t('draftPanel.snapshots')}</h3>
         <div className="snapshot-take">
           <input
             value={snapshotName}
-            placeholder="Name (optional)"
-            aria-label="Snapshot name"
+            placeholder={t('draftPanel.snapshotName')}
+            aria-label={t('draftPanel.snapshotNameLabel')}
             onChange={(event) => setSnapshotName(event.target.value)}
           />
           <button
@@ -127,12 +135,12 @@ export function DraftPanel(props: DraftPanelProps) {
             className="text-button"
             data-testid="take-snapshot"
             onClick={run(async () => {
-              await api.drafts.takeSnapshot({ id: draftId, name: snapshotName || 'Snapshot' });
+              await api.drafts.takeSnapshot({ id: draftId, name: snapshotName || t('draftPanel.defaultSnapshot') });
               setSnapshotName('');
               setSnapshots(await api.drafts.listSnapshots({ id: draftId }));
             })}
           >
-            Take snapshot
+            {t('draftPanel.takeSnapshot')}
           </button>
         </div>
         <ul className="snapshot-list">
@@ -140,7 +148,7 @@ export function DraftPanel(props: DraftPanelProps) {
             <li key={snapshot.id} data-testid="snapshot-item">
               <span className="snapshot-name">{snapshot.name}</span>
               <span className="hint">
-                {new Date(snapshot.created).toLocaleString()} · {snapshot.words.toLocaleString()} w
+                {t('draftPanel.snapshotWords', { date: new Date(snapshot.created).toLocaleString(i18n.language), count: snapshot.words })}
               </span>
               <span>
                 <button
@@ -150,7 +158,7 @@ export function DraftPanel(props: DraftPanelProps) {
                     setDiff({ snapshot, diff: await api.drafts.compareSnapshot({ id: draftId, snapshotId: snapshot.id }) }),
                   )}
                 >
-                  Compare
+                  {t('draftPanel.compare')}
                 </button>
                 <button
                   type="button"
@@ -161,18 +169,18 @@ export function DraftPanel(props: DraftPanelProps) {
                     setDiff(null);
                   })}
                 >
-                  Restore
+                  {t('draftPanel.restore')}
                 </button>
               </span>
             </li>
           ))}
-          {snapshots.length === 0 && <li className="hint">No snapshots yet.</li>}
+          {snapshots.length === 0 && <li className="hint">{t('draftPanel.noSnapshots')}</li>}
         </ul>
         {diff && (
           <div className="snapshot-diff" data-testid="snapshot-diff">
             <p className="hint">
-              “{diff.snapshot.name}” → now: +{diff.diff.wordsAdded} / −{diff.diff.wordsRemoved} words
-              {diff.diff.coarse ? ' (too different to compare closely)' : ''}
+              {t('draftPanel.diff', { name: diff.snapshot.name, added: diff.diff.wordsAdded, removed: diff.diff.wordsRemoved })}
+              {diff.diff.coarse ? t('draftPanel.coarse') : ''}
             </p>
             <pre>
               {diff.diff.chunks.map((chunk, index) =>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { DraftSummary, TrashedDraft } from '../../electron/shared/drafts-api.js';
 
 export interface DraftsSidebarProps {
@@ -17,22 +18,23 @@ export interface DraftsSidebarProps {
 
 /** The library at the left: search by title, new, and per draft rename, duplicate and delete (to the trash). */
 export function DraftsSidebar(props: DraftsSidebarProps) {
+  const { t } = useTranslation();
   const [renaming, setRenaming] = useState<string | null>(null);
   const [showTrash, setShowTrash] = useState(false);
   return (
-    <nav className="drafts-sidebar" aria-label="Drafts" data-testid="drafts-sidebar">
+    <nav className="drafts-sidebar" aria-label={t('sidebar.label')} data-testid="drafts-sidebar">
       <div className="drafts-head">
         <input
           type="search"
           className="drafts-search"
-          placeholder="Search titles"
-          aria-label="Search drafts by title"
+          placeholder={t('sidebar.search')}
+          aria-label={t('sidebar.searchLabel')}
           value={props.query}
           onChange={(event) => props.onQuery(event.target.value)}
           data-testid="drafts-search"
         />
-        <button type="button" className="text-button" onClick={props.onCreate} title="New draft" data-testid="new-draft">
-          New
+        <button type="button" className="text-button" onClick={props.onCreate} title={t('sidebar.newTitle')} data-testid="new-draft">
+          {t('sidebar.new')}
         </button>
       </div>
       <ul className="drafts-list">
@@ -42,7 +44,7 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
               <input
                 className="draft-rename"
                 defaultValue={draft.title}
-                aria-label="Draft title"
+                aria-label={t('sidebar.titleLabel')}
                 autoFocus
                 onBlur={(event) => {
                   setRenaming(null);
@@ -60,11 +62,12 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
                 className="draft-open"
                 onClick={() => props.onOpen(draft.id)}
                 onDoubleClick={() => setRenaming(draft.id)}
-                title={`${draft.words.toLocaleString()} words`}
+                title={t('sidebar.words', { count: draft.words })}
               >
                 <span className="draft-title">{draft.title}</span>
                 <span className="draft-meta">
-                  {draft.words.toLocaleString()} w{draft.dirty ? ' · unsaved' : ''}
+                  {t('sidebar.wordsShort', { count: draft.words })}
+                  {draft.dirty ? t('sidebar.unsaved') : ''}
                 </span>
               </button>
             )}
@@ -72,8 +75,8 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
               <button
                 type="button"
                 className="icon-button"
-                aria-label={`Rename ${draft.title}`}
-                title="Rename"
+                aria-label={t('sidebar.renameLabel', { title: draft.title })}
+                title={t('sidebar.rename')}
                 onClick={() => setRenaming(draft.id)}
               >
                 ✎
@@ -81,8 +84,8 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
               <button
                 type="button"
                 className="icon-button"
-                aria-label={`Duplicate ${draft.title}`}
-                title="Duplicate"
+                aria-label={t('sidebar.duplicateLabel', { title: draft.title })}
+                title={t('sidebar.duplicate')}
                 onClick={() => props.onDuplicate(draft.id)}
               >
                 ⧉
@@ -90,8 +93,8 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
               <button
                 type="button"
                 className="icon-button"
-                aria-label={`Delete ${draft.title}`}
-                title="Move to trash"
+                aria-label={t('sidebar.trashLabel', { title: draft.title })}
+                title={t('sidebar.trash')}
                 onClick={() => props.onTrash(draft.id)}
               >
                 🗑
@@ -107,7 +110,7 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
         aria-expanded={showTrash}
         data-testid="trash-toggle"
       >
-        Trash ({props.trash.length})
+        {t('sidebar.trashToggle', { count: props.trash.length })}
       </button>
       {showTrash && (
         <ul className="drafts-list trash-list">
@@ -118,13 +121,13 @@ export function DraftsSidebar(props: DraftsSidebarProps) {
                 type="button"
                 className="text-button"
                 onClick={() => props.onRestore(item.trashId)}
-                aria-label={`Restore ${item.title}`}
+                aria-label={t('sidebar.restoreLabel', { title: item.title })}
               >
-                Restore
+                {t('sidebar.restore')}
               </button>
             </li>
           ))}
-          {props.trash.length === 0 && <li className="empty">The trash is empty.</li>}
+          {props.trash.length === 0 && <li className="empty">{t('sidebar.trashEmpty')}</li>}
         </ul>
       )}
     </nav>

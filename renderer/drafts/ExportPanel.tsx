@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { ExportFormat, SpanMode } from '../../electron/shared/drafts-api.js';
 import { messageOf } from './message-of.js';
@@ -12,23 +13,12 @@ export interface ExportPanelProps {
   onClose(): void;
 }
 
-const FORMATS: readonly { value: ExportFormat; label: string }[] = [
-  { value: 'docx', label: 'Word (.docx)' },
-  { value: 'epub', label: 'EPUB 3 (.epub)' },
-  { value: 'pdf', label: 'PDF (.pdf)' },
-  { value: 'html', label: 'Web page (.html)' },
-  { value: 'md', label: 'Markdown (.md)' },
-  { value: 'txt', label: 'Plain text (.txt)' },
-];
-
-const SPAN_MODES: readonly { value: SpanMode; label: string }[] = [
-  { value: 'keep', label: 'Keep as written' },
-  { value: 'mark', label: 'Mark them' },
-  { value: 'strip', label: 'Leave them out' },
-];
+const FORMATS: readonly ExportFormat[] = ['docx', 'epub', 'pdf', 'html', 'md', 'txt'];
+const SPAN_MODES: readonly SpanMode[] = ['keep', 'mark', 'strip'];
 
 /** Format and options; the file goes through the app's save dialog (Electron) or the browser's download. */
 export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelProps) {
+  const { t } = useTranslation();
   const [format, setFormat] = useState<ExportFormat>('docx');
   const [title, setTitle] = useState(draftTitle);
   const [author, setAuthor] = useState('');
@@ -46,7 +36,7 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
         format,
         options: { title: title.trim() || draftTitle, ...(author.trim() ? { author: author.trim() } : {}), chapterBreaks, modelSpans },
       });
-      setOutcome({ ok: true, text: deliverExport(result) });
+      setOutcome({ ok: true, text: deliverExport(result, t) });
     } catch (error) {
       setOutcome({ ok: false, text: messageOf(error) });
     } finally {
@@ -55,46 +45,45 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
   };
 
   return (
-    <SidePanel title="Export" className="export-panel" testId="export-panel" closeLabel="Close" onClose={onClose}>
+    <SidePanel title={t('export.title')} className="export-panel" testId="export-panel" closeLabel={t('panel.close')} onClose={onClose}>
       <label className="field">
-        Format
+        {t('export.format')}
         <select value={format} onChange={(event) => setFormat(event.target.value as ExportFormat)} data-testid="export-format">
           {FORMATS.map((f) => (
-            <option key={f.value} value={f.value}>
-              {f.label}
+            <option key={f} value={f}>
+              {t(`export.formats.${f}`)}
             </option>
           ))}
         </select>
       </label>
       <label className="field">
-        Title
+        {t('export.docTitle')}
         <input value={title} onChange={(event) => setTitle(event.target.value)} data-testid="export-title" />
       </label>
       <label className="field">
-        Author
-        <input value={author} onChange={(event) => setAuthor(event.target.value)} placeholder="optional" data-testid="export-author" />
+        {t('export.author')}
+        <input
+          value={author}
+          onChange={(event) => setAuthor(event.target.value)}
+          placeholder={t('export.optional')}
+          data-testid="export-author"
+        />
       </label>
       <label className="inline-field">
         <input type="checkbox" checked={chapterBreaks} onChange={(event) => setChapterBreaks(event.target.checked)} />
-        New chapter at each # heading
+        {t('export.chapterBreaks')}
       </label>
       <fieldset className="span-modes">
-        <legend>Text the model wrote</legend>
+        <legend>{t('export.modelText')}</legend>
         {SPAN_MODES.map((mode) => (
-          <label key={mode.value} className="inline-field">
-            <input
-              type="radio"
-              name="model-spans"
-              value={mode.value}
-              checked={modelSpans === mode.value}
-              onChange={() => setModelSpans(mode.value)}
-            />
-            {mode.label}
+          <label key={mode} className="inline-field">
+            <input type="radio" name="model-spans" value={mode} checked={modelSpans === mode} onChange={() => setModelSpans(mode)} />
+            {t(`export.spanModes.${mode}`)}
           </label>
         ))}
       </fieldset>
       <button type="button" className="primary-button" disabled={busy} onClick={() => void exportNow()} data-testid="export-button">
-        {busy ? 'Exporting…' : 'Export'}
+        {busy ? t('export.exporting') : t('export.export')}
       </button>
       {outcome && (
         <p className={outcome.ok ? 'hint' : 'panel-problem'} role={outcome.ok ? 'status' : 'alert'} data-testid="export-outcome">

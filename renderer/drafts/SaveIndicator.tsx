@@ -1,9 +1,9 @@
+import { useTranslation } from 'react-i18next';
 import type { SaveStatus } from './draft-binding.js';
-
-const WORDS: Record<SaveStatus['kind'], string> = { saved: 'Saved', unsaved: 'Editing…', failed: 'Not saved' };
 
 /** Quiet word next to the title: Saved, Editing… (autosave follows about a second after you stop), Not saved. */
 export function SaveIndicator({ status }: { status: SaveStatus }) {
+  const { t } = useTranslation();
   return (
     <span
       className={`save-indicator save-${status.kind}`}
@@ -11,7 +11,7 @@ export function SaveIndicator({ status }: { status: SaveStatus }) {
       data-state={status.kind}
       title={status.kind === 'failed' ? status.message : undefined}
     >
-      {WORDS[status.kind]}
+      {t(`save.${status.kind}`)}
     </span>
   );
 }

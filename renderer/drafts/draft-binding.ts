@@ -3,6 +3,7 @@ import type { DraftPush, OpenDraft, TextChange } from '../../electron/shared/dra
 import { monaco } from '../editor/monaco.js';
 import type { ModelTextMarks } from '../editor/model-text-marks.js';
 import { messageOf } from './message-of.js';
+import { i18n } from '../i18n/index.js';
 
 export type SaveStatus = { readonly kind: 'saved' } | { readonly kind: 'unsaved' } | { readonly kind: 'failed'; readonly message: string };
 
@@ -100,7 +101,7 @@ export class DraftBinding {
       case 'deleted-outside':
         this.deps.onStatus({
           kind: 'failed',
-          message: 'The draft’s file was deleted by another program. Your text is still here; saving will write it back.',
+          message: i18n.t('save.deletedOutside'),
         });
         return;
     }

@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import type { DraftExportResult } from '../../electron/shared/drafts-api.js';
 
 /**
@@ -5,12 +6,12 @@ import type { DraftExportResult } from '../../electron/shared/drafts-api.js';
  * browser saves downloads and the server never writes anywhere. A PDF is the browser's print of the HTML
  * export (its print dialog offers "Save as PDF"). Returns what happened, in words.
  */
-export function deliverExport(result: DraftExportResult, doc: Document = document): string {
+export function deliverExport(result: DraftExportResult, t: TFunction, doc: Document = document): string {
   switch (result.kind) {
     case 'saved':
-      return `Exported ${result.fileName}.`;
+      return t('export.saved', { file: result.fileName });
     case 'cancelled':
-      return 'Export cancelled.';
+      return t('export.cancelled');
     case 'download': {
       const bytes = Uint8Array.from(atob(result.base64), (c) => c.charCodeAt(0));
       const url = URL.createObjectURL(new Blob([bytes], { type: result.mimeType }));
@@ -23,7 +24,7 @@ export function deliverExport(result: DraftExportResult, doc: Document = documen
       link.remove();
       // The download has its own reference to the blob by now; a minute is plenty on a slow disk.
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      return `Downloaded ${result.fileName}.`;
+      return t('export.downloaded', { file: result.fileName });
     }
     case 'print': {
       const frame = doc.createElement('iframe');
@@ -35,7 +36,7 @@ export function deliverExport(result: DraftExportResult, doc: Document = documen
         setTimeout(() => frame.remove(), 60_000);
       });
       doc.body.append(frame);
-      return 'Opened the print dialog: choose “Save as PDF”.';
+      return t('export.print');
     }
   }
 }

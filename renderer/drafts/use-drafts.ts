@@ -4,6 +4,7 @@ import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
 import { messageOf } from './message-of.js';
+import { i18n } from '../i18n/index.js';
 
 export interface CurrentDraft {
   readonly id: string;
@@ -113,7 +114,7 @@ export function useDrafts(
   const create = useCallback(
     () =>
       attempt(async () => {
-        const made = await api.drafts.createDraft({ title: 'Untitled' });
+        const made = await api.drafts.createDraft({ title: i18n.t('sidebar.untitled') });
         await open(made.id);
       }),
     [api, attempt, open],

@@ -1,9 +1,12 @@
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { GenerationStats, KaituhiApi, Settings, ThemeName } from '../../electron/shared/api.js';
 import { monaco, PROSE_OPTIONS, THEME_IDS } from './monaco.js';
 import { createInlineProvider } from './inline-provider.js';
 import { ModelTextMarks } from './model-text-marks.js';
 import { setEditorProbe } from './diagnostics.js';
+import { CompositionWatch } from './composition.js';
 
 export interface EditorHandle {
   readonly editor: monaco.editor.IStandaloneCodeEditor;
@@ -26,9 +29,31 @@ export interface ProseEditorProps {
 
 const MARK_COMMAND = 'kaituhi.markModelText';
 
+/** The Kaituhi actions in the editor's context menu and keys, labelled in the interface's language. */
+function addActions(editor: monaco.editor.IStandaloneCodeEditor, t: TFunction, onContinueSelection: () => void): monaco.IDisposable[] {
+  return [
+    editor.addAction({
+      id: 'kaituhi.continueSelection',
+      label: t('editor.continueSelection'),
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+      contextMenuGroupId: 'navigation',
+      contextMenuOrder: 0,
+      run: onContinueSelection,
+    }),
+    editor.addAction({
+      id: 'kaituhi.suggestNow',
+      label: t('editor.suggestNow'),
+      keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.Backslash],
+      run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
+    }),
+  ];
+}
+
 /** The Monaco editor in prose mode, with ghost text, model-text marks and the Kaituhi keys. */
 export function ProseEditor(props: ProseEditorProps) {
+  const { t } = useTranslation();
   const container = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   // Monaco lives outside React: create it once; callbacks read the latest props through this ref.
   const latest = useRef(props);
   latest.current = props;
@@ -37,8 +62,10 @@ export function ProseEditor(props: ProseEditorProps) {
     const host = container.current;
     if (!host) return;
     const editor = monaco.editor.create(host, { ...PROSE_OPTIONS, theme: THEME_IDS[latest.current.theme] });
+    editorRef.current = editor;
     const marks = new ModelTextMarks(editor);
-    const disposables: monaco.IDisposable[] = [];
+    const ime = new CompositionWatch(editor);
+    const disposables: monaco.IDisposable[] = [ime];
 
     disposables.push(
       monaco.editor.registerCommand(MARK_COMMAND, (_accessor, offset: unknown, text: unknown) => {
@@ -52,25 +79,12 @@ export function ProseEditor(props: ProseEditorProps) {
           memory: () => latest.current.memoryRef.current,
           engineReady: () => latest.current.engineReadyRef.current,
           hasSelection: () => !(editor.getSelection()?.isEmpty() ?? true),
+          composing: () => ime.composing,
           onStats: (stats) => latest.current.onStats(stats),
           markCommandId: MARK_COMMAND,
           markAccepted: (offset, text) => marks.markAt(offset, text),
         }),
       ),
-      editor.addAction({
-        id: 'kaituhi.continueSelection',
-        label: 'Continue selection',
-        keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
-        contextMenuGroupId: 'navigation',
-        contextMenuOrder: 0,
-        run: () => latest.current.onContinueSelection(),
-      }),
-      editor.addAction({
-        id: 'kaituhi.suggestNow',
-        label: 'Suggest now',
-        keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.Backslash],
-        run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
-      }),
       editor.onDidChangeModelContent(() => latest.current.onText()),
       // A draft loaded into the editor is a new model, not a content change; the word count must follow it too.
       editor.onDidChangeModel(() => latest.current.onText()),
@@ -84,6 +98,7 @@ export function ProseEditor(props: ProseEditorProps) {
     latest.current.onReady({ editor, marks });
     editor.focus();
     return () => {
+      editorRef.current = null;
       latest.current.onReady(null);
       setEditorProbe(null);
       for (const disposable of disposables) disposable.dispose();
@@ -96,6 +111,15 @@ export function ProseEditor(props: ProseEditorProps) {
   useEffect(() => {
     monaco.editor.setTheme(THEME_IDS[props.theme]);
   }, [props.theme]);
+
+  // The placeholder and the context menu follow a language switch at once.
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!editor) return;
+    editor.updateOptions({ placeholder: t('editor.placeholder') });
+    const actions = addActions(editor, t, () => latest.current.onContinueSelection());
+    return () => actions.forEach((action) => action.dispose());
+  }, [t]);
 
   return <div className="editor-host" ref={container} data-testid="editor" />;
 }

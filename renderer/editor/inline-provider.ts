@@ -1,6 +1,7 @@
 import type { GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
 import { recordInlineRequest } from './diagnostics.js';
+import { i18n } from '../i18n/index.js';
 import { isSuggestionSpot, promptStart, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
 
 export interface InlineProviderDeps {
@@ -11,6 +12,8 @@ export interface InlineProviderDeps {
   engineReady(): boolean;
   /** Ghost text over a selection would hide what the writer selected; Ctrl+Enter is for that. */
   hasSelection(): boolean;
+  /** An input method is composing: its text is not the writer's yet, so there is nothing to continue. */
+  composing(): boolean;
   onStats(stats: GenerationStats): void;
   /** Command Monaco runs after a full accept, with where the text went, to mark it as the model's. */
   markCommandId: string;
@@ -34,7 +37,7 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
     async provideInlineCompletions(model, position, context, token): Promise<Items> {
       const none: Items = { items: [] };
       const settings = deps.settings();
-      if (!settings.inline.enabled || !deps.engineReady() || deps.hasSelection()) return none;
+      if (!settings.inline.enabled || !deps.engineReady() || deps.hasSelection() || deps.composing()) return none;
       if (!isSuggestionSpot(model.getLineContent(position.lineNumber).slice(position.column - 1))) return none;
 
       const version = model.getVersionId();
@@ -43,6 +46,8 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
 
       const explicit = context.triggerKind === monaco.languages.InlineCompletionTriggerKind.Explicit;
       if (!explicit && !(await quietFor(settings.inline.debounceMs, token))) return none;
+      // A composition may have begun during the pause without changing the text yet.
+      if (deps.composing()) return none;
 
       const before = model.getValueInRange(
         monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(position))), position),
@@ -67,7 +72,7 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         record.outcome = 'cancelled';
         return none;
       }
-      if (model.isDisposed() || model.getVersionId() !== version) {
+      if (model.isDisposed() || model.getVersionId() !== version || deps.composing()) {
         record.outcome = 'stale';
         return none;
       }
@@ -86,7 +91,7 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         items: alternatives.map((text) => ({
           insertText: text,
           range: at,
-          command: { id: deps.markCommandId, title: 'Mark model text', arguments: [offset, text] },
+          command: { id: deps.markCommandId, title: i18n.t('editor.markModelText'), arguments: [offset, text] },
         })),
       };
       cache = { key, items };

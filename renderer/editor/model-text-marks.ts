@@ -1,4 +1,5 @@
 import { monaco } from './monaco.js';
+import { i18n } from '../i18n/index.js';
 
 interface Mark {
   id: string;
@@ -84,7 +85,7 @@ export class ModelTextMarks {
           range,
           options: {
             inlineClassName: 'kaituhi-model-text',
-            hoverMessage: { value: 'Written by the model; edit it to make it yours.' },
+            hoverMessage: { value: i18n.t('editor.modelText') },
             stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges,
           },
         },

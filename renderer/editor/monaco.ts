@@ -71,7 +71,9 @@ export const PROSE_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions =
   overviewRulerBorder: false,
   hideCursorInOverviewRuler: true,
   scrollbar: { horizontal: 'hidden', verticalScrollbarSize: 10, useShadows: false },
-  fontFamily: "'Literata', 'Iowan Old Style', 'Palatino Linotype', 'Book Antiqua', Palatino, Georgia, 'DejaVu Serif', serif",
+  // Latin faces first, then Song/Ming faces for Chinese and Japanese (Noto Serif CJK / Source Han Serif where installed).
+  fontFamily:
+    "'Literata', 'Iowan Old Style', 'Palatino Linotype', 'Book Antiqua', Palatino, Georgia, 'DejaVu Serif', 'Noto Serif CJK SC', 'Source Han Serif SC', 'Songti SC', 'SimSun', serif",
   fontSize: 18,
   lineHeight: 30,
   letterSpacing: 0.1,
@@ -100,6 +102,6 @@ export const PROSE_OPTIONS: monaco.editor.IStandaloneEditorConstructionOptions =
   inlineSuggest: { enabled: true, showToolbar: 'onHover', keepOnBlur: false },
   contextmenu: true,
   automaticLayout: true,
-  placeholder: 'Begin your story…',
+  // The placeholder is set per language when the editor is created (ProseEditor).
   accessibilitySupport: 'auto',
 };

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { ContinuationCard } from '../editor/continuation.js';
 import { SidePanel } from './SidePanel.js';
 
@@ -10,9 +11,10 @@ export interface CandidatesPanelProps {
 
 /** The side panel of "continue selection": one card per candidate, streaming as it is written. */
 export function CandidatesPanel({ cards, onInsert, onRegenerate, onClose }: CandidatesPanelProps) {
+  const { t } = useTranslation();
   return (
-    <SidePanel title="Continuations" testId="candidates-panel" closeLabel="Close continuations" onClose={onClose}>
-      <p className="panel-hint">Click a card to insert it after your selection. Ctrl+Z takes it back.</p>
+    <SidePanel title={t('candidates.title')} testId="candidates-panel" closeLabel={t('candidates.close')} onClose={onClose}>
+      <p className="panel-hint">{t('candidates.hint')}</p>
       <ol className="cards">
         {cards.map((card) => (
           <li key={card.index} className={`card card-${card.status}`} data-testid="candidate-card" data-status={card.status}>
@@ -21,17 +23,21 @@ export function CandidatesPanel({ cards, onInsert, onRegenerate, onClose }: Cand
               className="card-body"
               disabled={card.text.length === 0}
               onClick={() => onInsert(card.index)}
-              title="Insert after the selection"
+              title={t('candidates.insertTitle')}
             >
-              {card.text.length > 0 ? card.text.trimStart() : card.status === 'streaming' ? 'Writing…' : '(nothing)'}
+              {card.text.length > 0
+                ? card.text.trimStart()
+                : card.status === 'streaming'
+                  ? t('candidates.writing')
+                  : t('candidates.nothing')}
               {card.status === 'streaming' && <span className="caret" aria-hidden="true" />}
             </button>
             <footer className="card-footer">
               <span className="card-state" title={card.error ?? undefined}>
-                {card.status === 'failed' ? 'Interrupted; Regenerate to try again' : card.status === 'streaming' ? 'writing' : ''}
+                {card.status === 'failed' ? t('candidates.interrupted') : card.status === 'streaming' ? t('candidates.streaming') : ''}
               </span>
               <button type="button" className="text-button" onClick={() => onRegenerate(card.index)} data-testid="regenerate">
-                Regenerate
+                {t('candidates.regenerate')}
               </button>
             </footer>
           </li>

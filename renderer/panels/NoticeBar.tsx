@@ -1,3 +1,5 @@
+import { useTranslation } from 'react-i18next';
+
 export interface Notice {
   readonly id: string;
   readonly tone: 'info' | 'warning' | 'error';
@@ -12,6 +14,7 @@ export interface NoticeBarProps {
 
 /** Plain-language notices above the editor: no model, a damaged settings file, an engine restart. */
 export function NoticeBar({ notices, onDismiss }: NoticeBarProps) {
+  const { t } = useTranslation();
   if (notices.length === 0) return null;
   return (
     <div className="notices">
@@ -24,7 +27,7 @@ export function NoticeBar({ notices, onDismiss }: NoticeBarProps) {
         >
           <span>{notice.text}</span>
           {notice.dismissible && (
-            <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => onDismiss(notice.id)}>
+            <button type="button" className="icon-button" aria-label={t('notices.dismiss')} onClick={() => onDismiss(notice.id)}>
               ×
             </button>
           )}

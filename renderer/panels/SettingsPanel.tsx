@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
-import type { InlineLength, Settings, SettingsState } from '../../electron/shared/api.js';
+import { useTranslation } from 'react-i18next';
+import type { InlineLength, LanguagePreference, Settings, SettingsState } from '../../electron/shared/api.js';
 import type { SamplerSettings } from '../../electron/shared/api.js';
+import { matchUiLanguage, systemLanguages } from '../i18n/index.js';
 import { SidePanel } from './SidePanel.js';
 
 export interface SettingsPanelProps {
@@ -13,14 +15,12 @@ export interface SettingsPanelProps {
   onClose(): void;
 }
 
-const LENGTHS: Array<{ value: InlineLength; label: string }> = [
-  { value: 'phrase', label: 'Phrase' },
-  { value: 'sentence', label: 'Sentence' },
-  { value: 'paragraph', label: 'Paragraph' },
-];
+const LENGTHS: readonly InlineLength[] = ['phrase', 'sentence', 'paragraph'];
+const LANGUAGES: readonly LanguagePreference[] = ['system', 'en', 'zh-CN'];
 
 /** Edits a copy of the settings; nothing changes until Save, and the services validate what is saved. */
 export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
+  const { t } = useTranslation();
   const [draft, setDraft] = useState<Settings>(state.settings);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -45,7 +45,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
   };
 
   return (
-    <SidePanel title="Settings" className="settings" testId="settings-panel" closeLabel="Close settings" onClose={onClose}>
+    <SidePanel title={t('settings.title')} className="settings" testId="settings-panel" closeLabel={t('settings.close')} onClose={onClose}>
       {state.notice && <p className="notice notice-warning">{state.notice}</p>}
       <form
         onSubmit={(event) => {
@@ -54,15 +54,15 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
         }}
       >
         <fieldset>
-          <legend>Model</legend>
+          <legend>{t('settings.model')}</legend>
           <Field
-            label="Model folder"
-            hint={`A GPT-2 ONNX export or Hugging Face checkpoint folder.${activeModelDir && activeModelDir !== draft.modelDir ? ` In use now: ${activeModelDir}.` : ''}`}
+            label={t('settings.modelFolder')}
+            hint={`${t('settings.modelFolderHint')}${activeModelDir && activeModelDir !== draft.modelDir ? ` ${t('settings.inUseNow', { dir: activeModelDir })}` : ''}`}
           >
             <input
               type="text"
               value={draft.modelDir ?? ''}
-              placeholder="/path/to/gpt2"
+              placeholder={t('settings.modelFolderPlaceholder')}
               onChange={(event) => setDraft({ ...draft, modelDir: event.target.value.trim() === '' ? null : event.target.value })}
             />
             {onChooseFolder && (
@@ -73,25 +73,25 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
                   void onChooseFolder().then((folder) => folder && setDraft((current) => ({ ...current, modelDir: folder })));
                 }}
               >
-                Choose…
+                {t('settings.choose')}
               </button>
             )}
           </Field>
         </fieldset>
         <fieldset>
-          <legend>Inline suggestions</legend>
-          <Check label="Suggest as I write" checked={draft.inline.enabled} onChange={(value) => setInline('enabled', value)} />
-          <Field label="Length">
+          <legend>{t('settings.inline')}</legend>
+          <Check label={t('settings.suggestAsIWrite')} checked={draft.inline.enabled} onChange={(value) => setInline('enabled', value)} />
+          <Field label={t('settings.length')}>
             <select value={draft.inline.length} onChange={(event) => setInline('length', event.target.value as InlineLength)}>
               {LENGTHS.map((length) => (
-                <option key={length.value} value={length.value}>
-                  {length.label}
+                <option key={length} value={length}>
+                  {t(`settings.lengths.${length}`)}
                 </option>
               ))}
             </select>
           </Field>
           <NumberField
-            label="Pause before suggesting (ms)"
+            label={t('settings.debounce')}
             value={draft.inline.debounceMs}
             min={0}
             max={5000}
@@ -99,14 +99,14 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
             onChange={(value) => setInline('debounceMs', value)}
           />
           <NumberField
-            label="Alternatives (Alt+] / Alt+[)"
+            label={t('settings.alternatives')}
             value={draft.inline.alternatives}
             min={1}
             max={8}
             onChange={(value) => setInline('alternatives', value)}
           />
           <NumberField
-            label="Longest suggestion (tokens)"
+            label={t('settings.longest')}
             value={draft.inline.maxTokens}
             min={1}
             max={512}
@@ -114,16 +114,16 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           />
         </fieldset>
         <fieldset>
-          <legend>Continue selection</legend>
+          <legend>{t('settings.continuation')}</legend>
           <NumberField
-            label="Candidates"
+            label={t('settings.candidates')}
             value={draft.continuation.candidates}
             min={1}
             max={8}
             onChange={(value) => setContinuation('candidates', value)}
           />
           <NumberField
-            label="Length (tokens)"
+            label={t('settings.continuationLength')}
             value={draft.continuation.maxTokens}
             min={1}
             max={512}
@@ -131,14 +131,10 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           />
         </fieldset>
         <fieldset>
-          <legend>Sampling</legend>
-          <Check
-            label="Greedy (always the likeliest word)"
-            checked={draft.sampler.greedy}
-            onChange={(value) => setSampler('greedy', value)}
-          />
+          <legend>{t('settings.sampling')}</legend>
+          <Check label={t('settings.greedy')} checked={draft.sampler.greedy} onChange={(value) => setSampler('greedy', value)} />
           <NumberField
-            label="Temperature"
+            label={t('settings.temperature')}
             value={draft.sampler.temperature}
             min={0}
             max={5}
@@ -146,14 +142,14 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
             onChange={(value) => setSampler('temperature', value)}
           />
           <NumberField
-            label="Top-k (0 = off)"
+            label={t('settings.topK')}
             value={draft.sampler.topK}
             min={0}
             max={100000}
             onChange={(value) => setSampler('topK', value)}
           />
           <NumberField
-            label="Top-p (1 = off)"
+            label={t('settings.topP')}
             value={draft.sampler.topP}
             min={0}
             max={1}
@@ -161,7 +157,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
             onChange={(value) => setSampler('topP', value)}
           />
           <NumberField
-            label="Min-p (0 = off)"
+            label={t('settings.minP')}
             value={draft.sampler.minP}
             min={0}
             max={1}
@@ -169,7 +165,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
             onChange={(value) => setSampler('minP', value)}
           />
           <NumberField
-            label="Typical-p (1 = off)"
+            label={t('settings.typicalP')}
             value={draft.sampler.typicalP}
             min={0}
             max={1}
@@ -177,7 +173,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
             onChange={(value) => setSampler('typicalP', value)}
           />
           <NumberField
-            label="Repetition penalty"
+            label={t('settings.repetitionPenalty')}
             value={draft.sampler.repetitionPenalty}
             min={0.5}
             max={5}
@@ -185,13 +181,13 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
             onChange={(value) => setSampler('repetitionPenalty', value)}
           />
           <NumberField
-            label="No-repeat n-gram (0 = off)"
+            label={t('settings.noRepeatNgram')}
             value={draft.sampler.noRepeatNgramSize}
             min={0}
             max={32}
             onChange={(value) => setSampler('noRepeatNgramSize', value)}
           />
-          <Field label="Seed (empty = random)">
+          <Field label={t('settings.seed')}>
             <input
               type="number"
               min={0}
@@ -206,14 +202,29 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           </Field>
         </fieldset>
         <fieldset>
-          <legend>Appearance</legend>
-          <Field label="Theme">
+          <legend>{t('settings.appearance')}</legend>
+          <Field label={t('settings.theme')}>
             <select
               value={draft.theme}
               onChange={(event) => setDraft({ ...draft, theme: event.target.value === 'dark' ? 'dark' : 'light' })}
             >
-              <option value="light">Light</option>
-              <option value="dark">Dark</option>
+              <option value="light">{t('settings.themes.light')}</option>
+              <option value="dark">{t('settings.themes.dark')}</option>
+            </select>
+          </Field>
+          <Field label={t('settings.language')}>
+            <select
+              value={draft.language}
+              onChange={(event) => setDraft({ ...draft, language: event.target.value as LanguagePreference })}
+              data-testid="language-select"
+            >
+              {LANGUAGES.map((language) => (
+                <option key={language} value={language}>
+                  {language === 'system'
+                    ? t('settings.languages.system', { language: t(`settings.languages.${matchUiLanguage(systemLanguages())}`) })
+                    : t(`settings.languages.${language}`)}
+                </option>
+              ))}
             </select>
           </Field>
         </fieldset>
@@ -224,13 +235,13 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
         )}
         <div className="form-actions">
           <button type="button" className="text-button" onClick={() => setDraft(state.settings)}>
-            Revert
+            {t('settings.revert')}
           </button>
           <button type="submit" className="primary-button" disabled={saving} data-testid="save-settings">
-            {saving ? 'Saving…' : 'Save'}
+            {saving ? t('settings.saving') : t('settings.save')}
           </button>
         </div>
-        <p className="panel-hint">Saved to {state.location}</p>
+        <p className="panel-hint">{t('settings.savedTo', { location: state.location })}</p>
       </form>
     </SidePanel>
   );

@@ -1,5 +1,7 @@
+import { useTranslation } from 'react-i18next';
 import type { EngineState, GenerationStats } from '../../electron/shared/api.js';
 import type { LinkStatus } from '../transport/message-link.js';
+import { formatNumber } from '../i18n/index.js';
 
 export interface StatusBarProps {
   engine: EngineState;
@@ -8,27 +10,22 @@ export interface StatusBarProps {
   link: LinkStatus;
 }
 
-const STATUS_WORDS: Record<EngineState['status'], string> = {
-  'no-model': 'No model',
-  loading: 'Loading model…',
-  ready: 'Ready',
-  failed: 'Model failed to load',
-  restarting: 'Engine restarting…',
-};
-
 /** One quiet line at the bottom: words, model, device (why not the GPU, on hover), speed, window use. */
 export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
+  const { t } = useTranslation();
   const info = engine.info;
-  const deviceTitle = info?.fallbackReason ? `Fell back: ${info.fallbackReason}` : info ? `Running on ${info.device}` : undefined;
+  const deviceTitle = info?.fallbackReason
+    ? t('status.fellBack', { reason: info.fallbackReason })
+    : info
+      ? t('status.runningOn', { device: info.device })
+      : undefined;
   const contextWindow = stats?.contextWindow ?? info?.contextWindow ?? 1024;
   return (
-    <footer className="status-bar" role="status" aria-label="Status">
-      <span data-testid="word-count">
-        {words.toLocaleString()} {words === 1 ? 'word' : 'words'}
-      </span>
+    <footer className="status-bar" role="status" aria-label={t('status.label')}>
+      <span data-testid="word-count">{t('status.words', { count: words })}</span>
       <span className="spacer" />
-      {link !== 'open' && <span className="status-warn">{link === 'connecting' ? 'Connecting…' : 'Disconnected, retrying…'}</span>}
-      {engine.status !== 'ready' && <span data-testid="engine-status">{STATUS_WORDS[engine.status]}</span>}
+      {link !== 'open' && <span className="status-warn">{link === 'connecting' ? t('status.connecting') : t('status.disconnected')}</span>}
+      {engine.status !== 'ready' && <span data-testid="engine-status">{t(`status.engine.${engine.status}`)}</span>}
       {info && (
         <span data-testid="model-name" title={info.modelDir}>
           {info.modelName} · {info.precision}
@@ -37,14 +34,18 @@ export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
       {info && (
         <span data-testid="device" title={deviceTitle} className={info.fallbackReason ? 'fallback' : undefined}>
           {info.device.toUpperCase()}
-          {info.fallbackReason ? ' (fallback)' : ''}
+          {info.fallbackReason ? t('status.fallback') : ''}
         </span>
       )}
-      <span data-testid="tokens-per-second" title="Speed of the last generation">
-        {stats ? `${stats.tokensPerSecond.toFixed(1)} tok/s` : '– tok/s'}
+      <span data-testid="tokens-per-second" title={t('status.speedTitle')}>
+        {stats
+          ? t('status.speed', { speed: formatNumber(stats.tokensPerSecond, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })
+          : t('status.noSpeed')}
       </span>
-      <span data-testid="context-use" title="How much of the model's window the last prompt used">
-        {stats ? `${stats.contextTokens} / ${contextWindow}` : `– / ${contextWindow}`} ctx
+      <span data-testid="context-use" title={t('status.contextTitle')}>
+        {stats
+          ? t('status.context', { used: stats.contextTokens, window: contextWindow })
+          : t('status.noContext', { window: contextWindow })}
       </span>
     </footer>
   );

@@ -1,7 +1,8 @@
-/** Sizes, speeds and times as a writer reads them: "120 MB", "2.4 MB/s", "about 3 min left". */
+/** Sizes, speeds and times as a writer reads them: "120 MB", "2.4 MB/s", "about 3 min left", in the interface's language. */
+import { formatNumber, i18n } from '../i18n/index.js';
 
 export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1000) return `${formatNumber(bytes)} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
   let value = bytes / 1000;
   let unit = 0;
@@ -9,7 +10,8 @@ export function formatBytes(bytes: number): string {
     value /= 1000;
     unit += 1;
   }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  const digits = value < 10 ? 1 : 0;
+  return `${formatNumber(value, { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${units[unit]}`;
 }
 
 export function formatSpeed(bytesPerSecond: number): string {
@@ -17,11 +19,11 @@ export function formatSpeed(bytesPerSecond: number): string {
 }
 
 export function formatEta(seconds: number | null): string {
-  if (seconds === null) return 'working out the time left';
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s left`;
-  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+  if (seconds === null) return i18n.t('models.eta.unknown');
+  if (seconds < 60) return i18n.t('models.eta.seconds', { seconds: Math.max(1, Math.round(seconds)) });
+  if (seconds < 3600) return i18n.t('models.eta.minutes', { minutes: Math.round(seconds / 60) });
   const hours = Math.floor(seconds / 3600);
-  return `about ${hours} h ${Math.round((seconds - hours * 3600) / 60)} min left`;
+  return i18n.t('models.eta.hours', { hours, minutes: Math.round((seconds - hours * 3600) / 60) });
 }
 
 /** 0–100, whole numbers; 0 while the total is unknown. */

@@ -1,4 +1,4 @@
-import type { ApiResults, ImportSource, KaituhiApi, ModelsApiCall } from '../../electron/shared/api.js';
+import type { ApiResults, ImportSource, KaituhiApi, ModelsApiCall, UiLanguage } from '../../electron/shared/api.js';
 
 /** Sends one call and resolves with its result (the services validate and type it per method). */
 export type ModelsCaller = (request: ModelsApiCall) => Promise<unknown>;
@@ -23,7 +23,7 @@ export function createModelsApi(call: ModelsCaller): ModelsApi {
   };
   return {
     getModels: () => call({ method: 'getModels' }) as Promise<ApiResults['getModels']>,
-    getModelOffer: () => call({ method: 'getModelOffer' }) as Promise<ApiResults['getModelOffer']>,
+    getModelOffer: (language: UiLanguage) => call({ method: 'getModelOffer', language }) as Promise<ApiResults['getModelOffer']>,
     downloadModel: (variantId: string) => done({ method: 'downloadModel', variantId }),
     pauseDownload: () => done({ method: 'pauseDownload' }),
     cancelDownload: () => done({ method: 'cancelDownload' }),

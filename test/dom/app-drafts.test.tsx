@@ -11,6 +11,7 @@ import { DraftPanel, type DraftPanelApi, type DraftPanelProps } from '../../rend
 import { ExportPanel } from '../../renderer/drafts/ExportPanel.js';
 import { SaveIndicator } from '../../renderer/drafts/SaveIndicator.js';
 import { draftNotices } from '../../renderer/drafts/draft-notices.js';
+import { i18n } from '../../renderer/i18n/index.js';
 import { WordCounter, type LineSource } from '../../renderer/editor/word-counter.js';
 import { countWords } from '../../renderer/editor/word-count.js';
 import type { DraftsApi, DraftsMethod, DraftSummary, OpenDraft, SnapshotInfo } from '../../electron/shared/drafts-api.js';
@@ -323,17 +324,20 @@ describe('save word and notices', () => {
   });
 
   it('tells the writer what was recovered and what failed', () => {
-    const notices = draftNotices({
-      startup: {
-        libraryDir: '/lib',
-        recovered: [{ id: 'a', title: 'Storm', words: 1, conflict: true }],
-        lastOpened: null,
-        problems: ['library.json was damaged'],
+    const notices = draftNotices(
+      {
+        startup: {
+          libraryDir: '/lib',
+          recovered: [{ id: 'a', title: 'Storm', words: 1, conflict: true }],
+          lastOpened: null,
+          problems: ['library.json was damaged'],
+          problem: null,
+        },
+        status: { kind: 'failed', message: 'The disk is full.' },
         problem: null,
       },
-      status: { kind: 'failed', message: 'The disk is full.' },
-      problem: null,
-    });
+      i18n.t,
+    );
     expect(notices.map((n) => n.text)).toEqual([
       'Recovered unsaved text in “Storm” (1 word) after Kaituhi stopped unexpectedly. Some of it differs from the file on disk: Kaituhi will ask which to keep.',
       'library.json was damaged',

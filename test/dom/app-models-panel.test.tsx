@@ -26,8 +26,9 @@ const offer: ModelOffer = {
     precision: 'int8',
     downloadBytes: 131_000_000,
     downloadBytesExact: false,
+    goodFor: 'english-prose',
   },
-  reason: 'No GPU found: GPT-2 (124M) in int8 gives quick suggestions on the CPU.',
+  reason: { kind: 'no-gpu' },
   alternatives: [
     {
       variantId: 'distilgpt2-onnx-int8',
@@ -36,6 +37,7 @@ const offer: ModelOffer = {
       precision: 'int8',
       downloadBytes: 83_000_000,
       downloadBytesExact: true,
+      goodFor: 'english-prose',
     },
   ],
 };

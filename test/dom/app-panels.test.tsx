@@ -5,6 +5,7 @@ import { CandidatesPanel } from '../../renderer/panels/CandidatesPanel.js';
 import { SettingsPanel } from '../../renderer/panels/SettingsPanel.js';
 import { NoticeBar } from '../../renderer/panels/NoticeBar.js';
 import { noticesFor } from '../../renderer/state/notices.js';
+import { i18n } from '../../renderer/i18n/index.js';
 import type { EngineInfo, EngineState, GenerationStats } from '../../electron/shared/api.js';
 import { defaultSettings } from '../../electron/shared/default-settings.js';
 
@@ -126,10 +127,10 @@ describe('settings panel', () => {
 
 describe('notices', () => {
   it('tells a restart apart from the next one, so dismissing one does not hide the other', () => {
-    const first = noticesFor({ ...ready, message: 'restarted', restarts: 1 }, null, 'open');
-    const second = noticesFor({ ...ready, message: 'restarted', restarts: 2 }, null, 'open');
+    const first = noticesFor({ ...ready, message: 'restarted', restarts: 1 }, null, 'open', i18n.t);
+    const second = noticesFor({ ...ready, message: 'restarted', restarts: 2 }, null, 'open', i18n.t);
     expect(first[0]?.id).not.toBe(second[0]?.id);
-    expect(noticesFor(ready, null, 'open')).toEqual([]);
+    expect(noticesFor(ready, null, 'open', i18n.t)).toEqual([]);
   });
 
   it('renders and dismisses', () => {

@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import type { DownloadState, EngineState } from '../../../electron/shared/api.js';
 import { formatBytes, formatEta, formatSpeed, percent } from '../../state/model-format.js';
 
@@ -9,29 +10,20 @@ export interface DownloadProgressProps {
   onCancel(): void;
 }
 
-const STAGE_WORDS: Record<DownloadState['stage'], string> = {
-  resolving: 'Asking the hub about the files…',
-  downloading: 'Downloading',
-  verifying: 'Checking the SHA-256 of every file…',
-  installing: 'Installing…',
-  paused: 'Paused',
-  failed: 'The download stopped',
-  done: 'Downloaded',
-};
-
 /** One download: a bar, bytes, speed and time left, and the buttons that stop or continue it. */
 export function DownloadProgress({ download, engine, onPause, onResume, onCancel }: DownloadProgressProps) {
+  const { t } = useTranslation();
   const done = download.stage === 'done';
   const running = !done && download.stage !== 'paused' && download.stage !== 'failed';
   const share = percent(download.bytes, download.total);
   const ready = done && engine.status === 'ready';
   const headline = done
     ? ready
-      ? 'Model ready'
+      ? t('models.download.ready')
       : engine.status === 'failed'
-        ? 'Downloaded, but it did not load'
-        : 'Downloaded · loading the model…'
-    : STAGE_WORDS[download.stage];
+        ? t('models.download.notLoaded')
+        : t('models.download.loading')
+    : t(`models.download.stages.${download.stage}`);
   return (
     <section className="models-section download" data-testid="download" data-stage={download.stage} aria-live="polite">
       <div className="download-title">
@@ -42,9 +34,7 @@ export function DownloadProgress({ download, engine, onPause, onResume, onCancel
       </div>
       <progress max={100} value={share} aria-label={`${download.name}: ${share}%`} data-testid="download-bar" />
       <div className="download-figures" data-testid="download-figures">
-        <span>
-          {formatBytes(download.bytes)} of {formatBytes(download.total)} ({share}%)
-        </span>
+        <span>{t('models.download.of', { done: formatBytes(download.bytes), total: formatBytes(download.total), percent: share })}</span>
         {running && download.stage === 'downloading' && (
           <span>
             {formatSpeed(download.bytesPerSecond)} · {formatEta(download.etaSeconds)}
@@ -56,15 +46,15 @@ export function DownloadProgress({ download, engine, onPause, onResume, onCancel
         <div className="row-actions">
           {running ? (
             <button type="button" className="text-button" onClick={onPause} data-testid="pause-download">
-              Pause
+              {t('models.download.pause')}
             </button>
           ) : (
             <button type="button" className="text-button" onClick={onResume} data-testid="resume-download">
-              {download.stage === 'failed' ? 'Try again' : 'Resume'}
+              {download.stage === 'failed' ? t('models.download.retry') : t('models.download.resume')}
             </button>
           )}
           <button type="button" className="text-button" onClick={onCancel} data-testid="cancel-download">
-            Cancel
+            {t('models.download.cancel')}
           </button>
         </div>
       )}

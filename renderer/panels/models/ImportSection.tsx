@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { ImportSource, ImportState, ModelsState } from '../../../electron/shared/api.js';
 import { formatBytes, percent } from '../../state/model-format.js';
 
@@ -14,6 +15,7 @@ export interface ImportSectionProps {
  * a path typed into a browser is never accepted (anyone with the page's token could read the whole disk).
  */
 export function ImportSection({ importBy, importing, listFolders, onImport }: ImportSectionProps) {
+  const { t } = useTranslation();
   const [folders, setFolders] = useState<readonly string[] | null>(null);
   const [folder, setFolder] = useState('');
   const busy = importing !== null && importing.stage !== 'failed';
@@ -35,10 +37,8 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
 
   return (
     <section className="models-section" data-testid="import-section">
-      <h3>Import a folder</h3>
-      <p className="panel-hint">
-        A GPT-2 ONNX export, or a Hugging Face checkpoint (model.safetensors) that Kaituhi converts. The folder is copied into the store.
-      </p>
+      <h3>{t('models.import.title')}</h3>
+      <p className="panel-hint">{t('models.import.hint')}</p>
       {importBy === 'dialog' && (
         <button
           type="button"
@@ -47,13 +47,13 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
           onClick={() => onImport({ by: 'dialog' })}
           data-testid="import-dialog"
         >
-          Choose a folder…
+          {t('models.import.choose')}
         </button>
       )}
       {importBy === 'import-root' && (
         <div className="import-row">
           <select
-            aria-label="Folder to import"
+            aria-label={t('models.import.folderLabel')}
             value={folder}
             onChange={(event) => setFolder(event.target.value)}
             disabled={busy || !folders?.length}
@@ -71,14 +71,14 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
             onClick={() => onImport({ by: 'import-root', folder })}
             data-testid="import-folder"
           >
-            Import
+            {t('models.import.import')}
           </button>
         </div>
       )}
-      {importBy === 'import-root' && folders?.length === 0 && <p className="panel-hint">The import folder has no model folders in it.</p>}
+      {importBy === 'import-root' && folders?.length === 0 && <p className="panel-hint">{t('models.import.empty')}</p>}
       {importBy === 'none' && (
         <p className="panel-hint">
-          In server mode, start <code>kaituhi serve --import-root DIR</code> to import the model folders inside DIR.
+          <Trans i18nKey="models.import.serverHint" components={{ code: <code /> }} />
         </p>
       )}
       {importing && (
@@ -91,8 +91,8 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
               {importing.stage === 'copying' ? <progress max={100} value={percent(importing.bytes, importing.total)} /> : <progress />}
               <span className="panel-hint">
                 {importing.stage === 'copying'
-                  ? `Copying ${formatBytes(importing.bytes)} of ${formatBytes(importing.total)}`
-                  : 'Checking the model (a checkpoint is converted; this can take a minute)…'}
+                  ? t('models.import.copying', { done: formatBytes(importing.bytes), total: formatBytes(importing.total) })
+                  : t('models.import.checking')}
               </span>
             </>
           )}

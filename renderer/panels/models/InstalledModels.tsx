@@ -1,6 +1,8 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { InstalledModelSummary } from '../../../electron/shared/api.js';
 import { deviceLabel, formatBytes } from '../../state/model-format.js';
+import { formatNumber } from '../../i18n/index.js';
 
 export interface InstalledModelsProps {
   models: readonly InstalledModelSummary[];
@@ -10,11 +12,12 @@ export interface InstalledModelsProps {
 
 /** The installed models with what a writer compares them by: size, precision, and speed on this machine. */
 export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProps) {
+  const { t } = useTranslation();
   // Deleting takes a second click: a model can be gigabytes to download again.
   const [confirming, setConfirming] = useState<string | null>(null);
   return (
     <section className="models-section">
-      <h3>Installed</h3>
+      <h3>{t('models.installed.title')}</h3>
       <ul className="model-list" data-testid="installed-models">
         {models.map((model) => (
           <li
@@ -26,36 +29,39 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
           >
             <div className="model-name">
               <strong>{model.name}</strong>
-              {model.active && <span className="badge badge-ready">In use</span>}
+              {model.active && <span className="badge badge-ready">{t('models.installed.inUse')}</span>}
             </div>
             <div className="model-facts">
               <span>{formatBytes(model.sizeBytes)}</span>
               <span>{model.precisions.join(', ')}</span>
               <span data-testid="model-speed">
                 {model.benchmark
-                  ? `${deviceLabel(model.benchmark.device)} · ${model.benchmark.tokensPerSecond.toFixed(1)} tok/s`
-                  : 'speed not measured yet'}
+                  ? t('models.installed.speed', {
+                      device: deviceLabel(model.benchmark.device),
+                      speed: formatNumber(model.benchmark.tokensPerSecond, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+                    })
+                  : t('models.installed.notMeasured')}
               </span>
-              <span>{model.source === 'import' ? 'imported' : 'downloaded'}</span>
+              <span>{model.source === 'import' ? t('models.installed.imported') : t('models.installed.downloaded')}</span>
             </div>
             <div className="row-actions">
               {!model.active && (
                 <button type="button" className="text-button" onClick={() => onUse(model.id)} data-testid="use-model">
-                  Use
+                  {t('models.installed.use')}
                 </button>
               )}
               {confirming === model.id ? (
                 <>
                   <button type="button" className="text-button danger" onClick={() => onDelete(model.id)} data-testid="confirm-delete">
-                    Delete {formatBytes(model.sizeBytes)}
+                    {t('models.installed.confirmDelete', { size: formatBytes(model.sizeBytes) })}
                   </button>
                   <button type="button" className="text-button" onClick={() => setConfirming(null)}>
-                    Keep
+                    {t('models.installed.keep')}
                   </button>
                 </>
               ) : (
                 <button type="button" className="text-button" onClick={() => setConfirming(model.id)} data-testid="delete-model">
-                  Delete…
+                  {t('models.installed.delete')}
                 </button>
               )}
             </div>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { EngineState, ImportSource, KaituhiApi, ModelOffer, ModelsState } from '../../../electron/shared/api.js';
 import { DownloadProgress } from './DownloadProgress.js';
 import { ImportSection } from './ImportSection.js';
@@ -27,6 +28,8 @@ export interface ModelsPanelProps {
 
 /** The model store: the first-run picker, the download in progress, the installed models and imports. */
 export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language === 'zh-CN' ? 'zh-CN' : 'en';
   const [offer, setOffer] = useState<ModelOffer | null>(null);
   const [offerError, setOfferError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -35,14 +38,14 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   useEffect(() => {
     if (!firstRun) return;
     let current = true;
-    api.getModelOffer().then(
+    api.getModelOffer(language).then(
       (next) => current && setOffer(next),
       (caught: unknown) => current && setOfferError(messageOf(caught)),
     );
     return () => {
       current = false;
     };
-  }, [api, firstRun]);
+  }, [api, firstRun, language]);
 
   // Every action reports its failure in the panel; progress and results arrive as pushed state.
   const act = useCallback((action: () => Promise<void>) => {
@@ -53,7 +56,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   const download = state.download;
   const downloading = download !== null && download.stage !== 'done';
   return (
-    <SidePanel title="Models" className="models" testId="models-panel" closeLabel="Close models" onClose={onClose}>
+    <SidePanel title={t('models.title')} className="models" testId="models-panel" closeLabel={t('models.close')} onClose={onClose}>
       {error && (
         <p className="notice notice-error" data-testid="models-error">
           {error}
@@ -89,7 +92,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
         listFolders={api.listImportFolders}
         onImport={(from: ImportSource) => act(() => api.importModel(from))}
       />
-      <p className="panel-hint store-location">Models are kept in {state.location}</p>
+      <p className="panel-hint store-location">{t('models.keptIn', { location: state.location })}</p>
     </SidePanel>
   );
 }

@@ -85,7 +85,7 @@ describe('models through the API session', () => {
     const state = (await call({ method: 'getModels' })) as ModelsState;
     expect(state).toMatchObject({ models: [], download: null, importing: null, importBy: 'import-root' });
     expect(services.engine.state.status).toBe('no-model');
-    const offer = (await call({ method: 'getModelOffer' })) as Awaited<ReturnType<typeof services.models.offer>>;
+    const offer = (await call({ method: 'getModelOffer', language: 'en' })) as Awaited<ReturnType<typeof services.models.offer>>;
     expect(offer.recommended).toMatchObject({
       variantId: HUB_VARIANT,
       downloadBytes: modelHub.totalBytes,

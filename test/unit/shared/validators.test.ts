@@ -15,6 +15,7 @@ describe('client message validation', () => {
       { type: 'call', id: 4, call: { method: 'restartEngine' } },
       { type: 'call', id: 5, call: { method: 'openExternal', url: 'https://example.com' } },
       { type: 'call', id: 5, call: { method: 'chooseModelFolder' } },
+      { type: 'call', id: 5, call: { method: 'getModelOffer', language: 'zh-CN' } },
       { type: 'generate', id: 6, request },
       { type: 'cancel', id: 6 },
     ]) {
@@ -46,6 +47,9 @@ describe('client message validation', () => {
       { type: 'generate', id: 1, request: { ...request, __proto__: { polluted: true }, extra: 1 } },
       { type: 'cancel', id: '1' },
       { type: 'cancel', id: 1, reason: 'x' },
+      { type: 'call', id: 1, call: { method: 'getModelOffer' } },
+      { type: 'call', id: 1, call: { method: 'getModelOffer', language: 'fr' } },
+      { type: 'call', id: 1, call: { method: 'saveSettings', settings: { ...defaultSettings(), language: 'tlh' } } },
     ];
     for (const message of bad) expect(parseClientMessage(message).ok, JSON.stringify(message)).toBe(false);
   });
@@ -79,5 +83,12 @@ describe('settings validation', () => {
     expect(parseSettings({ ...base, continuation: { ...base.continuation, candidates: 99 } }).ok).toBe(false);
     expect(parseSettings({ ...base, theme: 'neon' }).ok).toBe(false);
     expect(parseSettings({ ...base, version: 2 }).ok).toBe(false);
+  });
+
+  it('takes the interface language, and reads a file written before there was one as following the system', () => {
+    expect(parseSettings({ ...defaultSettings(), language: 'zh-CN' })).toMatchObject({ ok: true, value: { language: 'zh-CN' } });
+    const { language: _none, ...older } = defaultSettings();
+    expect(parseSettings(older)).toMatchObject({ ok: true, value: { language: 'system' } });
+    expect(parseSettings({ ...defaultSettings(), language: 'zh' }).ok).toBe(false);
   });
 });

@@ -6,8 +6,20 @@ const catalog: Catalog = await loadCatalog();
 const variants = catalog.models.flatMap((m) => m.variants.map((v) => ({ model: m, variant: v })));
 
 describe('models/catalog.json', () => {
-  it('lists the GPT-2 family and the Chinese GPT-2', () => {
-    expect(catalog.models.map((m) => m.id)).toEqual(['distilgpt2', 'gpt2', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', 'gpt2-chinese']);
+  it('lists the GPT-2 family and the Chinese GPT-2 family', () => {
+    expect(catalog.models.map((m) => m.id)).toEqual([
+      'distilgpt2',
+      'gpt2',
+      'gpt2-medium',
+      'gpt2-large',
+      'gpt2-xl',
+      'gpt2-chinese',
+      'gpt2-chinese-distil',
+      'gpt2-chinese-ancient',
+      'gpt2-chinese-poem',
+      'gpt2-chinese-couplet',
+      'gpt2-chinese-lyric',
+    ]);
     const repos = new Set(variants.map((v) => v.variant.repo));
     for (const repo of [
       'openai-community/gpt2',
@@ -18,6 +30,11 @@ describe('models/catalog.json', () => {
       'Xenova/gpt2',
       'Xenova/distilgpt2',
       'uer/gpt2-chinese-cluecorpussmall',
+      'uer/gpt2-distil-chinese-cluecorpussmall',
+      'uer/gpt2-chinese-ancient',
+      'uer/gpt2-chinese-poem',
+      'uer/gpt2-chinese-couplet',
+      'uer/gpt2-chinese-lyric',
     ]) {
       expect(repos).toContain(repo);
     }
@@ -78,6 +95,61 @@ describe('models/catalog.json', () => {
     const size = variantDownloadSize(gpt2);
     expect(size.exact).toBe(false); // config and tokenizer sizes are estimates
     expect(size.bytes).toBeGreaterThan(548105171);
+  });
+});
+
+describe('the Chinese GPT-2 family', () => {
+  const chinese = catalog.models.filter((m) => m.language === 'zh');
+
+  it('says what each model is good for, in the picker and in every model', () => {
+    for (const model of catalog.models) expect(model.goodFor, model.id).toBeDefined();
+    expect(Object.fromEntries(chinese.map((m) => [m.id, m.goodFor]))).toEqual({
+      'gpt2-chinese': 'modern-chinese',
+      'gpt2-chinese-distil': 'modern-chinese',
+      'gpt2-chinese-ancient': 'classical-chinese',
+      'gpt2-chinese-poem': 'chinese-poetry',
+      'gpt2-chinese-couplet': 'chinese-couplets',
+      'gpt2-chinese-lyric': 'chinese-lyrics',
+    });
+  });
+
+  it('fetches the BERT vocabulary and model.safetensors, from a revision that has it', () => {
+    for (const model of chinese) {
+      expect(model.tokenizer, model.id).toBe('wordpiece');
+      for (const variant of model.variants) {
+        expect(variant.format).toBe('checkpoint');
+        expect(variant.files.map((f) => f.path).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer_config.json', 'vocab.txt']);
+        // model.safetensors is only in the hub's conversion pull requests, not on main.
+        expect(variant.revision, variant.id).not.toBe('main');
+        expect(variant.revision, variant.id).toMatch(/^(?:[0-9a-f]{40}|refs\/pr\/\d+)$/);
+      }
+    }
+  });
+
+  it('pins every refs/pr revision with a SHA-256, and cites the page each published figure came from', () => {
+    for (const model of chinese) {
+      for (const variant of model.variants) {
+        const weights = variant.files.find((f) => f.role === 'weights')!;
+        if (variant.revision.startsWith('refs/pr/')) expect(weights.sha256, variant.id).toMatch(/^[0-9a-f]{64}$/);
+        for (const f of variant.files) {
+          if (f.size !== null || f.sha256 !== null) expect(f.source, `${variant.id}/${f.path}`).toMatch(/https:\/\/huggingface\.co\/uer\//);
+        }
+        // Estimates follow the parameter count: fp32 weights are 4 bytes each.
+        if (weights.size === null) expect(weights.estimatedSize).toBe(model.parameters * 4);
+      }
+    }
+    const ancient = catalog.models.find((m) => m.id === 'gpt2-chinese-ancient')!;
+    expect(ancient.variants[0]!.files.find((f) => f.role === 'weights')).toMatchObject({
+      sha256: '70c6a9cfc1271ff6ff13ab667fd6c45f3eba83e943325c2409c58f5a18053904',
+      verify: 'sha256',
+    });
+    // 25,370 tokens: 12 layers of 768 plus the larger embedding.
+    expect(ancient.parameters).toBe(12 * 7_087_872 + 25_370 * 768 + 1024 * 768 + 2 * 768);
+  });
+
+  it('rejects a use the picker has no words for', () => {
+    const model = { ...catalog.models.find((m) => m.id === 'gpt2-chinese-poem')!, goodFor: 'shopping-lists' };
+    expect(() => parseCatalog({ schemaVersion: 1, models: [model] })).toThrow(/goodFor/);
   });
 });
 

@@ -213,7 +213,7 @@ describe('recommendModel', () => {
     const r = recommendModel(machine, catalog)!;
     expect(r).toMatchObject({ variantId: 'gpt2-onnx-int8', runPrecision: 'int8', format: 'onnx' });
     expect(r.downloadBytes).toBeGreaterThan(100e6);
-    expect(r.reason).toMatch(/CPU/);
+    expect(r.reason).toEqual({ kind: 'no-gpu' });
     expect(r.alternatives).toContain('distilgpt2-onnx-int8');
   });
 
@@ -239,5 +239,35 @@ describe('recommendModel', () => {
     ).toBe('gpt2-medium-checkpoint');
     expect(recommendModel({ ...machine, freeDiskBytes: 100e6 }, catalog)?.variantId).toBe('distilgpt2-onnx-int8');
     expect(recommendModel({ ...machine, freeDiskBytes: 10e6 }, catalog)).toBeNull();
+  });
+
+  it('says why: the GPU’s memory, or the CPU with or without a GPU beside it', () => {
+    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB, totalMemoryBytes: 64 * GB }, catalog)?.reason).toEqual({
+      kind: 'gpu',
+      gpuGiB: 24,
+    });
+    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 1 * GB }, catalog)?.reason).toEqual({ kind: 'cpu' });
+    expect(recommendModel({ ...machine, freeDiskBytes: 100e6 }, catalog)?.reason).toEqual({ kind: 'small' });
+  });
+
+  it('offers a Chinese writer the modern Chinese model, the distil one on a small machine, and the others as alternatives', () => {
+    const zh = recommendModel(machine, catalog, 'zh')!;
+    expect(zh).toMatchObject({ variantId: 'gpt2-chinese-checkpoint', format: 'checkpoint', reason: { kind: 'chinese' } });
+    expect(zh.alternatives.slice(0, 5)).toEqual([
+      'gpt2-chinese-distil-checkpoint',
+      'gpt2-chinese-ancient-checkpoint',
+      'gpt2-chinese-poem-checkpoint',
+      'gpt2-chinese-couplet-checkpoint',
+      'gpt2-chinese-lyric-checkpoint',
+    ]);
+    // The English picks come after, for a writer who also writes in English.
+    expect(zh.alternatives.slice(5)).toEqual(['gpt2-onnx-int8', 'distilgpt2-onnx-int8']);
+    // Building the 102M graph holds its fp32 weights twice plus a gigabyte: 1.5 GB of memory is too little for it.
+    const small = recommendModel({ ...machine, totalMemoryBytes: 1.5 * GB }, catalog, 'zh')!;
+    expect(small).toMatchObject({ variantId: 'gpt2-chinese-distil-checkpoint', reason: { kind: 'chinese-small' } });
+    // A GPU does not change the Chinese pick: there is no bigger Chinese model in the catalog.
+    expect(recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB }, catalog, 'zh')?.variantId).toBe('gpt2-chinese-checkpoint');
+    // Nothing Chinese fits: the English pick, rather than nothing.
+    expect(recommendModel({ ...machine, totalMemoryBytes: 1.1 * GB }, catalog, 'zh')?.variantId).toBe('gpt2-onnx-int8');
   });
 });
