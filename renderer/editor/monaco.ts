@@ -12,6 +12,16 @@ self.MonacoEnvironment = {
   getWorker: () => new EditorWorker(),
 };
 
+/**
+ * Monaco stops its own async work by rejecting with a CancellationError (name and message "Canceled"), and a few of
+ * those promises have no handler: a ghost text replaced within 50 ms cancels the screen-reader announcement of the
+ * old one. That is control flow, not a failure; without this the browser reports each one as an uncaught error.
+ */
+self.addEventListener('unhandledrejection', (event) => {
+  const reason: unknown = event.reason;
+  if (reason instanceof Error && reason.name === 'Canceled' && reason.message === 'Canceled') event.preventDefault();
+});
+
 export { monaco };
 
 export const THEME_IDS: Record<ThemeName, string> = { light: 'kaituhi-light', dark: 'kaituhi-dark' };

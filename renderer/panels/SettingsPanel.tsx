@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { InlineLength, LanguagePreference, Settings, SettingsState } from '../../electron/shared/api.js';
+import type { InlineLength, LanguagePreference, Settings, SettingsState, UiLanguage } from '../../electron/shared/api.js';
 import type { SamplerSettings } from '../../electron/shared/api.js';
 import { matchUiLanguage, systemLanguages } from '../i18n/index.js';
 import { SidePanel } from './SidePanel.js';
@@ -18,9 +18,14 @@ export interface SettingsPanelProps {
 const LENGTHS: readonly InlineLength[] = ['phrase', 'sentence', 'paragraph'];
 const LANGUAGES: readonly LanguagePreference[] = ['system', 'en', 'zh-CN'];
 
+/** "Simplified Chinese" / "简体中文": a language's name in the interface's language, from Intl. */
+function languageName(language: UiLanguage, inLanguage: string): string {
+  return new Intl.DisplayNames([inLanguage], { type: 'language' }).of(language === 'zh-CN' ? 'zh-Hans' : language) ?? language;
+}
+
 /** Edits a copy of the settings; nothing changes until Save, and the services validate what is saved. */
 export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState<Settings>(state.settings);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -57,7 +62,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <legend>{t('settings.model')}</legend>
           <Field
             label={t('settings.modelFolder')}
-            hint={`${t('settings.modelFolderHint')}${activeModelDir && activeModelDir !== draft.modelDir ? ` ${t('settings.inUseNow', { dir: activeModelDir })}` : ''}`}
+            hint={`${t('settings.modelFolderHint')}${activeModelDir && activeModelDir !== draft.modelDir ? t('settings.inUseNow', { dir: activeModelDir }) : ''}`}
           >
             <input
               type="text"
@@ -221,7 +226,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
               {LANGUAGES.map((language) => (
                 <option key={language} value={language}>
                   {language === 'system'
-                    ? t('settings.languages.system', { language: t(`settings.languages.${matchUiLanguage(systemLanguages())}`) })
+                    ? t('settings.languages.system', { language: languageName(matchUiLanguage(systemLanguages()), i18n.language) })
                     : t(`settings.languages.${language}`)}
                 </option>
               ))}

@@ -13,12 +13,16 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-/** Debian's Chromium, headless, with a fresh profile every time: no state leaks between runs. */
-export async function openBrowser(): Promise<BrowserSession> {
+/**
+ * Debian's Chromium, headless, with a fresh profile every time: no state leaks between runs. `locale` is the
+ * browser's language (navigator.languages), which the interface follows in server mode.
+ */
+export async function openBrowser(options: { locale?: string } = {}): Promise<BrowserSession> {
   const profile = await mkdtemp(join(tmpdir(), 'kaituhi-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    locale: options.locale ?? 'en-US',
     viewport: { width: 1280, height: 800 },
     args: [
       '--no-sandbox',
