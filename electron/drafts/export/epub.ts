@@ -3,6 +3,7 @@ import JSZip from 'jszip';
 import type { Chapter } from './document.js';
 import { chapterHtml, chapterLabel, escapeXml, stylesheet, titlePageHtml } from './html.js';
 import type { ResolvedOptions } from './options.js';
+import { cjkScript, exportWords } from './typography.js';
 
 function xhtml(title: string, lang: string, body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -56,7 +57,7 @@ export async function exportEpub(chapters: readonly Chapter[], o: ResolvedOption
   });
   zip.file('OEBPS/style.css', `${stylesheet({ ...o, chapterBreaks: false })}\n`);
   const nav = `<nav epub:type="toc" id="toc">
-<h1>Contents</h1>
+<h1>${escapeXml(exportWords(cjkScript(o.language)).contents)}</h1>
 <ol>
 ${files.map((f) => `<li><a href="${f.href}">${escapeXml(f.label)}</a></li>`).join('\n')}
 </ol>

@@ -1,37 +1,16 @@
 import { plainText, type Block, type Chapter, type Run } from './document.js';
 import type { ResolvedOptions } from './options.js';
+import { cjkCss, cjkScript, exportWords, serifStack } from './typography.js';
 
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-// System fonts only (nothing is fetched): a book face for Latin, then CJK faces for each platform,
-// then colour emoji. Chromium falls back per character, so mixed text picks the right face for each.
-export const serifStack = [
-  '"Iowan Old Style"',
-  '"Palatino Linotype"',
-  'Palatino',
-  '"Book Antiqua"',
-  'Georgia',
-  '"Noto Serif"',
-  '"DejaVu Serif"',
-  '"Noto Serif CJK SC"',
-  '"Source Han Serif SC"',
-  '"Songti SC"',
-  '"Hiragino Mincho ProN"',
-  'SimSun',
-  '"Noto Sans CJK SC"',
-  '"Microsoft YaHei"',
-  '"Apple Color Emoji"',
-  '"Segoe UI Emoji"',
-  '"Noto Color Emoji"',
-  'serif',
-].join(', ');
-
 export function stylesheet(o: ResolvedOptions): string {
+  const script = cjkScript(o.language);
   return `
 :root { color-scheme: light; }
-body { margin: 0; background: #fdfcf9; color: #1d1b18; font-family: ${serifStack}; font-size: 12pt; line-height: 1.6;
+body { margin: 0; background: #fdfcf9; color: #1d1b18; font-family: ${serifStack(script)}; font-size: 12pt; line-height: 1.6;
   font-kerning: normal; font-variant-ligatures: common-ligatures; text-rendering: optimizeLegibility; hyphens: auto; }
 article { max-width: 34em; margin: 0 auto; padding: 3em 1.5em 5em; }
 h1, h2, h3, h4, h5, h6 { font-weight: normal; line-height: 1.25; text-align: center; margin: 2.5em 0 1.2em; break-after: avoid; }
@@ -52,7 +31,7 @@ mark.model { background: #fbe7a6; color: inherit; border-bottom: 1px dotted #a27
   article { max-width: none; padding: 0; }
   ${o.chapterBreaks ? 'section.chapter + section.chapter, .title-page + section.chapter { break-before: page; }' : ''}
   .title-page { break-after: page; margin-top: 30%; }
-}`.trim();
+}${cjkCss(script)}`.trim();
 }
 
 function runHtml(r: Run): string {
@@ -76,7 +55,7 @@ export function blockHtml(b: Block): string {
 }
 
 export function titlePageHtml(o: ResolvedOptions): string {
-  const legend = o.modelSpans === 'mark' ? `\n<p class="legend">Highlighted passages were written by the language model.</p>` : '';
+  const legend = o.modelSpans === 'mark' ? `\n<p class="legend">${escapeXml(exportWords(cjkScript(o.language)).legend)}</p>` : '';
   return `<header class="title-page">\n<h1 class="title">${escapeXml(o.title)}</h1>${o.author ? `\n<p class="author">${escapeXml(o.author)}</p>` : ''}${legend}\n</header>`;
 }
 
@@ -112,5 +91,5 @@ export function chapterLabel(c: Chapter, index: number, o: ResolvedOptions): str
   if (c.title) return c.title;
   const firstHeading = c.blocks.find((b): b is Extract<Block, { type: 'heading' }> => b.type === 'heading');
   if (firstHeading) return plainText(firstHeading.runs);
-  return index === 0 ? o.title : `Part ${index + 1}`;
+  return index === 0 ? o.title : exportWords(cjkScript(o.language)).part(index + 1);
 }

@@ -13,7 +13,7 @@ export interface ExportOptions {
   /** Defaults to the draft's title. */
   title?: string;
   author?: string;
-  /** BCP 47; guessed from the text when absent (it picks CJK glyph variants and hyphenation). */
+  /** BCP 47; guessed from the text when absent (it picks CJK glyph variants, fonts and hyphenation). */
   language?: string;
   /** Start a new chapter (page, EPUB file) at every `#` heading. Default true. */
   chapterBreaks?: boolean;
@@ -37,7 +37,14 @@ export interface ResolvedOptions {
   identifier: string | null;
 }
 
-/** Picks the language a reader's software should assume when the writer did not say. */
+/** Frequent characters written differently in Simplified and Traditional Chinese: 们/們, 这/這, 说/說… */
+const SIMPLIFIED = /[们这说为国会来时个过还对没听么见开问让话头长门边从样]/gu;
+const TRADITIONAL = /[們這說為國會來時個過還對沒聽麼見開問讓話頭長門邊從樣]/gu;
+
+/**
+ * Picks the language a reader's software should assume when the writer did not say. Chinese is told apart by
+ * script (zh-Hans, zh-Hant), which is what selects the glyphs and the fonts: 红楼梦 and 紅樓夢 are both zh.
+ */
 export function guessLanguage(text: string): string {
   const sample = text.slice(0, 20_000);
   const letters = (sample.match(/\p{L}/gu) ?? []).length || 1;
@@ -46,7 +53,10 @@ export function guessLanguage(text: string): string {
   const hangul = (sample.match(/\p{Script=Hangul}/gu) ?? []).length;
   if (kana > letters * 0.05) return 'ja';
   if (hangul > letters * 0.3) return 'ko';
-  if (han > letters * 0.3) return 'zh';
+  if (han > letters * 0.3) {
+    const traditional = (sample.match(TRADITIONAL) ?? []).length;
+    return traditional > (sample.match(SIMPLIFIED) ?? []).length ? 'zh-Hant' : 'zh-Hans';
+  }
   return 'en';
 }
 
