@@ -1,11 +1,11 @@
 /**
  * The drafts' Electron edge: the save dialog that decides where an export goes (the renderer never names a
- * path), printToPDF of the HTML export in a hidden window, and the drafts commands of the File menu.
+ * path), printToPDF of the HTML export in a hidden window, and the folder dialog for the library.
  */
-import { BrowserWindow, dialog, type MenuItemConstructorOptions } from 'electron';
+import { BrowserWindow, dialog } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import type { ExportFormat } from '../shared/drafts-api.js';
-import type { DraftCommand, DraftPush } from '../shared/drafts-api.js';
+import type { MainWords } from './menu.js';
 
 const FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
   txt: { name: 'Plain text', extensions: ['txt'] },
@@ -16,9 +16,14 @@ const FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
   pdf: { name: 'PDF', extensions: ['pdf'] },
 };
 
-export async function saveExportWithDialog(suggestedName: string, format: ExportFormat, bytes: Uint8Array): Promise<string | null> {
+export async function saveExportWithDialog(
+  words: () => MainWords,
+  suggestedName: string,
+  format: ExportFormat,
+  bytes: Uint8Array,
+): Promise<string | null> {
   const parent = BrowserWindow.getFocusedWindow();
-  const options = { title: 'Export draft', defaultPath: suggestedName, filters: [FILTERS[format]] };
+  const options = { title: words().exportDraft, defaultPath: suggestedName, filters: [FILTERS[format]] };
   const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
   if (result.canceled || !result.filePath) return null;
   await writeFile(result.filePath, bytes);
@@ -39,27 +44,10 @@ export async function printHtmlToPdf(html: string): Promise<Uint8Array> {
   }
 }
 
-/** File-menu items that ask the renderer (which owns the editor) to run a drafts command. */
-export function draftMenuItems(
-  send: (message: { type: 'draft'; event: DraftPush }) => void,
-  chooseLibrary: () => void,
-): MenuItemConstructorOptions[] {
-  const command = (name: DraftCommand) => () => send({ type: 'draft', event: { kind: 'command', command: name } });
-  return [
-    { label: 'New draft', accelerator: 'CmdOrCtrl+N', click: command('new-draft') },
-    { label: 'Save', accelerator: 'CmdOrCtrl+S', click: command('save') },
-    { label: 'Take snapshot', click: command('snapshot') },
-    { label: 'Export…', accelerator: 'CmdOrCtrl+Shift+E', click: command('export') },
-    { type: 'separator' },
-    { label: 'Choose drafts folder…', click: chooseLibrary },
-    { type: 'separator' },
-  ];
-}
-
 /** Electron's folder dialog for a new library folder. */
-export async function chooseLibraryFolder(): Promise<string | null> {
+export async function chooseLibraryFolder(words: MainWords): Promise<string | null> {
   const parent = BrowserWindow.getFocusedWindow();
-  const options = { title: 'Choose the drafts folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
+  const options = { title: words.chooseDraftsFolderTitle, properties: ['openDirectory' as const, 'createDirectory' as const] };
   const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }

@@ -5,14 +5,15 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type IpcMainEvent, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IPC_CHANNEL, type ServerMessage } from '../shared/api.js';
+import { IPC_CHANNEL, type ServerMessage, type SettingsState } from '../shared/api.js';
 import { parseClientMessage } from '../shared/validators.js';
 import { ApiSession } from '../services/api-session.js';
 import { AppServices } from '../services/app-services.js';
 import { APP_NAME, defaultUserDataDir, settingsFileIn } from '../services/user-data.js';
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { startUtilityEngineHost } from './engine-process.js';
-import { chooseLibraryFolder, draftMenuItems, printHtmlToPdf, saveExportWithDialog } from './drafts-edge.js';
+import { chooseLibraryFolder, printHtmlToPdf, saveExportWithDialog } from './drafts-edge.js';
+import { draftMenuItems, mainWords, menuTemplate, type MainWords } from './menu.js';
 import { parseLaunchArgs } from './launch-args.js';
 import { isPermissionGranted } from './permission-policy.js';
 import { isTrustedSender } from './sender-policy.js';
@@ -30,8 +31,11 @@ app.setName(APP_NAME);
 app.setPath('userData', defaultUserDataDir());
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
+/** The menus' and dialogs' words, in the language the writer chose in Settings or the system's. */
+const words = (): MainWords => mainWords(services.settings.state.settings.language, app.getPreferredSystemLanguages());
+
 const services = new AppServices({
-  drafts: { printHtmlToPdf, saveExport: saveExportWithDialog },
+  drafts: { printHtmlToPdf, saveExport: (name, format, bytes) => saveExportWithDialog(words, name, format, bytes) },
   mode: 'electron',
   version: app.getVersion(),
   settingsFile: settingsFileIn(app.getPath('userData')),
@@ -44,7 +48,7 @@ const services = new AppServices({
   },
   chooseFolder: async () => {
     const parent = BrowserWindow.getFocusedWindow();
-    const options = { title: 'Choose a GPT-2 model folder', properties: ['openDirectory' as const] };
+    const options = { title: words().chooseModelFolder, properties: ['openDirectory' as const] };
     const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
     return result.canceled ? null : (result.filePaths[0] ?? null);
   },
@@ -105,42 +109,22 @@ async function createWindow(): Promise<void> {
 }
 
 function installMenu(): void {
-  const isMac = process.platform === 'darwin';
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      ...(isMac ? [{ role: 'appMenu' as const }] : []),
-      {
-        label: 'File',
-        submenu: [
-          ...draftMenuItems(
-            (message) => {
-              for (const contents of appWindows) if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
-            },
-            () => {
-              void chooseLibraryFolder()
-                .then((folder) => (folder ? services.drafts.relocate(folder) : null))
-                .catch((error: unknown) => dialog.showErrorBox('Drafts folder', String(error)));
-            },
-          ),
-          isMac ? { role: 'close' as const } : { role: 'quit' as const },
-        ],
-      },
-      { role: 'editMenu' },
-      {
-        label: 'Engine',
-        submenu: [
-          {
-            label: 'Restart engine',
-            click: () => {
-              if (services.engine.engine) services.engine.restart();
-            },
-          },
-        ],
-      },
-      { role: 'viewMenu' },
-      { role: 'windowMenu' },
-    ]),
-  );
+  const current = words();
+  const send = (message: ServerMessage): void => {
+    for (const contents of appWindows) if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
+  };
+  const chooseLibrary = (): void => {
+    void chooseLibraryFolder(current)
+      .then((folder) => (folder ? services.drafts.relocate(folder) : null))
+      .catch((error: unknown) => dialog.showErrorBox(current.draftsFolder, String(error)));
+  };
+  const actions = {
+    draftItems: draftMenuItems(current, send, chooseLibrary),
+    restartEngine: () => {
+      if (services.engine.engine) services.engine.restart();
+    },
+  };
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(current, actions, process.platform === 'darwin')));
 }
 
 // One instance: two would share the settings file and the drafts journal. A second launch focuses the first.
@@ -178,9 +162,16 @@ void app.whenReady().then(async () => {
   );
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url));
   ipcMain.on(IPC_CHANNEL, onRendererMessage);
-  installMenu();
   // The window opens at once; the model loads behind it and the status bar says when it is ready.
   await services.loadSettings();
+  installMenu();
+  // The menus follow a language chosen in Settings at once.
+  let menuLanguage = services.settings.state.settings.language;
+  services.onSettings((state: SettingsState) => {
+    if (state.settings.language === menuLanguage) return;
+    menuLanguage = state.settings.language;
+    installMenu();
+  });
   await services.drafts.boot();
   void services.startEngine();
   await createWindow();

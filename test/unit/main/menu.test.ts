@@ -1,0 +1,58 @@
+/** The application menu in the interface's language: every item labelled, in English or in Chinese throughout. */
+import type { MenuItemConstructorOptions } from 'electron';
+import { describe, expect, it } from 'vitest';
+import { draftMenuItems, MAIN_WORDS, mainWords, menuTemplate } from '../../../electron/main/menu.js';
+
+function labels(items: readonly MenuItemConstructorOptions[]): (string | undefined)[] {
+  return items.flatMap((item) => {
+    if (item.type === 'separator' || item.role === 'appMenu') return [];
+    const sub = Array.isArray(item.submenu) ? labels(item.submenu) : [];
+    return [item.label, ...sub];
+  });
+}
+
+function template(language: 'en' | 'zh-CN', isMac: boolean): MenuItemConstructorOptions[] {
+  const words = MAIN_WORDS[language];
+  return menuTemplate(
+    words,
+    {
+      draftItems: draftMenuItems(
+        words,
+        () => undefined,
+        () => undefined,
+      ),
+      restartEngine: () => undefined,
+    },
+    isMac,
+  );
+}
+
+describe('application menu', () => {
+  it('labels every item, role items included (Electron would show its own English labels)', () => {
+    for (const language of ['en', 'zh-CN'] as const) {
+      for (const isMac of [false, true]) {
+        const all = labels(template(language, isMac));
+        expect(all.length).toBeGreaterThan(20);
+        for (const label of all) expect(label, language).toMatch(/\S/);
+      }
+    }
+  });
+
+  it('is Chinese throughout in Chinese, and English in English', () => {
+    const chinese = labels(template('zh-CN', false)) as string[];
+    for (const label of chinese) expect(label, label).not.toMatch(/[A-Za-z]/);
+    expect(chinese.slice(0, 3)).toEqual(['文件', '新建稿件', '保存']);
+    expect(labels(template('en', false)).slice(0, 3)).toEqual(['File', 'New draft', 'Save']);
+    // Dialog titles too.
+    for (const text of Object.values(MAIN_WORDS['zh-CN'])) expect(text.replace('GPT-2', '')).not.toMatch(/[A-Za-z]/);
+  });
+
+  it('follows the setting, and the system’s languages when the setting is "system"', () => {
+    expect(mainWords('system', ['zh-CN', 'en-US']).file).toBe('文件');
+    expect(mainWords('system', ['en-GB', 'zh-CN']).file).toBe('File');
+    expect(mainWords('system', ['zh-TW']).file).toBe('文件');
+    expect(mainWords('en', ['zh-CN']).file).toBe('File');
+    expect(mainWords('zh-CN', ['en-US']).file).toBe('文件');
+    expect(Object.keys(MAIN_WORDS['zh-CN']).sort()).toEqual(Object.keys(MAIN_WORDS.en).sort());
+  });
+});
