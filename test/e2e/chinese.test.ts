@@ -11,6 +11,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import {
   editorText,
   focusEditor,
+  GHOST,
   inlineRecords,
   newDraft,
   screenshot,
@@ -20,7 +21,6 @@ import {
 } from './support/app.js';
 
 const SETTLE = { timeout: 10_000 };
-const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 const DEBOUNCE_MS = 300;
 
 let app: AppUnderTest;
@@ -60,12 +60,17 @@ async function commit(text: string): Promise<void> {
   await cdp.send('Input.insertText', { text });
 }
 
+/** A fresh draft in a freshly loaded page, with `text` typed through the input method. */
+async function draftWith(text: string): Promise<void> {
+  await page.goto(app.server.url);
+  await newDraft(page);
+  await focusEditor(page);
+  await commit(text);
+}
+
 describe('typing through an input method', () => {
   it('asks nothing and shows no ghost while composing; after the commit the usual pause brings a suggestion', async () => {
-    await page.goto(app.server.url);
-    await newDraft(page);
-    await focusEditor(page);
-    await commit('黛玉听了');
+    await draftWith('黛玉听了');
     await page.waitForSelector(GHOST, { timeout: 60_000 });
     await screenshot(page, 'zh-01-ghost-after-commit');
 
@@ -101,10 +106,7 @@ describe('typing through an input method', () => {
   });
 
   it('a ghost on screen goes when a composition starts, and Tab then accepts nothing and commits nothing', async () => {
-    await page.goto(app.server.url);
-    await newDraft(page);
-    await focusEditor(page);
-    await commit('宝玉道');
+    await draftWith('宝玉道');
     await page.waitForSelector(GHOST, { timeout: 60_000 });
     const ghost = await visibleGhostText(page);
     expect(ghost).not.toBe('');
@@ -125,10 +127,7 @@ describe('typing through an input method', () => {
   });
 
   it('text committed exactly as it was composed still brings a suggestion after the pause', async () => {
-    await page.goto(app.server.url);
-    await newDraft(page);
-    await focusEditor(page);
-    await commit('他说：');
+    await draftWith('他说：');
     await page.waitForSelector(GHOST, { timeout: 60_000 });
     await page.keyboard.press('Escape');
     const before = (await inlineRecords(page)).length;
@@ -258,10 +257,7 @@ describe('the interface in Chinese', () => {
   const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'candidates'];
 
   it('follows the browser’s language, leaves no English on any screen, and switches to English and back in Settings', async () => {
-    await page.goto(app.server.url);
-    await newDraft(page);
-    await focusEditor(page);
-    await commit('满纸荒唐言，一把辛酸泪。');
+    await draftWith('满纸荒唐言，一把辛酸泪。');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await expect.poll(() => page.locator('[data-testid=settings-button]').textContent(), SETTLE).toBe('设置');
     await expect.poll(() => page.locator('[data-testid=word-count]').textContent(), SETTLE).toMatch(/^字数 \d+$/);

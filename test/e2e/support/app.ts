@@ -58,9 +58,12 @@ export function markedTexts(page: Page): Promise<string[]> {
   return page.evaluate(() => window.__kaituhi?.editor?.markedTexts() ?? []);
 }
 
+/** Where Monaco draws ghost text. */
+export const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
+
 /** The ghost text on screen, whitespace-normalised (Monaco splits it across spans and wrapped lines). */
 export async function visibleGhostText(page: Page): Promise<string> {
-  const parts = await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').allTextContents();
+  const parts = await page.locator(GHOST).allTextContents();
   return normalise(parts.join(''));
 }
 

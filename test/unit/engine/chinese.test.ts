@@ -15,8 +15,17 @@ afterAll(async () => {
   await model.release();
 });
 
-/** The same model with the next-token logits adjusted by `steer` after every real forward pass. */
-function steered(steer: (logits: Float32Array, vocabSize: number) => void): LoadedModel {
+/** The same model with each candidate's next-token logits adjusted by `steer` after every real forward pass. */
+function steered(steerRow: (logits: Float32Array, top: number) => void): LoadedModel {
+  const steer = (logits: Float32Array, vocab: number): void => {
+    for (let row = 0; row < logits.length / vocab; row++) {
+      const slice = logits.subarray(row * vocab, (row + 1) * vocab);
+      steerRow(
+        slice,
+        slice.reduce((m, v) => Math.max(m, v), -Infinity),
+      );
+    }
+  };
   const decoder: Decoder = {
     vocabSize: model.decoder.vocabSize,
     contextWindow: model.decoder.contextWindow,
@@ -95,15 +104,11 @@ describe('Chinese GPT-2', () => {
     // sentence ends within a few characters. Everything else is the real model, sampler, decoder and stop rule.
     const stop = model.tokenizer.encode('。')[0]!;
     const markers = [100, 101, 102];
-    const nudged = steered((logits, vocab) => {
-      for (let row = 0; row < logits.length / vocab; row++) {
-        const slice = logits.subarray(row * vocab, (row + 1) * vocab);
-        const top = slice.reduce((m, v) => Math.max(m, v), -Infinity);
-        slice[stop] = top + 0.5;
-        // The markers are as likely as the best token: the decoder must still keep them out of the text.
-        // ([SEP] would end the generation, so only [UNK] and [CLS].)
-        for (const id of markers) if (id !== 102) slice[id] = top;
-      }
+    const nudged = steered((logits, top) => {
+      logits[stop] = top + 0.5;
+      // The markers are as likely as the best token: the decoder must still keep them out of the text.
+      // ([SEP] would end the generation, so only [UNK] and [CLS].)
+      for (const id of markers) if (id !== 102) logits[id] = top;
     });
     const run = await generateOne(nudged, {
       context: '黛玉笑道：',
@@ -123,11 +128,8 @@ describe('Chinese GPT-2', () => {
 
   it('stops at ，for a phrase', async () => {
     const comma = model.tokenizer.encode('，')[0]!;
-    const nudged = steered((logits, vocab) => {
-      for (let row = 0; row < logits.length / vocab; row++) {
-        const slice = logits.subarray(row * vocab, (row + 1) * vocab);
-        slice[comma] = slice.reduce((m, v) => Math.max(m, v), -Infinity) + 0.5;
-      }
+    const nudged = steered((logits, top) => {
+      logits[comma] = top + 0.5;
     });
     const run = await generateOne(nudged, {
       context: '春天来了',
