@@ -246,11 +246,13 @@ async function visit(panel: PanelName, shot: string): Promise<string[]> {
   return interfaceStrings();
 }
 
-async function chooseLanguage(language: 'system' | 'en' | 'zh-CN'): Promise<void> {
+/** Saves a language in Settings and waits until the page has switched to `shown`. */
+async function chooseLanguage(language: 'system' | 'en' | 'zh-CN', shown: 'en' | 'zh-CN'): Promise<void> {
   await visit('settings', `zh-language-${language}`);
   await page.selectOption('[data-testid=language-select]', language);
   await page.click('[data-testid=save-settings]');
   await expect.poll(() => app.services.settings.state.settings.language, SETTLE).toBe(language);
+  await expect.poll(() => page.evaluate(() => document.documentElement.lang), SETTLE).toBe(shown);
 }
 
 describe('the interface in Chinese', () => {
@@ -275,8 +277,7 @@ describe('the interface in Chinese', () => {
     expect(await page.locator('[data-testid=recommended-model]').getAttribute('data-variant-id')).toBe('gpt2-chinese-checkpoint');
     expect(await page.locator('[data-testid=recommended-use]').textContent()).toBe('现代汉语散文与小说');
 
-    await chooseLanguage('en');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await chooseLanguage('en', 'en');
     for (const panel of panels) {
       const strings = await visit(panel, `en-10-${panel}`);
       // Every Chinese string of that screen is gone: nothing was left untranslated in the English table.
@@ -291,7 +292,7 @@ describe('the interface in Chinese', () => {
     expect(await page.locator('[data-testid=recommended-model]').getAttribute('data-variant-id')).toBe('gpt2-onnx-int8');
 
     // Back to the system's (here the browser's) language.
-    await chooseLanguage('system');
+    await chooseLanguage('system', 'zh-CN');
     await expect.poll(() => page.locator('[data-testid=settings-button]').textContent(), SETTLE).toBe('设置');
     expect(browser.problems).toEqual([]);
   });
