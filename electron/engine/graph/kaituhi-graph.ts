@@ -14,11 +14,28 @@
  * ORT's CPU FusedMatMul crashes (SIGFPE) on a zero-length operand, so an empty cache is passed as one
  * row of zeros with an additive score bias of -1e9 (ctx_bias [Tc], gen_bias [Tg]); real rows get 0.
  */
-import type { Gpt2Weights } from '../formats/gpt2-checkpoint.js';
+import type { Gpt2Weights, LayerWeights } from '../formats/gpt2-checkpoint.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
-import { floatConstant, linear, type WeightPrecision } from './weights.js';
+import { floatConstant, isBlockQuantized, linear, type BlockQuantized, type LinearWeight, type WeightPrecision } from './weights.js';
 
 export const KAITUHI_GRAPH_VERSION = 3;
+
+type LinearName = 'attnWeight' | 'attnProjWeight' | 'fcWeight' | 'fcProjWeight';
+
+/** A layer whose linear weights may arrive already in blocks (an export's own int8 or 4-bit weights). */
+export type GraphLayerWeights = Omit<LayerWeights, LinearName> & Readonly<Record<LinearName, LinearWeight>>;
+
+/**
+ * What the graph is built from: a checkpoint's weights, or an export's mapped onto GPT-2's tensors. Float linear
+ * weights are stored at the graph's precision; blocks enter as they are.
+ */
+export interface GraphWeights extends Omit<Gpt2Weights, 'layers'> {
+  readonly layers: readonly GraphLayerWeights[];
+  /** An LM head of the export's own ([C, V] floats, or blocks with N = V); absent when it is tied to wte. */
+  readonly head?: LinearWeight;
+}
+
+const asLinear = (w: LinearWeight): { kn: Float32Array } | { blocks: BlockQuantized } => (isBlockQuantized(w) ? { blocks: w } : { kn: w });
 
 export const kaituhiNames = {
   inputIds: 'input_ids',
@@ -42,7 +59,7 @@ const INT64_MAX = Number.MAX_SAFE_INTEGER;
  * its bias fused, and each residual add is folded into a SkipLayerNormalization with the next layer norm.
  * Every size the attention needs is computed once, before the first layer.
  */
-export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecision): GraphBuilder {
+export function buildKaituhiGraph(weights: GraphWeights, precision: WeightPrecision): GraphBuilder {
   const { config } = weights;
   const C = config.nEmbd;
   const H = config.nHead;
@@ -133,7 +150,7 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
 
     // The softmax scale is folded into the query weights: one multiply fewer per layer and step.
     const { weight: qkvW, bias: qkvB } = scaleQueryColumns(w.attnWeight, w.attnBias, C, scale);
-    const qkv = linear(g, h1, `${p}.attn.c_attn`, { kn: qkvW }, C, 3 * C, qkvB, precision, { rank2: true });
+    const qkv = linear(g, h1, `${p}.attn.c_attn`, asLinear(qkvW), C, 3 * C, qkvB, precision, { rank2: true });
     const qkvT = g.op('Transpose', [g.op('Reshape', [qkv, shape.qkv5])], { perm: [2, 1, 0, 3, 4] });
     const [q] = g.node('Split', [qkvT], { outputs: [g.fresh('q'), n.newKey(l), n.newValue(l)], attrs: { axis: 0 } }) as [string];
     const kNew = n.newKey(l);
@@ -166,14 +183,14 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     const outOwnBshd = g.op('Transpose', [g.op('Reshape', [outOwn, shape.bHSD])], { perm: [0, 2, 1, 3] });
     const attnOut = g.op('Reshape', [g.op('Add', [outCtxBshd, outOwnBshd]), shape.bsC]);
 
-    const attnProj = linear(g, attnOut, `${p}.attn.c_proj`, { kn: w.attnProjWeight }, C, C, null, precision, { rank2: true });
+    const attnProj = linear(g, attnOut, `${p}.attn.c_proj`, asLinear(w.attnProjWeight), C, C, null, precision, { rank2: true });
     const [h2, mid] = skipLayerNorm(residual, attnProj, w.attnProjBias, `${p}.ln_2`, w.ln2Weight, w.ln2Bias);
     residual = mid;
-    const fc = linear(g, h2, `${p}.mlp.c_fc`, { kn: w.fcWeight }, C, 4 * C, w.fcBias, precision, { rank2: true });
+    const fc = linear(g, h2, `${p}.mlp.c_fc`, asLinear(w.fcWeight), C, 4 * C, w.fcBias, precision, { rank2: true });
     // FastGelu is exactly GPT-2's tanh GELU.
     const act = g.op('FastGelu', [fc], {}, 'com.microsoft');
     pendingDelta = {
-      delta: linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, null, precision, { rank2: true }),
+      delta: linear(g, act, `${p}.mlp.c_proj`, asLinear(w.fcProjWeight), 4 * C, C, null, precision, { rank2: true }),
       bias: w.fcProjBias,
     };
   }
@@ -185,8 +202,9 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     c([0, C]),
   ]);
   // The tied head reads wte [V, C] in place (Gemm transB); quantized graphs keep their own packed copy.
-  const logits =
-    precision === 'int8' || precision === 'q4'
+  const logits = weights.head
+    ? linear(g, last, 'lm_head', asLinear(weights.head), C, V, null, precision, { rank2: true })
+    : precision === 'int8' || precision === 'q4'
       ? linear(g, last, 'lm_head', { nk: weights.wte }, C, V, null, precision)
       : g.op('Gemm', [last, wte], { transB: 1 });
   g.node('Identity', [logits], { outputs: [n.logits] });
@@ -207,15 +225,22 @@ function scalarInt64(v: number): { type: 'int64'; dims: number[]; bytes: Uint8Ar
   return { type: 'int64', dims: [], bytes: new Uint8Array(new BigInt64Array([BigInt(v)]).buffer) };
 }
 
+/** The query's output channels are the first C of c_attn's 3C; blocks scale their per-block scales instead. */
 function scaleQueryColumns(
-  weight: Float32Array,
+  weight: LinearWeight,
   bias: Float32Array,
   C: number,
   scale: number,
-): { weight: Float32Array; bias: Float32Array } {
-  const w = Float32Array.from(weight);
+): { weight: LinearWeight; bias: Float32Array } {
   const b = Float32Array.from(bias);
-  for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) w[r * 3 * C + c]! *= scale;
   for (let c = 0; c < C; c++) b[c]! *= scale;
+  if (isBlockQuantized(weight)) {
+    const scales = Float32Array.from(weight.scales);
+    const perRow = scales.length / weight.n;
+    for (let i = 0; i < C * perRow; i++) scales[i]! *= scale;
+    return { weight: { ...weight, scales }, bias: b };
+  }
+  const w = Float32Array.from(weight);
+  for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) w[r * 3 * C + c]! *= scale;
   return { weight: w, bias: b };
 }

@@ -1,6 +1,7 @@
 /**
  * Opens a GPT-2 folder in any supported layout and returns a ready decoder, its tokenizer and a report.
- * Checkpoints are converted by the graph builder (once; cached); ONNX exports run as they are.
+ * Checkpoints are converted by the graph builder (once; cached); so are ONNX exports, from the weights they hold
+ * (export-graph.ts), which run as they are only when those cannot be mapped.
  */
 import path from 'node:path';
 import type ort from 'onnxruntime-node';
@@ -15,6 +16,7 @@ import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
 import { createCachingEncoder } from '../tokenizer/segment-cache.js';
 import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
 import { createDeviceSession, defaultDevices, defaultThreads, type DeviceSession } from './devices.js';
+import { exportGraph } from './export-graph.js';
 import { cachedGraph, weightsHash } from './graph-cache.js';
 import { detectLayout } from './layout.js';
 
@@ -56,9 +58,11 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   let decoder: Decoder;
   let sessions: DeviceSession[];
   let precision: Precision;
+  let graph: EngineInfo['graph'] = 'kaituhi';
+  let graphFallbackReason: string | null = null;
+  const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
   if (layout.kind === 'checkpoint') {
     precision = options.precision ?? 'fp32';
-    const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
     const hash = await weightsHash(layout.weightsFile, cacheDir);
     const graphFile = await cachedGraph(cacheDir, `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-${precision}`, async (dir, fileName) => {
       const weights = await loadGpt2Checkpoint(modelDir, config);
@@ -69,12 +73,33 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
     decoder = new KaituhiDecoder(s.session, shape);
   } else {
     precision = layout.precision;
-    const withPast = await createSession(layout.withPastFile, devices, threads);
-    checkOptimumSession(layout.withPastFile, withPast.session, config, true);
-    const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
-    if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
-    sessions = noPast ? [withPast, noPast] : [withPast];
-    decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
+    // An export runs on Kaituhi's graph built from its own weights; as it is only when they cannot be mapped.
+    const fast =
+      options.graph === 'as-exported'
+        ? { fallbackReason: 'asked to run as exported' }
+        : await exportGraph(layout.withPastFile, config, layout.precision, cacheDir);
+    let s: DeviceSession | null = null;
+    if ('graphFile' in fast) {
+      try {
+        s = await createDeviceSession(fast.graphFile, devices, threads);
+      } catch (error) {
+        graphFallbackReason = `the graph built from its weights did not load: ${String(error instanceof Error ? error.message : error).split('\n')[0]}`;
+      }
+    } else graphFallbackReason = fast.fallbackReason;
+    if (s) {
+      sessions = [s];
+      decoder = new KaituhiDecoder(s.session, shape);
+    } else {
+      graph = 'as-exported';
+      if (options.graph !== 'as-exported')
+        console.warn(`kaituhi: ${layout.withPastFile} runs as exported, without Kaituhi's fast graph: ${graphFallbackReason}`);
+      const withPast = await createSession(layout.withPastFile, devices, threads);
+      checkOptimumSession(layout.withPastFile, withPast.session, config, true);
+      const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
+      if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
+      sessions = noPast ? [withPast, noPast] : [withPast];
+      decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
+    }
   }
   const primary = sessions[0]!;
   const info: EngineInfo = {
@@ -84,6 +109,8 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
     precision,
     device: primary.device,
     fallbackReason: primary.fallbackReason,
+    graph,
+    graphFallbackReason,
     contextWindow: config.nPositions,
     vocabSize: config.vocabSize,
     layers: config.nLayer,
