@@ -3,7 +3,7 @@
  * Finished candidates leave the batch, so the rest stop paying for them. Cancellation is checked between
  * steps; the decoder's cache stays consistent whatever step a request is cancelled at.
  */
-import { assembleContext } from './context-window.js';
+import { assembleContext, type AssembledContext } from './context-window.js';
 import type { LoadedModel } from './model/load-model.js';
 import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
 import { StopDetector } from './stopping.js';
@@ -48,16 +48,77 @@ function candidateSeed(seed: number, candidate: number): number {
   return (seed + Math.imul(candidate, 0x9e3779b9)) >>> 0;
 }
 
-/** The tokens the model sees for a request: pinned memory, then as much of the text as the window allows. */
-function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
+/** How the window is placed for a request: pinned memory, then as much of the text as the window allows. */
+function placeWindow(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): AssembledContext {
   const window = model.decoder.contextWindow;
-  const place = (reserve: number): ReturnType<typeof assembleContext> =>
+  const place = (reserve: number): AssembledContext =>
     assembleContext({ memory: request.memory, text: request.context, encode: model.encode, window, reserve });
   const whole = place(request.maxTokens);
   const fitsWhole = whole.droppedChars === 0 && whole.droppedTokens === 0 && whole.memoryDroppedTokens === 0;
-  const assembled = fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+  return fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+}
+
+/** The tokens the model sees for a request. */
+function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
+  const assembled = placeWindow(model, request);
   // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
   return assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
+}
+
+/** How far ahead of the writer the next slide is looked for, in characters typed, and in what steps. */
+const SLIDE_HORIZON_CHARS = 6144;
+const SLIDE_SEARCH_STEP_CHARS = 128;
+/** How close to the window's end a text that still fits whole must be for its first slide to be prepared. */
+const SLIDE_NEAR_TOKENS = 384;
+/** A predicted window shorter than this is not worth a background prefill. */
+const MIN_PREPARED_TOKENS = 64;
+
+/**
+ * The start of the window the next slide will move to, as far as the text typed so far knows it: the tokens of
+ * that window that precede the end of the current text. Found by appending prose (the text's own tail, repeated)
+ * until the window's start moves, in steps of SLIDE_SEARCH_STEP_CHARS up to SLIDE_HORIZON_CHARS; null when it
+ * does not move within that horizon, or when too little of the new window is known yet.
+ */
+export function nextWindowPrefix(model: LoadedModel, request: PrefillRequest): number[] | null {
+  const text = request.context;
+  const now = placeWindow(model, request);
+  const room = model.decoder.contextWindow - Math.max(request.maxTokens, WINDOW_RESERVE) - now.tokens.length;
+  // A text that fits with room to spare slides only after hundreds of tokens more: prepare when it comes near.
+  if (now.droppedChars === 0 && now.droppedTokens === 0 && room > SLIDE_NEAR_TOKENS) return null;
+  const tail = text.slice(-512).trimStart();
+  if (tail.length === 0) return null;
+  for (let grow = SLIDE_SEARCH_STEP_CHARS; grow <= SLIDE_HORIZON_CHARS; grow += SLIDE_SEARCH_STEP_CHARS) {
+    const filler = ` ${tail.repeat(Math.ceil(grow / tail.length))}`.slice(0, grow);
+    const next = placeWindow(model, { ...request, context: text + filler });
+    if (next.droppedChars === now.droppedChars && next.droppedTokens === now.droppedTokens) continue;
+    // The new window's tokens over the text as it is now; the last word may still change as the writer types.
+    const known = next.tokens.slice(0, next.memoryTokens).concat(model.encode(text.slice(next.droppedChars)).slice(next.droppedTokens));
+    let n = 0;
+    while (n < known.length && n < next.tokens.length && known[n] === next.tokens[n]) n++;
+    return n >= MIN_PREPARED_TOKENS ? next.tokens.slice(0, n) : null;
+  }
+  return null;
+}
+
+/** The last prediction per model: the text only changes at the end between two requests, the search is not free. */
+const predictions = new WeakMap<LoadedModel, { key: PrefillRequest; prefix: number[] | null }>();
+
+/**
+ * Background work between requests: prefills, at most `maxNewTokens` at a time, the window the next slide will
+ * need, so that the request after the slide reuses it instead of re-reading the whole window (seconds on a CPU).
+ * Returns true while there is more to do.
+ */
+export async function prepareNextWindow(model: LoadedModel, request: PrefillRequest, maxNewTokens: number): Promise<boolean> {
+  if (!model.decoder.prepareSpare) return false;
+  let memo = predictions.get(model);
+  const same =
+    memo && memo.key.context === request.context && memo.key.memory === request.memory && memo.key.maxTokens === request.maxTokens;
+  if (!memo || !same) {
+    memo = { key: request, prefix: nextWindowPrefix(model, request) };
+    predictions.set(model, memo);
+  }
+  if (memo.prefix === null) return false;
+  return !(await model.decoder.prepareSpare(memo.prefix, maxNewTokens));
 }
 
 /**

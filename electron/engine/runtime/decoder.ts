@@ -11,6 +11,11 @@ export interface Decoder {
   step(tokens: readonly number[]): Promise<Float32Array>;
   /** Keeps only these candidates (indices into the current batch), in this order. */
   keepCandidates(keep: readonly number[]): void;
+  /**
+   * Optional: fills a second context cache with `tokens`, at most `maxNewTokens` per call, for setContext to
+   * swap in when a later context shares more with it (a window slide prepared in the background). True when done.
+   */
+  prepareSpare?(tokens: readonly number[], maxNewTokens: number): Promise<boolean>;
 }
 
 /**
