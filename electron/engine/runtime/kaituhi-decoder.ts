@@ -19,7 +19,7 @@ export interface DecoderShape {
 const MASKED = -1e9;
 
 /** Largest prefill run: keeps the [H, S, S] attention scores of one run small for the big models. */
-const PREFILL_CHUNK = 512;
+export const PREFILL_CHUNK = 512;
 
 /** A context cache: K/V of `tokens`, in order, from position 0. */
 interface ContextCache {
