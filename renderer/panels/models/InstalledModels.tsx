@@ -1,15 +1,17 @@
 import { useState } from 'react';
-import type { InstalledModelSummary } from '../../../electron/shared/api.js';
+import type { EngineInfo, InstalledModelSummary } from '../../../electron/shared/api.js';
 import { deviceLabel, formatBytes } from '../../state/model-format.js';
 
 export interface InstalledModelsProps {
   models: readonly InstalledModelSummary[];
+  /** The engine's report on the model in use, once it has loaded; null otherwise. */
+  engineInfo: EngineInfo | null;
   onUse(id: string): void;
   onDelete(id: string): void;
 }
 
 /** The installed models with what a writer compares them by: size, precision, and speed on this machine. */
-export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProps) {
+export function InstalledModels({ models, engineInfo, onUse, onDelete }: InstalledModelsProps) {
   // Deleting takes a second click: a model can be gigabytes to download again.
   const [confirming, setConfirming] = useState<string | null>(null);
   return (
@@ -37,6 +39,7 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
                   : 'speed not measured yet'}
               </span>
               <span>{model.source === 'import' ? 'imported' : 'downloaded'}</span>
+              {model.active && engineInfo && <GraphFact info={engineInfo} />}
             </div>
             <div className="row-actions">
               {!model.active && (
@@ -63,5 +66,18 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
         ))}
       </ul>
     </section>
+  );
+}
+
+/** Whether the model in use runs on Kaituhi's fast graph, and if not, why (an export whose weights could not be mapped). */
+function GraphFact({ info }: { info: EngineInfo }) {
+  return info.graph === 'kaituhi' ? (
+    <span data-testid="model-graph" title="Kaituhi's own graph, built from this model's weights">
+      fast graph
+    </span>
+  ) : (
+    <span data-testid="model-graph" className="fallback" title={info.graphFallbackReason ?? undefined}>
+      as exported, slower: {info.graphFallbackReason}
+    </span>
   );
 }
