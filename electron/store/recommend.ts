@@ -1,7 +1,9 @@
 /**
  * The first-run pick. Inline suggestions must appear while the writer pauses, so latency beats size: on a CPU the
- * int8 124M graph (about 4 ms a token here) is the best trade; a GPU with room to spare runs a bigger checkpoint in
- * fp16. Memory figures are rules of thumb with headroom, not measurements.
+ * int8 124M export is the best trade. Its weights run on Kaituhi's fast graph (as fast as an int8 checkpoint:
+ * test/bench/NOTES.md, "every model on the fast graph"), several times faster than the export's own graph, from a
+ * quarter of the checkpoint's download. A GPU with room to spare runs a bigger checkpoint in fp16. Memory figures
+ * are rules of thumb with headroom, not measurements.
  */
 import { findVariant, variantDownloadSize, type Catalog, type CatalogModel, type CatalogVariant } from './catalog.js';
 
@@ -79,8 +81,8 @@ export function recommendModel(machine: MachineProfile, catalog: Catalog): Recom
     ? `Your GPU has ${(machine.gpuMemoryBytes! / GiB).toFixed(0)} GB of memory: enough for ${best.model.name} in fp16, which writes better prose and still answers quickly.`
     : best.variant.id === CPU_ORDER[0]
       ? machine.hasGpu
-        ? `${best.model.name} in int8: quick suggestions, and it fits this machine comfortably.`
-        : `No GPU found: ${best.model.name} in int8 gives quick suggestions on the CPU.`
+        ? `${best.model.name} in int8 on Kaituhi's fast graph: the quickest suggestions for its quality, and it fits this machine comfortably.`
+        : `No GPU found: ${best.model.name} in int8 runs on Kaituhi's fast graph, the quickest suggestions a CPU gives for its quality.`
       : `${best.model.name} in int8: the smallest model, for a machine with little memory or disk space.`;
   return {
     variantId: best.variant.id,

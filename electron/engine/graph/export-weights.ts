@@ -29,7 +29,7 @@ import {
   type OnnxNode,
 } from '../onnx/onnx-file.js';
 import type { Precision } from '../types.js';
-import type { GraphLayerWeights, GraphWeights } from './kaituhi-graph.js';
+import type { GraphLayerWeights, GraphWeights } from './gpt2-body.js';
 import { isBlockQuantized, QUANT_BLOCK, transpose, type BlockQuantized, type LinearWeight, type WeightPrecision } from './weights.js';
 
 /** Changes whenever the same export would map to a different graph: part of the built graph's cache key. */

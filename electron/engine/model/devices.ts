@@ -61,7 +61,15 @@ function missingProviderLibrary(device: string): string | null {
   }
 }
 
-export async function createDeviceSession(modelFile: string, devices: readonly string[], threads: number): Promise<DeviceSession> {
+/** Execution providers that run the device graph, keeping the K/V cache in GPU buffers (gpu-buffer IO binding). */
+export const RESIDENT_CACHE_DEVICES: ReadonlySet<string> = new Set(['webgpu']);
+
+export async function createDeviceSession(
+  modelFile: string,
+  devices: readonly string[],
+  threads: number,
+  extra: Partial<ort.InferenceSession.SessionOptions> = {},
+): Promise<DeviceSession> {
   const failures: string[] = [];
   const available = new Set(ort.listSupportedBackends().map((b) => b.name));
   for (const device of devices) {
@@ -75,7 +83,7 @@ export async function createDeviceSession(modelFile: string, devices: readonly s
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(modelFile, sessionOptions(device, threads));
+      const session = await ort.InferenceSession.create(modelFile, { ...sessionOptions(device, threads), ...extra });
       return { session, device, fallbackReason: failures.length ? failures.join('; ') : null };
     } catch (error) {
       if (device === 'cpu') throw error;
@@ -86,7 +94,7 @@ export async function createDeviceSession(modelFile: string, devices: readonly s
 }
 
 /** ORT's messages start with a source path and a failed assertion; the writer needs the sentence after it. */
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   const line = String(error instanceof Error ? error.message : error).split('\n')[0]!;
   const afterAssertion = line.split(' was false. ').at(-1)!;
   return afterAssertion.replace(/^\/onnxruntime_src\/\S+ /, '').slice(0, 300);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import type { Gpt2Config } from '../formats/gpt2-config.js';
 import { EXPORT_MAPPING_VERSION, mapExportWeights, NonFiniteWeights, UnmappableExport } from '../graph/export-weights.js';
+import { buildDeviceGraph, DEVICE_GRAPH_VERSION } from '../graph/device-graph.js';
 import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION } from '../graph/kaituhi-graph.js';
 import type { WeightPrecision } from '../graph/weights.js';
 import { OnnxReadError, readOnnxModel } from '../onnx/onnx-file.js';
@@ -27,12 +28,16 @@ interface BuiltExport {
 const BUILT = 'export.json';
 const UNMAPPABLE = 'unmappable.json';
 
-/** `exportFile`: the graph holding the weights (model.onnx, decoder_model_merged.onnx or decoder_with_past_model.onnx). */
+/**
+ * `exportFile`: the graph holding the weights (model.onnx, decoder_model_merged.onnx or decoder_with_past_model.onnx).
+ * `kind`: Kaituhi's host-cache graph, or the device graph for a GPU that keeps the cache (graph/device-graph.ts).
+ */
 export async function exportGraph(
   exportFile: string,
   config: Gpt2Config,
   filePrecision: Precision,
   cacheDir: string,
+  kind: GraphKind = 'host',
 ): Promise<ExportGraph> {
   let model;
   try {
@@ -42,7 +47,7 @@ export async function exportGraph(
     throw error;
   }
   const hash = await filesHash(model.files, cacheDir);
-  const key = `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-m${EXPORT_MAPPING_VERSION}-${filePrecision}`;
+  const key = `${hash.slice(0, 16)}-${graphVersionTag(kind)}-m${EXPORT_MAPPING_VERSION}-${filePrecision}`;
   const dir = path.join(cacheDir, key);
   const verdict = await readJson<{ reason: string }>(path.join(dir, UNMAPPABLE));
   if (verdict) return { fallbackReason: verdict.reason };
@@ -50,7 +55,8 @@ export async function exportGraph(
   try {
     const graphFile = await cachedGraph(cacheDir, key, async (buildDir, fileName) => {
       const mapped = await mapExportWeights(model, config, filePrecision);
-      const file = await buildKaituhiGraph(mapped.weights, mapped.precision).writeTo(buildDir, fileName);
+      const build = kind === 'host' ? buildKaituhiGraph : buildDeviceGraph;
+      const file = await build(mapped.weights, mapped.precision).writeTo(buildDir, fileName);
       built = { precision: mapped.precision, summary: mapped.summary };
       await writeFile(path.join(buildDir, BUILT), JSON.stringify(built));
       return file;
@@ -64,6 +70,13 @@ export async function exportGraph(
     await writeFile(path.join(dir, UNMAPPABLE), JSON.stringify({ reason: error.message }));
     return { fallbackReason: error.message };
   }
+}
+
+/** Which of Kaituhi's graphs a cached file holds, and its version: part of every cache key. */
+export type GraphKind = 'host' | 'device';
+
+export function graphVersionTag(kind: GraphKind): string {
+  return kind === 'host' ? `g${KAITUHI_GRAPH_VERSION}` : `d${DEVICE_GRAPH_VERSION}`;
 }
 
 /** One digest over every file of the export, each file's own digest remembered beside the others. */

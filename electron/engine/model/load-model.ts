@@ -8,15 +8,17 @@ import type ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
 import { loadGpt2Checkpoint } from '../formats/gpt2-checkpoint.js';
-import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION } from '../graph/kaituhi-graph.js';
-import { KaituhiDecoder } from '../runtime/kaituhi-decoder.js';
+import { buildKaituhiGraph } from '../graph/kaituhi-graph.js';
+import { KaituhiDecoder, type DecoderShape } from '../runtime/kaituhi-decoder.js';
+import { DeviceDecoder, devicePresentLocations } from '../runtime/device-decoder.js';
+import { buildDeviceGraph } from '../graph/device-graph.js';
 import type { Decoder } from '../runtime/decoder.js';
 import { OptimumDecoder } from '../runtime/optimum-decoder.js';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
 import { createCachingEncoder } from '../tokenizer/segment-cache.js';
 import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
-import { createDeviceSession, defaultDevices, defaultThreads, type DeviceSession } from './devices.js';
-import { exportGraph } from './export-graph.js';
+import { createDeviceSession, defaultDevices, defaultThreads, firstLine, RESIDENT_CACHE_DEVICES, type DeviceSession } from './devices.js';
+import { exportGraph, graphVersionTag, type GraphKind } from './export-graph.js';
 import { cachedGraph, weightsHash } from './graph-cache.js';
 import { detectLayout } from './layout.js';
 
@@ -63,32 +65,42 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
   if (layout.kind === 'checkpoint') {
     precision = options.precision ?? 'fp32';
+    const checkpointPrecision = precision;
     const hash = await weightsHash(layout.weightsFile, cacheDir);
-    const graphFile = await cachedGraph(cacheDir, `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-${precision}`, async (dir, fileName) => {
-      const weights = await loadGpt2Checkpoint(modelDir, config);
-      return buildKaituhiGraph(weights, precision).writeTo(dir, fileName);
-    });
-    const s = await createSession(graphFile, devices, threads);
-    sessions = [s];
-    decoder = new KaituhiDecoder(s.session, shape);
+    const graphFor = (kind: GraphKind): Promise<string> =>
+      cachedGraph(cacheDir, `${hash.slice(0, 16)}-${graphVersionTag(kind)}-${checkpointPrecision}`, async (dir, fileName) => {
+        const weights = await loadGpt2Checkpoint(modelDir, config);
+        const build = kind === 'host' ? buildKaituhiGraph : buildDeviceGraph;
+        return build(weights, checkpointPrecision).writeTo(dir, fileName);
+      });
+    const opened = await openFastGraph(graphFor, devices, threads, shape);
+    sessions = [opened.session];
+    decoder = opened.decoder;
   } else {
     precision = layout.precision;
+    const exportPrecision = precision;
     // An export runs on Kaituhi's graph built from its own weights; as it is only when they cannot be mapped.
     const fast =
       options.graph === 'as-exported'
         ? { fallbackReason: 'asked to run as exported' }
         : await exportGraph(layout.withPastFile, config, layout.precision, cacheDir);
-    let s: DeviceSession | null = null;
+    let opened: { decoder: Decoder; session: DeviceSession } | null = null;
     if ('graphFile' in fast) {
+      const graphFor = async (kind: GraphKind): Promise<string> => {
+        if (kind === 'host') return fast.graphFile;
+        const built = await exportGraph(layout.withPastFile, config, exportPrecision, cacheDir, kind);
+        if ('graphFile' in built) return built.graphFile;
+        throw new Error(built.fallbackReason);
+      };
       try {
-        s = await createDeviceSession(fast.graphFile, devices, threads);
+        opened = await openFastGraph(graphFor, devices, threads, shape);
       } catch (error) {
-        graphFallbackReason = `the graph built from its weights did not load: ${String(error instanceof Error ? error.message : error).split('\n')[0]}`;
+        graphFallbackReason = `the graph built from its weights did not load: ${firstLine(error)}`;
       }
     } else graphFallbackReason = fast.fallbackReason;
-    if (s) {
-      sessions = [s];
-      decoder = new KaituhiDecoder(s.session, shape);
+    if (opened) {
+      sessions = [opened.session];
+      decoder = opened.decoder;
     } else {
       graph = 'as-exported';
       if (options.graph !== 'as-exported')
@@ -128,6 +140,37 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
       for (const s of sessions) await s.session.release();
     },
   };
+}
+
+/**
+ * Kaituhi's graph on the first device that takes it: the device graph (its K/V cache kept in GPU buffers) on a
+ * provider that supports that, the host-cache graph on the others; the devices that failed are named in
+ * fallbackReason.
+ */
+async function openFastGraph(
+  graphFor: (kind: GraphKind) => Promise<string>,
+  devices: readonly string[],
+  threads: number,
+  shape: DecoderShape,
+): Promise<{ decoder: Decoder; session: DeviceSession }> {
+  const failures: string[] = [];
+  let i = 0;
+  for (; i < devices.length && RESIDENT_CACHE_DEVICES.has(devices[i]!); i++) {
+    const device = devices[i]!;
+    try {
+      const s = await createDeviceSession(await graphFor('device'), [device], threads, {
+        preferredOutputLocation: devicePresentLocations(shape.layers),
+      });
+      return { decoder: new DeviceDecoder(s.session, shape), session: { ...s, fallbackReason: failures.join('; ') || null } };
+    } catch (error) {
+      failures.push(firstLine(error).replace(/^no execution provider could run the model \((.*)\)$/, '$1'));
+    }
+  }
+  const rest = devices.slice(i).filter((d) => !RESIDENT_CACHE_DEVICES.has(d));
+  if (rest.length === 0) rest.push('cpu');
+  const s = await createSession(await graphFor('host'), rest, threads);
+  const reasons = [...failures, s.fallbackReason].filter((r): r is string => r !== null);
+  return { decoder: new KaituhiDecoder(s.session, shape), session: { ...s, fallbackReason: reasons.join('; ') || null } };
 }
 
 async function createSession(file: string, devices: readonly string[], threads: number): Promise<DeviceSession> {
