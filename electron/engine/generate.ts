@@ -72,6 +72,19 @@ const SLIDE_SEARCH_STEP_CHARS = 128;
 const SLIDE_NEAR_TOKENS = 384;
 /** A predicted window shorter than this is not worth a background prefill. */
 const MIN_PREPARED_TOKENS = 64;
+/**
+ * Background prefill runs once at least this many tokens are missing from the prepared window (a short chunk
+ * reads all the weights as a long one does), or whatever is missing once the slide is this close in characters.
+ */
+const BACKGROUND_BATCH_TOKENS = 32;
+const SLIDE_IMMINENT_CHARS = 256;
+
+export interface NextWindow {
+  /** The tokens of the next window that the text typed so far determines. */
+  readonly prefix: number[];
+  /** About how many more characters of typing move the window there. */
+  readonly charsToSlide: number;
+}
 
 /**
  * The start of the window the next slide will move to, as far as the text typed so far knows it: the tokens of
@@ -79,7 +92,7 @@ const MIN_PREPARED_TOKENS = 64;
  * until the window's start moves, in steps of SLIDE_SEARCH_STEP_CHARS up to SLIDE_HORIZON_CHARS; null when it
  * does not move within that horizon, or when too little of the new window is known yet.
  */
-export function nextWindowPrefix(model: LoadedModel, request: PrefillRequest): number[] | null {
+export function nextWindow(model: LoadedModel, request: PrefillRequest): NextWindow | null {
   const text = request.context;
   const now = placeWindow(model, request);
   const room = model.decoder.contextWindow - Math.max(request.maxTokens, WINDOW_RESERVE) - now.tokens.length;
@@ -95,18 +108,19 @@ export function nextWindowPrefix(model: LoadedModel, request: PrefillRequest): n
     const known = next.tokens.slice(0, next.memoryTokens).concat(model.encode(text.slice(next.droppedChars)).slice(next.droppedTokens));
     let n = 0;
     while (n < known.length && n < next.tokens.length && known[n] === next.tokens[n]) n++;
-    return n >= MIN_PREPARED_TOKENS ? next.tokens.slice(0, n) : null;
+    return n >= MIN_PREPARED_TOKENS ? { prefix: next.tokens.slice(0, n), charsToSlide: grow } : null;
   }
   return null;
 }
 
 /** The last prediction per model: the text only changes at the end between two requests, the search is not free. */
-const predictions = new WeakMap<LoadedModel, { key: PrefillRequest; prefix: number[] | null }>();
+const predictions = new WeakMap<LoadedModel, { key: PrefillRequest; next: NextWindow | null }>();
 
 /**
  * Background work between requests: prefills, at most `maxNewTokens` at a time, the window the next slide will
  * need, so that the request after the slide reuses it instead of re-reading the whole window (seconds on a CPU).
- * Returns true while there is more to do.
+ * Words typed since are added in batches of BACKGROUND_BATCH_TOKENS, all at once when the slide is near.
+ * Returns true while there is more to do now.
  */
 export async function prepareNextWindow(model: LoadedModel, request: PrefillRequest, maxNewTokens: number): Promise<boolean> {
   if (!model.decoder.prepareSpare) return false;
@@ -114,11 +128,12 @@ export async function prepareNextWindow(model: LoadedModel, request: PrefillRequ
   const same =
     memo && memo.key.context === request.context && memo.key.memory === request.memory && memo.key.maxTokens === request.maxTokens;
   if (!memo || !same) {
-    memo = { key: request, prefix: nextWindowPrefix(model, request) };
+    memo = { key: request, next: nextWindow(model, request) };
     predictions.set(model, memo);
   }
-  if (memo.prefix === null) return false;
-  return !(await model.decoder.prepareSpare(memo.prefix, maxNewTokens));
+  if (memo.next === null) return false;
+  const minNewTokens = memo.next.charsToSlide <= SLIDE_IMMINENT_CHARS ? 1 : BACKGROUND_BATCH_TOKENS;
+  return !(await model.decoder.prepareSpare(memo.next.prefix, maxNewTokens, minNewTokens));
 }
 
 /**

@@ -133,16 +133,17 @@ export class KaituhiDecoder implements Decoder {
 
   /**
    * Fills the spare context with `tokens`, at most `maxNewTokens` of them per call (so that a request arriving
-   * meanwhile waits for one small chunk, not a whole window), keeping whatever prefix it already holds.
-   * Returns true once the spare holds all of `tokens`.
+   * meanwhile waits for one small chunk, not a whole window), keeping whatever prefix it already holds; nothing
+   * while fewer than `minNewTokens` are missing. Returns true when there is nothing more to do now.
    */
-  async prepareSpare(tokens: readonly number[], maxNewTokens: number): Promise<boolean> {
+  async prepareSpare(tokens: readonly number[], maxNewTokens: number, minNewTokens = 1): Promise<boolean> {
     if (tokens.length > this.shape.contextWindow) throw new Error(`context of ${tokens.length} tokens exceeds the window`);
     this.spare ??= this.newContextCache();
     let kept = 0;
     while (kept < this.spare.tokens.length && kept < tokens.length && this.spare.tokens[kept] === tokens[kept]) kept++;
     this.spare.tokens = this.spare.tokens.slice(0, kept);
-    if (kept < tokens.length) await this.runContextChunk(this.spare, tokens.slice(kept, kept + Math.max(1, maxNewTokens)));
+    if (tokens.length - kept < Math.max(1, minNewTokens)) return true;
+    await this.runContextChunk(this.spare, tokens.slice(kept, kept + Math.max(1, maxNewTokens)));
     return this.spare.tokens.length === tokens.length;
   }
 

@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../../electron/engine/engine.js';
-import { nextWindowPrefix, prefillWith } from '../../../electron/engine/generate.js';
+import { nextWindow, prefillWith } from '../../../electron/engine/generate.js';
 import { loadModel, type LoadedModel } from '../../../electron/engine/model/load-model.js';
 import { reusablePrefix } from '../../../electron/engine/runtime/decoder.js';
+import type { KaituhiDecoder } from '../../../electron/engine/runtime/kaituhi-decoder.js';
 import { DEFAULT_SAMPLER, type GenerateRequest } from '../../../electron/engine/types.js';
 import { prose } from '../../bench/prose.js';
 import { tinyCheckpoint } from '../../support/fixtures.js';
@@ -48,9 +49,15 @@ describe('the spare context cache', () => {
     expect(chunks).toEqual([false, false, false, true]); // 250 tokens, 64 at a time
     // The active context is untouched by the background work.
     expect(model.decoder.cachedTokens).toEqual(active);
+    // Words typed since are added in batches: 10 missing tokens wait for a batch of 32; 30 are enough for 16.
+    const kaituhi = model.decoder as KaituhiDecoder;
+    expect(await kaituhi.prepareSpare(slid.slice(0, 260), 64, 32)).toBe(true);
+    expect(kaituhi.spareTokens).toHaveLength(250);
+    expect(await kaituhi.prepareSpare(slid, 64, 16)).toBe(true);
+    expect(kaituhi.spareTokens).toEqual(slid);
 
     const { logits, reused } = await model.decoder.setContext(slid);
-    expect(reused).toBe(250);
+    expect(reused).toBe(slid.length - 1);
     const reference = await fresh.decoder.setContext(slid);
     expect(maxAbsDiff(logits, reference.logits)).toBeLessThan(1e-4);
     // Decoding after the swap runs on the swapped-in cache.
@@ -65,7 +72,7 @@ describe('the spare context cache', () => {
     // A draft whose window will slide within a few hundred more words.
     for (const words of [720, 900, 1300]) {
       const request = { context: draft(words), maxTokens: 4 };
-      const prefix = nextWindowPrefix(model, request);
+      const prefix = nextWindow(model, request)?.prefix ?? null;
       expect(prefix, `${words} words`).not.toBeNull();
       // Type on until the window's start moves: the window then starts with the predicted tokens.
       let later = words;
@@ -84,7 +91,7 @@ describe('the spare context cache', () => {
   });
 
   it('a short draft has no slide to prepare', () => {
-    expect(nextWindowPrefix(model, { context: draft(100), maxTokens: 4 })).toBeNull();
+    expect(nextWindow(model, { context: draft(100), maxTokens: 4 })).toBeNull();
   });
 });
 

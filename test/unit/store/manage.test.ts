@@ -214,6 +214,7 @@ describe('recommendModel', () => {
     expect(r).toMatchObject({ variantId: 'gpt2-onnx-int8', runPrecision: 'int8', format: 'onnx' });
     expect(r.downloadBytes).toBeGreaterThan(100e6);
     expect(r.reason).toMatch(/CPU/);
+    expect(r.reason).toMatch(/fast graph/);
     expect(r.alternatives).toContain('distilgpt2-onnx-int8');
   });
 
