@@ -33,6 +33,11 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / (os.availableParallelism() > 4 ? 2 : 1))));
 }
 
+/**
+ * Intra-op threads do not spin while they wait for work: on a machine where the editor and the rest of the
+ * desktop share the cores, spinning threads take the cycles the other thread of a parallel kernel needs (124M
+ * int8 under load, min ms/token at ctx 32 / 1000: spinning 60 / 88, not spinning 23 / 34; test/bench/NOTES.md).
+ */
 export function sessionOptions(device: string, threads: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [device],
@@ -41,6 +46,7 @@ export function sessionOptions(device: string, threads: number): ort.InferenceSe
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: true,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }
 
