@@ -3,7 +3,7 @@
  * Finished candidates leave the batch, so the rest stop paying for them. Cancellation is checked between
  * steps; the decoder's cache stays consistent whatever step a request is cancelled at.
  */
-import { assembleContext, type AssembledContext } from './context-window.js';
+import { assembleContext, placementSuffixStart, type AssembledContext } from './context-window.js';
 import type { LoadedModel } from './model/load-model.js';
 import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
 import { StopDetector } from './stopping.js';
@@ -93,8 +93,9 @@ export interface NextWindow {
  * does not move within that horizon, or when too little of the new window is known yet.
  */
 export function nextWindow(model: LoadedModel, request: PrefillRequest): NextWindow | null {
-  const text = request.context;
-  const now = placeWindow(model, request);
+  // A 10 MB draft is searched through its last few windows' worth of text, not copied whole at every step.
+  const text = request.context.slice(placementSuffixStart(request.context.length, model.decoder.contextWindow));
+  const now = placeWindow(model, { ...request, context: text });
   const room = model.decoder.contextWindow - Math.max(request.maxTokens, WINDOW_RESERVE) - now.tokens.length;
   // A text that fits with room to spare slides only after hundreds of tokens more: prepare when it comes near.
   if (now.droppedChars === 0 && now.droppedTokens === 0 && room > SLIDE_NEAR_TOKENS) return null;

@@ -12,7 +12,7 @@ import { DEFAULT_SAMPLER, type GenerateRequest } from '../../../electron/engine/
 import { prose } from '../../bench/prose.js';
 import { tinyCheckpoint } from '../../support/fixtures.js';
 
-const WORDS = prose(2600, 5).split(' ');
+const WORDS = prose(31_000, 5).split(' ');
 const draft = (words: number): string => WORDS.slice(0, words).join(' ');
 const suggestion = (context: string): GenerateRequest => ({
   context,
@@ -70,7 +70,8 @@ describe('the spare context cache', () => {
 
   it('predicts the window after the next slide from the text typed so far', async () => {
     // A draft whose window will slide within a few hundred more words.
-    for (const words of [720, 900, 1300]) {
+    // Up to a long draft (29,000 words, about 160,000 characters), which is searched through its tail only.
+    for (const words of [720, 900, 1300, 29_000]) {
       const request = { context: draft(words), maxTokens: 4 };
       const prefix = nextWindow(model, request)?.prefix ?? null;
       expect(prefix, `${words} words`).not.toBeNull();
@@ -79,8 +80,10 @@ describe('the spare context cache', () => {
       let now = await prefillTokens(model, draft(words));
       for (;;) {
         later += 3;
+        expect(later, 'the window never moved').toBeLessThan(words + 1000);
         const tokens = await prefillTokens(model, draft(later));
-        if (tokens[0] !== now[0] || tokens.length < now.length) {
+        // The window moved when the new tokens no longer extend the old ones.
+        if (reusablePrefix(now, tokens) < now.length - 8) {
           now = tokens;
           break;
         }
