@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gpt2ConfigJson } from '../electron/engine/formats/gpt2-config.js';
 import { loadGpt2Checkpoint } from '../electron/engine/formats/gpt2-checkpoint.js';
 import { writeSafetensors } from '../electron/engine/formats/safetensors.js';
-import { buildOptimumGraph, type OptimumVariant } from '../electron/engine/graph/optimum-graph.js';
+import { buildOptimumGraph, type ExportStyle, type OptimumVariant } from '../electron/engine/graph/optimum-graph.js';
 import type { WeightPrecision } from '../electron/engine/graph/weights.js';
 import { writeGpt2TokenizerFiles } from '../electron/engine/tokenizer/index.js';
 import { BERT_CHINESE_VOCAB_SIZE, writeBertChineseTokenizerFiles } from './bert-chinese-tokenizer.js';
@@ -22,7 +22,16 @@ export interface MakeTestModelOptions {
   /** 'bert-chinese': a WordPiece vocabulary laid out like uer/gpt2-chinese-cluecorpussmall's (21128 tokens). */
   tokenizer?: 'gpt2' | 'bert-chinese';
   /** ONNX only: which files to write. Default: onnx/model.onnx (fp32) and onnx/model_int8.onnx. */
-  onnxFiles?: readonly { precision: WeightPrecision; variant: Exclude<OptimumVariant, 'no-past'> | 'split' }[];
+  onnxFiles?: readonly OnnxFile[];
+}
+
+export interface OnnxFile {
+  precision: WeightPrecision;
+  variant: Exclude<OptimumVariant, 'no-past'> | 'split';
+  /** How the weights are stored (see ExportStyle); default: as Transformers.js v3 publishes them. */
+  style?: ExportStyle;
+  /** Weights inside the .onnx file rather than in `<file>_data` beside it. */
+  inline?: boolean;
 }
 
 const SUFFIX: Record<WeightPrecision, string> = { fp32: '', fp16: '_fp16', int8: '_int8', q4: '_q4' };
@@ -49,17 +58,23 @@ export async function makeTestModel(options: MakeTestModelOptions): Promise<stri
     { precision: 'fp32', variant: 'with-past' },
     { precision: 'int8', variant: 'with-past' },
   ];
-  for (const { precision, variant } of files) {
+  for (const { precision, variant, style, inline } of files) {
     const suffix = SUFFIX[precision];
     // fp16 exports carry float16 past, present and logits, as Optimum's model_fp16.onnx does.
     const halfIo = precision === 'fp16';
-    if (variant === 'with-past')
-      await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(path.join(outDir, 'onnx'), `model${suffix}.onnx`);
-    else if (variant === 'merged')
-      await buildOptimumGraph(weights, precision, 'merged', halfIo).writeTo(outDir, `decoder_model_merged${suffix}.onnx`);
+    const write = async (graphVariant: OptimumVariant, dir: string, fileName: string): Promise<void> => {
+      const graph = buildOptimumGraph(weights, precision, graphVariant, halfIo, style);
+      if (!inline) await graph.writeTo(dir, fileName);
+      else {
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, fileName), graph.toBytes());
+      }
+    };
+    if (variant === 'with-past') await write('with-past', path.join(outDir, 'onnx'), `model${suffix}.onnx`);
+    else if (variant === 'merged') await write('merged', outDir, `decoder_model_merged${suffix}.onnx`);
     else {
-      await buildOptimumGraph(weights, precision, 'no-past', halfIo).writeTo(outDir, `decoder_model${suffix}.onnx`);
-      await buildOptimumGraph(weights, precision, 'with-past', halfIo).writeTo(outDir, `decoder_with_past_model${suffix}.onnx`);
+      await write('no-past', outDir, `decoder_model${suffix}.onnx`);
+      await write('with-past', outDir, `decoder_with_past_model${suffix}.onnx`);
     }
   }
   // An ONNX export folder carries no checkpoint: the loader must use the ONNX files.

@@ -48,6 +48,17 @@ export interface AssembleOptions {
 
 /** Characters kept per window position before tokenizing: English runs about 4 characters per GPT-2 token. */
 const CHARS_PER_POSITION = 8;
+const DEFAULT_CHAR_CHUNK = 2048;
+
+/**
+ * Where a suffix of a text of `length` characters may start and still place the window as the whole text does
+ * (for windows of ordinary tokens): a chunk-aligned offset four times the kept span back from the end. Lets a
+ * caller that places windows many times over a long draft work on the suffix, not the whole draft.
+ */
+export function placementSuffixStart(length: number, window: number): number {
+  const margin = 4 * Math.max(window, 1) * CHARS_PER_POSITION + DEFAULT_CHAR_CHUNK;
+  return Math.max(0, Math.floor((length - margin) / DEFAULT_CHAR_CHUNK) * DEFAULT_CHAR_CHUNK);
+}
 /** How far to look for whitespace when snapping the cut; a longer unbroken run is cut mid-run. */
 const SNAP_LIMIT = 1024;
 
@@ -56,7 +67,7 @@ export function assembleContext(opts: AssembleOptions): AssembledContext {
   const window = Math.floor(opts.window);
   const budget = window - Math.max(0, Math.floor(opts.reserve));
   if (!(budget > 0)) throw new RangeError(`assembleContext: reserve ${opts.reserve} leaves no room in a window of ${opts.window}`);
-  const charChunk = Math.max(1, Math.floor(opts.charChunk ?? 2048));
+  const charChunk = Math.max(1, Math.floor(opts.charChunk ?? DEFAULT_CHAR_CHUNK));
 
   let memory = opts.memory ? encode(opts.memory) : [];
   const memoryCap = Math.min(Math.floor(window / 2), budget);

@@ -1,11 +1,26 @@
-/** The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state). */
-import { generateWith, prefillWith } from './generate.js';
+/**
+ * The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state).
+ * Between requests it prepares the next window slide in the background, a small chunk at a time.
+ */
+import { generateWith, prefillWith, prepareNextWindow } from './generate.js';
 import { loadModel, type LoadedModel } from './model/load-model.js';
 import type { Engine, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
+
+/** Tokens prefilled per background chunk: a request arriving meanwhile waits for one chunk at most. */
+const IDLE_CHUNK_TOKENS = 32;
+/** Quiet time after a request before background work starts: the writer's next request often follows at once. */
+const IDLE_DELAY_MS = 200;
 
 export class LocalEngine implements Engine {
   /** Requests run one after another; a new one waits until the previous has released the decoder. */
   private tail: Promise<void> = Promise.resolve();
+  /** Requests waiting for the decoder: background work yields to them. */
+  private waiting = 0;
+  /** The text of the last request, whose next window slide the background work prepares. */
+  private lastText: PrefillRequest | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private idleRun: Promise<void> | null = null;
+  private closed = false;
 
   private constructor(private readonly model: LoadedModel) {}
 
@@ -30,25 +45,73 @@ export class LocalEngine implements Engine {
     return release;
   }
 
-  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+  /** A request's turn: it waits for the decoder (background work gives way), and schedules background work after. */
+  private async request(text: PrefillRequest): Promise<() => void> {
+    this.waiting += 1;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const release = await this.acquire();
+    this.waiting -= 1;
+    return () => {
+      release();
+      this.lastText = { memory: text.memory, context: text.context, maxTokens: text.maxTokens };
+      this.scheduleIdle();
+    };
+  }
+
+  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
+    const done = await this.request(request);
     try {
       yield* generateWith(this.model, request, signal);
     } finally {
-      release();
+      done();
     }
   }
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
-    const release = await this.acquire();
+    const done = await this.request(request);
     try {
       return await prefillWith(this.model, request);
     } finally {
+      done();
+    }
+  }
+
+  private scheduleIdle(delayMs = IDLE_DELAY_MS): void {
+    if (this.closed || this.idleTimer || !this.model.decoder.prepareSpare) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      this.idleRun = this.idleStep().finally(() => (this.idleRun = null));
+    }, delayMs);
+  }
+
+  /** One chunk of background work, unless a request is waiting; reschedules itself while there is more. */
+  private async idleStep(): Promise<void> {
+    if (this.waiting > 0 || this.closed || !this.lastText) return;
+    const release = await this.acquire();
+    let more = false;
+    try {
+      if (this.waiting === 0 && !this.closed) more = await prepareNextWindow(this.model, this.lastText, IDLE_CHUNK_TOKENS);
+    } catch (error) {
+      console.warn(`kaituhi: preparing the next window failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
       release();
+    }
+    if (more && this.waiting === 0) this.scheduleIdle(0);
+  }
+
+  /** Resolves when no background work is scheduled or running (tests and benchmarks wait for it). */
+  async idle(): Promise<void> {
+    while (this.idleTimer || this.idleRun) {
+      if (this.idleRun) await this.idleRun;
+      else await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     await this.tail;
     await this.model.release();
   }

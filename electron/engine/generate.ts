@@ -3,7 +3,7 @@
  * Finished candidates leave the batch, so the rest stop paying for them. Cancellation is checked between
  * steps; the decoder's cache stays consistent whatever step a request is cancelled at.
  */
-import { assembleContext } from './context-window.js';
+import { assembleContext, placementSuffixStart, type AssembledContext } from './context-window.js';
 import type { LoadedModel } from './model/load-model.js';
 import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
 import { StopDetector } from './stopping.js';
@@ -49,18 +49,25 @@ function candidateSeed(seed: number, candidate: number): number {
 }
 
 /**
- * The tokens the model sees for a request: pinned memory, then as much of the text as the window allows. A model
- * trained with a marker at the start of every text (uer's Chinese GPT-2: [CLS]) gets it wherever the window holds
- * the start of the memory or of the text, as in training.
+ * How the window is placed for a request: pinned memory, then as much of the text as the window allows. A model
+ * trained with a marker at the start of every text (uer's Chinese GPT-2: [CLS]) keeps one position free for it.
  */
-function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
-  const start = model.tokenizer.startTokenId;
-  const window = model.decoder.contextWindow - (start === null ? 0 : 1);
-  const place = (reserve: number): ReturnType<typeof assembleContext> =>
+function placeWindow(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): AssembledContext {
+  const window = model.decoder.contextWindow - (model.tokenizer.startTokenId === null ? 0 : 1);
+  const place = (reserve: number): AssembledContext =>
     assembleContext({ memory: request.memory, text: request.context, encode: model.encode, window, reserve });
   const whole = place(request.maxTokens);
   const fitsWhole = whole.droppedChars === 0 && whole.droppedTokens === 0 && whole.memoryDroppedTokens === 0;
-  const assembled = fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+  return fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+}
+
+/**
+ * The tokens the model sees for a request. The start marker goes first wherever the window holds the start of the
+ * memory or of the text, as in training.
+ */
+function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
+  const assembled = placeWindow(model, request);
+  const start = model.tokenizer.startTokenId;
   if (start !== null) {
     const atDocumentStart =
       assembled.memoryTokens > 0 ? assembled.memoryDroppedTokens === 0 : assembled.droppedChars === 0 && assembled.droppedTokens === 0;
@@ -68,6 +75,78 @@ function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory
   }
   // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
   return assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
+}
+
+/** How far ahead of the writer the next slide is looked for, in characters typed, and in what steps. */
+const SLIDE_HORIZON_CHARS = 6144;
+const SLIDE_SEARCH_STEP_CHARS = 128;
+/** How close to the window's end a text that still fits whole must be for its first slide to be prepared. */
+const SLIDE_NEAR_TOKENS = 384;
+/** A predicted window shorter than this is not worth a background prefill. */
+const MIN_PREPARED_TOKENS = 64;
+/**
+ * Background prefill runs once at least this many tokens are missing from the prepared window (a short chunk
+ * reads all the weights as a long one does), or whatever is missing once the slide is this close in characters.
+ */
+const BACKGROUND_BATCH_TOKENS = 32;
+const SLIDE_IMMINENT_CHARS = 256;
+
+export interface NextWindow {
+  /** The tokens of the next window that the text typed so far determines. */
+  readonly prefix: number[];
+  /** About how many more characters of typing move the window there. */
+  readonly charsToSlide: number;
+}
+
+/**
+ * The start of the window the next slide will move to, as far as the text typed so far knows it: the tokens of
+ * that window that precede the end of the current text. Found by appending prose (the text's own tail, repeated)
+ * until the window's start moves, in steps of SLIDE_SEARCH_STEP_CHARS up to SLIDE_HORIZON_CHARS; null when it
+ * does not move within that horizon, or when too little of the new window is known yet.
+ */
+export function nextWindow(model: LoadedModel, request: PrefillRequest): NextWindow | null {
+  // A 10 MB draft is searched through its last few windows' worth of text, not copied whole at every step.
+  const text = request.context.slice(placementSuffixStart(request.context.length, model.decoder.contextWindow));
+  const now = placeWindow(model, { ...request, context: text });
+  const room = model.decoder.contextWindow - Math.max(request.maxTokens, WINDOW_RESERVE) - now.tokens.length;
+  // A text that fits with room to spare slides only after hundreds of tokens more: prepare when it comes near.
+  if (now.droppedChars === 0 && now.droppedTokens === 0 && room > SLIDE_NEAR_TOKENS) return null;
+  const tail = text.slice(-512).trimStart();
+  if (tail.length === 0) return null;
+  for (let grow = SLIDE_SEARCH_STEP_CHARS; grow <= SLIDE_HORIZON_CHARS; grow += SLIDE_SEARCH_STEP_CHARS) {
+    const filler = ` ${tail.repeat(Math.ceil(grow / tail.length))}`.slice(0, grow);
+    const next = placeWindow(model, { ...request, context: text + filler });
+    if (next.droppedChars === now.droppedChars && next.droppedTokens === now.droppedTokens) continue;
+    // The new window's tokens over the text as it is now; the last word may still change as the writer types.
+    const known = next.tokens.slice(0, next.memoryTokens).concat(model.encode(text.slice(next.droppedChars)).slice(next.droppedTokens));
+    let n = 0;
+    while (n < known.length && n < next.tokens.length && known[n] === next.tokens[n]) n++;
+    return n >= MIN_PREPARED_TOKENS ? { prefix: next.tokens.slice(0, n), charsToSlide: grow } : null;
+  }
+  return null;
+}
+
+/** The last prediction per model: the text only changes at the end between two requests, the search is not free. */
+const predictions = new WeakMap<LoadedModel, { key: PrefillRequest; next: NextWindow | null }>();
+
+/**
+ * Background work between requests: prefills, at most `maxNewTokens` at a time, the window the next slide will
+ * need, so that the request after the slide reuses it instead of re-reading the whole window (seconds on a CPU).
+ * Words typed since are added in batches of BACKGROUND_BATCH_TOKENS, all at once when the slide is near.
+ * Returns true while there is more to do now.
+ */
+export async function prepareNextWindow(model: LoadedModel, request: PrefillRequest, maxNewTokens: number): Promise<boolean> {
+  if (!model.decoder.prepareSpare) return false;
+  let memo = predictions.get(model);
+  const same =
+    memo && memo.key.context === request.context && memo.key.memory === request.memory && memo.key.maxTokens === request.maxTokens;
+  if (!memo || !same) {
+    memo = { key: request, next: nextWindow(model, request) };
+    predictions.set(model, memo);
+  }
+  if (memo.next === null) return false;
+  const minNewTokens = memo.next.charsToSlide <= SLIDE_IMMINENT_CHARS ? 1 : BACKGROUND_BATCH_TOKENS;
+  return !(await model.decoder.prepareSpare(memo.next.prefix, maxNewTokens, minNewTokens));
 }
 
 /**

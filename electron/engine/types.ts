@@ -104,6 +104,13 @@ export interface EngineInfo {
   readonly device: string;
   /** Why a more capable device was not used, when it was tried and failed. */
   readonly fallbackReason: string | null;
+  /**
+   * 'kaituhi': Kaituhi's fast graph (built from a checkpoint, or from an export's weights); 'as-exported': an
+   * export's own graph, which copies its whole cache every step (several times slower).
+   */
+  readonly graph: 'kaituhi' | 'as-exported';
+  /** Why an export runs as exported: what kept its weights off the fast graph. Null on the fast graph. */
+  readonly graphFallbackReason: string | null;
   readonly contextWindow: number;
   readonly vocabSize: number;
   readonly layers: number;
@@ -134,6 +141,11 @@ export interface EngineLoadOptions {
   devices?: readonly string[];
   /** Where built graphs are cached (keyed by a hash of the weights). Default: <modelDir>/.kaituhi-cache. */
   cacheDir?: string;
+  /**
+   * ONNX exports only. 'auto' (default): Kaituhi's graph built from the export's weights, the export's own graph
+   * when they cannot be mapped. 'as-exported': the export's own graph, to compare against.
+   */
+  graph?: 'auto' | 'as-exported';
   threads?: number;
 }
 

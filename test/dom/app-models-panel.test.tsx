@@ -4,7 +4,15 @@ import { ModelsPanel, type ModelsPanelApi } from '../../renderer/panels/models/M
 import { createApiClient } from '../../renderer/transport/api-client.js';
 import type { MessageLink } from '../../renderer/transport/message-link.js';
 import { formatEta, formatBytes, percent } from '../../renderer/state/model-format.js';
-import type { ClientMessage, DownloadState, EngineState, ModelOffer, ModelsState, ServerMessage } from '../../electron/shared/api.js';
+import type {
+  ClientMessage,
+  DownloadState,
+  EngineInfo,
+  EngineState,
+  ModelOffer,
+  ModelsState,
+  ServerMessage,
+} from '../../electron/shared/api.js';
 import { parseClientMessage } from '../../electron/shared/validators.js';
 
 afterEach(cleanup);
@@ -161,6 +169,55 @@ describe('models panel', () => {
     expect(api.deleteModel).not.toHaveBeenCalled();
     fireEvent.click(screen.getByTestId('confirm-delete'));
     expect(api.deleteModel).toHaveBeenCalledWith('mine-import');
+  });
+
+  it('says whether the model in use runs on the fast graph, and why not when it runs as exported', () => {
+    const installed: ModelsState = {
+      ...empty,
+      models: [
+        {
+          id: 'gpt2-onnx-int8',
+          name: 'GPT-2 · int8',
+          format: 'onnx',
+          precisions: ['int8'],
+          sizeBytes: 131e6,
+          source: 'download',
+          active: true,
+          benchmark: null,
+        },
+      ],
+    };
+    const info: EngineInfo = {
+      modelDir: '/m/gpt2',
+      modelName: 'gpt2',
+      format: 'onnx',
+      precision: 'int8',
+      device: 'cpu',
+      fallbackReason: null,
+      graph: 'kaituhi',
+      graphFallbackReason: null,
+      contextWindow: 1024,
+      vocabSize: 50257,
+      layers: 12,
+      loadMs: 300,
+    };
+    const ready = (i: EngineInfo): EngineState => ({ status: 'ready', modelDir: i.modelDir, info: i, message: null, restarts: 0 });
+    const { rerender } = render(<ModelsPanel api={fakeApi()} state={installed} engine={ready(info)} onClose={() => undefined} />);
+    expect(screen.getByTestId('model-graph').textContent).toBe('fast graph');
+    const reason = "the graph uses onnxruntime's fused Attention operator, whose weights are not laid out as GPT-2's";
+    rerender(
+      <ModelsPanel
+        api={fakeApi()}
+        state={installed}
+        engine={ready({ ...info, graph: 'as-exported', graphFallbackReason: reason })}
+        onClose={() => undefined}
+      />,
+    );
+    expect(screen.getByTestId('model-graph').textContent).toBe(`as exported, slower: ${reason}`);
+    expect(screen.getByTestId('model-graph').getAttribute('title')).toBe(reason);
+    // Nothing is claimed while the engine has not loaded the model.
+    rerender(<ModelsPanel api={fakeApi()} state={installed} engine={{ ...ready(info), status: 'loading' }} onClose={() => undefined} />);
+    expect(screen.queryByTestId('model-graph')).toBeNull();
   });
 
   it('imports a folder from the server’s list, and shows the failure it gets back', async () => {

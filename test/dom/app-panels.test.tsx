@@ -18,6 +18,8 @@ const info: EngineInfo = {
   precision: 'int8',
   device: 'cpu',
   fallbackReason: 'CUDA: libcudart.so.12 not found',
+  graph: 'kaituhi',
+  graphFallbackReason: null,
   contextWindow: 1024,
   vocabSize: 50257,
   layers: 12,

@@ -13,6 +13,7 @@ import { parseServeArgs, serve, type ServeHandle } from '../../electron/cli/comm
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { builtRenderer, editorText, focusEditor, screenshot, visibleGhostText } from './support/app.js';
 import { HUB_VARIANT, startModelHub, type ModelHub } from './support/model-hub.js';
+import { formatBytes } from '../../renderer/state/model-format.js';
 
 const SETTLE = { timeout: 15_000 };
 const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
@@ -63,7 +64,8 @@ describe('first run: pick, download, use', () => {
     const picker = page.locator('[data-testid=model-picker]');
     await picker.waitFor(SETTLE);
     expect(await page.locator('[data-testid=recommended-model]').textContent()).toContain('GPT-2 (test, tiny) · int8');
-    const size = `${(modelHub.totalBytes / 1e6).toFixed(0)} MB`;
+    // The size as the panel writes sizes (under 10 MB with one decimal).
+    const size = formatBytes(modelHub.totalBytes);
     expect(await page.locator('[data-testid=download-recommended]').textContent()).toBe(`Download (${size})`);
     expect(await page.locator('[data-testid=machine-summary]').textContent()).toMatch(/memory.*free disk.*no GPU in use/);
     expect(await page.locator('[data-testid=engine-status]').textContent()).toBe('No model');

@@ -14,9 +14,9 @@
  * ORT's CPU FusedMatMul crashes (SIGFPE) on a zero-length operand, so an empty cache is passed as one
  * row of zeros with an additive score bias of -1e9 (ctx_bias [Tc], gen_bias [Tg]); real rows get 0.
  */
-import type { Gpt2Weights } from '../formats/gpt2-checkpoint.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
-import { floatConstant, linear, type WeightPrecision } from './weights.js';
+import { gpt2Body, sequenceDims, type GraphWeights } from './gpt2-body.js';
+import type { WeightPrecision } from './weights.js';
 
 export const KAITUHI_GRAPH_VERSION = 3;
 
@@ -35,14 +35,8 @@ export const kaituhiNames = {
   newValue: (l: number) => `new_value.${l}`,
 };
 
-const INT64_MAX = Number.MAX_SAFE_INTEGER;
-
-/**
- * The residual stream is kept 2-D, [B*S, C], so every linear layer is a single Gemm (or MatMulNBits) with
- * its bias fused, and each residual add is folded into a SkipLayerNormalization with the next layer norm.
- * Every size the attention needs is computed once, before the first layer.
- */
-export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecision): GraphBuilder {
+/** Kaituhi's attention over the position-major context and generation caches (see the file comment). */
+export function buildKaituhiGraph(weights: GraphWeights, precision: WeightPrecision): GraphBuilder {
   const { config } = weights;
   const C = config.nEmbd;
   const H = config.nHead;
@@ -50,19 +44,14 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const V = config.vocabSize;
   const g = new GraphBuilder(`kaituhi-gpt2-${config.nLayer}x${C}-${precision}`);
   const n = kaituhiNames;
-  const eps = { float: config.layerNormEpsilon };
 
   const inputIds = g.input(n.inputIds, 'int64', ['batch', 'seq']);
   const positionIds = g.input(n.positionIds, 'int64', ['seq']);
   const ctxBias = g.input(n.ctxBias, 'float32', ['ctx']);
   const genBias = g.input(n.genBias, 'float32', ['gen']);
 
-  const c = (values: number[]): string => g.constInt64(values);
-  const concat = (parts: string[]): string => g.op('Concat', parts, { axis: 0 });
-  const idsShape = g.op('Shape', [inputIds]);
-  const B = g.op('Slice', [idsShape, c([0]), c([1])]);
-  const S = g.op('Slice', [idsShape, c([1]), c([2])]);
-  const BS = g.op('Mul', [B, S]);
+  const dims = sequenceDims(g, inputIds);
+  const { idsShape, B, S, BS, c, concat } = dims;
   const BH = g.op('Mul', [B, c([H])]);
   const ctxLen = g.op('Shape', [ctxBias]);
   const genLen = g.op('Shape', [genBias]);
@@ -90,50 +79,11 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   const later = g.op('Greater', [g.op('Unsqueeze', [range, c([0])]), g.op('Unsqueeze', [range, c([1])])]);
   const causalMask = g.op('Where', [later, g.constFloat([-1e9], []), g.constFloat([0], [])]);
 
-  const wte = g.initializer('wte', { type: 'float32', dims: [V, C], bytes: bytesOf(weights.wte) });
-  const wpe = floatConstant(g, 'wpe', weights.wpe, [config.nPositions, C], 'fp32');
-  const embedded = g.op('Add', [g.op('Gather', [wte, inputIds]), g.op('Gather', [wpe, positionIds])]);
-  let residual = g.op('Reshape', [embedded, shape.bsC]);
-
-  const vector = (name: string, data: Float32Array): string => floatConstant(g, name, data, [data.length], 'fp32');
-  const layerNorm = (x: string, name: string, w: Float32Array, b: Float32Array): string =>
-    g.op('LayerNormalization', [x, vector(`${name}.weight`, w), vector(`${name}.bias`, b)], { axis: -1, epsilon: eps });
-  /** residual + delta + bias, then layer norm: returns [normalised, new residual]. */
-  const skipLayerNorm = (
-    x: string,
-    delta: string,
-    bias: Float32Array,
-    name: string,
-    w: Float32Array,
-    b: Float32Array,
-  ): [string, string] => {
-    const [normed, , , sum] = g.node(
-      'SkipLayerNormalization',
-      [x, delta, vector(`${name}.weight`, w), vector(`${name}.beta`, b), vector(`${name}.skip_bias`, bias)],
-      {
-        outputs: 4,
-        attrs: { epsilon: eps },
-        domain: 'com.microsoft',
-      },
-    );
-    return [normed!, sum!];
-  };
-
-  let h1 = layerNorm(residual, 'h.0.ln_1', weights.layers[0]!.ln1Weight, weights.layers[0]!.ln1Bias);
-  let pendingDelta: { delta: string; bias: Float32Array } | null = null;
-  const scale = 1 / Math.sqrt(D);
-  for (let l = 0; l < config.nLayer; l++) {
-    const w = weights.layers[l]!;
-    const p = `h.${l}`;
-    if (pendingDelta) [h1, residual] = skipLayerNorm(residual, pendingDelta.delta, pendingDelta.bias, `${p}.ln_1`, w.ln1Weight, w.ln1Bias);
+  const attention = (l: number, qkv: string): string => {
     const ctxKey = g.input(n.ctxKey(l), 'float32', ['ctx', H, D]);
     const ctxValue = g.input(n.ctxValue(l), 'float32', ['ctx', H, D]);
     const genKey = g.input(n.genKey(l), 'float32', ['gen', 'batch_heads', D]);
     const genValue = g.input(n.genValue(l), 'float32', ['gen', 'batch_heads', D]);
-
-    // The softmax scale is folded into the query weights: one multiply fewer per layer and step.
-    const { weight: qkvW, bias: qkvB } = scaleQueryColumns(w.attnWeight, w.attnBias, C, scale);
-    const qkv = linear(g, h1, `${p}.attn.c_attn`, { kn: qkvW }, C, 3 * C, qkvB, precision, { rank2: true });
     const qkvT = g.op('Transpose', [g.op('Reshape', [qkv, shape.qkv5])], { perm: [2, 1, 0, 3, 4] });
     const [q] = g.node('Split', [qkvT], { outputs: [g.fresh('q'), n.newKey(l), n.newValue(l)], attrs: { axis: 0 } }) as [string];
     const kNew = n.newKey(l);
@@ -164,33 +114,11 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
     const vBh = g.op('Reshape', [g.op('Transpose', [vNew], { perm: [0, 2, 3, 1, 4] }), shape.bhSD]);
     const outOwn = g.op('Add', [outGen, g.op('MatMul', [pNew, vBh])]);
     const outOwnBshd = g.op('Transpose', [g.op('Reshape', [outOwn, shape.bHSD])], { perm: [0, 2, 1, 3] });
-    const attnOut = g.op('Reshape', [g.op('Add', [outCtxBshd, outOwnBshd]), shape.bsC]);
+    return g.op('Reshape', [g.op('Add', [outCtxBshd, outOwnBshd]), shape.bsC]);
+  };
 
-    const attnProj = linear(g, attnOut, `${p}.attn.c_proj`, { kn: w.attnProjWeight }, C, C, null, precision, { rank2: true });
-    const [h2, mid] = skipLayerNorm(residual, attnProj, w.attnProjBias, `${p}.ln_2`, w.ln2Weight, w.ln2Bias);
-    residual = mid;
-    const fc = linear(g, h2, `${p}.mlp.c_fc`, { kn: w.fcWeight }, C, 4 * C, w.fcBias, precision, { rank2: true });
-    // FastGelu is exactly GPT-2's tanh GELU.
-    const act = g.op('FastGelu', [fc], {}, 'com.microsoft');
-    pendingDelta = {
-      delta: linear(g, act, `${p}.mlp.c_proj`, { kn: w.fcProjWeight }, 4 * C, C, null, precision, { rank2: true }),
-      bias: w.fcProjBias,
-    };
-  }
-
-  const [hf] = skipLayerNorm(residual, pendingDelta!.delta, pendingDelta!.bias, 'ln_f', weights.lnfWeight, weights.lnfBias);
-  // Only the last position of each candidate reaches the LM head: prefill skips it for all the others.
-  const last = g.op('Reshape', [
-    g.op('Slice', [g.op('Reshape', [hf, concat([B, S, c([C])])]), c([-1]), c([INT64_MAX]), c([1])]),
-    c([0, C]),
-  ]);
-  // The tied head reads wte [V, C] in place (Gemm transB); quantized graphs keep their own packed copy.
-  const logits =
-    precision === 'int8' || precision === 'q4'
-      ? linear(g, last, 'lm_head', { nk: weights.wte }, C, V, null, precision)
-      : g.op('Gemm', [last, wte], { transB: 1 });
+  const logits = gpt2Body(g, weights, precision, { inputIds, positionIds, dims }, attention);
   g.node('Identity', [logits], { outputs: [n.logits] });
-
   g.output(n.logits, 'float32', ['batch', V]);
   for (let l = 0; l < config.nLayer; l++) {
     g.output(n.newKey(l), 'float32', [1, 'seq', 'batch', H, D]);
@@ -199,23 +127,6 @@ export function buildKaituhiGraph(weights: Gpt2Weights, precision: WeightPrecisi
   return g;
 }
 
-function bytesOf(a: Float32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
 function scalarInt64(v: number): { type: 'int64'; dims: number[]; bytes: Uint8Array } {
   return { type: 'int64', dims: [], bytes: new Uint8Array(new BigInt64Array([BigInt(v)]).buffer) };
-}
-
-function scaleQueryColumns(
-  weight: Float32Array,
-  bias: Float32Array,
-  C: number,
-  scale: number,
-): { weight: Float32Array; bias: Float32Array } {
-  const w = Float32Array.from(weight);
-  const b = Float32Array.from(bias);
-  for (let r = 0; r < C; r++) for (let c = 0; c < C; c++) w[r * 3 * C + c]! *= scale;
-  for (let c = 0; c < C; c++) b[c]! *= scale;
-  return { weight: w, bias: b };
 }

@@ -32,6 +32,28 @@ export interface QuantizedMatrix {
 }
 
 /**
+ * A weight already in MatMulNBits blocks, as an export published it (or as its int8 weights convert losslessly):
+ * it enters the graph as it is, never quantized again.
+ */
+export interface BlockQuantized extends QuantizedMatrix {
+  readonly bits: 4 | 8;
+  /** Output channels. */
+  readonly n: number;
+  /** Input channels. */
+  readonly k: number;
+  readonly blockSize: number;
+  /** [N * ceil(blocks * bits / 8)] packed like the weights; null: the default 2^(bits-1). */
+  readonly zeroPoints: Uint8Array | null;
+}
+
+/** A linear layer's weight: [K, N] floats (GPT-2's Conv1D layout), or blocks that enter the graph as they are. */
+export type LinearWeight = Float32Array | BlockQuantized;
+
+export function isBlockQuantized(w: LinearWeight): w is BlockQuantized {
+  return !(w instanceof Float32Array);
+}
+
+/**
  * Quantizes `rowsN x K` (each output channel's K inputs contiguous) symmetrically per block.
  * The zero point is 2^(bits-1), which is MatMulNBits's default when no zero_points input is given.
  */
@@ -62,6 +84,20 @@ export function quantizeRows(rows: Float32Array, n: number, k: number, bits: 4 |
   return { packed, scales };
 }
 
+function blockLinear(g: GraphBuilder, x: string, name: string, b: BlockQuantized, biasName: string | null): string {
+  const blocks = Math.ceil(b.k / b.blockSize);
+  const blob = (b.blockSize * b.bits) / 8;
+  const packedName = g.initializer(`${name}.q${b.bits}`, { type: 'uint8', dims: [b.n, blocks, blob], bytes: b.packed });
+  const scalesName = g.initializer(`${name}.scales`, float32Tensor(b.scales, [b.n * blocks]));
+  const zeroName = b.zeroPoints
+    ? g.initializer(`${name}.zero_points`, { type: 'uint8', dims: [b.zeroPoints.length], bytes: b.zeroPoints })
+    : '';
+  const inputs = [x, packedName, scalesName, zeroName];
+  if (biasName) inputs.push('', biasName);
+  while (inputs.at(-1) === '') inputs.pop();
+  return g.op('MatMulNBits', inputs, { K: b.k, N: b.n, bits: b.bits, block_size: b.blockSize, accuracy_level: 4 }, 'com.microsoft');
+}
+
 /** [K, N] row-major (Conv1D layout) to [N, K]. */
 export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
@@ -78,7 +114,7 @@ export function linear(
   g: GraphBuilder,
   x: string,
   name: string,
-  w: { kn?: Float32Array; nk?: Float32Array },
+  w: { kn?: Float32Array; nk?: Float32Array; blocks?: BlockQuantized },
   k: number,
   n: number,
   bias: Float32Array | null,
@@ -86,6 +122,7 @@ export function linear(
   options: { rank2?: boolean } = {},
 ): string {
   const biasName = bias === null ? null : floatConstant(g, `${name}.bias`, bias, [n], precision === 'fp16' ? 'fp16' : 'fp32');
+  if (w.blocks) return blockLinear(g, x, name, w.blocks, biasName);
   if (precision === 'int8' || precision === 'q4') {
     const bits = precision === 'int8' ? 8 : 4;
     const nk = w.nk ?? transpose(w.kn!, k, n);

@@ -12,6 +12,7 @@ export const loadOptionsSchema = z.object({
   precision: precision.optional(),
   devices: z.array(z.string()).optional(),
   cacheDir: z.string().optional(),
+  graph: z.enum(['auto', 'as-exported']).optional(),
   threads: z.number().int().min(1).max(256).optional(),
 });
 

@@ -33,6 +33,11 @@ export function defaultThreads(): number {
   return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / (os.availableParallelism() > 4 ? 2 : 1))));
 }
 
+/**
+ * Intra-op threads do not spin while they wait for work: on a machine where the editor and the rest of the
+ * desktop share the cores, spinning threads take the cycles the other thread of a parallel kernel needs (124M
+ * int8 under load, min ms/token at ctx 32 / 1000: spinning 60 / 88, not spinning 23 / 34; test/bench/NOTES.md).
+ */
 export function sessionOptions(device: string, threads: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [device],
@@ -41,6 +46,7 @@ export function sessionOptions(device: string, threads: number): ort.InferenceSe
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: true,
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
 }
 
@@ -61,7 +67,15 @@ function missingProviderLibrary(device: string): string | null {
   }
 }
 
-export async function createDeviceSession(modelFile: string, devices: readonly string[], threads: number): Promise<DeviceSession> {
+/** Execution providers that run the device graph, keeping the K/V cache in GPU buffers (gpu-buffer IO binding). */
+export const RESIDENT_CACHE_DEVICES: ReadonlySet<string> = new Set(['webgpu']);
+
+export async function createDeviceSession(
+  modelFile: string,
+  devices: readonly string[],
+  threads: number,
+  extra: Partial<ort.InferenceSession.SessionOptions> = {},
+): Promise<DeviceSession> {
   const failures: string[] = [];
   const available = new Set(ort.listSupportedBackends().map((b) => b.name));
   for (const device of devices) {
@@ -75,7 +89,7 @@ export async function createDeviceSession(modelFile: string, devices: readonly s
       continue;
     }
     try {
-      const session = await ort.InferenceSession.create(modelFile, sessionOptions(device, threads));
+      const session = await ort.InferenceSession.create(modelFile, { ...sessionOptions(device, threads), ...extra });
       return { session, device, fallbackReason: failures.length ? failures.join('; ') : null };
     } catch (error) {
       if (device === 'cpu') throw error;
@@ -86,7 +100,7 @@ export async function createDeviceSession(modelFile: string, devices: readonly s
 }
 
 /** ORT's messages start with a source path and a failed assertion; the writer needs the sentence after it. */
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   const line = String(error instanceof Error ? error.message : error).split('\n')[0]!;
   const afterAssertion = line.split(' was false. ').at(-1)!;
   return afterAssertion.replace(/^\/onnxruntime_src\/\S+ /, '').slice(0, 300);

@@ -1,20 +1,24 @@
 /**
  * Opens a GPT-2 folder in any supported layout and returns a ready decoder, its tokenizer and a report.
- * Checkpoints are converted by the graph builder (once; cached); ONNX exports run as they are.
+ * Checkpoints are converted by the graph builder (once; cached); so are ONNX exports, from the weights they hold
+ * (export-graph.ts), which run as they are only when those cannot be mapped.
  */
 import path from 'node:path';
 import type ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
 import { loadGpt2Checkpoint } from '../formats/gpt2-checkpoint.js';
-import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION } from '../graph/kaituhi-graph.js';
-import { KaituhiDecoder } from '../runtime/kaituhi-decoder.js';
+import { buildKaituhiGraph } from '../graph/kaituhi-graph.js';
+import { KaituhiDecoder, type DecoderShape } from '../runtime/kaituhi-decoder.js';
+import { DeviceDecoder, devicePresentLocations } from '../runtime/device-decoder.js';
+import { buildDeviceGraph } from '../graph/device-graph.js';
 import type { Decoder } from '../runtime/decoder.js';
 import { OptimumDecoder } from '../runtime/optimum-decoder.js';
 import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
 import { createCachingEncoder } from '../tokenizer/segment-cache.js';
 import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
-import { createDeviceSession, defaultDevices, defaultThreads, type DeviceSession } from './devices.js';
+import { createDeviceSession, defaultDevices, defaultThreads, firstLine, RESIDENT_CACHE_DEVICES, type DeviceSession } from './devices.js';
+import { exportGraph, graphVersionTag, type GraphKind } from './export-graph.js';
 import { cachedGraph, weightsHash } from './graph-cache.js';
 import { detectLayout } from './layout.js';
 
@@ -56,25 +60,58 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   let decoder: Decoder;
   let sessions: DeviceSession[];
   let precision: Precision;
+  let graph: EngineInfo['graph'] = 'kaituhi';
+  let graphFallbackReason: string | null = null;
+  const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
   if (layout.kind === 'checkpoint') {
     precision = options.precision ?? 'fp32';
-    const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
+    const checkpointPrecision = precision;
     const hash = await weightsHash(layout.weightsFile, cacheDir);
-    const graphFile = await cachedGraph(cacheDir, `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-${precision}`, async (dir, fileName) => {
-      const weights = await loadGpt2Checkpoint(modelDir, config);
-      return buildKaituhiGraph(weights, precision).writeTo(dir, fileName);
-    });
-    const s = await createSession(graphFile, devices, threads);
-    sessions = [s];
-    decoder = new KaituhiDecoder(s.session, shape);
+    const graphFor = (kind: GraphKind): Promise<string> =>
+      cachedGraph(cacheDir, `${hash.slice(0, 16)}-${graphVersionTag(kind)}-${checkpointPrecision}`, async (dir, fileName) => {
+        const weights = await loadGpt2Checkpoint(modelDir, config);
+        const build = kind === 'host' ? buildKaituhiGraph : buildDeviceGraph;
+        return build(weights, checkpointPrecision).writeTo(dir, fileName);
+      });
+    const opened = await openFastGraph(graphFor, devices, threads, shape);
+    sessions = [opened.session];
+    decoder = opened.decoder;
   } else {
     precision = layout.precision;
-    const withPast = await createSession(layout.withPastFile, devices, threads);
-    checkOptimumSession(layout.withPastFile, withPast.session, config, true);
-    const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
-    if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
-    sessions = noPast ? [withPast, noPast] : [withPast];
-    decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
+    const exportPrecision = precision;
+    // An export runs on Kaituhi's graph built from its own weights; as it is only when they cannot be mapped.
+    const fast =
+      options.graph === 'as-exported'
+        ? { fallbackReason: 'asked to run as exported' }
+        : await exportGraph(layout.withPastFile, config, layout.precision, cacheDir);
+    let opened: { decoder: Decoder; session: DeviceSession } | null = null;
+    if ('graphFile' in fast) {
+      const graphFor = async (kind: GraphKind): Promise<string> => {
+        if (kind === 'host') return fast.graphFile;
+        const built = await exportGraph(layout.withPastFile, config, exportPrecision, cacheDir, kind);
+        if ('graphFile' in built) return built.graphFile;
+        throw new Error(built.fallbackReason);
+      };
+      try {
+        opened = await openFastGraph(graphFor, devices, threads, shape);
+      } catch (error) {
+        graphFallbackReason = `the graph built from its weights did not load: ${firstLine(error)}`;
+      }
+    } else graphFallbackReason = fast.fallbackReason;
+    if (opened) {
+      sessions = [opened.session];
+      decoder = opened.decoder;
+    } else {
+      graph = 'as-exported';
+      if (options.graph !== 'as-exported')
+        console.warn(`kaituhi: ${layout.withPastFile} runs as exported, without Kaituhi's fast graph: ${graphFallbackReason}`);
+      const withPast = await createSession(layout.withPastFile, devices, threads);
+      checkOptimumSession(layout.withPastFile, withPast.session, config, true);
+      const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
+      if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
+      sessions = noPast ? [withPast, noPast] : [withPast];
+      decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
+    }
   }
   const primary = sessions[0]!;
   const info: EngineInfo = {
@@ -84,6 +121,8 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
     precision,
     device: primary.device,
     fallbackReason: primary.fallbackReason,
+    graph,
+    graphFallbackReason,
     contextWindow: config.nPositions,
     vocabSize: config.vocabSize,
     layers: config.nLayer,
@@ -101,6 +140,37 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
       for (const s of sessions) await s.session.release();
     },
   };
+}
+
+/**
+ * Kaituhi's graph on the first device that takes it: the device graph (its K/V cache kept in GPU buffers) on a
+ * provider that supports that, the host-cache graph on the others; the devices that failed are named in
+ * fallbackReason.
+ */
+async function openFastGraph(
+  graphFor: (kind: GraphKind) => Promise<string>,
+  devices: readonly string[],
+  threads: number,
+  shape: DecoderShape,
+): Promise<{ decoder: Decoder; session: DeviceSession }> {
+  const failures: string[] = [];
+  let i = 0;
+  for (; i < devices.length && RESIDENT_CACHE_DEVICES.has(devices[i]!); i++) {
+    const device = devices[i]!;
+    try {
+      const s = await createDeviceSession(await graphFor('device'), [device], threads, {
+        preferredOutputLocation: devicePresentLocations(shape.layers),
+      });
+      return { decoder: new DeviceDecoder(s.session, shape), session: { ...s, fallbackReason: failures.join('; ') || null } };
+    } catch (error) {
+      failures.push(firstLine(error).replace(/^no execution provider could run the model \((.*)\)$/, '$1'));
+    }
+  }
+  const rest = devices.slice(i).filter((d) => !RESIDENT_CACHE_DEVICES.has(d));
+  if (rest.length === 0) rest.push('cpu');
+  const s = await createSession(await graphFor('host'), rest, threads);
+  const reasons = [...failures, s.fallbackReason].filter((r): r is string => r !== null);
+  return { decoder: new KaituhiDecoder(s.session, shape), session: { ...s, fallbackReason: reasons.join('; ') || null } };
 }
 
 async function createSession(file: string, devices: readonly string[], threads: number): Promise<DeviceSession> {

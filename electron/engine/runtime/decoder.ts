@@ -11,6 +11,12 @@ export interface Decoder {
   step(tokens: readonly number[]): Promise<Float32Array>;
   /** Keeps only these candidates (indices into the current batch), in this order. */
   keepCandidates(keep: readonly number[]): void;
+  /**
+   * Optional: fills a second context cache with `tokens`, at most `maxNewTokens` per call, for setContext to
+   * swap in when a later context shares more with it (a window slide prepared in the background). Does nothing
+   * while fewer than `minNewTokens` are missing. True when there is nothing more to do now.
+   */
+  prepareSpare?(tokens: readonly number[], maxNewTokens: number, minNewTokens?: number): Promise<boolean>;
 }
 
 /**

@@ -19,13 +19,23 @@ export interface DecoderShape {
 const MASKED = -1e9;
 
 /** Largest prefill run: keeps the [H, S, S] attention scores of one run small for the big models. */
-const PREFILL_CHUNK = 512;
+export const PREFILL_CHUNK = 512;
+
+/** A context cache: K/V of `tokens`, in order, from position 0. */
+interface ContextCache {
+  readonly kv: KvBuffers;
+  tokens: number[];
+}
 
 export class KaituhiDecoder implements Decoder {
-  private readonly ctx: KvBuffers;
+  /** The context the requests run on. */
+  private active: ContextCache;
+  /**
+   * A second context, filled between requests with the window the next slide will need (prepareSpare), and
+   * swapped in by setContext when it holds more of the new context than the active one. Allocated on first use.
+   */
+  private spare: ContextCache | null = null;
   private readonly gen: KvBuffers;
-  /** Tokens whose K/V are in `ctx`, in order. */
-  private contextTokens: number[] = [];
   private genLength = 0;
   private batch = 1;
   /** Zero biases for real rows, and the one placeholder row for an empty cache. */
@@ -37,10 +47,8 @@ export class KaituhiDecoder implements Decoder {
     private readonly session: ort.InferenceSession,
     readonly shape: DecoderShape,
   ) {
-    const row = shape.heads * shape.headDim;
-    this.ctx = new KvBuffers(shape.layers, row);
-    this.ctx.ensure(shape.contextWindow, row, 0);
-    this.gen = new KvBuffers(shape.layers, row);
+    this.active = this.newContextCache();
+    this.gen = new KvBuffers(shape.layers, shape.heads * shape.headDim);
     this.zeroBias = new Float32Array(shape.contextWindow);
   }
 
@@ -81,11 +89,23 @@ export class KaituhiDecoder implements Decoder {
   }
 
   get cachedTokens(): readonly number[] {
-    return this.contextTokens;
+    return this.active.tokens;
+  }
+
+  /** Tokens whose K/V the spare context holds. */
+  get spareTokens(): readonly number[] {
+    return this.spare?.tokens ?? [];
   }
 
   get cacheBytes(): number {
-    return this.ctx.bytes + this.gen.bytes;
+    return this.active.kv.bytes + (this.spare?.kv.bytes ?? 0) + this.gen.bytes;
+  }
+
+  private newContextCache(): ContextCache {
+    const row = this.shape.heads * this.shape.headDim;
+    const kv = new KvBuffers(this.shape.layers, row);
+    kv.ensure(this.shape.contextWindow, row, 0);
+    return { kv, tokens: [] };
   }
 
   /**
@@ -96,19 +116,39 @@ export class KaituhiDecoder implements Decoder {
     if (tokens.length === 0) throw new Error('the context needs at least one token');
     if (tokens.length > this.shape.contextWindow)
       throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
-    const reused = reusablePrefix(this.contextTokens, tokens);
-    this.contextTokens = this.contextTokens.slice(0, reused);
+    // After a window slide the spare may already hold most of the new context (prepared in the background).
+    if (this.spare && reusablePrefix(this.spare.tokens, tokens) > reusablePrefix(this.active.tokens, tokens)) {
+      [this.active, this.spare] = [this.spare, this.active];
+    }
+    const reused = reusablePrefix(this.active.tokens, tokens);
+    this.active.tokens = this.active.tokens.slice(0, reused);
     this.genLength = 0;
     let logits: Float32Array | null = null;
     for (let start = reused; start < tokens.length; start += PREFILL_CHUNK) {
       const chunk = tokens.slice(start, Math.min(tokens.length, start + PREFILL_CHUNK));
-      logits = await this.runContextChunk(chunk);
+      logits = await this.runContextChunk(this.active, chunk);
     }
     return { logits: logits!, reused };
   }
 
-  private async runContextChunk(chunk: readonly number[]): Promise<Float32Array> {
-    const start = this.contextTokens.length;
+  /**
+   * Fills the spare context with `tokens`, at most `maxNewTokens` of them per call (so that a request arriving
+   * meanwhile waits for one small chunk, not a whole window), keeping whatever prefix it already holds; nothing
+   * while fewer than `minNewTokens` are missing. Returns true when there is nothing more to do now.
+   */
+  async prepareSpare(tokens: readonly number[], maxNewTokens: number, minNewTokens = 1): Promise<boolean> {
+    if (tokens.length > this.shape.contextWindow) throw new Error(`context of ${tokens.length} tokens exceeds the window`);
+    this.spare ??= this.newContextCache();
+    let kept = 0;
+    while (kept < this.spare.tokens.length && kept < tokens.length && this.spare.tokens[kept] === tokens[kept]) kept++;
+    this.spare.tokens = this.spare.tokens.slice(0, kept);
+    if (tokens.length - kept < Math.max(1, minNewTokens)) return true;
+    await this.runContextChunk(this.spare, tokens.slice(kept, kept + Math.max(1, maxNewTokens)));
+    return this.spare.tokens.length === tokens.length;
+  }
+
+  private async runContextChunk(cache: ContextCache, chunk: readonly number[]): Promise<Float32Array> {
+    const start = cache.tokens.length;
     const end = start + chunk.length;
     const { heads: H, headDim: D } = this.shape;
     const feeds: Record<string, ort.Tensor> = {
@@ -116,15 +156,15 @@ export class KaituhiDecoder implements Decoder {
       [names.positionIds]: positions(start, chunk.length),
     };
     const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
-    this.feedSegment(feeds, 'ctx', this.ctx, start, [H, D]);
+    this.feedSegment(feeds, 'ctx', cache.kv, start, [H, D]);
     this.feedSegment(feeds, 'gen', this.gen, 0, [H, D]);
     for (let l = 0; l < this.shape.layers; l++) {
       // The new positions are written by ORT straight into the cache's next free rows.
-      fetches[names.newKey(l)] = new ort.Tensor('float32', this.ctx.key(l, start, end), [1, chunk.length, 1, H, D]);
-      fetches[names.newValue(l)] = new ort.Tensor('float32', this.ctx.value(l, start, end), [1, chunk.length, 1, H, D]);
+      fetches[names.newKey(l)] = new ort.Tensor('float32', cache.kv.key(l, start, end), [1, chunk.length, 1, H, D]);
+      fetches[names.newValue(l)] = new ort.Tensor('float32', cache.kv.value(l, start, end), [1, chunk.length, 1, H, D]);
     }
     const out = await this.session.run(feeds, fetches);
-    this.contextTokens.push(...chunk);
+    cache.tokens.push(...chunk);
     return out[names.logits]!.data as Float32Array;
   }
 
@@ -141,7 +181,7 @@ export class KaituhiDecoder implements Decoder {
     if (tokens.length !== this.batch) throw new Error(`expected ${this.batch} tokens, got ${tokens.length}`);
     const { heads: H, headDim: D } = this.shape;
     const B = this.batch;
-    const tc = this.contextTokens.length;
+    const tc = this.active.tokens.length;
     const tg = this.genLength;
     if (tc + tg + 1 > this.shape.contextWindow) throw new Error('the generation reached the end of the context window');
     this.gen.ensure(tg + 1, B * H * D, tg);
@@ -150,7 +190,7 @@ export class KaituhiDecoder implements Decoder {
       [names.positionIds]: positions(tc + tg, 1),
     };
     const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
-    this.feedSegment(feeds, 'ctx', this.ctx, tc, [H, D]);
+    this.feedSegment(feeds, 'ctx', this.active.kv, tc, [H, D]);
     this.feedSegment(feeds, 'gen', this.gen, tg, [B * H, D]);
     for (let l = 0; l < this.shape.layers; l++) {
       fetches[names.newKey(l)] = new ort.Tensor('float32', this.gen.key(l, tg, tg + 1), [1, 1, B, H, D]);

@@ -1,17 +1,19 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { InstalledModelSummary } from '../../../electron/shared/api.js';
+import type { EngineInfo, InstalledModelSummary } from '../../../electron/shared/api.js';
 import { deviceLabel, formatBytes } from '../../state/model-format.js';
 import { formatNumber } from '../../i18n/index.js';
 
 export interface InstalledModelsProps {
   models: readonly InstalledModelSummary[];
+  /** The engine's report on the model in use, once it has loaded; null otherwise. */
+  engineInfo: EngineInfo | null;
   onUse(id: string): void;
   onDelete(id: string): void;
 }
 
 /** The installed models with what a writer compares them by: size, precision, and speed on this machine. */
-export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProps) {
+export function InstalledModels({ models, engineInfo, onUse, onDelete }: InstalledModelsProps) {
   const { t } = useTranslation();
   // Deleting takes a second click: a model can be gigabytes to download again.
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -43,6 +45,7 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
                   : t('models.installed.notMeasured')}
               </span>
               <span>{model.source === 'import' ? t('models.installed.imported') : t('models.installed.downloaded')}</span>
+              {model.active && engineInfo && <GraphFact info={engineInfo} />}
             </div>
             <div className="row-actions">
               {!model.active && (
@@ -69,5 +72,19 @@ export function InstalledModels({ models, onUse, onDelete }: InstalledModelsProp
         ))}
       </ul>
     </section>
+  );
+}
+
+/** Whether the model in use runs on Kaituhi's fast graph, and if not, why (an export whose weights could not be mapped). */
+function GraphFact({ info }: { info: EngineInfo }) {
+  const { t } = useTranslation();
+  return info.graph === 'kaituhi' ? (
+    <span data-testid="model-graph" title={t('models.installed.fastGraphTitle')}>
+      {t('models.installed.fastGraph')}
+    </span>
+  ) : (
+    <span data-testid="model-graph" className="fallback" title={info.graphFallbackReason ?? undefined}>
+      {t('models.installed.asExported', { reason: info.graphFallbackReason ?? '' })}
+    </span>
   );
 }

@@ -82,6 +82,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
       {!firstRun && (
         <InstalledModels
           models={state.models}
+          engineInfo={engine.status === 'ready' ? engine.info : null}
           onUse={(id) => act(() => api.setActiveModel(id))}
           onDelete={(id) => act(() => api.deleteModel(id))}
         />

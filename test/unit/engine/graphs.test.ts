@@ -142,11 +142,19 @@ describe('graphs against the float64 reference (tiny model)', () => {
     }
   });
 
-  for (const variant of ['with-past', 'merged', 'split'] as const) {
-    it(`Optimum layout (${variant}): with and without past within 1e-4`, async () => {
+  for (const [variant, graph] of [
+    ['with-past', 'auto'],
+    ['merged', 'auto'],
+    ['split', 'auto'],
+    ['with-past', 'as-exported'],
+    ['merged', 'as-exported'],
+    ['split', 'as-exported'],
+  ] as const) {
+    it(`Optimum layout (${variant}, ${graph === 'auto' ? 'fast graph' : 'as exported'}): with and without past within 1e-4`, async () => {
       const dir = await testModel(`tiny-seed1-optimum-${variant}`, { format: 'onnx', onnxFiles: [{ precision: 'fp32', variant }] });
-      const model: LoadedModel = await loadModel({ modelDir: dir, devices: ['cpu'] });
+      const model: LoadedModel = await loadModel({ modelDir: dir, devices: ['cpu'], graph });
       expect(model.info.format).toBe('onnx');
+      expect(model.info.graph).toBe(graph === 'auto' ? 'kaituhi' : 'as-exported');
       const { logits } = await model.decoder.setContext(PROMPT.slice(0, 9));
       expect(maxAbsDiff(logits, reference[8]!)).toBeLessThan(1e-4);
       const extended = await model.decoder.setContext(PROMPT);
@@ -174,10 +182,10 @@ describe('quantized graphs keep the fp32 greedy tokens', () => {
 });
 
 describe('an fp16 Optimum export (float16 past, present and logits)', () => {
-  it('loads, reuses its prefix and decodes within fp16 tolerance of fp32', async () => {
+  it('as exported: loads, reuses its prefix and decodes within fp16 tolerance of fp32', async () => {
     const fp32Dir = await tinyCheckpoint();
     const dir = await testModel('tiny-seed1-optimum-fp16', { format: 'onnx', onnxFiles: [{ precision: 'fp16', variant: 'with-past' }] });
-    const half = await loadModel({ modelDir: dir, precision: 'fp16', devices: ['cpu'] });
+    const half = await loadModel({ modelDir: dir, precision: 'fp16', devices: ['cpu'], graph: 'as-exported' });
     const full = await loadModel({ modelDir: fp32Dir, precision: 'fp32', devices: ['cpu'] });
     expect(half.info.precision).toBe('fp16');
     await half.decoder.setContext(PROMPT.slice(0, 10));

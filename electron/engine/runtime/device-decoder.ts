@@ -1,0 +1,143 @@
+/**
+ * Runs the device graph (graph/device-graph.ts) on a GPU: the K/V cache is the previous run's present, left
+ * where the execution provider put it. Under WebGPU the session keeps present.* in GPU buffers
+ * (preferredOutputLocation 'gpu-buffer', see devicePresentLocations), so no step moves the cache between host and
+ * device: input ids go up, the last position's logits [B, V] come down. Prefix reuse, the candidates' broadcast
+ * and their dropping are past_keep and past_rows, applied inside the graph. On the CPU the same code runs with
+ * host tensors, which is how the tests exercise it.
+ */
+import ort from 'onnxruntime-node';
+import { deviceNames as names } from '../graph/device-graph.js';
+import { reusablePrefix, type Decoder } from './decoder.js';
+import { PREFILL_CHUNK, type DecoderShape } from './kaituhi-decoder.js';
+
+/** Which outputs stay on the device: every present tensor; the logits come to the host. */
+export function devicePresentLocations(layers: number): Record<string, 'gpu-buffer'> {
+  const out: Record<string, 'gpu-buffer'> = {};
+  for (let l = 0; l < layers; l++) {
+    out[names.presentKey(l)] = 'gpu-buffer';
+    out[names.presentValue(l)] = 'gpu-buffer';
+  }
+  return out;
+}
+
+interface Present {
+  readonly keys: ort.Tensor[];
+  readonly values: ort.Tensor[];
+  /** Positions held (the same for every row). */
+  readonly length: number;
+}
+
+export class DeviceDecoder implements Decoder {
+  private present: Present | null = null;
+  /** Tokens of the context, whose K/V are the first positions of row 0 of the present. */
+  private contextTokens: number[] = [];
+  private genLength = 0;
+  private batch = 1;
+  /** The present's rows the next step continues; null: each row its own. */
+  private nextRows: number[] | null = null;
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly shape: DecoderShape,
+  ) {}
+
+  get vocabSize(): number {
+    return this.shape.vocabSize;
+  }
+
+  get contextWindow(): number {
+    return this.shape.contextWindow;
+  }
+
+  get cachedTokens(): readonly number[] {
+    return this.contextTokens;
+  }
+
+  async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
+    if (tokens.length === 0) throw new Error('the context needs at least one token');
+    if (tokens.length > this.shape.contextWindow)
+      throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
+    const reused = this.present ? reusablePrefix(this.contextTokens, tokens) : 0;
+    this.genLength = 0;
+    this.batch = 1;
+    this.nextRows = null;
+    let logits: Float32Array | null = null;
+    let keep = reused;
+    for (let start = reused; start < tokens.length; start += PREFILL_CHUNK) {
+      const chunk = tokens.slice(start, Math.min(tokens.length, start + PREFILL_CHUNK));
+      logits = await this.run(chunk, 1, start, keep, [0]);
+      keep = start + chunk.length;
+    }
+    this.contextTokens = [...tokens];
+    return { logits: logits!, reused };
+  }
+
+  /** The cache grows by one position a step; nothing to reserve ahead. */
+  startGeneration(batch: number, _maxNewTokens?: number): void {
+    this.batch = batch;
+    this.genLength = 0;
+    // The first step broadcasts the context (row 0) to every candidate.
+    this.nextRows = Array.from({ length: batch }, () => 0);
+  }
+
+  async step(tokens: readonly number[]): Promise<Float32Array> {
+    if (tokens.length !== this.batch) throw new Error(`expected ${this.batch} tokens, got ${tokens.length}`);
+    const tc = this.contextTokens.length;
+    if (tc + this.genLength + 1 > this.shape.contextWindow) throw new Error('the generation reached the end of the context window');
+    const rows = this.nextRows ?? Array.from({ length: this.batch }, (_, i) => i);
+    const logits = await this.run(tokens, this.batch, tc + this.genLength, this.present?.length ?? 0, rows);
+    this.nextRows = null;
+    this.genLength += 1;
+    return logits;
+  }
+
+  keepCandidates(keep: readonly number[]): void {
+    if (keep.length === this.batch) return;
+    const rows = this.nextRows ?? Array.from({ length: this.batch }, (_, i) => i);
+    this.nextRows = keep.map((k) => rows[k]!);
+    this.batch = keep.length;
+  }
+
+  /** One run: `tokens` is [batch * S] row-major, positions start..start+S-1, over `keep` positions of `rows`. */
+  private async run(tokens: readonly number[], batch: number, start: number, keep: number, rows: readonly number[]): Promise<Float32Array> {
+    const { heads: H, headDim: D, layers } = this.shape;
+    const seq = tokens.length / batch;
+    const feeds: Record<string, ort.Tensor> = {
+      [names.inputIds]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(tokens, (t) => BigInt(t)),
+        [batch, seq],
+      ),
+      [names.positionIds]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: seq }, (_, i) => BigInt(start + i)),
+        [seq],
+      ),
+      [names.pastKeep]: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), [1]),
+      [names.pastRows]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(rows, (r) => BigInt(r)),
+        [rows.length],
+      ),
+    };
+    const empty = new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
+    for (let l = 0; l < layers; l++) {
+      feeds[names.pastKey(l)] = this.present?.keys[l] ?? empty;
+      feeds[names.pastValue(l)] = this.present?.values[l] ?? empty;
+    }
+    const out = await this.session.run(feeds);
+    const previous = this.present;
+    const keys: ort.Tensor[] = [];
+    const values: ort.Tensor[] = [];
+    for (let l = 0; l < layers; l++) {
+      keys.push(out[names.presentKey(l)]!);
+      values.push(out[names.presentValue(l)]!);
+    }
+    this.present = { keys, values, length: keep + seq };
+    // A GPU buffer is freed when disposed, not when garbage-collected: the old cache goes now.
+    if (previous) for (const t of [...previous.keys, ...previous.values]) t.dispose();
+    const logits = out[names.logits]!;
+    return logits.location === 'cpu' ? (logits.data as Float32Array) : ((await logits.getData(true)) as Float32Array);
+  }
+}
