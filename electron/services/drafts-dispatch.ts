@@ -44,26 +44,26 @@ export async function dispatchDraftsCall(
     case 'draftsStartup':
       return drafts.startup;
     case 'listDrafts':
-      return drafts.library.search(call.query);
+      return drafts.library.catalog.search(call.query);
     case 'listTrash':
-      return drafts.library.listTrash();
+      return drafts.library.trash.list();
     case 'createDraft':
-      return drafts.library.create(call.title);
+      return drafts.library.catalog.create(call.title);
     case 'renameDraft':
-      return drafts.library.rename(call.id, call.title);
+      return drafts.library.catalog.rename(call.id, call.title);
     case 'duplicateDraft':
-      return drafts.library.duplicate(call.id);
+      return drafts.library.catalog.duplicate(call.id);
     case 'trashDraft':
-      return drafts.library.trash(call.id);
+      return drafts.library.trash.trash(call.id);
     case 'restoreDraft':
-      return drafts.library.restore(call.trashId);
+      return drafts.library.trash.restore(call.trashId);
     case 'openDraft':
       return drafts.open(call.id);
     case 'closeDraft':
-      await drafts.close(call.id);
+      await drafts.library.buffers.close(call.id);
       return null;
     case 'editDraft':
-      drafts.edit(call.id, call.edit, {
+      drafts.library.buffers.edit(call.id, call.edit, {
         ...(call.cursor ? { cursor: call.cursor } : {}),
         ...(call.modelSpans ? { modelSpans: call.modelSpans } : {}),
       });
@@ -71,28 +71,28 @@ export async function dispatchDraftsCall(
     case 'saveDraft':
       // The writer's own save (Ctrl+S, blur, leaving the page) puts back a draft folder another program
       // deleted, as the notice promises; autosave alone never recreates it behind their back.
-      await drafts.library.save(call.id, { recreateFolder: true });
+      await drafts.library.buffers.save(call.id, { recreateFolder: true });
       return null;
     case 'setDraftMemory':
-      drafts.library.setMemory(call.id, call.memory);
+      drafts.library.buffers.setMemory(call.id, call.memory);
       return null;
     case 'setDraftCursor':
-      drafts.library.setCursor(call.id, call.cursor);
+      drafts.library.buffers.setCursor(call.id, call.cursor);
       return null;
     case 'resolveDraftConflict':
-      return drafts.track(await drafts.library.resolveConflict(call.id, call.keep));
+      return drafts.library.versions.resolveConflict(call.id, call.keep);
     case 'takeSnapshot':
-      return drafts.library.snapshot(call.id, call.name);
+      return drafts.library.versions.snapshot(call.id, call.name);
     case 'listSnapshots':
-      return drafts.library.listSnapshots(call.id);
+      return drafts.library.versions.list(call.id);
     case 'compareSnapshot':
-      return drafts.library.diffSnapshot(call.id, call.snapshotId);
+      return drafts.library.versions.compare(call.id, call.snapshotId);
     case 'restoreSnapshot':
-      return drafts.track(await drafts.library.restoreSnapshot(call.id, call.snapshotId));
+      return drafts.library.versions.restore(call.id, call.snapshotId);
     case 'draftWordStats':
-      return drafts.library.wordStats(call.id);
+      return drafts.library.words.stats(call.id);
     case 'setDailyGoal':
-      await drafts.library.setDailyGoal(call.goal);
+      await drafts.library.words.setDailyGoal(call.goal);
       return null;
     case 'exportDraft':
       return deliverExport(drafts, call, saveExport);

@@ -11,9 +11,8 @@ import {
   type OpenDraft,
   type PrintHtmlToPdf,
 } from '../drafts/index.js';
-import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
-import type { DraftEdit, DraftExportOptions, DraftPush, DraftsStartup, ExportFormat, TextChange } from '../shared/drafts-api.js';
-import { writeJsonAtomic } from '../store/atomic-json.js';
+import type { DraftExportOptions, DraftPush, DraftsStartup, ExportFormat } from '../shared/drafts-api.js';
+import { writeJsonAtomic } from '../disk/json-file.js';
 import { errorMessage } from './settings-store.js';
 
 export interface DraftsServiceOptions {
@@ -49,8 +48,8 @@ export function stateDirFor(userDataDir: string, libraryDir: string): string {
 }
 
 /**
- * The drafts library as the API sees it: owns one `DraftLibrary`, keeps a mirror of each open draft's text
- * so keystrokes can arrive as small changes, and turns library events into pushes for every window.
+ * The drafts library as the API sees it: owns one `DraftLibrary` (which the writer may move to another
+ * folder), turns library events into pushes for every window, and makes exports.
  */
 export class DraftsService {
   #library: DraftLibrary | null = null;
@@ -61,7 +60,6 @@ export class DraftsService {
     problems: [],
     problem: 'The drafts library is still starting.',
   };
-  readonly #texts = new Map<string, string>();
   readonly #listeners = new Set<(event: DraftPush) => void>();
   #unsubscribe: (() => void) | null = null;
 
@@ -84,7 +82,6 @@ export class DraftsService {
     this.#library = null;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    this.#texts.clear();
     if (!library) return { failed: [] };
     const { failed } = await library.shutdown();
     return { failed: failed.map((f) => f.error.message) };
@@ -110,41 +107,11 @@ export class DraftsService {
     return this.#library;
   }
 
+  /** Opens a draft for the editor, and lets the engine warm its cache with it. */
   async open(id: string): Promise<OpenDraft> {
-    const draft = await this.library.open(id);
-    this.#texts.set(id, draft.text);
+    const draft = await this.library.buffers.open(id);
     const cursor = Math.min(draft.cursor?.offset ?? draft.text.length, draft.text.length);
     this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(0, cursor), memory: draft.memory });
-    return draft;
-  }
-
-  async close(id: string): Promise<void> {
-    await this.library.close(id);
-    this.#texts.delete(id);
-  }
-
-  /** Applies the editor's change; throws when the changes do not fit the text we hold (the renderer resends it whole). */
-  edit(id: string, edit: DraftEdit, extra: { cursor?: DraftCursor; modelSpans?: readonly ModelSpan[] }): void {
-    const library = this.library;
-    let text: string;
-    if (edit.kind === 'text') {
-      text = edit.text;
-    } else {
-      const current = this.#texts.get(id);
-      if (current === undefined) throw new Error('out of sync: the draft is not open here');
-      text = applyChanges(current, edit.changes);
-      if (text.length !== edit.length) throw new Error('out of sync: send the whole text');
-    }
-    library.edit(id, text, {
-      ...(extra.cursor ? { cursor: extra.cursor } : {}),
-      ...(extra.modelSpans ? { modelSpans: extra.modelSpans } : {}),
-    });
-    this.#texts.set(id, text);
-  }
-
-  /** A view that replaced the text (conflict resolved, snapshot restored): the mirror follows it. */
-  track(draft: OpenDraft): OpenDraft {
-    this.#texts.set(draft.id, draft.text);
     return draft;
   }
 
@@ -153,7 +120,7 @@ export class DraftsService {
     format: ExportFormat,
     options: DraftExportOptions,
   ): Promise<{ result: ExportResult; title: string } | { html: string; title: string }> {
-    const source = await this.library.exportSource(id);
+    const source = await this.library.buffers.exportSource(id);
     const exportOptions = {
       chapterBreaks: options.chapterBreaks,
       modelSpans: options.modelSpans,
@@ -188,8 +155,6 @@ export class DraftsService {
         ],
         problem: null,
       };
-      // Recovered drafts are open in the library already; the mirror must hold their text for the next keystroke.
-      for (const r of report.recovered) this.#texts.set(r.id, (await library.exportSource(r.id)).text);
     } catch (error) {
       this.#startup = {
         libraryDir: null,
@@ -205,13 +170,12 @@ export class DraftsService {
   #relay(event: DraftEvent): void {
     switch (event.type) {
       case 'saved':
-        return this.#emit({ kind: 'saved', id: event.id, modified: event.modified });
+        return this.#emit({ kind: 'saved', id: event.id, summary: event.summary });
       case 'save-failed':
         return this.#emit({ kind: 'save-failed', id: event.id, message: event.error.message });
       case 'journal-failed':
         return this.#emit({ kind: 'journal-failed', id: event.id, message: event.error.message });
       case 'reloaded':
-        this.#texts.set(event.id, event.text);
         return this.#emit({ kind: 'reloaded', id: event.id, text: event.text });
       case 'conflict':
         return this.#emit({ kind: 'conflict', id: event.id, diskText: event.diskText });
@@ -247,15 +211,4 @@ export class DraftsService {
     }
     return null;
   }
-}
-
-/** Monaco reports one event's changes in the coordinates of the text before it; applying them from the end keeps those coordinates valid. */
-export function applyChanges(text: string, changes: readonly TextChange[]): string {
-  const ordered = [...changes].sort((a, b) => b.offset - a.offset);
-  let out = text;
-  for (const change of ordered) {
-    if (change.offset + change.deleteCount > out.length) throw new Error('out of sync: a change lies outside the text');
-    out = out.slice(0, change.offset) + change.text + out.slice(change.offset + change.deleteCount);
-  }
-  return out;
 }

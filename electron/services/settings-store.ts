@@ -3,7 +3,7 @@ import type { SettingsState } from '../shared/api.js';
 import type { Settings } from '../shared/settings.js';
 import { defaultSettings } from '../shared/default-settings.js';
 import { parseSettings } from '../shared/validators.js';
-import { writeJsonAtomic } from '../store/atomic-json.js';
+import { writeJsonAtomic } from '../disk/json-file.js';
 
 /**
  * Loads and saves the settings file. Saving is atomic; loading validates, and an unreadable file falls back

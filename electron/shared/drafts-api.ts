@@ -3,28 +3,23 @@
  * Drafts are named by id only; a path never comes from the renderer. The renderer imports this with
  * `import type` only.
  */
-import type { DraftSummary, OpenDraft, TrashedDraft, WordStats } from '../drafts/library.js';
-import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
-import type { SnapshotInfo } from '../drafts/snapshots.js';
-import type { TextDiff } from '../drafts/text-diff.js';
-import type { ExportFormat, SpanMode } from '../drafts/export/options.js';
+import type { DraftSummary, ExportFormat, OpenDraft, SnapshotInfo, SpanMode, TextDiff, TrashedDraft, WordStats } from '../drafts/index.js';
+import type { DraftCursor, DraftEdit, ModelSpan, TextChange } from '../common/drafts.js';
 
-export type { DraftSummary, OpenDraft, TrashedDraft, WordStats, DraftCursor, ModelSpan, SnapshotInfo, TextDiff, ExportFormat, SpanMode };
-
-/** One Monaco content change, in the coordinates of the text before the change (UTF-16 offsets). */
-export interface TextChange {
-  readonly offset: number;
-  readonly deleteCount: number;
-  readonly text: string;
-}
-
-/**
- * Keystrokes travel as small changes, so a 10 MB draft does not cross the boundary on every key. `length`
- * lets the service notice a missed change; the renderer then sends the whole text once.
- */
-export type DraftEdit =
-  | { readonly kind: 'changes'; readonly changes: readonly TextChange[]; readonly length: number }
-  | { readonly kind: 'text'; readonly text: string };
+export type {
+  DraftSummary,
+  OpenDraft,
+  TrashedDraft,
+  WordStats,
+  DraftCursor,
+  ModelSpan,
+  SnapshotInfo,
+  TextDiff,
+  ExportFormat,
+  SpanMode,
+  DraftEdit,
+  TextChange,
+};
 
 export interface DraftExportOptions {
   readonly title?: string;
@@ -55,7 +50,8 @@ export interface DraftsStartup {
 }
 
 export type DraftPush =
-  | { readonly kind: 'saved'; readonly id: string; readonly modified: string }
+  /** The draft as the list should now show it: the sidebar updates one line instead of listing the library again. */
+  | { readonly kind: 'saved'; readonly id: string; readonly summary: DraftSummary }
   | { readonly kind: 'save-failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'journal-failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'reloaded'; readonly id: string; readonly text: string }

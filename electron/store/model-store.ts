@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readJsonValidated } from './atomic-json.js';
+import { readJsonValidated } from '../disk/json-file.js';
 import { findVariant, loadCatalog, type Catalog } from './catalog.js';
 import { defaultStatfs, ensureFreeSpace, freeBytes, type StatFsFn } from './disk.js';
 import { DownloadJob, PARTIAL_FILES_DIR, readPartialState, type DownloadDeps, type DownloadEvent } from './download-job.js';

@@ -1,6 +1,6 @@
 /** store.json: the active model and the speeds measured on this machine. Writes are queued so two never interleave. */
 import { z } from 'zod';
-import { readJsonValidated, writeJsonAtomic } from './atomic-json.js';
+import { readJsonValidated, writeJsonAtomic } from '../disk/json-file.js';
 
 const Benchmark = z.object({
   tokensPerSecond: z.number().positive().finite(),

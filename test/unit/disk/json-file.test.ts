@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeJsonAtomic } from '../../../electron/store/atomic-json.js';
+import { writeJsonAtomic } from '../../../electron/disk/json-file.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,11 +1,18 @@
 /**
- * Word counts that make sense in any script. Han, kana and other scripts written without spaces count
- * one word per character (as Word and Scrivener do); everything else counts runs of letters and digits,
- * with inner apostrophes, hyphens and points ("don't", "well-known", "3.14") keeping a word whole.
- * Markdown markup (#, *, _) is not a letter, so it never counts.
+ * The one word count, for the status bar, the Draft panel, the library list, snapshots and daily goals.
+ *
+ * The rule, as writers count:
+ * - Chinese, Japanese and Korean count by character (字数): each Han, Hiragana, Katakana or Hangul
+ *   character is one. So do the other scripts written without spaces between words (Thai, Lao, Khmer,
+ *   Myanmar, Tibetan).
+ * - Everything else counts runs of letters and digits. An apostrophe, hyphen or point joins two runs only
+ *   when a letter or digit stands right on both sides: "don't", "well-known" and "3.14" are one word each;
+ *   a dash between spaces ("back - the", "back — the") is no word, and "well - known" is two.
+ * - Markdown markup (#, *, _), punctuation and emoji are not letters, so they never count.
  *
  * It runs on every save of drafts up to tens of megabytes, so it walks code units against a lookup
- * table instead of allocating a match object per word.
+ * table instead of allocating a match object per word. No word spans a line break, so a text's count is
+ * the sum of its lines' counts (the status bar counts a long draft line by line between frames).
  */
 const SEP = 0;
 const WORD = 1;
@@ -13,7 +20,7 @@ const PER_CHAR = 2;
 const JOINER = 3;
 
 const perCharacter =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u;
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u;
 const wordChar = /[\p{L}\p{N}\p{M}]/u;
 const joiners = new Set(["'", '’', '-', '.']);
 
