@@ -1,5 +1,6 @@
 import type { KaituhiApi } from '../../electron/shared/api.js';
-import type { DraftPush, OpenDraft, TextChange } from '../../electron/shared/drafts-api.js';
+import type { DraftEdit, DraftPush, ModelSpan, OpenDraft, TextChange } from '../../electron/shared/drafts-api.js';
+import { EditQueue } from './edit-queue.js';
 import { monaco } from '../editor/monaco.js';
 import type { ModelTextMarks } from '../editor/model-text-marks.js';
 import { messageOf } from './message-of.js';
@@ -15,8 +16,6 @@ export interface DraftBindingDeps {
   onConflict(diskText: string): void;
 }
 
-/** Model-written spans change after an insert (the mark comes a moment later), so they follow on a short timer. */
-const SPANS_DELAY_MS = 300;
 const CURSOR_DELAY_MS = 600;
 /** About a 90,000-word novel; measuring its wraps in the DOM costs about half a second at open. */
 export const LARGE_DRAFT_CHARS = 500_000;
@@ -25,12 +24,17 @@ export const LARGE_DRAFT_CHARS = 500_000;
  * Ties the editor to one open draft: every change goes to the drafts service as a small edit (the service
  * journals and autosaves about 1 s after the last one), blur saves at once, and a reload from disk or a
  * restored snapshot replaces the editor's text without being echoed back as an edit.
+ *
+ * Each edit carries the model-written spans as they stand after it. An accepted suggestion or an inserted
+ * card is marked just after its text lands (in the same task), so edits wait for the end of that task
+ * before they go: the text and its marks then reach the journal together, and no crash can keep one
+ * without the other.
  */
 export class DraftBinding {
   readonly #disposables: monaco.IDisposable[] = [];
   #applyingServerText = false;
   #pendingEdits = 0;
-  #spansTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #edits: EditQueue;
   #cursorTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -38,6 +42,10 @@ export class DraftBinding {
     private readonly deps: DraftBindingDeps,
     readonly draft: OpenDraft,
   ) {
+    this.#edits = new EditQueue({
+      send: (edit, modelSpans) => this.#send(edit, modelSpans),
+      spans: () => deps.marks.spans(),
+    });
     this.#load(draft.text, draft.modelSpans);
     const { editor } = deps;
     if (draft.cursor) {
@@ -52,7 +60,7 @@ export class DraftBinding {
     this.#disposables.push(
       editor.onDidChangeModelContent((event) => {
         if (this.#applyingServerText || this.#closed) return;
-        this.#sendChanges(event.changes.map((c) => ({ offset: c.rangeOffset, deleteCount: c.rangeLength, text: c.text })));
+        this.#queueChanges(event.changes.map((c) => ({ offset: c.rangeOffset, deleteCount: c.rangeLength, text: c.text })));
       }),
       editor.onDidBlurEditorText(() => void this.save()),
       editor.onDidChangeCursorPosition(() => this.#scheduleCursor()),
@@ -68,6 +76,8 @@ export class DraftBinding {
   /** Saves now; a failure is shown and the text stays in the editor (and in the service's journal). */
   async save(): Promise<boolean> {
     if (this.#closed) return false;
+    // Edits still waiting for the end of their task go first, or the save would overtake them.
+    this.#edits.flush();
     try {
       await this.deps.api.drafts.saveDraft({ id: this.id });
       if (this.#pendingEdits === 0) this.deps.onStatus({ kind: 'saved' });
@@ -127,7 +137,6 @@ export class DraftBinding {
   /** Stops listening; the caller closes the draft in the service (which saves it). */
   dispose(): void {
     this.#closed = true;
-    clearTimeout(this.#spansTimer);
     clearTimeout(this.#cursorTimer);
     for (const disposable of this.#disposables) disposable.dispose();
   }
@@ -151,29 +160,24 @@ export class DraftBinding {
     this.deps.marks.replaceAll(spans);
   }
 
-  #sendChanges(changes: TextChange[]): void {
+  #queueChanges(changes: TextChange[]): void {
     const model = this.deps.editor.getModel();
     if (!model) return;
     this.deps.onStatus({ kind: 'unsaved' });
-    this.#send({ kind: 'changes', changes, length: model.getValueLength() });
-    clearTimeout(this.#spansTimer);
-    this.#spansTimer = setTimeout(() => {
-      const current = this.deps.editor.getModel();
-      if (!current || this.#closed) return;
-      this.#send({ kind: 'changes', changes: [], length: current.getValueLength() }, true);
-    }, SPANS_DELAY_MS);
+    this.#edits.push(changes, model.getValueLength());
   }
 
-  #send(edit: { kind: 'changes'; changes: TextChange[]; length: number } | { kind: 'text'; text: string }, withSpans = false): void {
+  #send(edit: DraftEdit, modelSpans: ModelSpan[] | undefined): void {
+    if (this.#closed) return;
     this.#pendingEdits += 1;
-    const spans = withSpans ? { modelSpans: this.deps.marks.spans() } : {};
     this.deps.api.drafts
-      .editDraft({ id: this.id, edit, ...spans })
+      .editDraft({ id: this.id, edit, ...(modelSpans ? { modelSpans } : {}) })
       .catch((error: unknown) => {
         const message = messageOf(error);
         const model = this.deps.editor.getModel();
         // The service missed a change (a reconnect, a dropped message): send the whole text once to get back in step.
-        if (message.includes('out of sync') && model && !this.#closed) this.#send({ kind: 'text', text: model.getValue() }, true);
+        if (message.includes('out of sync') && model && !this.#closed)
+          this.#send({ kind: 'text', text: model.getValue() }, this.deps.marks.spans());
         else this.deps.onStatus({ kind: 'failed', message });
       })
       .finally(() => {

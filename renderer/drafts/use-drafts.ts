@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
+import { withSummary } from './draft-list.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
 import { messageOf } from './message-of.js';
 
@@ -155,7 +156,8 @@ export function useDrafts(
           return;
         }
         binding.current?.handle(event);
-        if (event.kind === 'saved') void refresh().catch(() => undefined);
+        // The push carries the draft's new list line: one line changes, the library is not listed again.
+        if (event.kind === 'saved') setDrafts((list) => withSummary(list, event.summary));
       }),
     [api, refresh],
   );
