@@ -2,6 +2,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { connectToServices } from './transport/connect.js';
 import './styles.css';
+import { errorMessage } from '../electron/common/error-message.js';
 
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement);
@@ -13,7 +14,7 @@ async function boot(): Promise<void> {
     root.render(
       <div className="boot-failure" role="alert">
         <h1>Kaituhi could not start</h1>
-        <p>{error instanceof Error ? error.message : String(error)}</p>
+        <p>{errorMessage(error)}</p>
         <p>
           In server mode, open the exact URL that <code>kaituhi serve</code> printed (it carries the access token).
         </p>

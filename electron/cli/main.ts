@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `kaituhi <command>`: each command lives in its own module under commands/. */
 import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../common/error-message.js';
 
 type Command = { summary: string; run(argv: string[]): Promise<number> };
 
@@ -25,7 +26,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`kaituhi: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`kaituhi: ${errorMessage(error)}\n`);
       process.exit(1);
     },
   );

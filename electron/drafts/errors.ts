@@ -1,5 +1,6 @@
 import { OUTSIDE_FOLDER } from '../disk/atomic-write.js';
 import { errnoCode } from '../disk/errno.js';
+import { errorMessage } from '../common/error-message.js';
 
 /**
  * Every drafts failure reaches the writer as one of these: a code the UI can branch on and a sentence it
@@ -84,8 +85,7 @@ export function toDraftError(err: unknown, action: string, path?: string): Draft
     case 'ENFILE':
       return new DraftError('too-many-open-files', `Could not ${action}: too many files are open. ${keep}`, path, { cause: err });
     default: {
-      const detail = err instanceof Error ? err.message : String(err);
-      return new DraftError('io', `Could not ${action}: ${detail}. ${keep}`, path, { cause: err });
+      return new DraftError('io', `Could not ${action}: ${errorMessage(err)}. ${keep}`, path, { cause: err });
     }
   }
 }

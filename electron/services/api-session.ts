@@ -1,7 +1,7 @@
 import type { ApiCall, ApiMethod, ApiResults, ClientMessage, ServerMessage } from '../shared/api.js';
 import type { GenerateRequest } from '../engine/types.js';
 import type { AppServices } from './app-services.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
 import { dispatchModelsCall, isModelsCall } from './models-dispatch.js';
 import { dispatchDraftsCall, isDraftsCall } from './drafts-dispatch.js';
 

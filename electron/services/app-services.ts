@@ -1,5 +1,5 @@
 import type { AppMode, AppSnapshot, ModelsState, SettingsState } from '../shared/api.js';
-import type { Settings } from '../shared/settings.js';
+import type { Settings } from '../common/settings.js';
 import { EngineSupervisor, type StartEngineHost } from './engine-supervisor.js';
 import { SettingsStore } from './settings-store.js';
 import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';

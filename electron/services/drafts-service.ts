@@ -13,7 +13,8 @@ import {
 } from '../drafts/index.js';
 import type { DraftExportOptions, DraftPush, DraftsStartup, ExportFormat } from '../shared/drafts-api.js';
 import { writeJsonAtomic } from '../disk/json-file.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
+import { promptStart } from '../common/prompt-window.js';
 
 export interface DraftsServiceOptions {
   /** The app's user-data folder: the default library lives in it, and so do every library's journal and state. */
@@ -111,7 +112,8 @@ export class DraftsService {
   async open(id: string): Promise<OpenDraft> {
     const draft = await this.library.buffers.open(id);
     const cursor = Math.min(draft.cursor?.offset ?? draft.text.length, draft.text.length);
-    this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(0, cursor), memory: draft.memory });
+    // The very end the editor will send as its prompt, so the engine caches what the first suggestion reuses.
+    this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(promptStart(cursor), cursor), memory: draft.memory });
     return draft;
   }
 

@@ -5,14 +5,14 @@
  */
 import { dirname, join } from 'node:path';
 import type { EngineState, ImportSource, ModelOffer, ModelsState } from '../shared/api.js';
-import type { Settings } from '../shared/settings.js';
+import type { Settings } from '../common/settings.js';
 import type { InstalledModel } from '../store/index.js';
 import type { AppServicesOptions } from './app-services.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import { gatherMachineProfile } from './machine-profile.js';
 import { measureTokensPerSecond } from './model-benchmark.js';
 import { ModelsService } from './models-service.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
 
 export interface ModelChoicesDeps {
   readonly options: AppServicesOptions;

@@ -25,7 +25,7 @@ import type {
 } from '../shared/api.js';
 import type { EngineInfo } from '../engine/types.js';
 import { listImportFolders, resolveImportFolder } from './import-root.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
 
 export interface ModelsServiceOptions {
   /** The store's folder: <userData>/models. */

@@ -1,7 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import type { SettingsState } from '../shared/api.js';
-import type { Settings } from '../shared/settings.js';
-import { defaultSettings } from '../shared/default-settings.js';
+import { errorMessage } from '../common/error-message.js';
+import { defaultSettings, type Settings } from '../common/settings.js';
 import { parseSettings } from '../shared/validators.js';
 import { writeJsonAtomic } from '../disk/json-file.js';
 
@@ -70,8 +70,4 @@ function validate(raw: string): { ok: true; value: Settings } | { ok: false; err
 
 function isMissingFile(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,11 +6,11 @@
  * The renderer imports this file with `import type` only.
  */
 import type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
-import type { Settings } from './settings.js';
+import type { Settings } from '../common/settings.js';
 import type { DraftPush, DraftsApi, DraftsCall, DraftsResults } from './drafts-api.js';
 
 export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats, SamplerSettings, StopAt } from '../engine/types.js';
-export type { Settings, InlineSettings, ContinuationSettings, InlineLength, ThemeName } from './settings.js';
+export type { Settings, InlineSettings, ContinuationSettings, InlineLength, ThemeName } from '../common/settings.js';
 
 /** Where the engine is in its life; the status bar and the notices read this. */
 export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
@@ -143,7 +143,8 @@ export interface KaituhiApi {
 
 // ---- models (issue 5): the model store as the renderer sees it ----
 
-export type ModelPrecision = 'fp32' | 'fp16' | 'int8' | 'q4';
+export type { Precision as ModelPrecision } from '../common/generation.js';
+import type { Precision as ModelPrecision } from '../common/generation.js';
 
 export interface InstalledModelSummary {
   readonly id: string;

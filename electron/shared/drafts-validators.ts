@@ -3,34 +3,25 @@
  * Ids are checked for shape here and again by the library (it refuses anything that could name a path).
  */
 import { z } from 'zod';
+import {
+  draftCursorSchema,
+  draftEditSchema,
+  draftIdSchema,
+  MAX_DRAFT_CHARS,
+  MAX_MEMORY_CHARS,
+  MAX_TITLE_CHARS,
+  modelSpansSchema,
+  snapshotIdSchema,
+} from '../common/drafts.js';
 import type { DraftsCall } from './drafts-api.js';
 
-/** A 10 MB novel manuscript must open and save; far above that is not a draft but an attack. */
-export const MAX_DRAFT_CHARS = 16_000_000;
-/** Story memory is pinned ahead of a 1024-token window; a few pages is already more than it can hold. */
-export const MAX_MEMORY_CHARS = 100_000;
-const MAX_CHANGES_PER_EDIT = 10_000;
+export { MAX_DRAFT_CHARS, MAX_MEMORY_CHARS };
 
-// One path segment, not hidden, no edge whitespace: the same rule as the library's checkId, so a call that
-// would be refused there never reaches it.
-const draftId = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^/\\\0.\s][^/\\\0]*$/, 'not a draft id')
-  .refine((id) => id.trim() === id, 'not a draft id');
-/** The shape the library gives snapshots (a timestamp and four hex digits): a file name, never a path. */
-const snapshotId = z.string().regex(/^\d{8}T\d{9}Z-[0-9a-f]{4}$/, 'not a snapshot id');
-const title = z.string().max(500);
-const offset = z.number().int().min(0).max(MAX_DRAFT_CHARS);
-const cursor = z.object({ offset, scrollTop: z.number().finite().min(0).max(1e9).optional() }).strict();
-const span = z.object({ start: offset, end: offset }).strict();
-
-const textChange = z.object({ offset, deleteCount: offset, text: z.string().max(MAX_DRAFT_CHARS) }).strict();
-const draftEdit = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('changes'), changes: z.array(textChange).max(MAX_CHANGES_PER_EDIT), length: offset }).strict(),
-  z.object({ kind: z.literal('text'), text: z.string().max(MAX_DRAFT_CHARS) }).strict(),
-]);
+const draftId = draftIdSchema;
+const snapshotId = snapshotIdSchema;
+const title = z.string().max(MAX_TITLE_CHARS);
+const cursor = draftCursorSchema;
+const draftEdit = draftEditSchema;
 
 const exportOptions = z
   .object({
@@ -54,7 +45,7 @@ export const draftsCallSchemas = [
   call('restoreDraft', { trashId: draftId }),
   call('openDraft', { id: draftId }),
   call('closeDraft', { id: draftId }),
-  call('editDraft', { id: draftId, edit: draftEdit, cursor: cursor.optional(), modelSpans: z.array(span).max(100_000).optional() }),
+  call('editDraft', { id: draftId, edit: draftEdit, cursor: cursor.optional(), modelSpans: modelSpansSchema.optional() }),
   call('saveDraft', { id: draftId }),
   call('setDraftMemory', { id: draftId, memory: z.string().max(MAX_MEMORY_CHARS) }),
   call('setDraftCursor', { id: draftId, cursor }),

@@ -4,77 +4,13 @@
  * reaches a service. Limits are generous for writers and tight for attackers (no 100 MB prompts).
  */
 import { z } from 'zod';
+import { countTokensTextSchema, generateRequestSchema, MAX_TEXT_CHARS } from '../common/generation.js';
+import { settingsSchema, type Settings } from '../common/settings.js';
 import type { ClientMessage, ImportSource, ServerMessage } from './api.js';
-import { SETTINGS_LIMITS, type Settings } from './settings.js';
 import { draftsCallSchemas, MAX_DRAFT_CHARS } from './drafts-validators.js';
-import type { GenerateRequest, SamplerSettings } from '../engine/types.js';
 
-/** A long novel is ~1 M characters; the engine only ever sees the last window of it. */
-export const MAX_TEXT_CHARS = 2_000_000;
+export { MAX_TEXT_CHARS };
 const MAX_ID = Number.MAX_SAFE_INTEGER;
-
-const finite = z.number().finite();
-
-export const samplerSchema = z
-  .object({
-    greedy: z.boolean(),
-    temperature: finite.min(0).max(5),
-    topK: z.number().int().min(0).max(100_000),
-    topP: finite.min(0).max(1),
-    minP: finite.min(0).max(1),
-    typicalP: finite.min(0).max(1),
-    repetitionPenalty: finite.min(0.5).max(5),
-    repetitionWindow: z.number().int().min(0).max(4096),
-    noRepeatNgramSize: z.number().int().min(0).max(32),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .optional(),
-  })
-  .strict() satisfies z.ZodType<SamplerSettings>;
-
-const text = z.string().max(MAX_TEXT_CHARS);
-
-export const generateRequestSchema = z
-  .object({
-    memory: text.optional(),
-    context: text,
-    // The engine's own limit: a suggestion or a card, never a chapter.
-    maxTokens: z.number().int().min(1).max(512),
-    candidates: z.number().int().min(1).max(16),
-    sampler: samplerSchema,
-    stopStrings: z.array(z.string().min(1).max(200)).max(16).optional(),
-    stopAt: z.enum(['none', 'phrase', 'sentence', 'paragraph']).optional(),
-  })
-  .strict() satisfies z.ZodType<GenerateRequest>;
-
-const intIn = (limits: { min: number; max: number }) => z.number().int().min(limits.min).max(limits.max);
-
-export const settingsSchema = z
-  .object({
-    version: z.literal(1),
-    sampler: samplerSchema,
-    inline: z
-      .object({
-        enabled: z.boolean(),
-        length: z.enum(['phrase', 'sentence', 'paragraph']),
-        maxTokens: intIn(SETTINGS_LIMITS.maxTokens),
-        debounceMs: intIn(SETTINGS_LIMITS.debounceMs),
-        alternatives: intIn(SETTINGS_LIMITS.alternatives),
-      })
-      .strict(),
-    continuation: z
-      .object({
-        candidates: intIn(SETTINGS_LIMITS.candidates),
-        maxTokens: intIn(SETTINGS_LIMITS.maxTokens),
-      })
-      .strict(),
-    modelDir: z.string().min(1).max(4096).nullable(),
-    theme: z.enum(['light', 'dark']),
-  })
-  .strict() satisfies z.ZodType<Settings>;
 
 const id = z.number().int().min(0).max(MAX_ID);
 
@@ -112,7 +48,7 @@ const apiCallSchema = z.discriminatedUnion('method', [
   ...draftsCallSchemas,
   z.object({ method: z.literal('getSnapshot') }).strict(),
   z.object({ method: z.literal('saveSettings'), settings: settingsSchema }).strict(),
-  z.object({ method: z.literal('countTokens'), text }).strict(),
+  z.object({ method: z.literal('countTokens'), text: countTokensTextSchema }).strict(),
   z.object({ method: z.literal('restartEngine') }).strict(),
   z.object({ method: z.literal('openExternal'), url: z.string().max(2048) }).strict(),
   z.object({ method: z.literal('chooseModelFolder') }).strict(),
@@ -151,7 +87,6 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown): ParseResult<T> {
 
 export const parseClientMessage = (input: unknown): ParseResult<ClientMessage> => parseWith(clientMessageSchema, input);
 export const parseSettings = (input: unknown): ParseResult<Settings> => parseWith(settingsSchema, input);
-export const parseGenerateRequest = (input: unknown): ParseResult<GenerateRequest> => parseWith(generateRequestSchema, input);
 
 export function isServerMessage(input: unknown): input is ServerMessage {
   return serverMessageShapeSchema.safeParse(input).success || draftPushShapeSchema.safeParse(input).success;

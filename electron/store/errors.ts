@@ -1,3 +1,5 @@
+import { errorMessage } from '../common/error-message.js';
+
 /**
  * Store failures carry a code the UI can branch on and a sentence it can show as is. Every message names the
  * model or file and says what to do, because "download failed" helps nobody.
@@ -47,5 +49,5 @@ export interface StoreErrorInfo {
 
 export function toErrorInfo(err: unknown): StoreErrorInfo {
   if (err instanceof StoreError) return { code: err.code, message: err.message, file: err.file ?? null };
-  return { code: 'network', message: err instanceof Error ? err.message : String(err), file: null };
+  return { code: 'network', message: errorMessage(err), file: null };
 }

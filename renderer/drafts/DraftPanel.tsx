@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
-import { messageOf } from './message-of.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 import { SidePanel } from '../panels/SidePanel.js';
 
 /** Only what the panel calls, so a test can hand it a small fake. */
@@ -52,7 +52,7 @@ export function DraftPanel(props: DraftPanelProps) {
   const run = (action: () => Promise<void>) => () =>
     void action().then(
       () => setProblem(null),
-      (error: unknown) => setProblem(messageOf(error)),
+      (error: unknown) => setProblem(errorMessage(error)),
     );
   const share = memoryTokens === null ? null : memoryTokens / props.contextWindow;
 

@@ -3,7 +3,7 @@ import type { DraftEdit, DraftPush, ModelSpan, OpenDraft, TextChange } from '../
 import { EditQueue } from './edit-queue.js';
 import { monaco } from '../editor/monaco.js';
 import type { ModelTextMarks } from '../editor/model-text-marks.js';
-import { messageOf } from './message-of.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 
 export type SaveStatus = { readonly kind: 'saved' } | { readonly kind: 'unsaved' } | { readonly kind: 'failed'; readonly message: string };
 
@@ -83,7 +83,7 @@ export class DraftBinding {
       if (this.#pendingEdits === 0) this.deps.onStatus({ kind: 'saved' });
       return true;
     } catch (error) {
-      this.deps.onStatus({ kind: 'failed', message: messageOf(error) });
+      this.deps.onStatus({ kind: 'failed', message: errorMessage(error) });
       return false;
     }
   }
@@ -173,7 +173,7 @@ export class DraftBinding {
     this.deps.api.drafts
       .editDraft({ id: this.id, edit, ...(modelSpans ? { modelSpans } : {}) })
       .catch((error: unknown) => {
-        const message = messageOf(error);
+        const message = errorMessage(error);
         const model = this.deps.editor.getModel();
         // The service missed a change (a reconnect, a dropped message): send the whole text once to get back in step.
         if (message.includes('out of sync') && model && !this.#closed)

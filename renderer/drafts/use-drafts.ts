@@ -4,7 +4,7 @@ import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { withSummary } from './draft-list.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
-import { messageOf } from './message-of.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 
 export interface CurrentDraft {
   readonly id: string;
@@ -73,7 +73,7 @@ export function useDrafts(
     try {
       await action();
     } catch (error) {
-      setProblem(messageOf(error));
+      setProblem(errorMessage(error));
     }
   }, []);
 
@@ -244,7 +244,7 @@ export function useDrafts(
       setCurrent({ ...current, memory });
       clearTimeout(memoryTimer.current);
       memoryTimer.current = setTimeout(() => {
-        void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(messageOf(error)));
+        void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(errorMessage(error)));
       }, MEMORY_SAVE_DELAY_MS);
     },
     showRestored: (draft) => binding.current?.replaceText(draft.text, draft.modelSpans),

@@ -1,6 +1,7 @@
 import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
-import { splitTrailingSpaces, fitToCursor, promptStart } from './prompt-text.js';
+import { promptStart } from '../../electron/common/prompt-window.js';
+import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
 
 export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
 

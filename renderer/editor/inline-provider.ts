@@ -1,7 +1,8 @@
 import type { GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
 import { recordInlineRequest } from './diagnostics.js';
-import { isSuggestionSpot, promptStart, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
+import { promptStart } from '../../electron/common/prompt-window.js';
+import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
 
 export interface InlineProviderDeps {
   api: KaituhiApi;

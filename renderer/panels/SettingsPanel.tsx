@@ -2,6 +2,9 @@ import { useState, type ReactNode } from 'react';
 import type { InlineLength, Settings, SettingsState } from '../../electron/shared/api.js';
 import type { SamplerSettings } from '../../electron/shared/api.js';
 import { SidePanel } from './SidePanel.js';
+import { errorMessage } from '../../electron/common/error-message.js';
+import { GENERATION_LIMITS } from '../../electron/common/generation.js';
+import { SETTINGS_LIMITS } from '../../electron/common/settings.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -38,7 +41,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
     try {
       await onSave(draft);
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorMessage(caught));
     } finally {
       setSaving(false);
     }
@@ -93,23 +96,23 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label="Pause before suggesting (ms)"
             value={draft.inline.debounceMs}
-            min={0}
-            max={5000}
+            min={SETTINGS_LIMITS.debounceMs.min}
+            max={SETTINGS_LIMITS.debounceMs.max}
             step={50}
             onChange={(value) => setInline('debounceMs', value)}
           />
           <NumberField
             label="Alternatives (Alt+] / Alt+[)"
             value={draft.inline.alternatives}
-            min={1}
-            max={8}
+            min={SETTINGS_LIMITS.alternatives.min}
+            max={SETTINGS_LIMITS.alternatives.max}
             onChange={(value) => setInline('alternatives', value)}
           />
           <NumberField
             label="Longest suggestion (tokens)"
             value={draft.inline.maxTokens}
-            min={1}
-            max={512}
+            min={SETTINGS_LIMITS.maxTokens.min}
+            max={SETTINGS_LIMITS.maxTokens.max}
             onChange={(value) => setInline('maxTokens', value)}
           />
         </fieldset>
@@ -118,15 +121,15 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label="Candidates"
             value={draft.continuation.candidates}
-            min={1}
-            max={8}
+            min={SETTINGS_LIMITS.candidates.min}
+            max={SETTINGS_LIMITS.candidates.max}
             onChange={(value) => setContinuation('candidates', value)}
           />
           <NumberField
             label="Length (tokens)"
             value={draft.continuation.maxTokens}
-            min={1}
-            max={512}
+            min={SETTINGS_LIMITS.maxTokens.min}
+            max={SETTINGS_LIMITS.maxTokens.max}
             onChange={(value) => setContinuation('maxTokens', value)}
           />
         </fieldset>
@@ -140,16 +143,16 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label="Temperature"
             value={draft.sampler.temperature}
-            min={0}
-            max={5}
+            min={GENERATION_LIMITS.temperature.min}
+            max={GENERATION_LIMITS.temperature.max}
             step={0.05}
             onChange={(value) => setSampler('temperature', value)}
           />
           <NumberField
             label="Top-k (0 = off)"
             value={draft.sampler.topK}
-            min={0}
-            max={100000}
+            min={GENERATION_LIMITS.topK.min}
+            max={GENERATION_LIMITS.topK.max}
             onChange={(value) => setSampler('topK', value)}
           />
           <NumberField
@@ -179,16 +182,16 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label="Repetition penalty"
             value={draft.sampler.repetitionPenalty}
-            min={0.5}
-            max={5}
+            min={GENERATION_LIMITS.repetitionPenalty.min}
+            max={GENERATION_LIMITS.repetitionPenalty.max}
             step={0.05}
             onChange={(value) => setSampler('repetitionPenalty', value)}
           />
           <NumberField
             label="No-repeat n-gram (0 = off)"
             value={draft.sampler.noRepeatNgramSize}
-            min={0}
-            max={32}
+            min={GENERATION_LIMITS.noRepeatNgramSize.min}
+            max={GENERATION_LIMITS.noRepeatNgramSize.max}
             onChange={(value) => setSampler('noRepeatNgramSize', value)}
           />
           <Field label="Seed (empty = random)">

@@ -6,7 +6,7 @@ import { SettingsPanel } from '../../renderer/panels/SettingsPanel.js';
 import { NoticeBar } from '../../renderer/panels/NoticeBar.js';
 import { noticesFor } from '../../renderer/state/notices.js';
 import type { EngineInfo, EngineState, GenerationStats } from '../../electron/shared/api.js';
-import { defaultSettings } from '../../electron/shared/default-settings.js';
+import { defaultSettings } from '../../electron/common/settings.js';
 
 afterEach(cleanup);
 

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../../engine/model/load-model.js';
 import { generateWith } from '../../engine/generate.js';
 import { DEFAULT_SAMPLER, type GenerateRequest, type Precision, type SamplerSettings } from '../../engine/types.js';
+import { PRECISIONS } from '../../common/generation.js';
 
 function numberOption(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined) return fallback;
@@ -58,7 +59,7 @@ export const generateCommand = {
       sampler,
     };
     const precision = values.precision as Precision | undefined;
-    if (precision && !['fp32', 'fp16', 'int8', 'q4'].includes(precision)) throw new Error('--precision must be fp32, fp16, int8 or q4');
+    if (precision && !PRECISIONS.includes(precision)) throw new Error(`--precision must be one of ${PRECISIONS.join(', ')}`);
     const model = await loadModel({
       modelDir: values.model,
       ...(precision ? { precision } : {}),

@@ -5,6 +5,7 @@ import { ImportSection } from './ImportSection.js';
 import { InstalledModels } from './InstalledModels.js';
 import { ModelPicker } from './ModelPicker.js';
 import { SidePanel } from '../SidePanel.js';
+import { errorMessage } from '../../../electron/common/error-message.js';
 
 export type ModelsPanelApi = Pick<
   KaituhiApi,
@@ -37,7 +38,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
     let current = true;
     api.getModelOffer().then(
       (next) => current && setOffer(next),
-      (caught: unknown) => current && setOfferError(messageOf(caught)),
+      (caught: unknown) => current && setOfferError(errorMessage(caught)),
     );
     return () => {
       current = false;
@@ -47,7 +48,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   // Every action reports its failure in the panel; progress and results arrive as pushed state.
   const act = useCallback((action: () => Promise<void>) => {
     setError(null);
-    action().catch((caught: unknown) => setError(messageOf(caught)));
+    action().catch((caught: unknown) => setError(errorMessage(caught)));
   }, []);
 
   const download = state.download;
@@ -92,8 +93,4 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
       <p className="panel-hint store-location">Models are kept in {state.location}</p>
     </SidePanel>
   );
-}
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
 }

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assembleContext } from '../../../electron/engine/context-window.js';
-import { PROMPT_CHUNK_CHARS, PROMPT_KEEP_CHARS, promptStart } from '../../../renderer/editor/prompt-text.js';
+import { PROMPT_CHUNK_CHARS, PROMPT_KEEP_CHARS, promptStart } from '../../../electron/common/prompt-window.js';
 
 /** A stand-in tokenizer: one id per word with its leading space, as GPT-2's pre-tokenizer splits. */
 const encode = (text: string): number[] =>
