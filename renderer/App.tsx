@@ -84,7 +84,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         setLink(status);
         // After a reconnect the services may have moved on (a restart, new settings): catch up.
         if (status === 'open') {
-          void api
+          void api.app
             .getSnapshot()
             .then((snapshot) => {
               setEngine(snapshot.engine);
@@ -156,7 +156,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   const saveSettings = useCallback(
     async (settings: Settings) => {
-      setSettingsState(await api.saveSettings(settings));
+      setSettingsState(await api.app.saveSettings({ settings }));
     },
     [api],
   );
@@ -165,7 +165,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     const current = settingsRef.current;
     const next: Settings = { ...current, theme: current.theme === 'dark' ? 'light' : 'dark' };
     setSettingsState((state) => ({ ...state, settings: next }));
-    void api.saveSettings(next).catch(() => undefined);
+    void api.app.saveSettings({ settings: next }).catch(() => undefined);
   }, [api]);
 
   const notices = useMemo(
@@ -292,13 +292,13 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onClose={closeCandidates}
             />
           )}
-          {panel === 'models' && models && <ModelsPanel api={api} state={models} engine={engine} onClose={() => setPanel('none')} />}
+          {panel === 'models' && models && <ModelsPanel api={api.models} state={models} engine={engine} onClose={() => setPanel('none')} />}
           {panel === 'settings' && (
             <SettingsPanel
               key={settingsState.location}
               state={settingsState}
               activeModelDir={engine.modelDir}
-              {...(mode === 'electron' ? { onChooseFolder: () => api.chooseModelFolder() } : {})}
+              {...(mode === 'electron' ? { onChooseFolder: () => api.app.chooseModelFolder() } : {})}
               onSave={saveSettings}
               onClose={() => setPanel('none')}
             />

@@ -8,7 +8,7 @@ async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement);
   const api = connectToServices();
   try {
-    const snapshot = await api.getSnapshot();
+    const snapshot = await api.app.getSnapshot();
     root.render(<App api={api} mode={snapshot.mode} initialEngine={snapshot.engine} initialSettings={snapshot.settings} />);
   } catch (error) {
     root.render(

@@ -15,8 +15,13 @@ export const MAX_TITLE_CHARS = 500;
 export const MAX_DRAFT_ID_CHARS = 200;
 
 // Windows refuses these characters in file names and strips a trailing dot or space ("a." is the folder "a").
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_CHARACTERS = /[<>:"/\\|?*\u0000-\u001f]/;
+// (search() and replace() ignore a global pattern's lastIndex, so one pattern serves both.)
+const FORBIDDEN_CHARACTERS = /[<>:"/\\|?*\p{Cc}]/gu;
+
+/** `name` with every character a file name cannot hold on some system turned into a space. */
+export function withoutForbiddenCharacters(name: string): string {
+  return name.replace(FORBIDDEN_CHARACTERS, ' ');
+}
 /** Device names Windows reserves, with or without an extension ("nul.txt" is the null device too). */
 const RESERVED_NAME = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 
@@ -34,7 +39,7 @@ export function draftIdProblem(id: unknown): string | null {
   if (typeof id !== 'string' || id.length === 0) return 'it is empty';
   if (id.length > MAX_DRAFT_ID_CHARS) return `it is longer than ${MAX_DRAFT_ID_CHARS} characters`;
   if (id.startsWith('.')) return 'it starts with a dot';
-  if (FORBIDDEN_CHARACTERS.test(id)) return 'it holds a character that file names cannot hold on every system';
+  if (id.search(FORBIDDEN_CHARACTERS) >= 0) return 'it holds a character that file names cannot hold on every system';
   if (id.trim() !== id) return 'it starts or ends with a space';
   if (id.endsWith('.')) return 'it ends with a dot';
   if (isReservedFileName(id)) return 'Windows reserves that name';
@@ -77,3 +82,10 @@ export function newestFirst(a: { modified: string; title: string }, b: { modifie
 /** Snapshot ids are the time they were taken plus four hex digits: a file name, never a path. */
 export const SNAPSHOT_ID = /^\d{8}T\d{9}Z-[0-9a-f]{4}$/;
 export const snapshotIdSchema = z.string().regex(SNAPSHOT_ID, 'not a snapshot id');
+
+/** What a draft exports to; the export code has one writer per format. */
+export const EXPORT_FORMATS = ['txt', 'md', 'html', 'docx', 'epub', 'pdf'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** Model-written text in an export: kept as is, marked (highlighted), or left out. */
+export const SPAN_MODES = ['keep', 'mark', 'strip'] as const;
+export type SpanMode = (typeof SPAN_MODES)[number];

@@ -1,6 +1,6 @@
 /** One draft on disk: a folder named by its id, holding text.md and draft.json. */
 import { join } from 'node:path';
-import { draftIdProblem, isReservedFileName } from '../common/drafts.js';
+import { draftIdProblem, isReservedFileName, withoutForbiddenCharacters } from '../common/drafts.js';
 import { atomicWrite, readWithState } from '../disk/atomic-write.js';
 import { isErrno } from '../disk/errno.js';
 import type { DiskFs } from '../disk/fs-layer.js';
@@ -46,14 +46,7 @@ function truncateName(name: string): string {
 
 /** The readable part of a new draft's id (a random suffix follows it, so it never ends in a dot or space). */
 export function slugify(title: string): string {
-  // Control characters and the characters Windows forbids in file names.
-  const spaced = title
-    .normalize('NFKC')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[/\\:*?"<>|\0-\x1f]/g, ' ')
-    .trim()
-    .replace(/\s+/g, '-')
-    .replace(/^\.+/, '');
+  const spaced = withoutForbiddenCharacters(title.normalize('NFKC')).trim().replace(/\s+/g, '-').replace(/^\.+/, '');
   const slug = truncateName(spaced);
   if (!slug) return 'draft';
   // "Con. A story" would give "Con.-A-story-…", a device name on Windows.

@@ -3,15 +3,14 @@ import type { Settings } from '../common/settings.js';
 import { EngineSupervisor, type StartEngineHost } from './engine-supervisor.js';
 import { SettingsStore } from './settings-store.js';
 import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
-import type { SaveExport } from './drafts-dispatch.js';
 import { dirname } from 'node:path';
 import type { EngineLoadOptions } from '../engine/types.js';
 import type { Catalog } from '../store/index.js';
 import { ModelChoices } from './model-choices.js';
 
 export interface AppServicesOptions {
-  /** Drafts (issue 4): this launch's library folder, Electron's PDF printer and save dialog, test timers. */
-  drafts?: Omit<DraftsServiceOptions, 'userDataDir'> & { saveExport?: SaveExport };
+  /** Drafts: this launch's library folder, Electron's PDF printer and save dialog, test timers. */
+  drafts?: Omit<DraftsServiceOptions, 'userDataDir' | 'onDraftOpened'>;
   mode: AppMode;
   version: string;
   settingsFile: string;

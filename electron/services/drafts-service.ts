@@ -1,18 +1,19 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   DraftLibrary,
-  exportDraft,
+  exportDraft as makeExport,
   exportHtmlString,
   type DraftEvent,
   type DraftLibraryOptions,
-  type ExportResult,
   type OpenDraft,
   type PrintHtmlToPdf,
 } from '../drafts/index.js';
-import type { DraftExportOptions, DraftPush, DraftsStartup, ExportFormat } from '../shared/drafts-api.js';
+import type { DraftExportOptions } from '../shared/calls/drafts.js';
+import type { DraftExportResult, DraftPush, DraftsStartup, ExportFormat } from '../shared/drafts-api.js';
+import { withoutForbiddenCharacters } from '../common/drafts.js';
 import { writeJsonAtomic } from '../disk/json-file.js';
+import { sha256 } from '../disk/sha256.js';
 import { errorMessage } from '../common/error-message.js';
 import { promptStart } from '../common/prompt-window.js';
 
@@ -28,9 +29,14 @@ export interface DraftsServiceOptions {
    * prefix cache with it, so the first suggestion does not pay a cold prefill of the whole window.
    */
   onDraftOpened?: (opened: { textBeforeCursor: string; memory: string }) => void;
+  /** Electron's save dialog for exports; without it (server mode) exports go back to the page as downloads. */
+  saveExport?: SaveExport;
   /** Tests shorten or lengthen the timers and turn the watcher off. */
   library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch'>;
 }
+
+/** Electron's save dialog: main asks the writer where, writes the bytes, and returns the path (null if cancelled). */
+export type SaveExport = (suggestedName: string, format: ExportFormat, bytes: Uint8Array) => Promise<string | null>;
 
 const LOCATION_FILE = 'drafts-location.json';
 
@@ -44,7 +50,7 @@ export function defaultLibraryDir(userDataDir: string): string {
  * libraries never replay each other's journal.
  */
 export function stateDirFor(userDataDir: string, libraryDir: string): string {
-  const key = createHash('sha256').update(resolve(libraryDir)).digest('hex').slice(0, 16);
+  const key = sha256(resolve(libraryDir)).slice(0, 16);
   return join(userDataDir, 'drafts-state', key);
 }
 
@@ -117,11 +123,12 @@ export class DraftsService {
     return draft;
   }
 
-  async export(
-    id: string,
-    format: ExportFormat,
-    options: DraftExportOptions,
-  ): Promise<{ result: ExportResult; title: string } | { html: string; title: string }> {
+  /**
+   * Makes an export and delivers it. Electron: main's save dialog writes the file. Server mode: the bytes go
+   * back to the page, which hands them to the browser's own download, and a PDF is the browser's own print of
+   * the HTML export (the server never writes to a path the page chose).
+   */
+  async exportDraft(id: string, format: ExportFormat, options: DraftExportOptions): Promise<DraftExportResult> {
     const source = await this.library.buffers.exportSource(id);
     const exportOptions = {
       chapterBreaks: options.chapterBreaks,
@@ -129,12 +136,16 @@ export class DraftsService {
       ...(options.title ? { title: options.title } : {}),
       ...(options.author ? { author: options.author } : {}),
     };
-    const title = options.title?.trim() || source.title;
-    if (format === 'pdf' && !this.options.printHtmlToPdf) {
-      return { html: exportHtmlString(source, exportOptions), title };
-    }
+    const fileName = `${safeFileStem(options.title?.trim() || source.title)}.${format}`;
     const printer = this.options.printHtmlToPdf;
-    return { result: await exportDraft(format, source, exportOptions, printer ? { printHtmlToPdf: printer } : {}), title };
+    if (format === 'pdf' && !printer) return { kind: 'print', fileName, html: exportHtmlString(source, exportOptions) };
+    const made = await makeExport(format, source, exportOptions, printer ? { printHtmlToPdf: printer } : {});
+    const saveExport = this.options.saveExport;
+    if (saveExport) {
+      const path = await saveExport(fileName, format, made.bytes);
+      return path === null ? { kind: 'cancelled' } : { kind: 'saved', fileName: basename(path) };
+    }
+    return { kind: 'download', fileName, mimeType: made.mimeType, base64: Buffer.from(made.bytes).toString('base64') };
   }
 
   async #open(libraryDir: string): Promise<DraftsStartup> {
@@ -213,4 +224,10 @@ export class DraftsService {
     }
     return null;
   }
+}
+
+/** A suggested file name, not a path: no separators, no characters Windows refuses. */
+export function safeFileStem(title: string): string {
+  const stem = withoutForbiddenCharacters(title).replace(/\s+/g, ' ').trim().replace(/^\.+/, '').slice(0, 120);
+  return stem || 'Untitled';
 }

@@ -1,7 +1,6 @@
 /**
- * The drafts part of the API (see api.ts): calls, their results and the events the drafts service pushes.
- * Drafts are named by id only; a path never comes from the renderer. The renderer imports this with
- * `import type` only.
+ * The drafts' data as the API carries it (the calls are in calls/drafts.ts): what startup found, where an
+ * export went, and the events the drafts service pushes. The renderer imports this with `import type` only.
  */
 import type { DraftSummary, ExportFormat, OpenDraft, SnapshotInfo, SpanMode, TextDiff, TrashedDraft, WordStats } from '../drafts/index.js';
 import type { DraftCursor, DraftEdit, ModelSpan, TextChange } from '../common/drafts.js';
@@ -20,13 +19,6 @@ export type {
   DraftEdit,
   TextChange,
 };
-
-export interface DraftExportOptions {
-  readonly title?: string;
-  readonly author?: string;
-  readonly chapterBreaks: boolean;
-  readonly modelSpans: SpanMode;
-}
 
 /**
  * Where an export went. Electron: main's save dialog wrote it. Server mode: the browser downloads the
@@ -63,65 +55,3 @@ export type DraftPush =
   | { readonly kind: 'command'; readonly command: DraftCommand };
 
 export type DraftCommand = 'new-draft' | 'save' | 'export' | 'snapshot';
-
-export type DraftsCall =
-  | { readonly method: 'draftsStartup' }
-  | { readonly method: 'listDrafts'; readonly query: string }
-  | { readonly method: 'listTrash' }
-  | { readonly method: 'createDraft'; readonly title: string }
-  | { readonly method: 'renameDraft'; readonly id: string; readonly title: string }
-  | { readonly method: 'duplicateDraft'; readonly id: string }
-  | { readonly method: 'trashDraft'; readonly id: string }
-  | { readonly method: 'restoreDraft'; readonly trashId: string }
-  | { readonly method: 'openDraft'; readonly id: string }
-  | { readonly method: 'closeDraft'; readonly id: string }
-  | {
-      readonly method: 'editDraft';
-      readonly id: string;
-      readonly edit: DraftEdit;
-      readonly cursor?: DraftCursor;
-      readonly modelSpans?: readonly ModelSpan[];
-    }
-  | { readonly method: 'saveDraft'; readonly id: string }
-  | { readonly method: 'setDraftMemory'; readonly id: string; readonly memory: string }
-  | { readonly method: 'setDraftCursor'; readonly id: string; readonly cursor: DraftCursor }
-  | { readonly method: 'resolveDraftConflict'; readonly id: string; readonly keep: 'mine' | 'theirs' }
-  | { readonly method: 'takeSnapshot'; readonly id: string; readonly name: string }
-  | { readonly method: 'listSnapshots'; readonly id: string }
-  | { readonly method: 'compareSnapshot'; readonly id: string; readonly snapshotId: string }
-  | { readonly method: 'restoreSnapshot'; readonly id: string; readonly snapshotId: string }
-  | { readonly method: 'draftWordStats'; readonly id: string }
-  | { readonly method: 'setDailyGoal'; readonly goal: number | null }
-  | { readonly method: 'exportDraft'; readonly id: string; readonly format: ExportFormat; readonly options: DraftExportOptions };
-
-export interface DraftsResults {
-  draftsStartup: DraftsStartup;
-  listDrafts: DraftSummary[];
-  listTrash: TrashedDraft[];
-  createDraft: DraftSummary;
-  renameDraft: DraftSummary;
-  duplicateDraft: DraftSummary;
-  trashDraft: TrashedDraft;
-  restoreDraft: DraftSummary;
-  openDraft: OpenDraft;
-  closeDraft: null;
-  editDraft: null;
-  saveDraft: null;
-  setDraftMemory: null;
-  setDraftCursor: null;
-  resolveDraftConflict: OpenDraft;
-  takeSnapshot: SnapshotInfo;
-  listSnapshots: SnapshotInfo[];
-  compareSnapshot: TextDiff;
-  restoreSnapshot: OpenDraft;
-  draftWordStats: WordStats;
-  setDailyGoal: null;
-  exportDraft: DraftExportResult;
-}
-
-export type DraftsMethod = DraftsCall['method'];
-
-/** The typed drafts API, one function per call (the renderer's client builds it from `DraftsCall`). */
-export type DraftsApi = {
-  readonly [M in DraftsMethod]: (call: Omit<Extract<DraftsCall, { method: M }>, 'method'>) => Promise<DraftsResults[M]>;
-};

@@ -4,62 +4,26 @@
  * reaches a service. Limits are generous for writers and tight for attackers (no 100 MB prompts).
  */
 import { z } from 'zod';
-import { countTokensTextSchema, generateRequestSchema, MAX_TEXT_CHARS } from '../common/generation.js';
+import { MAX_DRAFT_CHARS } from '../common/drafts.js';
+import { generateRequestSchema, MAX_TEXT_CHARS } from '../common/generation.js';
 import { settingsSchema, type Settings } from '../common/settings.js';
-import type { ClientMessage, ImportSource, ServerMessage } from './api.js';
-import { draftsCallSchemas, MAX_DRAFT_CHARS } from './drafts-validators.js';
+import type { ClientMessage, ServerMessage } from './api.js';
+import { apiCalls } from './calls/index.js';
+import { callSchemaOf } from './calls/define.js';
 
 export { MAX_TEXT_CHARS };
 const MAX_ID = Number.MAX_SAFE_INTEGER;
 
 const id = z.number().int().min(0).max(MAX_ID);
 
-// ---- models (issue 5) ----
-/** A store id or catalog variant id: a plain name, never a path. */
-const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/);
-/** One folder name under the server's import root: no separators, no `..`, nothing hidden. */
-const importFolderSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^(?!\.)[^/\\\0]+$/);
-
-export const importSourceSchema = z.discriminatedUnion('by', [
-  z.object({ by: z.literal('dialog') }).strict(),
-  z.object({ by: z.literal('import-root'), folder: importFolderSchema }).strict(),
-]) satisfies z.ZodType<ImportSource>;
-
-function modelsCallSchemas() {
-  return [
-    z.object({ method: z.literal('getModels') }).strict(),
-    z.object({ method: z.literal('getModelOffer') }).strict(),
-    z.object({ method: z.literal('downloadModel'), variantId: modelIdSchema }).strict(),
-    z.object({ method: z.literal('pauseDownload') }).strict(),
-    z.object({ method: z.literal('cancelDownload') }).strict(),
-    z.object({ method: z.literal('setActiveModel'), id: modelIdSchema }).strict(),
-    z.object({ method: z.literal('deleteModel'), id: modelIdSchema }).strict(),
-    z.object({ method: z.literal('listImportFolders') }).strict(),
-    z.object({ method: z.literal('importModel'), from: importSourceSchema }).strict(),
-  ] as const;
-}
-// ---- end models ----
-
-const apiCallSchema = z.discriminatedUnion('method', [
-  ...draftsCallSchemas,
-  z.object({ method: z.literal('getSnapshot') }).strict(),
-  z.object({ method: z.literal('saveSettings'), settings: settingsSchema }).strict(),
-  z.object({ method: z.literal('countTokens'), text: countTokensTextSchema }).strict(),
-  z.object({ method: z.literal('restartEngine') }).strict(),
-  z.object({ method: z.literal('openExternal'), url: z.string().max(2048) }).strict(),
-  z.object({ method: z.literal('chooseModelFolder') }).strict(),
-  ...modelsCallSchemas(),
-]);
+/** Every call of every domain, derived from the tables in calls/. */
+export const apiCallSchema = callSchemaOf(apiCalls);
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call'), id, call: apiCallSchema }).strict(),
   z.object({ type: z.literal('generate'), id, request: generateRequestSchema }).strict(),
   z.object({ type: z.literal('cancel'), id }).strict(),
-]) satisfies z.ZodType<ClientMessage>;
+]);
 
 /**
  * Services → renderer messages are produced by our own code, so the preload checks only their shape
@@ -80,22 +44,23 @@ function describe(error: z.ZodError): string {
     .join('; ');
 }
 
-function parseWith<T>(schema: z.ZodType<T>, input: unknown): ParseResult<T> {
+function parseWith<T>(schema: z.ZodType, input: unknown): ParseResult<T> {
   const result = schema.safeParse(input);
-  return result.success ? { ok: true, value: result.data } : { ok: false, error: describe(result.error) };
+  // The schema is derived from the same tables as the type, so what it accepts is a T.
+  return result.success ? { ok: true, value: result.data as T } : { ok: false, error: describe(result.error) };
 }
 
-export const parseClientMessage = (input: unknown): ParseResult<ClientMessage> => parseWith(clientMessageSchema, input);
-export const parseSettings = (input: unknown): ParseResult<Settings> => parseWith(settingsSchema, input);
+export const parseClientMessage = (input: unknown): ParseResult<ClientMessage> => parseWith<ClientMessage>(clientMessageSchema, input);
+export const parseSettings = (input: unknown): ParseResult<Settings> => parseWith<Settings>(settingsSchema, input);
 
 export function isServerMessage(input: unknown): input is ServerMessage {
   return serverMessageShapeSchema.safeParse(input).success || draftPushShapeSchema.safeParse(input).success;
 }
 
-/** WebSocket frames arrive as text; a frame that is not JSON is as malformed as a bad shape. */
 /** Two prompt texts, or one whole draft sent after a missed change (a 10 MB manuscript must fit). */
 export const MAX_CLIENT_FRAME_CHARS = Math.max(MAX_TEXT_CHARS * 2, MAX_DRAFT_CHARS * 2) + 65_536;
 
+/** WebSocket frames arrive as text; a frame that is not JSON is as malformed as a bad shape. */
 export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
   if (frame.length > MAX_CLIENT_FRAME_CHARS) return { ok: false, error: 'message too large' };
   let json: unknown;

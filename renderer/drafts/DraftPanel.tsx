@@ -5,7 +5,7 @@ import { errorMessage } from '../../electron/common/error-message.js';
 import { SidePanel } from '../panels/SidePanel.js';
 
 /** Only what the panel calls, so a test can hand it a small fake. */
-export type DraftPanelApi = Pick<KaituhiApi, 'drafts' | 'countTokens'>;
+export type DraftPanelApi = { readonly drafts: KaituhiApi['drafts']; readonly app: Pick<KaituhiApi['app'], 'countTokens'> };
 
 export interface DraftPanelProps {
   api: DraftPanelApi;
@@ -35,7 +35,7 @@ export function DraftPanel(props: DraftPanelProps) {
   useEffect(() => {
     if (!props.engineReady) return;
     const timer = setTimeout(() => {
-      void api.countTokens(props.memory).then(setMemoryTokens, () => setMemoryTokens(null));
+      void api.app.countTokens({ text: props.memory }).then(setMemoryTokens, () => setMemoryTokens(null));
     }, TOKEN_COUNT_DELAY_MS);
     return () => clearTimeout(timer);
   }, [api, props.memory, props.engineReady]);

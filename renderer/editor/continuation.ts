@@ -71,10 +71,10 @@ export class ContinuationSession {
     return true;
   }
 
-  /** Replaces one card with a fresh candidate. */
+  /** Replaces one card with a fresh candidate; the cards still streaming beside it stream on. */
   regenerate(index: number): void {
     if (!this.#cards[index]) return;
-    this.#handles.get(index)?.cancel();
+    this.#release(index);
     this.#update(index, { text: '', status: 'streaming', error: null });
     this.#round += 1;
     this.#run([index]);
@@ -104,8 +104,19 @@ export class ContinuationSession {
   }
 
   cancel(): void {
-    for (const handle of this.#handles.values()) handle.cancel();
+    for (const handle of new Set(this.#handles.values())) handle.cancel();
     this.#handles.clear();
+  }
+
+  /**
+   * Stops showing what one card's request streams. The cards of a batch share one request, so it is
+   * cancelled only when no card is left listening to it.
+   */
+  #release(index: number): void {
+    const handle = this.#handles.get(index);
+    if (!handle) return;
+    this.#handles.delete(index);
+    if (![...this.#handles.values()].includes(handle)) handle.cancel();
   }
 
   close(): void {

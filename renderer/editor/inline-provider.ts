@@ -60,6 +60,8 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         candidates: settings.inline.alternatives,
         sampler: settings.sampler,
         stopAt: settings.inline.length,
+        // Ghost text shows only the finished alternatives: their tokens need not cross two processes one by one.
+        stream: false,
       });
       const subscription = token.onCancellationRequested(() => handle.cancel());
       const outcome = await handle.finished.finally(() => subscription.dispose());

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { EngineState, ImportSource, KaituhiApi, ModelOffer, ModelsState } from '../../../electron/shared/api.js';
+import type { EngineState, ImportSource, ModelOffer, ModelsApi, ModelsState } from '../../../electron/shared/api.js';
 import { DownloadProgress } from './DownloadProgress.js';
 import { ImportSection } from './ImportSection.js';
 import { InstalledModels } from './InstalledModels.js';
@@ -7,17 +7,8 @@ import { ModelPicker } from './ModelPicker.js';
 import { SidePanel } from '../SidePanel.js';
 import { errorMessage } from '../../../electron/common/error-message.js';
 
-export type ModelsPanelApi = Pick<
-  KaituhiApi,
-  | 'getModelOffer'
-  | 'downloadModel'
-  | 'pauseDownload'
-  | 'cancelDownload'
-  | 'setActiveModel'
-  | 'deleteModel'
-  | 'listImportFolders'
-  | 'importModel'
->;
+/** Only what the panel calls, so a test can hand it a small fake. */
+export type ModelsPanelApi = Omit<ModelsApi, 'getModels'>;
 
 export interface ModelsPanelProps {
   api: ModelsPanelApi;
@@ -46,7 +37,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   }, [api, firstRun]);
 
   // Every action reports its failure in the panel; progress and results arrive as pushed state.
-  const act = useCallback((action: () => Promise<void>) => {
+  const act = useCallback((action: () => Promise<unknown>) => {
     setError(null);
     action().catch((caught: unknown) => setError(errorMessage(caught)));
   }, []);
@@ -65,7 +56,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           download={download}
           engine={engine}
           onPause={() => act(() => api.pauseDownload())}
-          onResume={() => act(() => api.downloadModel(download.variantId))}
+          onResume={() => act(() => api.downloadModel({ variantId: download.variantId }))}
           onCancel={() => act(() => api.cancelDownload())}
         />
       )}
@@ -74,21 +65,21 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           offer={offer}
           error={offerError}
           busy={downloading}
-          onDownload={(variantId) => act(() => api.downloadModel(variantId))}
+          onDownload={(variantId) => act(() => api.downloadModel({ variantId }))}
         />
       )}
       {!firstRun && (
         <InstalledModels
           models={state.models}
-          onUse={(id) => act(() => api.setActiveModel(id))}
-          onDelete={(id) => act(() => api.deleteModel(id))}
+          onUse={(id) => act(() => api.setActiveModel({ id }))}
+          onDelete={(id) => act(() => api.deleteModel({ id }))}
         />
       )}
       <ImportSection
         importBy={state.importBy}
         importing={state.importing}
         listFolders={api.listImportFolders}
-        onImport={(from: ImportSource) => act(() => api.importModel(from))}
+        onImport={(from: ImportSource) => act(() => api.importModel({ from }))}
       />
       <p className="panel-hint store-location">Models are kept in {state.location}</p>
     </SidePanel>

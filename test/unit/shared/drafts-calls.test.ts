@@ -4,10 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { draftsCallSchema, MAX_DRAFT_CHARS, MAX_MEMORY_CHARS } from '../../../electron/shared/drafts-validators.js';
+import { MAX_DRAFT_CHARS, MAX_MEMORY_CHARS } from '../../../electron/common/drafts.js';
+import { draftsCalls } from '../../../electron/shared/calls/drafts.js';
+import { callSchemaOf } from '../../../electron/shared/calls/define.js';
 import { parseClientFrame, parseClientMessage } from '../../../electron/shared/validators.js';
 import { checkId } from '../../../electron/drafts/draft-folder.js';
 
+const draftsCallSchema = callSchemaOf(draftsCalls);
 const id = 'The-Harbour-a1b2c3';
 const snapshotId = '20250115T120000000Z-0f3a';
 const exportOptions = { chapterBreaks: true, modelSpans: 'mark' };
