@@ -168,9 +168,14 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     void api.app.saveSettings({ settings: next }).catch(() => undefined);
   }, [api]);
 
+  const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
   const notices = useMemo(
-    () => [...noticesFor(engine, settingsState, link), ...draftNotices(drafts)].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem],
+    () =>
+      [
+        ...noticesFor(engine, settingsState, link),
+        ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }),
+      ].filter((notice) => !dismissed.has(notice.id)),
+    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem],
   );
   const ready = engine.status === 'ready';
 

@@ -6,16 +6,34 @@
 import { dirname, join } from 'node:path';
 import type { EngineState, ImportSource, ModelOffer, ModelsState } from '../shared/api.js';
 import type { Settings } from '../common/settings.js';
-import type { InstalledModel } from '../store/index.js';
-import type { AppServicesOptions } from './app-services.js';
-import type { EngineSupervisor } from './engine-supervisor.js';
+import type { EngineLoadOptions } from '../engine/types.js';
+import type { Catalog, InstalledModel } from '../store/index.js';
+import type { EngineSupervisor, StartEngineHost } from './engine-supervisor.js';
 import { gatherMachineProfile } from './machine-profile.js';
 import { measureTokensPerSecond } from './model-benchmark.js';
 import { ModelsService } from './models-service.js';
 import { errorMessage } from '../common/error-message.js';
 
+/** The launch's choices about models (AppServicesOptions carries them). */
+export interface ModelChoicesOptions {
+  /** The settings file; the store lives in `models/` beside it unless `modelsRoot` says otherwise. */
+  settingsFile: string;
+  /** `--model DIR`: wins over the saved setting for this launch, until the writer picks another in Settings. */
+  modelDirOverride?: string | null;
+  startEngineHost: StartEngineHost;
+  engineOptions?: Omit<EngineLoadOptions, 'modelDir'>;
+  /** Electron's folder dialog; server mode has none (the browser cannot hand us a folder path). */
+  chooseFolder?: () => Promise<string | null>;
+  /** The model store's folder. Default: `models/` next to the settings file, in the user-data folder. */
+  modelsRoot?: string;
+  /** Tests inject a catalog matching their local hub's files. Default: models/catalog.json. */
+  catalog?: Catalog;
+  /** Server mode: the one folder imports may come from (`kaituhi serve --import-root DIR`). */
+  importRoot?: string | null;
+}
+
 export interface ModelChoicesDeps {
-  readonly options: AppServicesOptions;
+  readonly options: ModelChoicesOptions;
   readonly engine: EngineSupervisor;
   readonly settings: () => Settings;
   readonly saveSettings: (settings: Settings) => Promise<unknown>;
