@@ -87,6 +87,18 @@ export default tseslint.config(
     },
   },
   {
+    // Unit and DOM tests run without a browser or a server; what they share with e2e lives in test/support.
+    files: ['test/unit/**', 'test/dom/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/e2e/**'], message: 'Unit and DOM tests do not import e2e code; shared helpers live in test/support.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['renderer/**'],
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -92,6 +92,20 @@ describe('room doors', () => {
   });
 });
 
+describe('tests', () => {
+  it('unit and DOM tests do not import e2e code', async () => {
+    const code = "import { startApp } from '../../e2e/support/app.js';\nexport const x = startApp;\n";
+    expect((await errors(code, 'test/unit/services/probe.test.ts')).join()).toMatch(/shared helpers live in test\/support/);
+    expect((await errors(code, 'test/dom/probe.test.ts')).join()).toMatch(/shared helpers live in test\/support/);
+    expect(
+      await errors(
+        "import { testModel } from '../../support/fixtures.js';\nexport const x = testModel;\n",
+        'test/unit/services/probe.test.ts',
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe('import cycles', () => {
   it('refuse a cycle, type-only imports included', async () => {
     // model-choices.ts imports engine-supervisor.ts; an import back closes a circle.
