@@ -50,7 +50,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   const settingsRef = useRef<Settings>(initialSettings.settings);
   settingsRef.current = settingsState.settings;
-  // Story memory: the drafts panel (issue 4) sets it per draft; both kinds of generation send it along.
+  // Story memory: the Draft panel sets it per draft; both kinds of generation send it along.
   const memoryRef = useRef('');
   const engineReadyRef = useRef(initialEngine.status === 'ready');
   engineReadyRef.current = engine.status === 'ready';
@@ -58,7 +58,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const continuationRef = useRef<ContinuationSession | null>(null);
   const wordTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  // ---- drafts (issue 4): the library, the open draft bound to the editor, its panels and keys ----
+  // The drafts library, the open draft bound to the editor, its panels and keys.
   const [editorHandle, setEditorHandle] = useState<EditorHandle | null>(null);
   const [wordsVersion, setWordsVersion] = useState(0);
   const drafts = useDrafts(api, editorHandle, memoryRef, (command) => {
@@ -74,7 +74,6 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
     draftPanel: () => setPanel((current) => (current === 'draft' ? 'none' : 'draft')),
   });
-  // ---- end drafts ----
 
   useEffect(() => {
     const unsubscribers = [

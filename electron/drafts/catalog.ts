@@ -23,19 +23,22 @@ function fold(s: string): string {
 }
 
 export class DraftCatalog {
-  constructor(
-    private readonly ctx: LibraryContext,
-    private readonly buffers: OpenBuffers,
-  ) {}
+  readonly #ctx: LibraryContext;
+  readonly #buffers: OpenBuffers;
+
+  constructor(ctx: LibraryContext, buffers: OpenBuffers) {
+    this.#ctx = ctx;
+    this.#buffers = buffers;
+  }
 
   /** Every draft, newest change first. Folders whose names could not be a draft id on every system are left out. */
   async list(): Promise<DraftSummary[]> {
-    this.ctx.assertBooted();
+    this.#ctx.assertBooted();
     let names: string[];
     try {
-      names = await this.ctx.fs.readdir(this.ctx.root);
+      names = await this.#ctx.fs.readdir(this.#ctx.root);
     } catch (err) {
-      throw toDraftError(err, 'list the drafts', this.ctx.root);
+      throw toDraftError(err, 'list the drafts', this.#ctx.root);
     }
     const out: DraftSummary[] = [];
     for (const name of names) {
@@ -54,8 +57,8 @@ export class DraftCatalog {
   }
 
   async create(title = DEFAULT_TITLE, text = ''): Promise<DraftSummary> {
-    this.ctx.assertBooted();
-    const { fs, root, clock } = this.ctx;
+    this.#ctx.assertBooted();
+    const { fs, root, clock } = this.#ctx;
     const clean = cleanTitle(title) || DEFAULT_TITLE;
     const id = await this.freshId(clean);
     const now = clock.now();
@@ -75,36 +78,36 @@ export class DraftCatalog {
     checkId(id);
     const clean = cleanTitle(title);
     if (!clean) throw new DraftError('invalid-input', 'A draft needs a title.');
-    const wasOpen = this.buffers.has(id);
-    const b = await this.buffers.load(id);
+    const wasOpen = this.#buffers.has(id);
+    const b = await this.#buffers.load(id);
     b.meta.title = clean;
-    this.buffers.markDirty(b, false);
-    await this.buffers.save(id);
+    this.#buffers.markDirty(b, false);
+    await this.#buffers.save(id);
     const s = await this.summary(id);
-    if (!wasOpen) await this.buffers.close(id);
+    if (!wasOpen) await this.#buffers.close(id);
     return { ...s, open: wasOpen };
   }
 
   async duplicate(id: string): Promise<DraftSummary> {
     checkId(id);
-    const wasOpen = this.buffers.has(id);
-    const src = await this.buffers.load(id);
+    const wasOpen = this.#buffers.has(id);
+    const src = await this.#buffers.load(id);
     // The copy is built from the buffer, not copied file by file: that includes unsaved text and never copies a symlink.
     const copy = await this.create(`${src.meta.title} (copy)`, src.text);
-    const b = await this.buffers.load(copy.id);
+    const b = await this.#buffers.load(copy.id);
     b.meta.memory = src.meta.memory;
     b.meta.modelSpans = src.meta.modelSpans.map((s) => ({ ...s }));
-    this.buffers.markDirty(b, false);
-    await this.buffers.close(copy.id);
-    if (!wasOpen) await this.buffers.close(id);
+    this.#buffers.markDirty(b, false);
+    await this.#buffers.close(copy.id);
+    if (!wasOpen) await this.#buffers.close(id);
     return this.summary(copy.id);
   }
 
   /** One draft's list line: from its buffer when open, else from draft.json (and text.md only when it must). */
   async summary(id: string): Promise<DraftSummary> {
-    const open = this.buffers.summary(id);
+    const open = this.#buffers.summary(id);
     if (open) return open;
-    const { fs, root } = this.ctx;
+    const { fs, root } = this.#ctx;
     const st = await fs.stat(join(root, id));
     if (!st.isDirectory()) throw new DraftError('not-found', `${id} is not a draft folder`);
     const { meta } = await readMeta(fs, root, id, new Date(st.mtimeMs).toISOString());
@@ -123,7 +126,7 @@ export class DraftCatalog {
     const base = slugify(title);
     for (;;) {
       const id = `${base}-${randomBytes(3).toString('hex')}`;
-      if (!(await pathExists(this.ctx.fs, join(this.ctx.root, id)))) return id;
+      if (!(await pathExists(this.#ctx.fs, join(this.#ctx.root, id)))) return id;
     }
   }
 }

@@ -25,15 +25,19 @@ function legacyFileName(id: string): string {
  * entry or the new one, never a torn file that recovery would have to guess at.
  */
 export class Journal {
+  readonly #fs: DiskFs;
+
   constructor(
-    private readonly fs: DiskFs,
+    fs: DiskFs,
     readonly dir: string,
-  ) {}
+  ) {
+    this.#fs = fs;
+  }
 
   async write(entry: JournalEntry): Promise<void> {
     try {
-      await this.fs.mkdir(this.dir);
-      await atomicWrite(this.fs, join(this.dir, journalFileName(entry.id)), JSON.stringify(entry));
+      await this.#fs.mkdir(this.dir);
+      await atomicWrite(this.#fs, join(this.dir, journalFileName(entry.id)), JSON.stringify(entry));
     } catch (err) {
       throw toDraftError(err, `write the recovery journal for “${entry.title}”`, this.dir);
     }
@@ -42,19 +46,19 @@ export class Journal {
   async remove(id: string): Promise<void> {
     const path = join(this.dir, journalFileName(id));
     try {
-      await this.fs.unlink(path);
+      await this.#fs.unlink(path);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw toDraftError(err, 'clear the recovery journal', path);
     }
     // An entry an older version wrote (its name may be too long to exist at all).
-    await this.fs.unlink(join(this.dir, legacyFileName(id))).catch(() => undefined);
+    await this.#fs.unlink(join(this.dir, legacyFileName(id))).catch(() => undefined);
   }
 
   /** Every readable entry, plus the files that could not be read (kept on disk for a human to inspect). */
   async readAll(): Promise<{ entries: JournalEntry[]; unreadable: string[] }> {
     let names: string[];
     try {
-      names = await this.fs.readdir(this.dir);
+      names = await this.#fs.readdir(this.dir);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return { entries: [], unreadable: [] };
       throw toDraftError(err, 'read the recovery journal', this.dir);
@@ -65,7 +69,7 @@ export class Journal {
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
       const path = join(this.dir, name);
       try {
-        const parsed = journalEntrySchema.safeParse(JSON.parse((await this.fs.readFile(path)).toString('utf8')));
+        const parsed = journalEntrySchema.safeParse(JSON.parse((await this.#fs.readFile(path)).toString('utf8')));
         if (parsed.success) entries.push(parsed.data);
         else unreadable.push(path);
       } catch {

@@ -9,10 +9,14 @@ import { libraryStateSchema, type LibraryState } from './metadata.js';
 export class LibraryStateFile {
   state: LibraryState = { version: 1, lastOpened: null, dailyGoal: null };
 
+  readonly #fs: DiskFs;
+
   constructor(
-    private readonly fs: DiskFs,
+    fs: DiskFs,
     readonly dir: string,
-  ) {}
+  ) {
+    this.#fs = fs;
+  }
 
   get path(): string {
     return join(this.dir, 'library.json');
@@ -21,7 +25,7 @@ export class LibraryStateFile {
   /** Reads the file; returns what could not be read, in words (the defaults then stand). */
   async load(): Promise<string[]> {
     try {
-      const parsed = libraryStateSchema.safeParse(JSON.parse((await this.fs.readFile(this.path)).toString('utf8')));
+      const parsed = libraryStateSchema.safeParse(JSON.parse((await this.#fs.readFile(this.path)).toString('utf8')));
       if (parsed.success) this.state = parsed.data;
       else return ['library.json was damaged; the last opened draft and daily goal were reset'];
     } catch (err) {
@@ -32,8 +36,8 @@ export class LibraryStateFile {
 
   async write(): Promise<void> {
     try {
-      await this.fs.mkdir(this.dir);
-      await atomicWrite(this.fs, this.path, JSON.stringify(this.state, null, 2));
+      await this.#fs.mkdir(this.dir);
+      await atomicWrite(this.#fs, this.path, JSON.stringify(this.state, null, 2));
     } catch (err) {
       throw toDraftError(err, 'remember the library settings', this.path);
     }

@@ -41,12 +41,14 @@ export class OpenBuffers {
   readonly #autosave: AutosaveScheduler<string>;
   readonly #journaling: AutosaveScheduler<string>;
 
-  constructor(
-    private readonly ctx: LibraryContext,
-    private readonly journal: Journal,
-    private readonly watchFolder: WatchFolder | null,
-    timings: BufferTimings = {},
-  ) {
+  readonly #ctx: LibraryContext;
+  readonly #journal: Journal;
+  readonly #watchFolder: WatchFolder | null;
+
+  constructor(ctx: LibraryContext, journal: Journal, watchFolder: WatchFolder | null, timings: BufferTimings = {}) {
+    this.#ctx = ctx;
+    this.#journal = journal;
+    this.#watchFolder = watchFolder;
     this.#autosave = new AutosaveScheduler({
       clock: ctx.clock,
       delayMs: timings.autosaveDelayMs ?? 1000,
@@ -85,21 +87,21 @@ export class OpenBuffers {
   /** Opens a draft for the editor; it becomes the one the next launch reopens. */
   async open(id: string): Promise<OpenDraft> {
     const b = await this.load(checkId(id));
-    this.ctx.state.state.lastOpened = { id, cursor: b.meta.cursor };
-    await this.ctx.state.write().catch(() => undefined);
+    this.#ctx.state.state.lastOpened = { id, cursor: b.meta.cursor };
+    await this.#ctx.state.write().catch(() => undefined);
     return viewOf(b);
   }
 
   /** The buffer of a draft, reading it from disk when it is not open yet. */
   async load(id: string): Promise<DraftBuffer> {
-    this.ctx.assertBooted();
+    this.#ctx.assertBooted();
     const existing = this.#buffers.get(id);
     if (existing) return existing;
-    const { fs, root } = this.ctx;
+    const { fs, root } = this.#ctx;
     const dir = join(root, id);
     if (!(await pathExists(fs, dir))) throw new DraftError('not-found', `The draft “${id}” is not in the library any more.`, dir);
     await removeStaleTemps(fs, dir);
-    const { meta, problems, corrupt } = await readMeta(fs, root, id, nowIso(this.ctx));
+    const { meta, problems, corrupt } = await readMeta(fs, root, id, nowIso(this.#ctx));
     const { text, disk } = await readText(fs, root, id);
     if (!disk) problems.push('text.md was missing; the draft starts empty');
     meta.modelSpans = normalizeSpans(meta.modelSpans, text.length);
@@ -167,7 +169,7 @@ export class OpenBuffers {
     const b = this.buffer(id);
     b.meta.cursor = cursor;
     b.cursorDirty = true;
-    const last = this.ctx.state.state.lastOpened;
+    const last = this.#ctx.state.state.lastOpened;
     if (last?.id === id) last.cursor = cursor;
   }
 
@@ -186,7 +188,7 @@ export class OpenBuffers {
   /** Saves now (blur, close, quit, Ctrl+S). Throws a DraftError the UI shows; the text stays in memory and the journal. */
   async save(id: string, opts: { recreateFolder?: boolean } = {}): Promise<void> {
     const b = this.buffer(id);
-    const { fs, root } = this.ctx;
+    const { fs, root } = this.#ctx;
     if (opts.recreateFolder) {
       await fs.mkdir(join(root, id)).catch((err: unknown) => {
         throw toDraftError(err, `recreate the folder for “${b.meta.title}”`, join(root, id));
@@ -216,24 +218,24 @@ export class OpenBuffers {
   async checkOutside(id: string): Promise<OutsideChange> {
     const b = this.#buffers.get(checkId(id));
     if (!b) return { kind: 'unchanged' };
-    const look = await lookAtDisk(this.ctx.fs, this.ctx.root, b).catch(() => ({ kind: 'known' }) as const);
+    const look = await lookAtDisk(this.#ctx.fs, this.#ctx.root, b).catch(() => ({ kind: 'known' }) as const);
     if (look.kind === 'known') return { kind: 'unchanged' };
     if (look.kind === 'missing') {
       if (b.disk === null) return { kind: 'unchanged' };
-      this.ctx.events.emit({ type: 'deleted-outside', id });
+      this.#ctx.events.emit({ type: 'deleted-outside', id });
       return { kind: 'deleted' };
     }
     if (b.conflict?.hash === look.state.hash) return { kind: 'conflict', diskText: look.text };
     if (b.dirty && b.textDirty) {
       b.conflict = { ...look.state, text: look.text };
-      this.ctx.events.emit({ type: 'conflict', id, diskText: look.text });
+      this.#ctx.events.emit({ type: 'conflict', id, diskText: look.text });
       return { kind: 'conflict', diskText: look.text };
     }
     b.meta.modelSpans = remapSpans(b.meta.modelSpans, b.text, look.text);
     b.text = look.text;
     b.disk = look.state;
     b.conflict = null;
-    this.ctx.events.emit({ type: 'reloaded', id, text: look.text });
+    this.#ctx.events.emit({ type: 'reloaded', id, text: look.text });
     return { kind: 'reloaded', text: look.text };
   }
 
@@ -266,7 +268,7 @@ export class OpenBuffers {
     if (!b || !b.dirty || b.journaledVersion === b.version) return;
     const version = b.version;
     try {
-      await this.journal.write({
+      await this.#journal.write({
         version: 1,
         id,
         title: b.meta.title,
@@ -274,12 +276,12 @@ export class OpenBuffers {
         memory: b.meta.memory,
         baseHash: b.disk?.hash ?? null,
         modelSpans: b.meta.modelSpans,
-        written: nowIso(this.ctx),
+        written: nowIso(this.#ctx),
       });
       b.journaledVersion = Math.max(b.journaledVersion, version);
     } catch (err) {
       const error = toDraftError(err, 'write the recovery journal');
-      this.ctx.events.emit({ type: 'journal-failed', id, error });
+      this.#ctx.events.emit({ type: 'journal-failed', id, error });
       throw error;
     }
   }
@@ -291,7 +293,7 @@ export class OpenBuffers {
     // Journal first: if this save dies halfway, recovery has the text. A journal failure alone does not stop the save.
     await this.#writeJournal(id).catch(() => undefined);
     if (b.conflict) return;
-    const { fs, root, clock, events } = this.ctx;
+    const { fs, root, clock, events } = this.#ctx;
     const version = b.version;
     const text = b.text;
     const now = clock.now();
@@ -325,7 +327,7 @@ export class OpenBuffers {
       b.dirty = false;
       b.textDirty = false;
       b.recovered = false;
-      await this.journal.remove(id).catch(() => undefined);
+      await this.#journal.remove(id).catch(() => undefined);
       b.journaledVersion = b.version;
     }
     // Counted from the text just written: an edit that arrived during the save shows at the next one.
@@ -333,9 +335,9 @@ export class OpenBuffers {
   }
 
   #startWatching(b: DraftBuffer): void {
-    if (!this.watchFolder) return;
+    if (!this.#watchFolder) return;
     try {
-      b.watcher = this.watchFolder(join(this.ctx.root, b.id), () => {
+      b.watcher = this.#watchFolder(join(this.#ctx.root, b.id), () => {
         void this.checkOutside(b.id).catch(() => undefined);
       });
     } catch {

@@ -32,13 +32,16 @@ const infoSchema = z.object({
  * with the draft and a writer can open any of them in a text editor.
  */
 export class Snapshots {
-  constructor(
-    private readonly fs: DiskFs,
-    /** The library: snapshots are written only inside it (see atomicWrite's `within`). */
-    private readonly root: string,
-  ) {}
+  readonly #fs: DiskFs;
+  /** The library: snapshots are written only inside it (see atomicWrite's `within`). */
+  readonly #root: string;
 
-  private dir(draftDir: string): string {
+  constructor(fs: DiskFs, root: string) {
+    this.#fs = fs;
+    this.#root = root;
+  }
+
+  #dir(draftDir: string): string {
     return join(draftDir, 'snapshots');
   }
 
@@ -46,17 +49,17 @@ export class Snapshots {
     const created = new Date(nowMs).toISOString();
     const id = `${compactTimestamp(nowMs)}-${randomBytes(2).toString('hex')}`;
     const info: SnapshotInfo = { id, name: name.trim() || 'Snapshot', created, reason, words: countWords(text) };
-    const dir = this.dir(draftDir);
+    const dir = this.#dir(draftDir);
     try {
-      await this.fs.mkdir(dir);
+      await this.#fs.mkdir(dir);
       // Text first: an orphan .md is still a readable version, an orphan .json is not.
-      await atomicWrite(this.fs, join(dir, `${id}.md`), text, { within: this.root });
+      await atomicWrite(this.#fs, join(dir, `${id}.md`), text, { within: this.#root });
       await atomicWrite(
-        this.fs,
+        this.#fs,
         join(dir, `${id}.json`),
         JSON.stringify({ name: info.name, created, reason, words: info.words }, null, 2),
         {
-          within: this.root,
+          within: this.#root,
         },
       );
     } catch (err) {
@@ -66,10 +69,10 @@ export class Snapshots {
   }
 
   async list(draftDir: string): Promise<SnapshotInfo[]> {
-    const dir = this.dir(draftDir);
+    const dir = this.#dir(draftDir);
     let names: string[];
     try {
-      names = await this.fs.readdir(dir);
+      names = await this.#fs.readdir(dir);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw toDraftError(err, 'list snapshots', dir);
@@ -79,28 +82,28 @@ export class Snapshots {
       if (!file.endsWith('.md')) continue;
       const id = file.slice(0, -3);
       if (!SNAPSHOT_ID.test(id)) continue;
-      out.push(await this.readInfo(dir, id));
+      out.push(await this.#readInfo(dir, id));
     }
     return out.sort((a, b) => (a.id < b.id ? 1 : -1));
   }
 
-  private async readInfo(dir: string, id: string): Promise<SnapshotInfo> {
+  async #readInfo(dir: string, id: string): Promise<SnapshotInfo> {
     try {
-      const parsed = infoSchema.safeParse(JSON.parse((await this.fs.readFile(join(dir, `${id}.json`))).toString('utf8')));
+      const parsed = infoSchema.safeParse(JSON.parse((await this.#fs.readFile(join(dir, `${id}.json`))).toString('utf8')));
       if (parsed.success) return { id, ...parsed.data };
     } catch {
       // A missing or damaged sidecar must not hide the version itself; rebuild what we can below.
     }
-    const text = (await this.fs.readFile(join(dir, `${id}.md`))).toString('utf8');
+    const text = (await this.#fs.readFile(join(dir, `${id}.md`))).toString('utf8');
     const created = timestampIn(id) ?? new Date(0).toISOString();
     return { id, name: 'Snapshot', created, reason: 'manual', words: countWords(text) };
   }
 
   async read(draftDir: string, id: string): Promise<string> {
     if (!SNAPSHOT_ID.test(id)) throw new DraftError('invalid-id', `“${id}” is not a snapshot name.`);
-    const path = join(this.dir(draftDir), `${id}.md`);
+    const path = join(this.#dir(draftDir), `${id}.md`);
     try {
-      return (await this.fs.readFile(path)).toString('utf8');
+      return (await this.#fs.readFile(path)).toString('utf8');
     } catch (err) {
       if (isErrno(err, 'ENOENT')) throw new DraftError('not-found', 'That snapshot no longer exists.', path, { cause: err });
       throw toDraftError(err, 'read the snapshot', path);

@@ -18,21 +18,25 @@ export interface TrashedDraft {
 }
 
 export class DraftTrash {
-  constructor(
-    private readonly ctx: LibraryContext,
-    private readonly buffers: OpenBuffers,
-    private readonly catalog: DraftCatalog,
-  ) {}
+  readonly #ctx: LibraryContext;
+  readonly #buffers: OpenBuffers;
+  readonly #catalog: DraftCatalog;
+
+  constructor(ctx: LibraryContext, buffers: OpenBuffers, catalog: DraftCatalog) {
+    this.#ctx = ctx;
+    this.#buffers = buffers;
+    this.#catalog = catalog;
+  }
 
   get #dir(): string {
-    return join(this.ctx.root, TRASH_DIR);
+    return join(this.#ctx.root, TRASH_DIR);
   }
 
   /** Moves the draft folder into the trash. Saves first; refuses if that fails, so nothing unsaved goes to the trash. */
   async trash(id: string): Promise<TrashedDraft> {
     checkId(id);
-    const { fs, root, clock, state } = this.ctx;
-    if (this.buffers.has(id)) await this.buffers.close(id);
+    const { fs, root, clock, state } = this.#ctx;
+    if (this.#buffers.has(id)) await this.#buffers.close(id);
     const trashId = `${id}~${compactTimestamp(clock.now())}`;
     try {
       await fs.mkdir(this.#dir);
@@ -51,7 +55,7 @@ export class DraftTrash {
   async list(): Promise<TrashedDraft[]> {
     let names: string[];
     try {
-      names = await this.ctx.fs.readdir(this.#dir);
+      names = await this.#ctx.fs.readdir(this.#dir);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw toDraftError(err, 'list the trash', this.#dir);
@@ -64,8 +68,8 @@ export class DraftTrash {
   /** Puts a trashed draft back under its old id, or a fresh one if that id was taken meanwhile. */
   async restore(trashId: string): Promise<DraftSummary> {
     const entry = await this.#entry(checkId(trashId));
-    const { fs, root } = this.ctx;
-    const id = (await pathExists(fs, join(root, entry.id))) ? await this.catalog.freshId(entry.title) : entry.id;
+    const { fs, root } = this.#ctx;
+    const id = (await pathExists(fs, join(root, entry.id))) ? await this.#catalog.freshId(entry.title) : entry.id;
     try {
       await fs.rename(join(this.#dir, trashId), join(root, id));
     } catch (err) {
@@ -73,13 +77,13 @@ export class DraftTrash {
         throw new DraftError('not-found', 'That draft is no longer in the trash.', join(this.#dir, trashId), { cause: err });
       throw toDraftError(err, `restore “${entry.title}”`, join(this.#dir, trashId));
     }
-    return this.catalog.summary(id);
+    return this.#catalog.summary(id);
   }
 
   async deleteForever(trashId: string): Promise<void> {
     checkId(trashId);
     try {
-      await this.ctx.fs.rm(join(this.#dir, trashId));
+      await this.#ctx.fs.rm(join(this.#dir, trashId));
     } catch (err) {
       throw toDraftError(err, 'empty the trash', join(this.#dir, trashId));
     }
@@ -89,7 +93,7 @@ export class DraftTrash {
     const cut = trashId.lastIndexOf('~');
     const id = cut > 0 ? trashId.slice(0, cut) : trashId;
     const trashedAt = (cut > 0 ? timestampIn(trashId.slice(cut + 1)) : null) ?? new Date(0).toISOString();
-    const { meta } = await readMeta(this.ctx.fs, this.#dir, trashId, trashedAt);
+    const { meta } = await readMeta(this.#ctx.fs, this.#dir, trashId, trashedAt);
     return { trashId, id, title: meta.title === trashId ? id : meta.title, trashedAt };
   }
 }

@@ -15,20 +15,22 @@ import { diffTexts, type TextDiff } from './text-diff.js';
 export class DraftVersions {
   readonly #snapshots: Snapshots;
 
-  constructor(
-    private readonly ctx: LibraryContext,
-    private readonly buffers: OpenBuffers,
-  ) {
+  readonly #ctx: LibraryContext;
+  readonly #buffers: OpenBuffers;
+
+  constructor(ctx: LibraryContext, buffers: OpenBuffers) {
+    this.#ctx = ctx;
+    this.#buffers = buffers;
     this.#snapshots = new Snapshots(ctx.fs, ctx.root);
   }
 
   #dir(id: string): string {
-    return join(this.ctx.root, id);
+    return join(this.#ctx.root, id);
   }
 
   async snapshot(id: string, name: string): Promise<SnapshotInfo> {
-    const b = await this.buffers.load(checkId(id));
-    return this.#snapshots.create(this.#dir(id), b.text, name, 'manual', this.ctx.clock.now());
+    const b = await this.#buffers.load(checkId(id));
+    return this.#snapshots.create(this.#dir(id), b.text, name, 'manual', this.#ctx.clock.now());
   }
 
   async list(id: string): Promise<SnapshotInfo[]> {
@@ -37,42 +39,42 @@ export class DraftVersions {
 
   /** Snapshot (old) against the current text, unsaved edits included (new). */
   async compare(id: string, snapshotId: string): Promise<TextDiff> {
-    const b = await this.buffers.load(checkId(id));
+    const b = await this.#buffers.load(checkId(id));
     const old = await this.#snapshots.read(this.#dir(id), snapshotId);
     return diffTexts(old, b.text);
   }
 
   /** Replaces the text with a snapshot, after snapshotting the current text so the restore can be undone. */
   async restore(id: string, snapshotId: string): Promise<OpenDraft> {
-    const b = await this.buffers.load(checkId(id));
+    const b = await this.#buffers.load(checkId(id));
     const old = await this.#snapshots.read(this.#dir(id), snapshotId);
-    await this.#snapshots.create(this.#dir(id), b.text, 'Before restoring a snapshot', 'before-restore', this.ctx.clock.now());
+    await this.#snapshots.create(this.#dir(id), b.text, 'Before restoring a snapshot', 'before-restore', this.#ctx.clock.now());
     // Offsets in the snapshot are not those of the current text; we cannot say who wrote what any more.
-    this.buffers.replaceText(b, old, []);
-    await this.buffers.save(id);
+    this.#buffers.replaceText(b, old, []);
+    await this.#buffers.save(id);
     return viewOf(b);
   }
 
   /** For bulk edits (replace all, large insertions): snapshot, then apply and save. */
   async applyBulkChange(id: string, text: string, label: string, modelSpans?: readonly ModelSpan[]): Promise<SnapshotInfo> {
-    const b = await this.buffers.load(checkId(id));
-    const snap = await this.#snapshots.create(this.#dir(id), b.text, `Before ${label}`, 'before-bulk-change', this.ctx.clock.now());
-    this.buffers.replaceText(b, text, modelSpans ?? remapSpans(b.meta.modelSpans, b.text, text));
-    await this.buffers.save(id);
+    const b = await this.#buffers.load(checkId(id));
+    const snap = await this.#snapshots.create(this.#dir(id), b.text, `Before ${label}`, 'before-bulk-change', this.#ctx.clock.now());
+    this.#buffers.replaceText(b, text, modelSpans ?? remapSpans(b.meta.modelSpans, b.text, text));
+    await this.#buffers.save(id);
     return snap;
   }
 
   /** The writer's answer to a conflict. Whichever side loses is kept as a snapshot, so the choice can be undone. */
   async resolveConflict(id: string, keep: 'mine' | 'theirs'): Promise<OpenDraft> {
-    const b = this.buffers.buffer(id);
+    const b = this.#buffers.buffer(id);
     const c = b.conflict;
     if (!c) return viewOf(b);
-    const now = this.ctx.clock.now();
+    const now = this.#ctx.clock.now();
     if (keep === 'mine') {
       await this.#snapshots.create(this.#dir(id), c.text, 'Outside edit (replaced by Kaituhi text)', 'outside-edit', now);
       b.disk = { hash: c.hash, mtimeMs: c.mtimeMs, size: c.size };
       b.conflict = null;
-      this.buffers.markDirty(b, true);
+      this.#buffers.markDirty(b, true);
     } else {
       await this.#snapshots.create(this.#dir(id), b.text, 'Kaituhi text (replaced by outside edit)', 'before-reload', now);
       b.meta.modelSpans = remapSpans(b.meta.modelSpans, b.text, c.text);
@@ -80,9 +82,9 @@ export class DraftVersions {
       b.disk = { hash: c.hash, mtimeMs: c.mtimeMs, size: c.size };
       b.conflict = null;
       b.textDirty = false;
-      this.buffers.markDirty(b, false);
+      this.#buffers.markDirty(b, false);
     }
-    await this.buffers.save(id);
+    await this.#buffers.save(id);
     return viewOf(b);
   }
 }

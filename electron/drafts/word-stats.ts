@@ -16,38 +16,42 @@ export interface WordStats {
 }
 
 export class DraftWords {
-  constructor(
-    private readonly ctx: LibraryContext,
-    private readonly buffers: OpenBuffers,
-    private readonly catalog: DraftCatalog,
-  ) {}
+  readonly #ctx: LibraryContext;
+  readonly #buffers: OpenBuffers;
+  readonly #catalog: DraftCatalog;
+
+  constructor(ctx: LibraryContext, buffers: OpenBuffers, catalog: DraftCatalog) {
+    this.#ctx = ctx;
+    this.#buffers = buffers;
+    this.#catalog = catalog;
+  }
 
   setDailyGoal(goal: number | null): Promise<void> {
     if (goal !== null && (!Number.isInteger(goal) || goal <= 0))
       throw new DraftError('invalid-input', 'A daily goal is a whole number of words above zero.');
-    this.ctx.state.state.dailyGoal = goal;
-    return this.ctx.state.write();
+    this.#ctx.state.state.dailyGoal = goal;
+    return this.#ctx.state.write();
   }
 
   /** One draft's count, or with no id, today's words across the library. */
   async stats(id?: string): Promise<WordStats> {
-    const day = localDay(this.ctx.clock.now());
-    const dailyGoal = this.ctx.state.state.dailyGoal;
+    const day = localDay(this.#ctx.clock.now());
+    const dailyGoal = this.#ctx.state.state.dailyGoal;
     if (id !== undefined) {
-      const b = await this.buffers.load(checkId(id));
+      const b = await this.#buffers.load(checkId(id));
       const words = countWords(b.text);
       return { words, today: words - wordsAtStartOf(b, day), dailyGoal };
     }
     let words = 0;
     let today = 0;
-    for (const d of await this.catalog.list()) {
-      if (this.buffers.has(d.id)) {
-        const b = this.buffers.buffer(d.id);
+    for (const d of await this.#catalog.list()) {
+      if (this.#buffers.has(d.id)) {
+        const b = this.#buffers.buffer(d.id);
         const w = countWords(b.text);
         words += w;
         today += w - wordsAtStartOf(b, day);
       } else {
-        const { meta } = await readMeta(this.ctx.fs, this.ctx.root, d.id, new Date(0).toISOString());
+        const { meta } = await readMeta(this.#ctx.fs, this.#ctx.root, d.id, new Date(0).toISOString());
         words += d.words;
         const e = meta.wordHistory[day];
         if (e) today += e.end - e.start;

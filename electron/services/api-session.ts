@@ -18,10 +18,12 @@ export class ApiSession {
   readonly #handlers: ReturnType<typeof apiHandlers>;
   #closed = false;
 
-  constructor(
-    private readonly services: AppServices,
-    private readonly send: (message: ServerMessage) => void,
-  ) {
+  readonly #services: AppServices;
+  readonly #send: (message: ServerMessage) => void;
+
+  constructor(services: AppServices, send: (message: ServerMessage) => void) {
+    this.#services = services;
+    this.#send = send;
     this.#handlers = apiHandlers(services);
     this.#unsubscribe = [
       services.drafts.onEvent((event) => this.#post({ type: 'draft', event })),
@@ -76,8 +78,8 @@ export class ApiSession {
     this.#generations.set(id, controller);
     let error: string | null = null;
     try {
-      const engine = this.services.engine.engine;
-      if (!engine) throw new Error(this.services.engine.state.message ?? 'No model is loaded.');
+      const engine = this.#services.engine.engine;
+      if (!engine) throw new Error(this.#services.engine.state.message ?? 'No model is loaded.');
       for await (const event of engine.generate(request, controller.signal)) {
         if (controller.signal.aborted) break;
         this.#post({ type: 'generation', id, event });
@@ -92,6 +94,6 @@ export class ApiSession {
   }
 
   #post(message: ServerMessage): void {
-    if (!this.#closed) this.send(message);
+    if (!this.#closed) this.#send(message);
   }
 }

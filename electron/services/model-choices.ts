@@ -47,7 +47,10 @@ export class ModelChoices {
   readonly #benchmarked = new Set<string>();
   readonly #unsubscribeEngine: () => void;
 
-  constructor(private readonly deps: ModelChoicesDeps) {
+  readonly #deps: ModelChoicesDeps;
+
+  constructor(deps: ModelChoicesDeps) {
+    this.#deps = deps;
     this.#override = deps.options.modelDirOverride ?? null;
     this.#unsubscribeEngine = deps.engine.onState((state) => void this.#benchmarkOnce(state));
   }
@@ -81,7 +84,7 @@ export class ModelChoices {
 
   async offer(): Promise<ModelOffer> {
     const service = await this.service();
-    return service.offer((freeDiskBytes) => gatherMachineProfile({ engineInfo: this.deps.engine.state.info, freeDiskBytes }));
+    return service.offer((freeDiskBytes) => gatherMachineProfile({ engineInfo: this.#deps.engine.state.info, freeDiskBytes }));
   }
 
   async download(variantId: string): Promise<void> {
@@ -100,17 +103,17 @@ export class ModelChoices {
   async setActive(id: string): Promise<void> {
     const model = await (await this.service()).setActive(id);
     this.#override = null;
-    const settings = this.deps.settings();
+    const settings = this.#deps.settings();
     // A folder in Settings would win over the store's choice; the writer just said otherwise.
-    if (settings.modelDir !== null) await this.deps.saveSettings({ ...settings, modelDir: null });
-    void this.deps.engine.use(model.dir);
+    if (settings.modelDir !== null) await this.#deps.saveSettings({ ...settings, modelDir: null });
+    void this.#deps.engine.use(model.dir);
   }
 
   async delete(id: string): Promise<void> {
     const service = await this.service();
     const model = await service.store.get(id);
     // Unload first: the engine holds the files open (Windows would refuse the delete).
-    if (model !== null && this.deps.engine.state.modelDir === model.dir) await this.deps.engine.use(null);
+    if (model !== null && this.#deps.engine.state.modelDir === model.dir) await this.#deps.engine.use(null);
     await service.delete(id);
     await this.#loadChosen();
   }
@@ -131,7 +134,7 @@ export class ModelChoices {
   }
 
   async #open(): Promise<ModelsService> {
-    const { options } = this.deps;
+    const { options } = this.#deps;
     const service = await ModelsService.open({
       root: options.modelsRoot ?? join(dirname(options.settingsFile), 'models'),
       ...(options.catalog ? { catalog: options.catalog } : {}),
@@ -157,20 +160,20 @@ export class ModelChoices {
     // Straight to the store: ModelsService.setActive would clear the "Model ready" the writer is waiting for.
     await service.store.setActive(model.id);
     await service.refresh();
-    const status = this.deps.engine.state.status;
+    const status = this.#deps.engine.state.status;
     if (status === 'no-model' || status === 'failed') await this.#loadChosen();
   }
 
   async #chosenDir(): Promise<string | null> {
     if (this.#override !== null) return this.#override;
-    const fromSettings = this.deps.settings().modelDir;
+    const fromSettings = this.#deps.settings().modelDir;
     if (fromSettings !== null) return fromSettings;
     const service = await this.service().catch(() => null);
     return (await service?.activeModel())?.dir ?? null;
   }
 
   async #loadChosen(): Promise<void> {
-    await this.deps.engine.use(await this.#chosenDir());
+    await this.#deps.engine.use(await this.#chosenDir());
   }
 
   async #benchmarkOnce(state: EngineState): Promise<void> {
@@ -181,11 +184,11 @@ export class ModelChoices {
       if (model === null || this.#benchmarked.has(model.id)) return;
       if (model.benchmark !== null && model.benchmark.device === state.info.device) return;
       this.#benchmarked.add(model.id);
-      const engine = this.deps.engine.engine;
+      const engine = this.#deps.engine.engine;
       if (engine === null) return;
       const tokensPerSecond = await measureTokensPerSecond(engine);
       // The writer may have switched models while it ran; the figure belongs to the one measured.
-      if (tokensPerSecond !== null && this.deps.engine.state.modelDir === model.dir)
+      if (tokensPerSecond !== null && this.#deps.engine.state.modelDir === model.dir)
         await service.recordBenchmark(model, state.info, tokensPerSecond);
     } catch (error) {
       console.warn(`kaituhi: could not measure the model's speed: ${errorMessage(error)}`);

@@ -36,10 +36,6 @@ export class TransientError extends Error {
   override readonly name = 'TransientError';
 }
 
-export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
-  return err instanceof StoreError && (code === undefined || err.code === code);
-}
-
 /** Plain data for the API and the UI (errors do not survive structured clone with their fields). */
 export interface StoreErrorInfo {
   readonly code: StoreErrorCode;

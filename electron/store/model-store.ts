@@ -187,7 +187,7 @@ export class ModelStore {
     });
   }
 
-  /** Written by the app after it measured a model (DESIGN.md §6: the list shows tokens/s on this machine). */
+  /** Written by the app after it measured a model (the Models panel shows tokens/s on this machine). */
   async recordBenchmark(id: string, result: { tokensPerSecond: number; device: string; precision?: Precision | null }): Promise<void> {
     if ((await this.readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
     if (!(Number.isFinite(result.tokensPerSecond) && result.tokensPerSecond > 0))

@@ -38,10 +38,13 @@ export class DraftBinding {
   #cursorTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
+  readonly #deps: DraftBindingDeps;
+
   constructor(
-    private readonly deps: DraftBindingDeps,
+    deps: DraftBindingDeps,
     readonly draft: OpenDraft,
   ) {
+    this.#deps = deps;
     this.#edits = new EditQueue({
       send: (edit, modelSpans) => this.#send(edit, modelSpans),
       spans: () => deps.marks.spans(),
@@ -79,11 +82,11 @@ export class DraftBinding {
     // Edits still waiting for the end of their task go first, or the save would overtake them.
     this.#edits.flush();
     try {
-      await this.deps.api.drafts.saveDraft({ id: this.id });
-      if (this.#pendingEdits === 0) this.deps.onStatus({ kind: 'saved' });
+      await this.#deps.api.drafts.saveDraft({ id: this.id });
+      if (this.#pendingEdits === 0) this.#deps.onStatus({ kind: 'saved' });
       return true;
     } catch (error) {
-      this.deps.onStatus({ kind: 'failed', message: errorMessage(error) });
+      this.#deps.onStatus({ kind: 'failed', message: errorMessage(error) });
       return false;
     }
   }
@@ -93,22 +96,22 @@ export class DraftBinding {
     if (!('id' in event) || event.id !== this.id || this.#closed) return;
     switch (event.kind) {
       case 'saved':
-        if (this.#pendingEdits === 0) this.deps.onStatus({ kind: 'saved' });
+        if (this.#pendingEdits === 0) this.#deps.onStatus({ kind: 'saved' });
         return;
       case 'save-failed':
-        this.deps.onStatus({ kind: 'failed', message: event.message });
+        this.#deps.onStatus({ kind: 'failed', message: event.message });
         return;
       case 'journal-failed':
-        this.deps.onStatus({ kind: 'failed', message: event.message });
+        this.#deps.onStatus({ kind: 'failed', message: event.message });
         return;
       case 'reloaded':
         this.replaceText(event.text, []);
         return;
       case 'conflict':
-        this.deps.onConflict(event.diskText);
+        this.#deps.onConflict(event.diskText);
         return;
       case 'deleted-outside':
-        this.deps.onStatus({
+        this.#deps.onStatus({
           kind: 'failed',
           message: 'The draft’s file was deleted by another program. Your text is still here; saving will write it back.',
         });
@@ -118,7 +121,7 @@ export class DraftBinding {
 
   /** Text that came from the service (a reload, a resolved conflict, a restored snapshot): shown, not sent back. */
   replaceText(text: string, spans: readonly { start: number; end: number }[]): void {
-    const { editor } = this.deps;
+    const { editor } = this.#deps;
     const model = editor.getModel();
     if (!model) return;
     const position = editor.getPosition();
@@ -130,7 +133,7 @@ export class DraftBinding {
     } finally {
       this.#applyingServerText = false;
     }
-    this.deps.marks.replaceAll(spans);
+    this.#deps.marks.replaceAll(spans);
     if (position) editor.setPosition(position);
   }
 
@@ -142,7 +145,7 @@ export class DraftBinding {
   }
 
   #load(text: string, spans: readonly { start: number; end: number }[]): void {
-    const { editor } = this.deps;
+    const { editor } = this.#deps;
     const previous = editor.getModel();
     // Advanced wrapping measures every line's breaks in the DOM when a model is attached: 12 s of one
     // frame for a 10 MB draft (measured in test/e2e/drafts.test.ts). Past LARGE_DRAFT_CHARS, wrap by
@@ -157,28 +160,28 @@ export class DraftBinding {
     const placeholder = editor.getOption(monaco.editor.EditorOption.placeholder);
     editor.updateOptions({ placeholder: '' });
     editor.updateOptions({ placeholder });
-    this.deps.marks.replaceAll(spans);
+    this.#deps.marks.replaceAll(spans);
   }
 
   #queueChanges(changes: TextChange[]): void {
-    const model = this.deps.editor.getModel();
+    const model = this.#deps.editor.getModel();
     if (!model) return;
-    this.deps.onStatus({ kind: 'unsaved' });
+    this.#deps.onStatus({ kind: 'unsaved' });
     this.#edits.push(changes, model.getValueLength());
   }
 
   #send(edit: DraftEdit, modelSpans: ModelSpan[] | undefined): void {
     if (this.#closed) return;
     this.#pendingEdits += 1;
-    this.deps.api.drafts
+    this.#deps.api.drafts
       .editDraft({ id: this.id, edit, ...(modelSpans ? { modelSpans } : {}) })
       .catch((error: unknown) => {
         const message = errorMessage(error);
-        const model = this.deps.editor.getModel();
+        const model = this.#deps.editor.getModel();
         // The service missed a change (a reconnect, a dropped message): send the whole text once to get back in step.
         if (message.includes('out of sync') && model && !this.#closed)
-          this.#send({ kind: 'text', text: model.getValue() }, this.deps.marks.spans());
-        else this.deps.onStatus({ kind: 'failed', message });
+          this.#send({ kind: 'text', text: model.getValue() }, this.#deps.marks.spans());
+        else this.#deps.onStatus({ kind: 'failed', message });
       })
       .finally(() => {
         this.#pendingEdits -= 1;
@@ -188,11 +191,11 @@ export class DraftBinding {
   #scheduleCursor(): void {
     clearTimeout(this.#cursorTimer);
     this.#cursorTimer = setTimeout(() => {
-      const { editor } = this.deps;
+      const { editor } = this.#deps;
       const model = editor.getModel();
       const position = editor.getPosition();
       if (!model || !position || this.#closed) return;
-      void this.deps.api.drafts
+      void this.#deps.api.drafts
         .setDraftCursor({ id: this.id, cursor: { offset: model.getOffsetAt(position), scrollTop: Math.max(0, editor.getScrollTop()) } })
         .catch(() => undefined);
     }, CURSOR_DELAY_MS);

@@ -16,7 +16,11 @@ export interface EditQueueDeps {
 export class EditQueue {
   #queued: { changes: TextChange[]; length: number }[] = [];
 
-  constructor(private readonly deps: EditQueueDeps) {}
+  readonly #deps: EditQueueDeps;
+
+  constructor(deps: EditQueueDeps) {
+    this.#deps = deps;
+  }
 
   /** One content event's changes (in the coordinates of the text before it) and the text's length after it. */
   push(changes: TextChange[], length: number): void {
@@ -30,7 +34,7 @@ export class EditQueue {
     this.#queued = [];
     // Each event goes as its own edit (their coordinates differ); the marks describe the text after the last.
     queued.forEach(({ changes, length }, index) =>
-      this.deps.send({ kind: 'changes', changes, length }, index === queued.length - 1 ? this.deps.spans() : undefined),
+      this.#deps.send({ kind: 'changes', changes, length }, index === queued.length - 1 ? this.#deps.spans() : undefined),
     );
   }
 
