@@ -22,6 +22,13 @@ function fold(s: string): string {
   return s.normalize('NFKD').replace(/\p{M}/gu, '').toLocaleLowerCase();
 }
 
+/** What the parts built on the list (trash, words) work with. */
+export interface LibraryParts {
+  readonly ctx: LibraryContext;
+  readonly buffers: OpenBuffers;
+  readonly catalog: DraftCatalog;
+}
+
 export class DraftCatalog {
   readonly #ctx: LibraryContext;
   readonly #buffers: OpenBuffers;

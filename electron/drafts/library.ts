@@ -67,9 +67,10 @@ export class DraftLibrary {
     this.#journal = new Journal(fs, join(this.stateDir, 'journal'));
     this.buffers = new OpenBuffers(this.#ctx, this.#journal, opts.watch === undefined ? nodeWatch : opts.watch, opts);
     this.catalog = new DraftCatalog(this.#ctx, this.buffers);
-    this.trash = new DraftTrash(this.#ctx, this.buffers, this.catalog);
+    const parts = { ctx: this.#ctx, buffers: this.buffers, catalog: this.catalog };
+    this.trash = new DraftTrash(parts);
     this.versions = new DraftVersions(this.#ctx, this.buffers);
-    this.words = new DraftWords(this.#ctx, this.buffers, this.catalog);
+    this.words = new DraftWords(parts);
   }
 
   /** Creates the folders if needed, reads library.json, and replays the journal (see recovery.ts). */

@@ -1,12 +1,11 @@
 /** The library's trash: draft folders moved into .trash/ under "<id>~<when>", restorable until deleted for good. */
 import { join } from 'node:path';
 import { isErrno } from '../disk/errno.js';
-import type { DraftCatalog } from './catalog.js';
+import type { LibraryParts } from './catalog.js';
 import { compactTimestamp, timestampIn } from './clock.js';
-import type { DraftSummary, LibraryContext } from './context.js';
+import type { DraftSummary } from './context.js';
 import { checkId, pathExists, readMeta } from './draft-folder.js';
 import { DraftError, toDraftError } from './errors.js';
-import type { OpenBuffers } from './open-buffers.js';
 
 export const TRASH_DIR = '.trash';
 
@@ -18,25 +17,21 @@ export interface TrashedDraft {
 }
 
 export class DraftTrash {
-  readonly #ctx: LibraryContext;
-  readonly #buffers: OpenBuffers;
-  readonly #catalog: DraftCatalog;
+  readonly #parts: LibraryParts;
 
-  constructor(ctx: LibraryContext, buffers: OpenBuffers, catalog: DraftCatalog) {
-    this.#ctx = ctx;
-    this.#buffers = buffers;
-    this.#catalog = catalog;
+  constructor(parts: LibraryParts) {
+    this.#parts = parts;
   }
 
   get #dir(): string {
-    return join(this.#ctx.root, TRASH_DIR);
+    return join(this.#parts.ctx.root, TRASH_DIR);
   }
 
   /** Moves the draft folder into the trash. Saves first; refuses if that fails, so nothing unsaved goes to the trash. */
   async trash(id: string): Promise<TrashedDraft> {
     checkId(id);
-    const { fs, root, clock, state } = this.#ctx;
-    if (this.#buffers.has(id)) await this.#buffers.close(id);
+    const { fs, root, clock, state } = this.#parts.ctx;
+    if (this.#parts.buffers.has(id)) await this.#parts.buffers.close(id);
     const trashId = `${id}~${compactTimestamp(clock.now())}`;
     try {
       await fs.mkdir(this.#dir);
@@ -55,7 +50,7 @@ export class DraftTrash {
   async list(): Promise<TrashedDraft[]> {
     let names: string[];
     try {
-      names = await this.#ctx.fs.readdir(this.#dir);
+      names = await this.#parts.ctx.fs.readdir(this.#dir);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw toDraftError(err, 'list the trash', this.#dir);
@@ -68,8 +63,8 @@ export class DraftTrash {
   /** Puts a trashed draft back under its old id, or a fresh one if that id was taken meanwhile. */
   async restore(trashId: string): Promise<DraftSummary> {
     const entry = await this.#entry(checkId(trashId));
-    const { fs, root } = this.#ctx;
-    const id = (await pathExists(fs, join(root, entry.id))) ? await this.#catalog.freshId(entry.title) : entry.id;
+    const { fs, root } = this.#parts.ctx;
+    const id = (await pathExists(fs, join(root, entry.id))) ? await this.#parts.catalog.freshId(entry.title) : entry.id;
     try {
       await fs.rename(join(this.#dir, trashId), join(root, id));
     } catch (err) {
@@ -77,13 +72,13 @@ export class DraftTrash {
         throw new DraftError('not-found', 'That draft is no longer in the trash.', join(this.#dir, trashId), { cause: err });
       throw toDraftError(err, `restore “${entry.title}”`, join(this.#dir, trashId));
     }
-    return this.#catalog.summary(id);
+    return this.#parts.catalog.summary(id);
   }
 
   async deleteForever(trashId: string): Promise<void> {
     checkId(trashId);
     try {
-      await this.#ctx.fs.rm(join(this.#dir, trashId));
+      await this.#parts.ctx.fs.rm(join(this.#dir, trashId));
     } catch (err) {
       throw toDraftError(err, 'empty the trash', join(this.#dir, trashId));
     }
@@ -93,7 +88,7 @@ export class DraftTrash {
     const cut = trashId.lastIndexOf('~');
     const id = cut > 0 ? trashId.slice(0, cut) : trashId;
     const trashedAt = (cut > 0 ? timestampIn(trashId.slice(cut + 1)) : null) ?? new Date(0).toISOString();
-    const { meta } = await readMeta(this.#ctx.fs, this.#dir, trashId, trashedAt);
+    const { meta } = await readMeta(this.#parts.ctx.fs, this.#dir, trashId, trashedAt);
     return { trashId, id, title: meta.title === trashId ? id : meta.title, trashedAt };
   }
 }

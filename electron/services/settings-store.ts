@@ -2,7 +2,8 @@ import { readFile, rename } from 'node:fs/promises';
 import type { SettingsState } from '../shared/api.js';
 import { errorMessage } from '../common/error-message.js';
 import { defaultSettings, type Settings } from '../common/settings.js';
-import { parseSettings } from '../shared/validators.js';
+import { parseJsonText, parseSettings } from '../shared/validators.js';
+import { isErrno } from '../disk/errno.js';
 import { writeJsonAtomic } from '../disk/json-file.js';
 
 /**
@@ -25,10 +26,10 @@ export class SettingsStore {
     try {
       raw = await readFile(this.file, 'utf8');
     } catch (error) {
-      if (isMissingFile(error)) return this.#set(defaultSettings(), null);
+      if (isErrno(error, 'ENOENT')) return this.#set(defaultSettings(), null);
       return this.#set(defaultSettings(), `Could not read the settings file (${errorMessage(error)}); using the defaults.`);
     }
-    const problem = validate(raw);
+    const problem = parseJsonText(raw, parseSettings);
     if (problem.ok) return this.#set(problem.value, null);
     const keptAs = await this.#setAside();
     const kept = keptAs ? ` The old file was kept as ${keptAs}.` : '';
@@ -56,18 +57,4 @@ export class SettingsStore {
     this.#state = { settings, location: this.file, notice };
     return this.#state;
   }
-}
-
-function validate(raw: string): { ok: true; value: Settings } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, error: 'not valid JSON' };
-  }
-  return parseSettings(json);
-}
-
-function isMissingFile(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
 }

@@ -60,14 +60,19 @@ export function isServerMessage(input: unknown): input is ServerMessage {
 /** Two prompt texts, or one whole draft sent after a missed change (a 10 MB manuscript must fit). */
 export const MAX_CLIENT_FRAME_CHARS = Math.max(MAX_TEXT_CHARS * 2, MAX_DRAFT_CHARS * 2) + 65_536;
 
-/** WebSocket frames arrive as text; a frame that is not JSON is as malformed as a bad shape. */
-export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
-  if (frame.length > MAX_CLIENT_FRAME_CHARS) return { ok: false, error: 'message too large' };
+/** Text that must hold JSON of some shape (a file, a frame): text that is not JSON is as malformed as a bad shape. */
+export function parseJsonText<T>(text: string, parse: (value: unknown) => ParseResult<T>): ParseResult<T> {
   let json: unknown;
   try {
-    json = JSON.parse(frame);
+    json = JSON.parse(text);
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  return parseClientMessage(json);
+  return parse(json);
+}
+
+/** WebSocket frames arrive as text. */
+export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
+  if (frame.length > MAX_CLIENT_FRAME_CHARS) return { ok: false, error: 'message too large' };
+  return parseJsonText(frame, parseClientMessage);
 }

@@ -55,15 +55,29 @@ function domainClient<Client extends object>(send: (call: ApiCall) => Promise<un
   });
 }
 
+/** Listeners of one kind of push. */
+function listeners<T>() {
+  const set = new Set<(value: T) => void>();
+  return {
+    add(listener: (value: T) => void): () => void {
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    emit(value: T): void {
+      for (const listener of set) listener(value);
+    },
+  };
+}
+
 /** `KaituhiApi` over any message link: numbers requests, matches replies, assembles streamed candidates. */
 export function createApiClient(link: MessageLink): ApiClient {
   let nextId = 1;
   const calls = new Map<number, PendingCall>();
   const generations = new Map<number, RunningGeneration>();
-  const engineListeners = new Set<(state: EngineState) => void>();
-  const settingsListeners = new Set<(state: SettingsState) => void>();
-  const modelsListeners = new Set<(state: ModelsState) => void>();
-  const draftListeners = new Set<(event: DraftPush) => void>();
+  const engine = listeners<EngineState>();
+  const settings = listeners<SettingsState>();
+  const models = listeners<ModelsState>();
+  const drafts = listeners<DraftPush>();
 
   link.onMessage((message: ServerMessage) => {
     switch (message.type) {
@@ -93,17 +107,13 @@ export function createApiClient(link: MessageLink): ApiClient {
         return;
       }
       case 'draft':
-        for (const listener of draftListeners) listener(message.event);
-        return;
+        return drafts.emit(message.event);
       case 'engine':
-        for (const listener of engineListeners) listener(message.state);
-        return;
+        return engine.emit(message.state);
       case 'settings':
-        for (const listener of settingsListeners) listener(message.state);
-        return;
+        return settings.emit(message.state);
       case 'models':
-        for (const listener of modelsListeners) listener(message.state);
-        return;
+        return models.emit(message.state);
     }
   });
 
@@ -153,22 +163,10 @@ export function createApiClient(link: MessageLink): ApiClient {
     drafts: domainClient(call),
     models: domainClient(call),
     generate,
-    onDraftEvent(listener) {
-      draftListeners.add(listener);
-      return () => draftListeners.delete(listener);
-    },
-    onEngineState(listener) {
-      engineListeners.add(listener);
-      return () => engineListeners.delete(listener);
-    },
-    onSettings(listener) {
-      settingsListeners.add(listener);
-      return () => settingsListeners.delete(listener);
-    },
-    onModels(listener) {
-      modelsListeners.add(listener);
-      return () => modelsListeners.delete(listener);
-    },
+    onDraftEvent: drafts.add,
+    onEngineState: engine.add,
+    onSettings: settings.add,
+    onModels: models.add,
     onLinkStatus: (listener) => link.onStatus(listener),
   };
 }

@@ -20,6 +20,7 @@ import { DraftLibrary } from '../../electron/drafts/library.js';
 import { assembleContext } from '../../electron/engine/context-window.js';
 import { createRng, sampleToken } from '../../electron/engine/sampling.js';
 import { loadTokenizer, writeGpt2TokenizerFiles } from '../../electron/engine/tokenizer/index.js';
+import { randomLogits } from '../support/random-logits.js';
 import { prose } from './prose.js';
 
 function timings(runs: number, work: () => void): { min: number; median: number } {
@@ -45,18 +46,6 @@ async function timingsAsync(runs: number, work: () => Promise<void>): Promise<{ 
 }
 
 const ms = (t: { min: number; median: number }): string => `min ${t.min.toFixed(2)} ms, median ${t.median.toFixed(2)} ms`;
-
-function randomLogits(vocab: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  const out = new Float32Array(vocab);
-  for (let i = 0; i < vocab; i++) {
-    const u = Math.max(rng.next(), 1e-12);
-    const v = rng.next();
-    out[i] = -60 + 3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  for (let j = 0; j < 20; j++) out[Math.floor(rng.next() * vocab)] = -45 + 5 * rng.next();
-  return out;
-}
 
 function sampling(): void {
   const plain: SamplerSettings = { ...DEFAULT_SAMPLER, temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, finalDistribution, sampleToken, type Rng } from '../../../electron/engine/sampling.js';
 import type { SamplerSettings } from '../../../electron/engine/types.js';
+import { randomLogits } from '../../support/random-logits.js';
 
 /** Every knob off: plain softmax sampling at temperature 1. */
 const PLAIN: SamplerSettings = {
@@ -208,18 +209,6 @@ describe('sampleToken statistics and determinism', () => {
 });
 
 /** Deterministic GPT-2-like logits: a long tail, a few strong tokens. */
-function randomLogits(vocab: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  const out = new Float32Array(vocab);
-  for (let i = 0; i < vocab; i++) {
-    // Box-Muller normal with std 3, plus a handful of spikes.
-    const u = Math.max(rng.next(), 1e-12);
-    const v = rng.next();
-    out[i] = -60 + 3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  for (let j = 0; j < 20; j++) out[Math.floor(rng.next() * vocab)] = -45 + 5 * rng.next();
-  return out;
-}
 
 /** Sort-based reference of the HF warpers over the full vocabulary, in float64 without any shortcut. */
 function naiveDistribution(logits: Float32Array, s: SamplerSettings): Map<number, number> {
