@@ -1,7 +1,7 @@
 /**
  * One library folder, one folder per draft (text.md + draft.json). The library is assembled from parts
  * with one job each, reached as its fields: `catalog` (list, search, create, rename, duplicate), `trash`,
- * `buffers` (the open drafts: edit, save, outside changes), `versions` (snapshots, bulk changes, conflict
+ * `buffers` (the open drafts: edit, save, outside changes), `versions` (snapshots and conflict
  * choices) and `words` (counts and the daily goal). This file starts and stops them.
  */
 import { join } from 'node:path';

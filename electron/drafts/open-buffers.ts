@@ -151,7 +151,7 @@ export class OpenBuffers {
     this.markDirty(b, true);
   }
 
-  /** Replaces the whole text from inside the library (a restored snapshot, a bulk change, the other side of a conflict). */
+  /** Replaces the whole text from inside the library (a restored snapshot). */
   replaceText(b: DraftBuffer, text: string, modelSpans: readonly ModelSpan[]): void {
     b.text = text;
     b.meta.modelSpans = normalizeSpans(modelSpans, text.length);
@@ -171,10 +171,6 @@ export class OpenBuffers {
     b.cursorDirty = true;
     const last = this.#ctx.state.state.lastOpened;
     if (last?.id === id) last.cursor = cursor;
-  }
-
-  isDirty(id: string): boolean {
-    return this.buffer(id).dirty;
   }
 
   markDirty(b: DraftBuffer, text: boolean): void {

@@ -1,9 +1,8 @@
 /**
- * Other versions of an open draft: named snapshots (taken, compared, restored), bulk changes, and the
- * writer's choice in a conflict. Whatever a choice replaces is kept as a snapshot, so it can be undone.
+ * Other versions of an open draft: named snapshots (taken, compared, restored) and the writer's choice
+ * in a conflict. Whatever a choice replaces is kept as a snapshot, so it can be undone.
  */
 import { join } from 'node:path';
-import type { ModelSpan } from '../common/drafts.js';
 import type { LibraryContext } from './context.js';
 import { viewOf, type OpenDraft } from './draft-buffer.js';
 import { checkId } from './draft-folder.js';
@@ -53,15 +52,6 @@ export class DraftVersions {
     this.#buffers.replaceText(b, old, []);
     await this.#buffers.save(id);
     return viewOf(b);
-  }
-
-  /** For bulk edits (replace all, large insertions): snapshot, then apply and save. */
-  async applyBulkChange(id: string, text: string, label: string, modelSpans?: readonly ModelSpan[]): Promise<SnapshotInfo> {
-    const b = await this.#buffers.load(checkId(id));
-    const snap = await this.#snapshots.create(this.#dir(id), b.text, `Before ${label}`, 'before-bulk-change', this.#ctx.clock.now());
-    this.#buffers.replaceText(b, text, modelSpans ?? remapSpans(b.meta.modelSpans, b.text, text));
-    await this.#buffers.save(id);
-    return snap;
   }
 
   /** The writer's answer to a conflict. Whichever side loses is kept as a snapshot, so the choice can be undone. */

@@ -223,7 +223,7 @@ describe('DraftLibrary: saving', () => {
     await waitFor(async () => (await journalFiles()).length === 1);
     expect(await textOf(id)).toBe('');
     await clock.advance(1000);
-    await waitFor(() => !lib.buffers.isDirty(id));
+    await waitFor(() => !lib.buffers.buffer(id).dirty);
     expect(await textOf(id)).toBe('First words.');
     expect(await journalFiles()).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['saved']);
@@ -308,7 +308,7 @@ describe('DraftLibrary: saving', () => {
       expect(failed?.type === 'save-failed' && failed.error.code).toBe(expected);
       expect(failed?.type === 'save-failed' && failed.error.message).toMatch(/Your text is safe/);
       await expect(lib.buffers.save(id)).rejects.toBeInstanceOf(DraftError);
-      expect(lib.buffers.isDirty(id)).toBe(true);
+      expect(lib.buffers.buffer(id).dirty).toBe(true);
       expect((await lib.buffers.open(id)).text).toBe('precious new text');
       expect(await textOf(id)).toBe('old text');
       const journal = JSON.parse(await readFile(join(dir, 'state', 'journal', journalFileName(id)), 'utf8'));
@@ -375,7 +375,7 @@ describe('DraftLibrary: saving', () => {
     });
     expect(events.some((e) => e.type === 'save-failed' && e.error.code === 'outside-library')).toBe(true);
     expect(await readFile(outside, 'utf8')).toBe('not a draft');
-    expect(lib.buffers.isDirty(id)).toBe(true);
+    expect(lib.buffers.buffer(id).dirty).toBe(true);
     expect(JSON.parse(await readFile(join(dir, 'state', 'journal', journalFileName(id)), 'utf8')).text).toBe('my words');
     // Replacing the link with a real file lets the next save through.
     await rm(link);
@@ -484,7 +484,7 @@ describe('DraftLibrary: outside changes', () => {
     expect(events.map((e) => e.type)).toEqual(['conflict']);
     const d = await lib.versions.resolveConflict(id, 'theirs');
     expect(d.text).toBe('outside!');
-    expect(lib.buffers.isDirty(id)).toBe(false);
+    expect(lib.buffers.buffer(id).dirty).toBe(false);
     const snaps = await lib.versions.list(id);
     expect(snaps.map((s) => s.reason)).toEqual(['before-reload']);
   });
@@ -532,7 +532,7 @@ describe('DraftLibrary: outside changes', () => {
     await lib.buffers.save(id);
     expect(await midSave).toEqual({ kind: 'unchanged' });
     expect(made.events.map((e) => e.type)).toEqual(['saved']);
-    expect(lib.buffers.isDirty(id)).toBe(false);
+    expect(lib.buffers.buffer(id).dirty).toBe(false);
   });
 
   it('the real file watcher picks up an outside edit', async () => {
@@ -560,13 +560,12 @@ describe('DraftLibrary: snapshots', () => {
       ['added', 'dog'],
       ['added', 'And barked.'],
     ]);
-    const bulk = await lib.versions.applyBulkChange(id, 'THE DOG SAT.\nAND BARKED.\n', 'replace all');
-    expect(bulk.reason).toBe('before-bulk-change');
+    lib.buffers.edit(id, whole('THE DOG SAT.\nAND BARKED.\n'));
     const restored = await lib.versions.restore(id, first.id);
     expect(restored.text).toBe('The cat sat.\n');
     expect(await textOf(id)).toBe('The cat sat.\n');
     const list = await lib.versions.list(id);
-    expect(list.map((s) => s.reason).sort()).toEqual(['before-bulk-change', 'before-restore', 'manual']);
+    expect(list.map((s) => s.reason).sort()).toEqual(['before-restore', 'manual']);
     const before = list.find((s) => s.reason === 'before-restore')!;
     expect((await lib.versions.compare(id, before.id)).chunks.some((c) => c.kind === 'removed' && c.text.includes('DOG'))).toBe(true);
     await expect(lib.versions.compare(id, '../../../etc/passwd')).rejects.toMatchObject({ code: 'invalid-id' });
