@@ -55,7 +55,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   const settingsRef = useRef<Settings>(initialSettings.settings);
   settingsRef.current = settingsState.settings;
-  // Story memory: the drafts panel (issue 4) sets it per draft; both kinds of generation send it along.
+  // Story memory: the Draft panel sets it per draft; both kinds of generation send it along.
   const memoryRef = useRef('');
   const engineReadyRef = useRef(initialEngine.status === 'ready');
   engineReadyRef.current = engine.status === 'ready';
@@ -63,7 +63,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const continuationRef = useRef<ContinuationSession | null>(null);
   const wordTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
-  // ---- drafts (issue 4): the library, the open draft bound to the editor, its panels and keys ----
+  // The drafts library, the open draft bound to the editor, its panels and keys.
   const [editorHandle, setEditorHandle] = useState<EditorHandle | null>(null);
   const [wordsVersion, setWordsVersion] = useState(0);
   const drafts = useDrafts(api, editorHandle, memoryRef, (command) => {
@@ -79,7 +79,6 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
     draftPanel: () => setPanel((current) => (current === 'draft' ? 'none' : 'draft')),
   });
-  // ---- end drafts ----
 
   useEffect(() => {
     const unsubscribers = [
@@ -89,7 +88,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         setLink(status);
         // After a reconnect the services may have moved on (a restart, new settings): catch up.
         if (status === 'open') {
-          void api
+          void api.app
             .getSnapshot()
             .then((snapshot) => {
               setEngine(snapshot.engine);
@@ -165,7 +164,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   const saveSettings = useCallback(
     async (settings: Settings) => {
-      setSettingsState(await api.saveSettings(settings));
+      setSettingsState(await api.app.saveSettings({ settings }));
     },
     [api],
   );
@@ -174,12 +173,17 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     const current = settingsRef.current;
     const next: Settings = { ...current, theme: current.theme === 'dark' ? 'light' : 'dark' };
     setSettingsState((state) => ({ ...state, settings: next }));
-    void api.saveSettings(next).catch(() => undefined);
+    void api.app.saveSettings({ settings: next }).catch(() => undefined);
   }, [api]);
 
+  const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
   const notices = useMemo(
-    () => [...noticesFor(engine, settingsState, link, t), ...draftNotices(drafts, t)].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, drafts.startup, drafts.status, drafts.problem, t],
+    () =>
+      [
+        ...noticesFor(engine, settingsState, link, t),
+        ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
+      ].filter((notice) => !dismissed.has(notice.id)),
+    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t],
   );
   const ready = engine.status === 'ready';
 
@@ -301,13 +305,13 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onClose={closeCandidates}
             />
           )}
-          {panel === 'models' && models && <ModelsPanel api={api} state={models} engine={engine} onClose={() => setPanel('none')} />}
+          {panel === 'models' && models && <ModelsPanel api={api.models} state={models} engine={engine} onClose={() => setPanel('none')} />}
           {panel === 'settings' && (
             <SettingsPanel
               key={settingsState.location}
               state={settingsState}
               activeModelDir={engine.modelDir}
-              {...(mode === 'electron' ? { onChooseFolder: () => api.chooseModelFolder() } : {})}
+              {...(mode === 'electron' ? { onChooseFolder: () => api.app.chooseModelFolder() } : {})}
               onSave={saveSettings}
               onClose={() => setPanel('none')}
             />

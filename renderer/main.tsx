@@ -3,6 +3,7 @@ import { Trans } from 'react-i18next';
 import { connectToServices } from './transport/connect.js';
 import { applyLanguage, i18n } from './i18n/index.js';
 import './styles.css';
+import { errorMessage } from '../electron/common/error-message.js';
 
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root') as HTMLElement);
@@ -10,7 +11,7 @@ async function boot(): Promise<void> {
   applyLanguage('system');
   const api = connectToServices();
   try {
-    const snapshot = await api.getSnapshot();
+    const snapshot = await api.app.getSnapshot();
     const language = applyLanguage(snapshot.settings.settings.language);
     // Monaco reads its own strings (context menu, find widget) once, as its modules load: in Chinese they must be
     // in place before the editor is imported. A language chosen later in Settings reaches them at the next start.
@@ -21,7 +22,7 @@ async function boot(): Promise<void> {
     root.render(
       <div className="boot-failure" role="alert">
         <h1>{i18n.t('boot.failed')}</h1>
-        <p>{error instanceof Error ? error.message : String(error)}</p>
+        <p>{errorMessage(error)}</p>
         <p>
           <Trans i18n={i18n} i18nKey="boot.serverHint" components={{ code: <code /> }} />
         </p>

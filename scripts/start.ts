@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { buildApp } from './build-app.js';
 import { REPO_ROOT } from './build-renderer.js';
+import { requireDesktopNode } from './desktop-node.js';
 
 const require = createRequire(import.meta.url);
 const electronPackage = join(REPO_ROOT, 'node_modules', 'electron');
@@ -27,6 +28,7 @@ function ensureElectronBinary(): string {
   return require('electron') as string;
 }
 
+requireDesktopNode('npm start');
 await buildApp();
 const electron = ensureElectronBinary();
 const child = spawn(electron, [REPO_ROOT, ...process.argv.slice(2)], { stdio: 'inherit' });

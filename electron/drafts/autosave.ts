@@ -29,35 +29,38 @@ interface Slot {
  * (blur, close, quit).
  */
 export class AutosaveScheduler<K> {
-  private readonly slots = new Map<K, Slot>();
-  private readonly delayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly retryMs: number;
-  private readonly maxRetryMs: number;
-  private disposed = false;
+  readonly #slots = new Map<K, Slot>();
+  readonly #delayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #retryMs: number;
+  readonly #maxRetryMs: number;
+  #disposed = false;
 
-  constructor(private readonly opts: AutosaveOptions<K>) {
-    this.delayMs = opts.delayMs ?? 1000;
-    this.maxDelayMs = opts.maxDelayMs ?? 10_000;
-    this.retryMs = opts.retryMs ?? 2000;
-    this.maxRetryMs = opts.maxRetryMs ?? 60_000;
+  readonly #opts: AutosaveOptions<K>;
+
+  constructor(opts: AutosaveOptions<K>) {
+    this.#opts = opts;
+    this.#delayMs = opts.delayMs ?? 1000;
+    this.#maxDelayMs = opts.maxDelayMs ?? 10_000;
+    this.#retryMs = opts.retryMs ?? 2000;
+    this.#maxRetryMs = opts.maxRetryMs ?? 60_000;
   }
 
-  private slot(key: K): Slot {
-    let s = this.slots.get(key);
+  #slot(key: K): Slot {
+    let s = this.#slots.get(key);
     if (!s) {
       s = { timer: undefined, dirtySince: null, version: 0, inFlight: null, failures: 0 };
-      this.slots.set(key, s);
+      this.#slots.set(key, s);
     }
     return s;
   }
 
-  private arm(key: K, s: Slot, ms: number): void {
-    if (s.timer !== undefined) this.opts.clock.clearTimeout(s.timer);
-    s.timer = this.opts.clock.setTimeout(
+  #arm(key: K, s: Slot, ms: number): void {
+    if (s.timer !== undefined) this.#opts.clock.clearTimeout(s.timer);
+    s.timer = this.#opts.clock.setTimeout(
       () => {
         s.timer = undefined;
-        void this.run(key).catch(() => undefined);
+        void this.#run(key).catch(() => undefined);
       },
       Math.max(0, ms),
     );
@@ -65,43 +68,43 @@ export class AutosaveScheduler<K> {
 
   /** Call on every edit. */
   changed(key: K): void {
-    if (this.disposed) return;
-    const s = this.slot(key);
-    const now = this.opts.clock.now();
+    if (this.#disposed) return;
+    const s = this.#slot(key);
+    const now = this.#opts.clock.now();
     s.version++;
     s.dirtySince ??= now;
     s.failures = 0;
     // A save already running will notice the new version and re-arm when it finishes.
     if (s.inFlight) return;
-    const capped = Math.min(this.delayMs, s.dirtySince + this.maxDelayMs - now);
-    this.arm(key, s, capped);
+    const capped = Math.min(this.#delayMs, s.dirtySince + this.#maxDelayMs - now);
+    this.#arm(key, s, capped);
   }
 
   isPending(key: K): boolean {
-    const s = this.slots.get(key);
+    const s = this.#slots.get(key);
     return s !== undefined && s.dirtySince !== null;
   }
 
-  private async run(key: K): Promise<void> {
-    const s = this.slots.get(key);
+  async #run(key: K): Promise<void> {
+    const s = this.#slots.get(key);
     if (!s) return;
     if (s.inFlight) return s.inFlight;
     if (s.dirtySince === null) return;
     const version = s.version;
     const attempt = (async () => {
       try {
-        await this.opts.save(key);
+        await this.#opts.save(key);
         s.failures = 0;
         if (s.version === version) s.dirtySince = null;
       } catch (err) {
         s.failures++;
-        this.opts.onError?.(key, err);
+        this.#opts.onError?.(key, err);
         throw err;
       } finally {
         s.inFlight = null;
-        if (!this.disposed && s.dirtySince !== null && s.timer === undefined) {
-          const backoff = s.failures > 0 ? Math.min(this.maxRetryMs, this.retryMs * 2 ** (s.failures - 1)) : this.delayMs;
-          this.arm(key, s, backoff);
+        if (!this.#disposed && s.dirtySince !== null && s.timer === undefined) {
+          const backoff = s.failures > 0 ? Math.min(this.#maxRetryMs, this.#retryMs * 2 ** (s.failures - 1)) : this.#delayMs;
+          this.#arm(key, s, backoff);
         }
       }
     })();
@@ -114,19 +117,19 @@ export class AutosaveScheduler<K> {
    * changes arrived meanwhile. Rejects with the first failure so the caller (quit) can tell the writer.
    */
   async flush(key?: K): Promise<void> {
-    const keys = key === undefined ? [...this.slots.keys()] : [key];
+    const keys = key === undefined ? [...this.#slots.keys()] : [key];
     const errors: unknown[] = [];
     await Promise.all(
       keys.map(async (k) => {
-        const s = this.slots.get(k);
+        const s = this.#slots.get(k);
         if (!s) return;
         try {
           if (s.inFlight) await s.inFlight.catch(() => undefined);
           if (s.timer !== undefined) {
-            this.opts.clock.clearTimeout(s.timer);
+            this.#opts.clock.clearTimeout(s.timer);
             s.timer = undefined;
           }
-          if (s.dirtySince !== null) await this.run(k);
+          if (s.dirtySince !== null) await this.#run(k);
         } catch (err) {
           errors.push(err);
         }
@@ -137,15 +140,15 @@ export class AutosaveScheduler<K> {
 
   /** Forgets a key without saving (the draft was closed after a flush, or deleted). */
   cancel(key: K): void {
-    const s = this.slots.get(key);
+    const s = this.#slots.get(key);
     if (!s) return;
-    if (s.timer !== undefined) this.opts.clock.clearTimeout(s.timer);
-    this.slots.delete(key);
+    if (s.timer !== undefined) this.#opts.clock.clearTimeout(s.timer);
+    this.#slots.delete(key);
   }
 
   dispose(): void {
-    this.disposed = true;
-    for (const s of this.slots.values()) if (s.timer !== undefined) this.opts.clock.clearTimeout(s.timer);
-    this.slots.clear();
+    this.#disposed = true;
+    for (const s of this.#slots.values()) if (s.timer !== undefined) this.#opts.clock.clearTimeout(s.timer);
+    this.#slots.clear();
   }
 }

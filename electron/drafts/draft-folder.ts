@@ -1,7 +1,11 @@
+/** One draft on disk: a folder named by its id, holding text.md and draft.json. */
 import { join } from 'node:path';
-import { atomicWrite, readWithState } from './atomic-write.js';
-import { DraftError, isErrno, toDraftError } from './errors.js';
-import type { DraftFs } from './fs-layer.js';
+import { draftIdProblem, isReservedFileName, withoutForbiddenCharacters } from '../common/drafts.js';
+import { atomicWrite, readWithState } from '../disk/atomic-write.js';
+import { isErrno } from '../disk/errno.js';
+import type { DiskFs } from '../disk/fs-layer.js';
+import { compactTimestamp } from './clock.js';
+import { DraftError, toDraftError } from './errors.js';
 import { defaultMeta, parseMeta, type DraftMeta } from './metadata.js';
 
 export const TEXT_FILE = 'text.md';
@@ -14,28 +18,39 @@ export interface DiskState {
   size: number;
 }
 
-/**
- * Draft ids are folder names and arrive from the renderer, so they are checked before they touch a path:
- * one plain path segment, not hidden (hidden folders are ours: .trash, .kaituhi).
- */
+/** Draft ids are folder names and arrive from the renderer, so they are checked before they touch a path. */
 export function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || id.startsWith('.') || /[/\\\0]/.test(id) || id.trim() !== id) {
-    throw new DraftError('invalid-id', `“${String(id)}” is not a draft in this library.`);
-  }
-  return id;
+  if (draftIdProblem(id) !== null) throw new DraftError('invalid-id', `“${String(id)}” is not a draft in this library.`);
+  return id as string;
 }
 
+/**
+ * A file name may hold 255 bytes. An id is its slug, a 7-byte suffix and, in the trash, 20 bytes more; a
+ * Chinese character takes 3 bytes and an emoji 4, so the slug is cut by bytes as well as by characters.
+ */
+const SLUG_MAX_CHARS = 60;
+const SLUG_MAX_BYTES = 150;
+const utf8 = new TextEncoder();
+
+function truncateName(name: string): string {
+  let out = '';
+  let bytes = 0;
+  // By code point: cutting a surrogate pair in half would name the folder with a character that is not there.
+  for (const ch of Array.from(name).slice(0, SLUG_MAX_CHARS)) {
+    bytes += utf8.encode(ch).byteLength;
+    if (bytes > SLUG_MAX_BYTES) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** The readable part of a new draft's id (a random suffix follows it, so it never ends in a dot or space). */
 export function slugify(title: string): string {
-  // Control characters and the characters Windows forbids in file names.
-  const slug = title
-    .normalize('NFKC')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[/\\:*?"<>|\0-\x1f]/g, ' ')
-    .trim()
-    .replace(/\s+/g, '-')
-    .replace(/^\.+/, '')
-    .slice(0, 60);
-  return slug || 'draft';
+  const spaced = withoutForbiddenCharacters(title.normalize('NFKC')).trim().replace(/\s+/g, '-').replace(/^\.+/, '');
+  const slug = truncateName(spaced);
+  if (!slug) return 'draft';
+  // "Con. A story" would give "Con.-A-story-…", a device name on Windows.
+  return isReservedFileName(`${slug}-x`) ? `_${slug}` : slug;
 }
 
 export function textPath(root: string, id: string): string {
@@ -52,7 +67,7 @@ export interface LoadedMeta {
   corrupt: boolean;
 }
 
-export async function readMeta(fs: DraftFs, root: string, id: string, nowIso: string): Promise<LoadedMeta> {
+export async function readMeta(fs: DiskFs, root: string, id: string, nowIso: string): Promise<LoadedMeta> {
   const fallback = defaultMeta(id, nowIso);
   let raw: string;
   try {
@@ -75,7 +90,7 @@ export async function readMeta(fs: DraftFs, root: string, id: string, nowIso: st
 }
 
 export async function writeMeta(
-  fs: DraftFs,
+  fs: DiskFs,
   root: string,
   id: string,
   meta: DraftMeta,
@@ -84,21 +99,30 @@ export async function writeMeta(
 ): Promise<void> {
   const path = metaPath(root, id);
   if (preserveCorrupt) {
-    const stamp = new Date(nowMs).toISOString().replace(/[-:.]/g, '');
-    await fs.rename(path, `${path}.corrupt-${stamp}`).catch((err: unknown) => {
+    await fs.rename(path, `${path}.corrupt-${compactTimestamp(nowMs)}`).catch((err: unknown) => {
       if (!isErrno(err, 'ENOENT')) throw err;
     });
   }
-  await atomicWrite(fs, path, `${JSON.stringify(meta, null, 2)}\n`);
+  await atomicWrite(fs, path, `${JSON.stringify(meta, null, 2)}\n`, { within: root });
 }
 
 /** text.md as text plus its disk state; a missing text.md reads as empty (and null state) so the draft still opens. */
-export async function readText(fs: DraftFs, root: string, id: string): Promise<{ text: string; disk: DiskState | null }> {
+export async function readText(fs: DiskFs, root: string, id: string): Promise<{ text: string; disk: DiskState | null }> {
   try {
     const { text, hash, mtimeMs, size } = await readWithState(fs, textPath(root, id));
     return { text, disk: { hash, mtimeMs, size } };
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return { text: '', disk: null };
     throw toDraftError(err, `open the draft “${id}”`, textPath(root, id));
+  }
+}
+
+export async function pathExists(fs: DiskFs, path: string): Promise<boolean> {
+  try {
+    await fs.stat(path);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw toDraftError(err, 'look at the library folder', path);
   }
 }

@@ -1,3 +1,7 @@
+import { OUTSIDE_FOLDER } from '../disk/atomic-write.js';
+import { errnoCode } from '../disk/errno.js';
+import { errorMessage } from '../common/error-message.js';
+
 /**
  * Every drafts failure reaches the writer as one of these: a code the UI can branch on and a sentence it
  * can show verbatim. The text is never lost because of one: callers keep it in memory and in the journal.
@@ -12,6 +16,7 @@ export type DraftErrorCode =
   | 'invalid-id'
   | 'invalid-input'
   | 'too-many-open-files'
+  | 'outside-library'
   | 'io';
 
 export class DraftError extends Error {
@@ -24,19 +29,6 @@ export class DraftError extends Error {
   ) {
     super(message, options);
   }
-}
-
-function errnoCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
-  }
-  return undefined;
-}
-
-export function isErrno(err: unknown, ...codes: string[]): boolean {
-  const code = errnoCode(err);
-  return code !== undefined && codes.includes(code);
 }
 
 /**
@@ -82,12 +74,18 @@ export function toDraftError(err: unknown, action: string, path?: string): Draft
         path,
         { cause: err },
       );
+    case OUTSIDE_FOLDER:
+      return new DraftError(
+        'outside-library',
+        `Could not ${action}: a file in the draft's folder is a link to a place outside the library${where}, and Kaituhi writes only inside the library. Replace the link with the file itself. ${keep}`,
+        path,
+        { cause: err },
+      );
     case 'EMFILE':
     case 'ENFILE':
       return new DraftError('too-many-open-files', `Could not ${action}: too many files are open. ${keep}`, path, { cause: err });
     default: {
-      const detail = err instanceof Error ? err.message : String(err);
-      return new DraftError('io', `Could not ${action}: ${detail}. ${keep}`, path, { cause: err });
+      return new DraftError('io', `Could not ${action}: ${errorMessage(err)}. ${keep}`, path, { cause: err });
     }
   }
 }

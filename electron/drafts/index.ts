@@ -1,26 +1,17 @@
-// The drafts room's public surface: what electron/main and electron/server wire up.
-export { DraftLibrary } from './library.js';
-export type {
-  BootReport,
-  DraftEvent,
-  DraftLibraryOptions,
-  DraftSummary,
-  OpenDraft,
-  OutsideChange,
-  RecoveredDraft,
-  TrashedDraft,
-  WatchFolder,
-  WordStats,
-} from './library.js';
+// The drafts room's public surface: what the services wire up.
+export { DraftLibrary, type BootReport, type DraftLibraryOptions } from './library.js';
+export type { DraftEvent, DraftSummary } from './context.js';
+export type { OpenDraft } from './draft-buffer.js';
+export type { OutsideChange } from './outside-changes.js';
+export type { RecoveredDraft } from './recovery.js';
+export type { TrashedDraft } from './trash.js';
+export type { WatchFolder } from './open-buffers.js';
+export type { WordStats } from './word-stats.js';
 export { DraftError, type DraftErrorCode } from './errors.js';
-export { nodeFs, type DraftFs, type DraftFileHandle } from './fs-layer.js';
-export { atomicWrite } from './atomic-write.js';
-export { AutosaveScheduler, type AutosaveOptions } from './autosave.js';
 export { systemClock, type Clock } from './clock.js';
-export { countWords } from './word-count.js';
-export { diffTexts, type DiffChunk, type TextDiff } from './text-diff.js';
+export type { DiffChunk, TextDiff } from './text-diff.js';
 export type { SnapshotInfo, SnapshotReason } from './snapshots.js';
-export type { DraftCursor, DraftMeta, ModelSpan } from './metadata.js';
+export type { DraftMeta } from './metadata.js';
 export {
   exportDraft,
   exportHtmlString,

@@ -1,24 +1,20 @@
 import { z } from 'zod';
+import { draftCursorSchema, MAX_TITLE_CHARS, modelSpanSchema, type DraftCursor, type ModelSpan } from '../common/drafts.js';
 
-export const spanSchema = z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
-/** A stretch of text.md (UTF-16 offsets, end exclusive) that the model wrote and the writer has not edited. */
-export type ModelSpan = z.infer<typeof spanSchema>;
+export type { DraftCursor, ModelSpan };
 
 const dayEntrySchema = z.object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
 /** Words in the draft at the first and last save of a local calendar day ("YYYY-MM-DD"). */
 export type DayWords = z.infer<typeof dayEntrySchema>;
 
-const cursorSchema = z.object({ offset: z.number().int().nonnegative(), scrollTop: z.number().nonnegative().optional() });
-export type DraftCursor = z.infer<typeof cursorSchema>;
-
 const fields = {
-  title: z.string().max(500),
+  title: z.string().max(MAX_TITLE_CHARS),
   created: z.iso.datetime(),
   modified: z.iso.datetime(),
   memory: z.string(),
-  modelSpans: z.array(spanSchema),
+  modelSpans: z.array(modelSpanSchema),
   wordHistory: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayEntrySchema),
-  cursor: cursorSchema.nullable(),
+  cursor: draftCursorSchema.nullable(),
 } as const;
 
 export interface DraftMeta {
@@ -79,7 +75,7 @@ export function normalizeSpans(spans: readonly ModelSpan[], textLength: number):
 
 export const libraryStateSchema = z.object({
   version: z.literal(1),
-  lastOpened: z.object({ id: z.string(), cursor: cursorSchema.nullable() }).nullable(),
+  lastOpened: z.object({ id: z.string(), cursor: draftCursorSchema.nullable() }).nullable(),
   dailyGoal: z.number().int().positive().nullable(),
 });
 export type LibraryState = z.infer<typeof libraryStateSchema>;
@@ -92,7 +88,7 @@ export const journalEntrySchema = z.object({
   memory: z.string(),
   /** Hash of text.md when the buffer was loaded; tells recovery whether the file changed meanwhile. */
   baseHash: z.string().nullable(),
-  modelSpans: z.array(spanSchema),
+  modelSpans: z.array(modelSpanSchema),
   written: z.iso.datetime(),
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;

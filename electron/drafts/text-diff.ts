@@ -1,5 +1,5 @@
 import { diffChars, diffLines, diffWordsWithSpace, type Change } from 'diff';
-import { countWords } from './word-count.js';
+import { countWords } from '../common/word-count.js';
 
 export interface DiffChunk {
   kind: 'same' | 'added' | 'removed';

@@ -3,14 +3,13 @@
  * Finished candidates leave the batch, so the rest stop paying for them. Cancellation is checked between
  * steps; the decoder's cache stays consistent whatever step a request is cancelled at.
  */
+import { GENERATION_LIMITS } from '../common/generation.js';
 import { assembleContext, placementSuffixStart, type AssembledContext } from './context-window.js';
 import type { LoadedModel } from './model/load-model.js';
 import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
 import { StopDetector } from './stopping.js';
 import type { StreamDecoder } from './tokenizer/index.js';
 import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult, StopReason } from './types.js';
-
-export const MAX_CANDIDATES = 8;
 
 /**
  * Room kept free for the continuation when the window must slide. Inline suggestions and continuations ask
@@ -31,8 +30,9 @@ interface Candidate {
 }
 
 export function validateRequest(request: GenerateRequest, contextWindow: number): void {
-  if (!Number.isInteger(request.candidates) || request.candidates < 1 || request.candidates > MAX_CANDIDATES) {
-    throw new RangeError(`candidates must be an integer from 1 to ${MAX_CANDIDATES}`);
+  const { min, max } = GENERATION_LIMITS.candidates;
+  if (!Number.isInteger(request.candidates) || request.candidates < min || request.candidates > max) {
+    throw new RangeError(`candidates must be an integer from ${min} to ${max}`);
   }
   checkMaxTokens(request.maxTokens, contextWindow);
 }
@@ -189,11 +189,14 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   let firstTokenAt = 0;
   let steps = 0;
   let generated = 0;
+  // A caller that reads only the final texts (ghost text) gets no token events: they would cross two process
+  // boundaries one by one for nothing.
+  const streaming = request.stream !== false;
   const finish = function* (c: Candidate, reason: StopReason): Generator<GenerationEvent> {
     const rest = reason === 'aborted' ? '' : c.stop.flush();
     if (rest) {
       c.text += rest;
-      yield { type: 'token', candidate: c.index, text: rest, tokenId: -1, logprob: 0 };
+      if (streaming) yield { type: 'token', candidate: c.index, text: rest, tokenId: -1, logprob: 0 };
     }
     yield { type: 'done', candidate: c.index, reason, text: c.text };
   };
@@ -217,7 +220,7 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
       c.history.push(tokenId);
       const check = c.stop.push(c.stream.push(tokenId));
       c.text += check.emit;
-      yield { type: 'token', candidate: c.index, text: check.emit, tokenId, logprob };
+      if (streaming) yield { type: 'token', candidate: c.index, text: check.emit, tokenId, logprob };
       if (check.stop) {
         yield* finish(c, check.stop);
         continue;
@@ -225,7 +228,7 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
       if (step + 1 >= request.maxTokens) {
         const tail = c.stop.push(c.stream.flush());
         c.text += tail.emit;
-        if (tail.emit) yield { type: 'token', candidate: c.index, text: tail.emit, tokenId: -1, logprob: 0 };
+        if (tail.emit && streaming) yield { type: 'token', candidate: c.index, text: tail.emit, tokenId: -1, logprob: 0 };
         yield* finish(c, 'length');
         continue;
       }

@@ -19,6 +19,10 @@
  * the best are not candidates at all: together they weigh less than 3e-13 of the best token, below the float32
  * precision of the logits themselves, and no filter with a mass below 1 could reach them. exp() is inlined
  * (expNonPositive) because Math.exp over the vocabulary was the largest single cost.
+ *
+ * Why one file of ~550 lines: the filters share the candidate staging buffers, the bins and the inlined exp, and
+ * each filter's fast path depends on which filters ran before it; split apart, that shared state would have to
+ * travel between modules on every token.
  */
 import type { SamplerSettings } from './types.js';
 

@@ -1,61 +1,11 @@
-/** The engine's public types: what the app, the server mode, the command line and the tests share. */
+/**
+ * The engine's public types: what the app, the server mode, the command line and the tests share. Requests
+ * (generate, prefill, sampler) are defined with their schemas in electron/common/generation.ts.
+ */
+import type { GenerateRequest, Precision, PrefillRequest } from '../common/generation.js';
 
-export interface SamplerSettings {
-  /** Greedy decoding: always the most likely token. Overrides every other knob except the penalties. */
-  greedy: boolean;
-  temperature: number;
-  /** 0 disables. */
-  topK: number;
-  /** 1 disables. */
-  topP: number;
-  /** 0 disables. */
-  minP: number;
-  /** Locally typical sampling mass; 1 disables. */
-  typicalP: number;
-  /** 1 disables. Divides positive logits / multiplies negative ones of tokens seen in the window. */
-  repetitionPenalty: number;
-  /** How many recent tokens the repetition penalty looks at. */
-  repetitionWindow: number;
-  /** Forbid repeating any n-gram of this size; 0 disables. */
-  noRepeatNgramSize: number;
-  /** Same seed, same request, same output. Absent: a random seed. */
-  seed?: number;
-}
-
-export const DEFAULT_SAMPLER: SamplerSettings = {
-  greedy: false,
-  temperature: 0.8,
-  topK: 40,
-  topP: 0.95,
-  minP: 0,
-  typicalP: 1,
-  repetitionPenalty: 1.1,
-  repetitionWindow: 256,
-  noRepeatNgramSize: 0,
-};
-
-/** Where an inline suggestion should end on its own. */
-export type StopAt = 'none' | 'phrase' | 'sentence' | 'paragraph';
-
-export interface GenerateRequest {
-  /** Pinned ahead of the context (the story's memory notes); never slid out of the window. */
-  memory?: string;
-  /** The text before the cursor: the prompt. */
-  context: string;
-  maxTokens: number;
-  /** Independent continuations decoded as one batch over one shared prefill. */
-  candidates: number;
-  sampler: SamplerSettings;
-  stopStrings?: readonly string[];
-  stopAt?: StopAt;
-}
-
-/** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
-export interface PrefillRequest {
-  memory?: string;
-  context: string;
-  maxTokens: number;
-}
+export type { GenerateRequest, Precision, PrefillRequest, SamplerSettings, StopAt } from '../common/generation.js';
+export { DEFAULT_SAMPLER } from '../common/generation.js';
 
 export interface PrefillResult {
   readonly contextTokens: number;
@@ -92,8 +42,6 @@ export type GenerationEvent =
   | ({ readonly type: 'token' } & GeneratedToken)
   | { readonly type: 'done'; readonly candidate: number; readonly reason: StopReason; readonly text: string }
   | ({ readonly type: 'stats' } & GenerationStats);
-
-export type Precision = 'fp32' | 'fp16' | 'int8' | 'q4';
 
 export interface EngineInfo {
   readonly modelDir: string;

@@ -6,8 +6,8 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { DraftCommand, DraftPush } from '../shared/drafts-api.js';
-import type { LanguagePreference, UiLanguage } from '../shared/settings.js';
-import { resolveUiLanguage } from '../../renderer/i18n/language.js';
+import type { LanguagePreference, UiLanguage } from '../common/settings.js';
+import { resolveUiLanguage } from '../common/language.js';
 
 export interface MainWords {
   readonly file: string;

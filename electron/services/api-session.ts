@@ -1,9 +1,8 @@
-import type { ApiCall, ApiMethod, ApiResults, ClientMessage, ServerMessage } from '../shared/api.js';
-import type { GenerateRequest } from '../engine/types.js';
+import type { ApiCall, ClientMessage, ServerMessage } from '../shared/api.js';
+import type { GenerateRequest } from '../common/generation.js';
 import type { AppServices } from './app-services.js';
-import { errorMessage } from './settings-store.js';
-import { dispatchModelsCall, isModelsCall } from './models-dispatch.js';
-import { dispatchDraftsCall, isDraftsCall } from './drafts-dispatch.js';
+import { errorMessage } from '../common/error-message.js';
+import { apiHandlers, dispatch } from './calls/dispatch.js';
 
 /** Most generations one connection may run at once; the editor needs two (inline + continue selection). */
 const MAX_CONCURRENT_GENERATIONS = 4;
@@ -16,12 +15,16 @@ const MAX_CONCURRENT_GENERATIONS = 4;
 export class ApiSession {
   readonly #generations = new Map<number, AbortController>();
   readonly #unsubscribe: Array<() => void>;
+  readonly #handlers: ReturnType<typeof apiHandlers>;
   #closed = false;
 
-  constructor(
-    private readonly services: AppServices,
-    private readonly send: (message: ServerMessage) => void,
-  ) {
+  readonly #services: AppServices;
+  readonly #send: (message: ServerMessage) => void;
+
+  constructor(services: AppServices, send: (message: ServerMessage) => void) {
+    this.#services = services;
+    this.#send = send;
+    this.#handlers = apiHandlers(services);
     this.#unsubscribe = [
       services.drafts.onEvent((event) => this.#post({ type: 'draft', event })),
       services.engine.onState((state) => this.#post({ type: 'engine', state })),
@@ -55,40 +58,10 @@ export class ApiSession {
 
   async #call(id: number, call: ApiCall): Promise<void> {
     try {
-      const value = await this.#dispatch(call);
+      const value = await dispatch(this.#handlers, call);
       this.#post({ type: 'result', id, ok: true, value });
     } catch (error) {
       this.#post({ type: 'result', id, ok: false, error: errorMessage(error) });
-    }
-  }
-
-  async #dispatch(call: ApiCall): Promise<ApiResults[ApiMethod]> {
-    if (isModelsCall(call)) return dispatchModelsCall(this.services.models, call);
-    if (isDraftsCall(call)) return dispatchDraftsCall(this.services.drafts, call, this.services.options.drafts?.saveExport);
-    switch (call.method) {
-      case 'getSnapshot':
-        return this.services.snapshot();
-      case 'saveSettings':
-        return this.services.saveSettings(call.settings);
-      case 'countTokens': {
-        const engine = this.services.engine.engine;
-        if (!engine) throw new Error('No model is loaded.');
-        return engine.countTokens(call.text);
-      }
-      case 'restartEngine':
-        this.services.engine.restart();
-        return null;
-      case 'openExternal': {
-        const open = this.services.options.openExternal;
-        if (!open) throw new Error('Opening links is not available here.');
-        await open(call.url);
-        return null;
-      }
-      case 'chooseModelFolder': {
-        const choose = this.services.options.chooseFolder;
-        if (!choose) throw new Error('Type the model folder’s path; a browser cannot open a folder dialog here.');
-        return choose();
-      }
     }
   }
 
@@ -105,8 +78,8 @@ export class ApiSession {
     this.#generations.set(id, controller);
     let error: string | null = null;
     try {
-      const engine = this.services.engine.engine;
-      if (!engine) throw new Error(this.services.engine.state.message ?? 'No model is loaded.');
+      const engine = this.#services.engine.engine;
+      if (!engine) throw new Error(this.#services.engine.state.message ?? 'No model is loaded.');
       for await (const event of engine.generate(request, controller.signal)) {
         if (controller.signal.aborted) break;
         this.#post({ type: 'generation', id, event });
@@ -121,6 +94,6 @@ export class ApiSession {
   }
 
   #post(message: ServerMessage): void {
-    if (!this.#closed) this.send(message);
+    if (!this.#closed) this.#send(message);
   }
 }

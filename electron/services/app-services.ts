@@ -1,35 +1,18 @@
 import type { AppMode, AppSnapshot, ModelsState, SettingsState } from '../shared/api.js';
-import type { Settings } from '../shared/settings.js';
-import { EngineSupervisor, type StartEngineHost } from './engine-supervisor.js';
+import type { Settings } from '../common/settings.js';
+import { EngineSupervisor } from './engine-supervisor.js';
 import { SettingsStore } from './settings-store.js';
 import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
-import type { SaveExport } from './drafts-dispatch.js';
 import { dirname } from 'node:path';
-import type { EngineLoadOptions } from '../engine/types.js';
-import type { Catalog } from '../store/index.js';
-import { ModelChoices } from './model-choices.js';
+import { ModelChoices, type ModelChoicesOptions } from './model-choices.js';
 
-export interface AppServicesOptions {
-  /** Drafts (issue 4): this launch's library folder, Electron's PDF printer and save dialog, test timers. */
-  drafts?: Omit<DraftsServiceOptions, 'userDataDir'> & { saveExport?: SaveExport };
+export interface AppServicesOptions extends ModelChoicesOptions {
+  /** Drafts: this launch's library folder, Electron's PDF printer and save dialog, test timers. */
+  drafts?: Omit<DraftsServiceOptions, 'userDataDir' | 'onDraftOpened'>;
   mode: AppMode;
   version: string;
-  settingsFile: string;
-  /** `--model DIR`: wins over the saved setting for this launch, until the writer picks another in Settings. */
-  modelDirOverride?: string | null;
-  startEngineHost: StartEngineHost;
-  engineOptions?: Omit<EngineLoadOptions, 'modelDir'>;
   /** Electron opens links in the system browser; server mode has no such power and leaves it undefined. */
   openExternal?: (url: string) => Promise<void>;
-  /** Electron's folder dialog; server mode has none (the browser cannot hand us a folder path). */
-  chooseFolder?: () => Promise<string | null>;
-  // ---- models (issue 5) ----
-  /** The model store's folder. Default: `models/` next to the settings file, in the user-data folder. */
-  modelsRoot?: string;
-  /** Tests inject a catalog matching their local hub's files. Default: models/catalog.json. */
-  catalog?: Catalog;
-  /** Server mode: the one folder imports may come from (`kaituhi serve --import-root DIR`). */
-  importRoot?: string | null;
 }
 
 /**

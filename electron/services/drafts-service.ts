@@ -1,20 +1,21 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   DraftLibrary,
-  exportDraft,
+  exportDraft as makeExport,
   exportHtmlString,
   type DraftEvent,
   type DraftLibraryOptions,
-  type ExportResult,
   type OpenDraft,
   type PrintHtmlToPdf,
 } from '../drafts/index.js';
-import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
-import type { DraftEdit, DraftExportOptions, DraftPush, DraftsStartup, ExportFormat, TextChange } from '../shared/drafts-api.js';
-import { writeJsonAtomic } from '../store/atomic-json.js';
-import { errorMessage } from './settings-store.js';
+import type { DraftExportOptions } from '../shared/calls/drafts.js';
+import type { DraftExportResult, DraftPush, DraftsStartup, ExportFormat } from '../shared/drafts-api.js';
+import { withoutForbiddenCharacters } from '../common/drafts.js';
+import { writeJsonAtomic } from '../disk/json-file.js';
+import { sha256 } from '../disk/sha256.js';
+import { errorMessage } from '../common/error-message.js';
+import { promptStart } from '../common/prompt-window.js';
 
 export interface DraftsServiceOptions {
   /** The app's user-data folder: the default library lives in it, and so do every library's journal and state. */
@@ -28,9 +29,14 @@ export interface DraftsServiceOptions {
    * prefix cache with it, so the first suggestion does not pay a cold prefill of the whole window.
    */
   onDraftOpened?: (opened: { textBeforeCursor: string; memory: string }) => void;
+  /** Electron's save dialog for exports; without it (server mode) exports go back to the page as downloads. */
+  saveExport?: SaveExport;
   /** Tests shorten or lengthen the timers and turn the watcher off. */
   library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch'>;
 }
+
+/** Electron's save dialog: main asks the writer where, writes the bytes, and returns the path (null if cancelled). */
+export type SaveExport = (suggestedName: string, format: ExportFormat, bytes: Uint8Array) => Promise<string | null>;
 
 const LOCATION_FILE = 'drafts-location.json';
 
@@ -44,13 +50,13 @@ export function defaultLibraryDir(userDataDir: string): string {
  * libraries never replay each other's journal.
  */
 export function stateDirFor(userDataDir: string, libraryDir: string): string {
-  const key = createHash('sha256').update(resolve(libraryDir)).digest('hex').slice(0, 16);
+  const key = sha256(resolve(libraryDir)).slice(0, 16);
   return join(userDataDir, 'drafts-state', key);
 }
 
 /**
- * The drafts library as the API sees it: owns one `DraftLibrary`, keeps a mirror of each open draft's text
- * so keystrokes can arrive as small changes, and turns library events into pushes for every window.
+ * The drafts library as the API sees it: owns one `DraftLibrary` (which the writer may move to another
+ * folder), turns library events into pushes for every window, and makes exports.
  */
 export class DraftsService {
   #library: DraftLibrary | null = null;
@@ -61,7 +67,6 @@ export class DraftsService {
     problems: [],
     problem: 'The drafts library is still starting.',
   };
-  readonly #texts = new Map<string, string>();
   readonly #listeners = new Set<(event: DraftPush) => void>();
   #unsubscribe: (() => void) | null = null;
 
@@ -84,7 +89,6 @@ export class DraftsService {
     this.#library = null;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
-    this.#texts.clear();
     if (!library) return { failed: [] };
     const { failed } = await library.shutdown();
     return { failed: failed.map((f) => f.error.message) };
@@ -110,62 +114,38 @@ export class DraftsService {
     return this.#library;
   }
 
+  /** Opens a draft for the editor, and lets the engine warm its cache with it. */
   async open(id: string): Promise<OpenDraft> {
-    const draft = await this.library.open(id);
-    this.#texts.set(id, draft.text);
+    const draft = await this.library.buffers.open(id);
     const cursor = Math.min(draft.cursor?.offset ?? draft.text.length, draft.text.length);
-    this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(0, cursor), memory: draft.memory });
+    // The very end the editor will send as its prompt, so the engine caches what the first suggestion reuses.
+    this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(promptStart(cursor), cursor), memory: draft.memory });
     return draft;
   }
 
-  async close(id: string): Promise<void> {
-    await this.library.close(id);
-    this.#texts.delete(id);
-  }
-
-  /** Applies the editor's change; throws when the changes do not fit the text we hold (the renderer resends it whole). */
-  edit(id: string, edit: DraftEdit, extra: { cursor?: DraftCursor; modelSpans?: readonly ModelSpan[] }): void {
-    const library = this.library;
-    let text: string;
-    if (edit.kind === 'text') {
-      text = edit.text;
-    } else {
-      const current = this.#texts.get(id);
-      if (current === undefined) throw new Error('out of sync: the draft is not open here');
-      text = applyChanges(current, edit.changes);
-      if (text.length !== edit.length) throw new Error('out of sync: send the whole text');
-    }
-    library.edit(id, text, {
-      ...(extra.cursor ? { cursor: extra.cursor } : {}),
-      ...(extra.modelSpans ? { modelSpans: extra.modelSpans } : {}),
-    });
-    this.#texts.set(id, text);
-  }
-
-  /** A view that replaced the text (conflict resolved, snapshot restored): the mirror follows it. */
-  track(draft: OpenDraft): OpenDraft {
-    this.#texts.set(draft.id, draft.text);
-    return draft;
-  }
-
-  async export(
-    id: string,
-    format: ExportFormat,
-    options: DraftExportOptions,
-  ): Promise<{ result: ExportResult; title: string } | { html: string; title: string }> {
-    const source = await this.library.exportSource(id);
+  /**
+   * Makes an export and delivers it. Electron: main's save dialog writes the file. Server mode: the bytes go
+   * back to the page, which hands them to the browser's own download, and a PDF is the browser's own print of
+   * the HTML export (the server never writes to a path the page chose).
+   */
+  async exportDraft(id: string, format: ExportFormat, options: DraftExportOptions): Promise<DraftExportResult> {
+    const source = await this.library.buffers.exportSource(id);
     const exportOptions = {
       chapterBreaks: options.chapterBreaks,
       modelSpans: options.modelSpans,
       ...(options.title ? { title: options.title } : {}),
       ...(options.author ? { author: options.author } : {}),
     };
-    const title = options.title?.trim() || source.title;
-    if (format === 'pdf' && !this.options.printHtmlToPdf) {
-      return { html: exportHtmlString(source, exportOptions), title };
-    }
+    const fileName = `${safeFileStem(options.title?.trim() || source.title)}.${format}`;
     const printer = this.options.printHtmlToPdf;
-    return { result: await exportDraft(format, source, exportOptions, printer ? { printHtmlToPdf: printer } : {}), title };
+    if (format === 'pdf' && !printer) return { kind: 'print', fileName, html: exportHtmlString(source, exportOptions) };
+    const made = await makeExport(format, source, exportOptions, printer ? { printHtmlToPdf: printer } : {});
+    const saveExport = this.options.saveExport;
+    if (saveExport) {
+      const path = await saveExport(fileName, format, made.bytes);
+      return path === null ? { kind: 'cancelled' } : { kind: 'saved', fileName: basename(path) };
+    }
+    return { kind: 'download', fileName, mimeType: made.mimeType, base64: Buffer.from(made.bytes).toString('base64') };
   }
 
   async #open(libraryDir: string): Promise<DraftsStartup> {
@@ -188,8 +168,6 @@ export class DraftsService {
         ],
         problem: null,
       };
-      // Recovered drafts are open in the library already; the mirror must hold their text for the next keystroke.
-      for (const r of report.recovered) this.#texts.set(r.id, (await library.exportSource(r.id)).text);
     } catch (error) {
       this.#startup = {
         libraryDir: null,
@@ -205,13 +183,12 @@ export class DraftsService {
   #relay(event: DraftEvent): void {
     switch (event.type) {
       case 'saved':
-        return this.#emit({ kind: 'saved', id: event.id, modified: event.modified });
+        return this.#emit({ kind: 'saved', id: event.id, summary: event.summary });
       case 'save-failed':
         return this.#emit({ kind: 'save-failed', id: event.id, message: event.error.message });
       case 'journal-failed':
         return this.#emit({ kind: 'journal-failed', id: event.id, message: event.error.message });
       case 'reloaded':
-        this.#texts.set(event.id, event.text);
         return this.#emit({ kind: 'reloaded', id: event.id, text: event.text });
       case 'conflict':
         return this.#emit({ kind: 'conflict', id: event.id, diskText: event.diskText });
@@ -249,13 +226,8 @@ export class DraftsService {
   }
 }
 
-/** Monaco reports one event's changes in the coordinates of the text before it; applying them from the end keeps those coordinates valid. */
-export function applyChanges(text: string, changes: readonly TextChange[]): string {
-  const ordered = [...changes].sort((a, b) => b.offset - a.offset);
-  let out = text;
-  for (const change of ordered) {
-    if (change.offset + change.deleteCount > out.length) throw new Error('out of sync: a change lies outside the text');
-    out = out.slice(0, change.offset) + change.text + out.slice(change.offset + change.deleteCount);
-  }
-  return out;
+/** A suggested file name, not a path: no separators, no characters Windows refuses. */
+export function safeFileStem(title: string): string {
+  const stem = withoutForbiddenCharacters(title).replace(/\s+/g, ' ').trim().replace(/^\.+/, '').slice(0, 120);
+  return stem || 'Untitled';
 }

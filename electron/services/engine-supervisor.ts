@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { EngineState } from '../shared/api.js';
 import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions } from '../engine/types.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
 
 /** Starts an engine host: a child process under Node, a utilityProcess under Electron. */
 export type StartEngineHost = (options: EngineLoadOptions) => Promise<EngineHost>;

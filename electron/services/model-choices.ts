@@ -5,17 +5,35 @@
  */
 import { dirname, join } from 'node:path';
 import type { EngineState, ImportSource, ModelOffer, ModelsState, UiLanguage } from '../shared/api.js';
-import type { Settings } from '../shared/settings.js';
-import type { InstalledModel } from '../store/index.js';
-import type { AppServicesOptions } from './app-services.js';
-import type { EngineSupervisor } from './engine-supervisor.js';
+import type { Settings } from '../common/settings.js';
+import type { EngineLoadOptions } from '../engine/types.js';
+import type { Catalog, InstalledModel } from '../store/index.js';
+import type { EngineSupervisor, StartEngineHost } from './engine-supervisor.js';
 import { gatherMachineProfile } from './machine-profile.js';
 import { measureTokensPerSecond } from './model-benchmark.js';
 import { ModelsService } from './models-service.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
+
+/** The launch's choices about models (AppServicesOptions carries them). */
+export interface ModelChoicesOptions {
+  /** The settings file; the store lives in `models/` beside it unless `modelsRoot` says otherwise. */
+  settingsFile: string;
+  /** `--model DIR`: wins over the saved setting for this launch, until the writer picks another in Settings. */
+  modelDirOverride?: string | null;
+  startEngineHost: StartEngineHost;
+  engineOptions?: Omit<EngineLoadOptions, 'modelDir'>;
+  /** Electron's folder dialog; server mode has none (the browser cannot hand us a folder path). */
+  chooseFolder?: () => Promise<string | null>;
+  /** The model store's folder. Default: `models/` next to the settings file, in the user-data folder. */
+  modelsRoot?: string;
+  /** Tests inject a catalog matching their local hub's files. Default: models/catalog.json. */
+  catalog?: Catalog;
+  /** Server mode: the one folder imports may come from (`kaituhi serve --import-root DIR`). */
+  importRoot?: string | null;
+}
 
 export interface ModelChoicesDeps {
-  readonly options: AppServicesOptions;
+  readonly options: ModelChoicesOptions;
   readonly engine: EngineSupervisor;
   readonly settings: () => Settings;
   readonly saveSettings: (settings: Settings) => Promise<unknown>;
@@ -29,7 +47,10 @@ export class ModelChoices {
   readonly #benchmarked = new Set<string>();
   readonly #unsubscribeEngine: () => void;
 
-  constructor(private readonly deps: ModelChoicesDeps) {
+  readonly #deps: ModelChoicesDeps;
+
+  constructor(deps: ModelChoicesDeps) {
+    this.#deps = deps;
     this.#override = deps.options.modelDirOverride ?? null;
     this.#unsubscribeEngine = deps.engine.onState((state) => void this.#benchmarkOnce(state));
   }
@@ -64,7 +85,7 @@ export class ModelChoices {
   async offer(language: UiLanguage): Promise<ModelOffer> {
     const service = await this.service();
     return service.offer(
-      (freeDiskBytes) => gatherMachineProfile({ engineInfo: this.deps.engine.state.info, freeDiskBytes }),
+      (freeDiskBytes) => gatherMachineProfile({ engineInfo: this.#deps.engine.state.info, freeDiskBytes }),
       language === 'zh-CN' ? 'zh' : 'en',
     );
   }
@@ -85,17 +106,17 @@ export class ModelChoices {
   async setActive(id: string): Promise<void> {
     const model = await (await this.service()).setActive(id);
     this.#override = null;
-    const settings = this.deps.settings();
+    const settings = this.#deps.settings();
     // A folder in Settings would win over the store's choice; the writer just said otherwise.
-    if (settings.modelDir !== null) await this.deps.saveSettings({ ...settings, modelDir: null });
-    void this.deps.engine.use(model.dir);
+    if (settings.modelDir !== null) await this.#deps.saveSettings({ ...settings, modelDir: null });
+    void this.#deps.engine.use(model.dir);
   }
 
   async delete(id: string): Promise<void> {
     const service = await this.service();
     const model = await service.store.get(id);
     // Unload first: the engine holds the files open (Windows would refuse the delete).
-    if (model !== null && this.deps.engine.state.modelDir === model.dir) await this.deps.engine.use(null);
+    if (model !== null && this.#deps.engine.state.modelDir === model.dir) await this.#deps.engine.use(null);
     await service.delete(id);
     await this.#loadChosen();
   }
@@ -116,7 +137,7 @@ export class ModelChoices {
   }
 
   async #open(): Promise<ModelsService> {
-    const { options } = this.deps;
+    const { options } = this.#deps;
     const service = await ModelsService.open({
       root: options.modelsRoot ?? join(dirname(options.settingsFile), 'models'),
       ...(options.catalog ? { catalog: options.catalog } : {}),
@@ -142,20 +163,20 @@ export class ModelChoices {
     // Straight to the store: ModelsService.setActive would clear the "Model ready" the writer is waiting for.
     await service.store.setActive(model.id);
     await service.refresh();
-    const status = this.deps.engine.state.status;
+    const status = this.#deps.engine.state.status;
     if (status === 'no-model' || status === 'failed') await this.#loadChosen();
   }
 
   async #chosenDir(): Promise<string | null> {
     if (this.#override !== null) return this.#override;
-    const fromSettings = this.deps.settings().modelDir;
+    const fromSettings = this.#deps.settings().modelDir;
     if (fromSettings !== null) return fromSettings;
     const service = await this.service().catch(() => null);
     return (await service?.activeModel())?.dir ?? null;
   }
 
   async #loadChosen(): Promise<void> {
-    await this.deps.engine.use(await this.#chosenDir());
+    await this.#deps.engine.use(await this.#chosenDir());
   }
 
   async #benchmarkOnce(state: EngineState): Promise<void> {
@@ -166,11 +187,11 @@ export class ModelChoices {
       if (model === null || this.#benchmarked.has(model.id)) return;
       if (model.benchmark !== null && model.benchmark.device === state.info.device) return;
       this.#benchmarked.add(model.id);
-      const engine = this.deps.engine.engine;
+      const engine = this.#deps.engine.engine;
       if (engine === null) return;
       const tokensPerSecond = await measureTokensPerSecond(engine);
       // The writer may have switched models while it ran; the figure belongs to the one measured.
-      if (tokensPerSecond !== null && this.deps.engine.state.modelDir === model.dir)
+      if (tokensPerSecond !== null && this.#deps.engine.state.modelDir === model.dir)
         await service.recordBenchmark(model, state.info, tokensPerSecond);
     } catch (error) {
       console.warn(`kaituhi: could not measure the model's speed: ${errorMessage(error)}`);

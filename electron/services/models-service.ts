@@ -1,7 +1,7 @@
 /**
  * The model store as the app uses it: the installed list, one download at a time with its progress, imports,
  * and the first-run offer. It publishes a `ModelsState` for the renderer; which model the engine runs is
- * decided by AppServices, which listens for `onInstalled` and reads `activeModelDir()`.
+ * decided by ModelChoices (model-choices.ts), which listens for `onInstalled` and asks `activeModel()`.
  */
 import {
   findVariant,
@@ -26,7 +26,7 @@ import type {
 } from '../shared/api.js';
 import type { EngineInfo } from '../engine/types.js';
 import { listImportFolders, resolveImportFolder } from './import-root.js';
-import { errorMessage } from './settings-store.js';
+import { errorMessage } from '../common/error-message.js';
 
 export interface ModelsServiceOptions {
   /** The store's folder: <userData>/models. */
@@ -50,10 +50,13 @@ export class ModelsService {
   readonly #listeners = new Set<(state: ModelsState) => void>();
   readonly #installedListeners = new Set<(model: InstalledModel) => void>();
 
+  readonly #options: ModelsServiceOptions;
+
   private constructor(
     readonly store: ModelStore,
-    private readonly options: ModelsServiceOptions,
+    options: ModelsServiceOptions,
   ) {
+    this.#options = options;
     const importBy = options.chooseFolder ? 'dialog' : options.importRoot ? 'import-root' : 'none';
     this.#state = { models: [], download: null, importing: null, importBy, location: store.root };
   }
@@ -217,7 +220,7 @@ export class ModelsService {
   }
 
   async listImportFolders(): Promise<string[]> {
-    const root = this.options.importRoot;
+    const root = this.#options.importRoot;
     return root ? listImportFolders(root) : [];
   }
 
@@ -259,11 +262,11 @@ export class ModelsService {
 
   async #importFolder(source: ImportSource): Promise<string | null> {
     if (source.by === 'dialog') {
-      if (!this.options.chooseFolder)
+      if (!this.#options.chooseFolder)
         throw new Error('There is no folder dialog here; in server mode, import from the folder given by --import-root.');
-      return this.options.chooseFolder();
+      return this.#options.chooseFolder();
     }
-    const root = this.options.importRoot;
+    const root = this.#options.importRoot;
     if (!root) throw new Error('No import folder is configured; start `kaituhi serve` with --import-root DIR.');
     return resolveImportFolder(root, source.folder);
   }

@@ -1,9 +1,10 @@
 import { readFile, rename } from 'node:fs/promises';
 import type { SettingsState } from '../shared/api.js';
-import type { Settings } from '../shared/settings.js';
-import { defaultSettings } from '../shared/default-settings.js';
-import { parseSettings } from '../shared/validators.js';
-import { writeJsonAtomic } from '../store/atomic-json.js';
+import { errorMessage } from '../common/error-message.js';
+import { defaultSettings, type Settings } from '../common/settings.js';
+import { parseJsonText, parseSettings } from '../shared/validators.js';
+import { isErrno } from '../disk/errno.js';
+import { writeJsonAtomic } from '../disk/json-file.js';
 
 /**
  * Loads and saves the settings file. Saving is atomic; loading validates, and an unreadable file falls back
@@ -25,10 +26,10 @@ export class SettingsStore {
     try {
       raw = await readFile(this.file, 'utf8');
     } catch (error) {
-      if (isMissingFile(error)) return this.#set(defaultSettings(), null);
+      if (isErrno(error, 'ENOENT')) return this.#set(defaultSettings(), null);
       return this.#set(defaultSettings(), `Could not read the settings file (${errorMessage(error)}); using the defaults.`);
     }
-    const problem = validate(raw);
+    const problem = parseJsonText(raw, parseSettings);
     if (problem.ok) return this.#set(problem.value, null);
     const keptAs = await this.#setAside();
     const kept = keptAs ? ` The old file was kept as ${keptAs}.` : '';
@@ -56,22 +57,4 @@ export class SettingsStore {
     this.#state = { settings, location: this.file, notice };
     return this.#state;
   }
-}
-
-function validate(raw: string): { ok: true; value: Settings } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, error: 'not valid JSON' };
-  }
-  return parseSettings(json);
-}
-
-function isMissingFile(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

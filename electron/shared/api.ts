@@ -1,18 +1,24 @@
 /**
  * The one API between the renderer and the services behind it. Two transports carry it unchanged:
- * the preload bridge (Electron IPC) and a WebSocket (server mode). Both speak the same messages, and
+ * the preload bridge (Electron IPC) and a WebSocket (server mode). Both speak the messages below, and
  * every message is validated on the receiving side of a process boundary (see validators.ts).
  *
- * The renderer imports this file with `import type` only.
+ * The calls are declared in calls/ (one table per domain); this file derives the messages and the typed
+ * API the renderer programs against. The renderer imports this file with `import type` only.
  */
-import type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats } from '../engine/types.js';
-import type { Settings, UiLanguage } from './settings.js';
-import type { DraftPush, DraftsApi, DraftsCall, DraftsResults } from './drafts-api.js';
-import type { ModelUse } from '../store/catalog.js';
-import type { RecommendationReason } from '../store/recommend.js';
+import type { GenerateRequest } from '../common/generation.js';
+import type { GenerationEvent, GenerationStats } from '../engine/types.js';
+import type { ApiMethod, ApiCall, ApiResults, AppApi, DraftsApi, ModelsApi } from './calls/index.js';
+import type { DraftPush } from './drafts-api.js';
+import type { EngineState, ModelsState, SettingsState } from './state.js';
 
-export type { EngineInfo, GenerateRequest, GenerationEvent, GenerationStats, SamplerSettings, StopAt } from '../engine/types.js';
-export type { ModelUse, RecommendationReason };
+export type { ApiCall, ApiMethod, ApiResults, AppApi, DraftsApi, DraftsCall, DraftsMethod, ModelsApi } from './calls/index.js';
+export type { DraftExportOptions } from './calls/drafts.js';
+export type { ImportSource } from './calls/models.js';
+export type * from './state.js';
+export type * from './drafts-api.js';
+export type { EngineInfo, GenerationEvent, GenerationStats } from '../engine/types.js';
+export type { GenerateRequest, Precision, Precision as ModelPrecision, SamplerSettings, StopAt } from '../common/generation.js';
 export type {
   Settings,
   InlineSettings,
@@ -21,72 +27,7 @@ export type {
   ThemeName,
   UiLanguage,
   LanguagePreference,
-} from './settings.js';
-
-/** Where the engine is in its life; the status bar and the notices read this. */
-export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
-
-export interface EngineState {
-  readonly status: EngineStatus;
-  readonly modelDir: string | null;
-  readonly info: EngineInfo | null;
-  /** Human words for the writer: why there is no model, why loading failed, why the engine restarted. */
-  readonly message: string | null;
-  /** How many times the engine host died and came back in this launch. */
-  readonly restarts: number;
-}
-
-export interface SettingsState {
-  readonly settings: Settings;
-  /** Where the settings live, shown in the panel so the writer can find the file. */
-  readonly location: string;
-  /** Set when the file on disk was unreadable and defaults were used instead. */
-  readonly notice: string | null;
-}
-
-export type AppMode = 'electron' | 'server';
-
-export interface AppSnapshot {
-  readonly mode: AppMode;
-  readonly version: string;
-  readonly engine: EngineState;
-  readonly settings: SettingsState;
-}
-
-/** Request/response calls. Streaming generation has its own messages below. */
-export type ApiCall =
-  /** Drafts (issue 4): see drafts-api.ts. */
-  | DraftsCall
-  | { readonly method: 'getSnapshot' }
-  | { readonly method: 'saveSettings'; readonly settings: Settings }
-  | { readonly method: 'countTokens'; readonly text: string }
-  | { readonly method: 'restartEngine' }
-  | { readonly method: 'openExternal'; readonly url: string }
-  /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice. */
-  | { readonly method: 'chooseModelFolder' }
-  | ModelsApiCall;
-
-export type ApiMethod = ApiCall['method'];
-
-export interface ApiResults extends DraftsResults {
-  getSnapshot: AppSnapshot;
-  saveSettings: SettingsState;
-  countTokens: number;
-  restartEngine: null;
-  openExternal: null;
-  chooseModelFolder: string | null;
-  // ---- models (issue 5) ----
-  getModels: ModelsState;
-  getModelOffer: ModelOffer;
-  downloadModel: null;
-  pauseDownload: null;
-  cancelDownload: null;
-  setActiveModel: null;
-  deleteModel: null;
-  listImportFolders: readonly string[];
-  importModel: null;
-  // ---- end models ----
-}
+} from '../common/settings.js';
 
 /** Renderer → services. `id`s are chosen by the renderer and unique per connection. */
 export type ClientMessage =
@@ -96,7 +37,7 @@ export type ClientMessage =
 
 /** Services → renderer. */
 export type ServerMessage =
-  /** Drafts (issue 4): saves, failures, outside changes, a new library folder. */
+  /** Drafts: saves, failures, outside changes, a new library folder, menu commands. */
   | { readonly type: 'draft'; readonly event: DraftPush }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: ApiResults[ApiMethod] }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: string }
@@ -123,128 +64,19 @@ export interface GenerationHandle {
 
 /** The typed API the renderer programs against, whichever transport carries it. */
 export interface KaituhiApi {
-  /** Drafts (issue 4): the library, the open draft, snapshots, export. */
+  /** Settings, the engine, links, the snapshot a window starts from. */
+  readonly app: AppApi;
+  /** The library, the open draft, snapshots, export. */
   readonly drafts: DraftsApi;
-  onDraftEvent(listener: (event: DraftPush) => void): () => void;
-  getSnapshot(): Promise<AppSnapshot>;
-  saveSettings(settings: Settings): Promise<SettingsState>;
-  countTokens(text: string): Promise<number>;
-  restartEngine(): Promise<void>;
-  openExternal(url: string): Promise<void>;
-  /** Resolves to the chosen folder, or null when the writer cancelled. */
-  chooseModelFolder(): Promise<string | null>;
+  /** The model store: installed models, downloads, imports. */
+  readonly models: ModelsApi;
+  /** Streams candidates as they are decoded (unless the request asks for final texts only). */
   generate(request: GenerateRequest, onEvent?: (event: GenerationEvent) => void): GenerationHandle;
+  onDraftEvent(listener: (event: DraftPush) => void): () => void;
   onEngineState(listener: (state: EngineState) => void): () => void;
   onSettings(listener: (state: SettingsState) => void): () => void;
-  // ---- models (issue 5) ----
-  getModels(): Promise<ModelsState>;
-  getModelOffer(language: UiLanguage): Promise<ModelOffer>;
-  /** Starts or resumes the download of a catalog variant; progress arrives through onModels. */
-  downloadModel(variantId: string): Promise<void>;
-  pauseDownload(): Promise<void>;
-  cancelDownload(): Promise<void>;
-  setActiveModel(id: string): Promise<void>;
-  deleteModel(id: string): Promise<void>;
-  /** Server mode: the folders under the configured import root (`kaituhi serve --import-root DIR`). */
-  listImportFolders(): Promise<readonly string[]>;
-  importModel(from: ImportSource): Promise<void>;
   onModels(listener: (state: ModelsState) => void): () => void;
-  // ---- end models ----
 }
-
-// ---- models (issue 5): the model store as the renderer sees it ----
-
-export type ModelPrecision = 'fp32' | 'fp16' | 'int8' | 'q4';
-
-export interface InstalledModelSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly format: 'onnx' | 'checkpoint';
-  readonly precisions: readonly ModelPrecision[];
-  readonly sizeBytes: number;
-  readonly source: 'download' | 'import';
-  readonly active: boolean;
-  /** Measured on this machine once, after the model first loaded; null until then. */
-  readonly benchmark: { readonly tokensPerSecond: number; readonly device: string } | null;
-}
-
-export type DownloadStage = 'resolving' | 'downloading' | 'verifying' | 'installing' | 'paused' | 'failed' | 'done';
-
-export interface DownloadState {
-  readonly variantId: string;
-  readonly name: string;
-  readonly stage: DownloadStage;
-  readonly bytes: number;
-  readonly total: number;
-  readonly bytesPerSecond: number;
-  readonly etaSeconds: number | null;
-  /** Set when stage is 'failed': what went wrong, in words for the writer. */
-  readonly error: string | null;
-}
-
-export type ImportStage = 'copying' | 'checking' | 'failed';
-
-export interface ImportState {
-  readonly from: string;
-  readonly stage: ImportStage;
-  readonly bytes: number;
-  readonly total: number;
-  readonly error: string | null;
-}
-
-export interface ModelsState {
-  readonly models: readonly InstalledModelSummary[];
-  /** The download in progress, paused, or just failed; null when none. */
-  readonly download: DownloadState | null;
-  readonly importing: ImportState | null;
-  /** How a folder is imported here: Electron's dialog, or a folder under the server's import root. */
-  readonly importBy: 'dialog' | 'import-root' | 'none';
-  /** The store's folder, shown so the writer knows where the bytes go. */
-  readonly location: string;
-}
-
-export interface ModelChoice {
-  readonly variantId: string;
-  readonly name: string;
-  readonly format: 'onnx' | 'checkpoint';
-  readonly precision: ModelPrecision;
-  readonly downloadBytes: number;
-  /** False when the size is the catalog's estimate (the hub gives the exact one when the download starts). */
-  readonly downloadBytesExact: boolean;
-  /** What it writes best: English prose, modern or classical Chinese, poems…; null when the catalog does not say. */
-  readonly goodFor: ModelUse | null;
-}
-
-export interface MachineSummary {
-  readonly totalMemoryBytes: number;
-  readonly freeDiskBytes: number;
-  readonly hasGpu: boolean;
-}
-
-/** The first-run picker's content: what suits this machine, and why. */
-export interface ModelOffer {
-  readonly machine: MachineSummary;
-  readonly recommended: ModelChoice | null;
-  /** Why it suits this machine (and this writer); null when nothing fits. */
-  readonly reason: RecommendationReason | null;
-  readonly alternatives: readonly ModelChoice[];
-}
-
-export type ImportSource = { readonly by: 'dialog' } | { readonly by: 'import-root'; readonly folder: string };
-
-export type ModelsApiCall =
-  | { readonly method: 'getModels' }
-  /** `language`: the interface's; a Chinese writer is offered a Chinese model first. */
-  | { readonly method: 'getModelOffer'; readonly language: UiLanguage }
-  | { readonly method: 'downloadModel'; readonly variantId: string }
-  | { readonly method: 'pauseDownload' }
-  | { readonly method: 'cancelDownload' }
-  | { readonly method: 'setActiveModel'; readonly id: string }
-  | { readonly method: 'deleteModel'; readonly id: string }
-  | { readonly method: 'listImportFolders' }
-  | { readonly method: 'importModel'; readonly from: ImportSource };
-
-// ---- end models ----
 
 /**
  * What the preload script puts on `window.kaituhi`: one message channel, nothing else.
@@ -255,9 +87,4 @@ export interface KaituhiBridge {
   onMessage(listener: (message: ServerMessage) => void): () => void;
 }
 
-/** The single IPC channel name; main listens on nothing else from the renderer. */
-export const IPC_CHANNEL = 'kaituhi:message';
-/** The WebSocket path in server mode. */
-export const WEBSOCKET_PATH = '/api';
-/** Query parameter and cookie that carry the server-mode token. */
-export const TOKEN_PARAM = 'token';
+export { IPC_CHANNEL, TOKEN_PARAM, WEBSOCKET_PATH } from '../common/transport.js';

@@ -1,37 +1,24 @@
 /**
- * The drafts part of the API (see api.ts): calls, their results and the events the drafts service pushes.
- * Drafts are named by id only; a path never comes from the renderer. The renderer imports this with
- * `import type` only.
+ * The drafts' data as the API carries it (the calls are in calls/drafts.ts): what startup found, where an
+ * export went, and the events the drafts service pushes. The renderer imports this with `import type` only.
  */
-import type { DraftSummary, OpenDraft, TrashedDraft, WordStats } from '../drafts/library.js';
-import type { DraftCursor, ModelSpan } from '../drafts/metadata.js';
-import type { SnapshotInfo } from '../drafts/snapshots.js';
-import type { TextDiff } from '../drafts/text-diff.js';
-import type { ExportFormat, SpanMode } from '../drafts/export/options.js';
+import type { DraftSummary, ExportFormat, OpenDraft, SnapshotInfo, SpanMode, TextDiff, TrashedDraft, WordStats } from '../drafts/index.js';
+import type { DraftCursor, DraftEdit, ModelSpan, TextChange } from '../common/drafts.js';
 
-export type { DraftSummary, OpenDraft, TrashedDraft, WordStats, DraftCursor, ModelSpan, SnapshotInfo, TextDiff, ExportFormat, SpanMode };
-
-/** One Monaco content change, in the coordinates of the text before the change (UTF-16 offsets). */
-export interface TextChange {
-  readonly offset: number;
-  readonly deleteCount: number;
-  readonly text: string;
-}
-
-/**
- * Keystrokes travel as small changes, so a 10 MB draft does not cross the boundary on every key. `length`
- * lets the service notice a missed change; the renderer then sends the whole text once.
- */
-export type DraftEdit =
-  | { readonly kind: 'changes'; readonly changes: readonly TextChange[]; readonly length: number }
-  | { readonly kind: 'text'; readonly text: string };
-
-export interface DraftExportOptions {
-  readonly title?: string;
-  readonly author?: string;
-  readonly chapterBreaks: boolean;
-  readonly modelSpans: SpanMode;
-}
+export type {
+  DraftSummary,
+  OpenDraft,
+  TrashedDraft,
+  WordStats,
+  DraftCursor,
+  ModelSpan,
+  SnapshotInfo,
+  TextDiff,
+  ExportFormat,
+  SpanMode,
+  DraftEdit,
+  TextChange,
+};
 
 /**
  * Where an export went. Electron: main's save dialog wrote it. Server mode: the browser downloads the
@@ -55,7 +42,8 @@ export interface DraftsStartup {
 }
 
 export type DraftPush =
-  | { readonly kind: 'saved'; readonly id: string; readonly modified: string }
+  /** The draft as the list should now show it: the sidebar updates one line instead of listing the library again. */
+  | { readonly kind: 'saved'; readonly id: string; readonly summary: DraftSummary }
   | { readonly kind: 'save-failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'journal-failed'; readonly id: string; readonly message: string }
   | { readonly kind: 'reloaded'; readonly id: string; readonly text: string }
@@ -67,65 +55,3 @@ export type DraftPush =
   | { readonly kind: 'command'; readonly command: DraftCommand };
 
 export type DraftCommand = 'new-draft' | 'save' | 'export' | 'snapshot';
-
-export type DraftsCall =
-  | { readonly method: 'draftsStartup' }
-  | { readonly method: 'listDrafts'; readonly query: string }
-  | { readonly method: 'listTrash' }
-  | { readonly method: 'createDraft'; readonly title: string }
-  | { readonly method: 'renameDraft'; readonly id: string; readonly title: string }
-  | { readonly method: 'duplicateDraft'; readonly id: string }
-  | { readonly method: 'trashDraft'; readonly id: string }
-  | { readonly method: 'restoreDraft'; readonly trashId: string }
-  | { readonly method: 'openDraft'; readonly id: string }
-  | { readonly method: 'closeDraft'; readonly id: string }
-  | {
-      readonly method: 'editDraft';
-      readonly id: string;
-      readonly edit: DraftEdit;
-      readonly cursor?: DraftCursor;
-      readonly modelSpans?: readonly ModelSpan[];
-    }
-  | { readonly method: 'saveDraft'; readonly id: string }
-  | { readonly method: 'setDraftMemory'; readonly id: string; readonly memory: string }
-  | { readonly method: 'setDraftCursor'; readonly id: string; readonly cursor: DraftCursor }
-  | { readonly method: 'resolveDraftConflict'; readonly id: string; readonly keep: 'mine' | 'theirs' }
-  | { readonly method: 'takeSnapshot'; readonly id: string; readonly name: string }
-  | { readonly method: 'listSnapshots'; readonly id: string }
-  | { readonly method: 'compareSnapshot'; readonly id: string; readonly snapshotId: string }
-  | { readonly method: 'restoreSnapshot'; readonly id: string; readonly snapshotId: string }
-  | { readonly method: 'draftWordStats'; readonly id: string }
-  | { readonly method: 'setDailyGoal'; readonly goal: number | null }
-  | { readonly method: 'exportDraft'; readonly id: string; readonly format: ExportFormat; readonly options: DraftExportOptions };
-
-export interface DraftsResults {
-  draftsStartup: DraftsStartup;
-  listDrafts: DraftSummary[];
-  listTrash: TrashedDraft[];
-  createDraft: DraftSummary;
-  renameDraft: DraftSummary;
-  duplicateDraft: DraftSummary;
-  trashDraft: TrashedDraft;
-  restoreDraft: DraftSummary;
-  openDraft: OpenDraft;
-  closeDraft: null;
-  editDraft: null;
-  saveDraft: null;
-  setDraftMemory: null;
-  setDraftCursor: null;
-  resolveDraftConflict: OpenDraft;
-  takeSnapshot: SnapshotInfo;
-  listSnapshots: SnapshotInfo[];
-  compareSnapshot: TextDiff;
-  restoreSnapshot: OpenDraft;
-  draftWordStats: WordStats;
-  setDailyGoal: null;
-  exportDraft: DraftExportResult;
-}
-
-export type DraftsMethod = DraftsCall['method'];
-
-/** The typed drafts API, one function per call (the renderer's client builds it from `DraftsCall`). */
-export type DraftsApi = {
-  readonly [M in DraftsMethod]: (call: Omit<Extract<DraftsCall, { method: M }>, 'method'>) => Promise<DraftsResults[M]>;
-};

@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { Precision } from '../engine/types.js';
-import { CHECKPOINT_WEIGHTS, CONFIG_FILE, onnxWeightPrecision, tokenizerLayout, type ModelFormat } from './formats.js';
+import { chooseOnnxLayout } from '../common/onnx-layout.js';
+import { CHECKPOINT_WEIGHTS, CONFIG_FILE, tokenizerLayout, type ModelFormat } from './formats.js';
+import { precisionSchema } from '../common/generation.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Relative, forward slashes, no empty, `.` or `..` segment: safe to join under the store's folder. */
@@ -62,7 +64,7 @@ const VariantSchema = z
       .min(1)
       .regex(/^[A-Za-z0-9_.\-/]+$/),
     format: z.enum(['onnx', 'checkpoint']),
-    precision: z.enum(['fp32', 'fp16', 'int8', 'q4']),
+    precision: precisionSchema,
     files: z.array(CatalogFileSchema).min(1),
     note: z.string().optional(),
   })
@@ -115,9 +117,11 @@ export function layoutProblems(variant: CatalogVariant): string[] {
     if (variant.format === 'checkpoint') {
       if (w.path !== CHECKPOINT_WEIGHTS) problems.push(`${w.path}: a checkpoint is ${CHECKPOINT_WEIGHTS}`);
     } else {
-      const precision = onnxWeightPrecision(w.path);
-      if (precision === null) problems.push(`${w.path}: not an ONNX file name the engine looks for`);
-      else if (precision !== variant.precision) problems.push(`${w.path} holds ${precision}, the variant says ${variant.precision}`);
+      // The engine's own rule: a lone weights file must be a graph it runs by itself.
+      const graphs = chooseOnnxLayout(new Set([w.path]), variant.precision);
+      if (graphs === null) problems.push(`${w.path}: not an ONNX file name the engine looks for`);
+      else if (graphs.precision !== variant.precision)
+        problems.push(`${w.path} holds ${graphs.precision}, the variant says ${variant.precision}`);
     }
   }
   return problems;

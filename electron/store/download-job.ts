@@ -5,7 +5,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { readJsonValidated, writeJsonAtomic } from './atomic-json.js';
+import { readJsonValidated, writeJsonAtomic } from '../disk/json-file.js';
 import { variantDownloadSize, type VariantRef } from './catalog.js';
 import { ensureFreeSpace, type StatFsFn } from './disk.js';
 import { StoreError, TransientError, toErrorInfo, type StoreErrorInfo } from './errors.js';

@@ -1,3 +1,5 @@
+import { errorMessage } from '../common/error-message.js';
+
 /**
  * Store failures carry a code the UI can branch on and a sentence it can show as is. Every message names the
  * model or file and says what to do, because "download failed" helps nobody.
@@ -34,10 +36,6 @@ export class TransientError extends Error {
   override readonly name = 'TransientError';
 }
 
-export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
-  return err instanceof StoreError && (code === undefined || err.code === code);
-}
-
 /** Plain data for the API and the UI (errors do not survive structured clone with their fields). */
 export interface StoreErrorInfo {
   readonly code: StoreErrorCode;
@@ -47,5 +45,5 @@ export interface StoreErrorInfo {
 
 export function toErrorInfo(err: unknown): StoreErrorInfo {
   if (err instanceof StoreError) return { code: err.code, message: err.message, file: err.file ?? null };
-  return { code: 'network', message: err instanceof Error ? err.message : String(err), file: null };
+  return { code: 'network', message: errorMessage(err), file: null };
 }

@@ -1,4 +1,4 @@
-/** The model store's public surface (DESIGN.md §6). Plain Node: never imports electron. */
+/** The model store's public surface (ARCHITECTURE.md, "Rooms and their doors"). Plain Node: never imports electron. */
 export { ModelStore } from './model-store.js';
 export type { DownloadHandle, ImportOptions, InstalledModel, ModelSource, ModelStoreOptions, PendingDownload } from './model-store.js';
 export type { DownloadEvent } from './download-job.js';

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { syncDir, writeJsonAtomic } from './atomic-json.js';
+import { syncDir } from '../disk/fs-layer.js';
+import { writeJsonAtomic } from '../disk/json-file.js';
 import { installedDir, MANIFEST_FILE, type StoreLayout } from './layout.js';
 import type { Manifest } from './manifest.js';
 

@@ -1,5 +1,6 @@
 /** The manifest inside every installed model folder: what it is, where it came from, and what each file should be. */
 import { z } from 'zod';
+import { precisionSchema } from '../common/generation.js';
 
 const FileEntry = z.object({
   path: z.string().min(1),
@@ -16,7 +17,7 @@ export const ManifestSchema = z.object({
   name: z.string().min(1),
   format: z.enum(['onnx', 'checkpoint']),
   /** Precisions present as files (ONNX variants) or stored in the checkpoint. */
-  precisions: z.array(z.enum(['fp32', 'fp16', 'int8', 'q4'])).min(1),
+  precisions: z.array(precisionSchema).min(1),
   source: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('catalog'), variantId: z.string(), modelId: z.string(), repo: z.string(), revision: z.string() }),
     z.object({ kind: z.literal('import'), from: z.string() }),

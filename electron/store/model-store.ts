@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readJsonValidated } from './atomic-json.js';
+import { readJsonValidated } from '../disk/json-file.js';
 import { findVariant, loadCatalog, type Catalog } from './catalog.js';
 import { defaultStatfs, ensureFreeSpace, freeBytes, type StatFsFn } from './disk.js';
 import { DownloadJob, PARTIAL_FILES_DIR, readPartialState, type DownloadDeps, type DownloadEvent } from './download-job.js';
@@ -187,7 +187,7 @@ export class ModelStore {
     });
   }
 
-  /** Written by the app after it measured a model (DESIGN.md §6: the list shows tokens/s on this machine). */
+  /** Written by the app after it measured a model (the Models panel shows tokens/s on this machine). */
   async recordBenchmark(id: string, result: { tokensPerSecond: number; device: string; precision?: Precision | null }): Promise<void> {
     if ((await this.readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
     if (!(Number.isFinite(result.tokensPerSecond) && result.tokensPerSecond > 0))

@@ -1,12 +1,13 @@
 /** store.json: the active model and the speeds measured on this machine. Writes are queued so two never interleave. */
 import { z } from 'zod';
-import { readJsonValidated, writeJsonAtomic } from './atomic-json.js';
+import { readJsonValidated, writeJsonAtomic } from '../disk/json-file.js';
+import { precisionSchema } from '../common/generation.js';
 
 const Benchmark = z.object({
   tokensPerSecond: z.number().positive().finite(),
   /** The execution provider it ran on: 'cuda', 'cpu'... */
   device: z.string().min(1),
-  precision: z.enum(['fp32', 'fp16', 'int8', 'q4']).nullable(),
+  precision: precisionSchema.nullable(),
   measuredAt: z.string(),
 });
 export type Benchmark = z.infer<typeof Benchmark>;

@@ -5,17 +5,9 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Precision } from '../engine/types.js';
-import {
-  CHECKPOINT_WEIGHTS,
-  CONFIG_FILE,
-  isExternalDataOf,
-  onnxWeightPrecision,
-  SIDE_FILES,
-  tokenizerLayout,
-  type ModelFormat,
-  type TokenizerLayout,
-} from './formats.js';
+import type { Precision } from '../common/generation.js';
+import { EXPECTED_ONNX_FILES, isExternalDataOf, onnxGraphPrecision, onnxLayouts } from '../common/onnx-layout.js';
+import { CHECKPOINT_WEIGHTS, CONFIG_FILE, SIDE_FILES, tokenizerLayout, type ModelFormat, type TokenizerLayout } from './formats.js';
 
 export interface WeightsFile {
   readonly path: string;
@@ -163,12 +155,13 @@ export async function validateModelFolder(dir: string): Promise<FolderValidation
 
   const weights: WeightsFile[] = [];
   let format: ModelFormat | null = null;
+  // Every graph the engine would run from this folder (electron/common/onnx-layout.ts), each checked.
+  const graphs = new Set(onnxLayouts(present).flatMap((layout) => (layout.noPast ? [layout.withPast, layout.noPast] : [layout.withPast])));
   for (const rel of all) {
-    const precision = onnxWeightPrecision(rel);
-    if (precision === null) continue;
+    if (!graphs.has(rel)) continue;
     const problem = await checkOnnx(path.join(abs, rel), rel);
     if (problem !== null) problems.push(problem);
-    else weights.push({ path: rel, precision, bytes: sizes.get(rel) ?? 0 });
+    else weights.push({ path: rel, precision: onnxGraphPrecision(rel)!, bytes: sizes.get(rel) ?? 0 });
   }
   if (weights.length > 0) format = 'onnx';
   else if (present.has(CHECKPOINT_WEIGHTS)) {
@@ -180,7 +173,7 @@ export async function validateModelFolder(dir: string): Promise<FolderValidation
       format = 'checkpoint';
     }
   } else if (problems.every((p) => !p.includes('.onnx'))) {
-    problems.push('no model weights: expected onnx/model*.onnx, decoder_model_merged.onnx or model.safetensors');
+    problems.push(`no model weights: expected model.safetensors, or ${EXPECTED_ONNX_FILES}`);
   }
 
   const files = new Set<string>(SIDE_FILES.filter((f) => present.has(f)));

@@ -2,11 +2,11 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
-import { messageOf } from './message-of.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 import { SidePanel } from '../panels/SidePanel.js';
 
 /** Only what the panel calls, so a test can hand it a small fake. */
-export type DraftPanelApi = Pick<KaituhiApi, 'drafts' | 'countTokens'>;
+export type DraftPanelApi = { readonly drafts: KaituhiApi['drafts']; readonly app: Pick<KaituhiApi['app'], 'countTokens'> };
 
 export interface DraftPanelProps {
   api: DraftPanelApi;
@@ -37,7 +37,7 @@ export function DraftPanel(props: DraftPanelProps) {
   useEffect(() => {
     if (!props.engineReady) return;
     const timer = setTimeout(() => {
-      void api.countTokens(props.memory).then(setMemoryTokens, () => setMemoryTokens(null));
+      void api.app.countTokens({ text: props.memory }).then(setMemoryTokens, () => setMemoryTokens(null));
     }, TOKEN_COUNT_DELAY_MS);
     return () => clearTimeout(timer);
   }, [api, props.memory, props.engineReady]);
@@ -54,7 +54,7 @@ export function DraftPanel(props: DraftPanelProps) {
   const run = (action: () => Promise<void>) => () =>
     void action().then(
       () => setProblem(null),
-      (error: unknown) => setProblem(messageOf(error)),
+      (error: unknown) => setProblem(errorMessage(error)),
     );
   const share = memoryTokens === null ? null : memoryTokens / props.contextWindow;
 

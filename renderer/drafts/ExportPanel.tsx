@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { ExportFormat, SpanMode } from '../../electron/shared/drafts-api.js';
-import { messageOf } from './message-of.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 import { deliverExport } from './export-delivery.js';
 import { SidePanel } from '../panels/SidePanel.js';
 
@@ -38,7 +38,7 @@ export function ExportPanel({ api, draftId, draftTitle, onClose }: ExportPanelPr
       });
       setOutcome({ ok: true, text: deliverExport(result, t) });
     } catch (error) {
-      setOutcome({ ok: false, text: messageOf(error) });
+      setOutcome({ ok: false, text: errorMessage(error) });
     } finally {
       setBusy(false);
     }

@@ -2,8 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
+import { withSummary } from './draft-list.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
-import { messageOf } from './message-of.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 import { i18n } from '../i18n/index.js';
 
 export interface CurrentDraft {
@@ -73,7 +74,7 @@ export function useDrafts(
     try {
       await action();
     } catch (error) {
-      setProblem(messageOf(error));
+      setProblem(errorMessage(error));
     }
   }, []);
 
@@ -156,7 +157,8 @@ export function useDrafts(
           return;
         }
         binding.current?.handle(event);
-        if (event.kind === 'saved') void refresh().catch(() => undefined);
+        // The push carries the draft's new list line: one line changes, the library is not listed again.
+        if (event.kind === 'saved') setDrafts((list) => withSummary(list, event.summary));
       }),
     [api, refresh],
   );
@@ -243,7 +245,7 @@ export function useDrafts(
       setCurrent({ ...current, memory });
       clearTimeout(memoryTimer.current);
       memoryTimer.current = setTimeout(() => {
-        void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(messageOf(error)));
+        void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(errorMessage(error)));
       }, MEMORY_SAVE_DELAY_MS);
     },
     showRestored: (draft) => binding.current?.replaceText(draft.text, draft.modelSpans),

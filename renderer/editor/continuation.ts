@@ -1,6 +1,7 @@
 import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
-import { splitTrailingSpaces, fitToCursor, promptStart } from './prompt-text.js';
+import { promptStart } from '../../electron/common/prompt-window.js';
+import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
 
 export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
 
@@ -38,7 +39,11 @@ export class ContinuationSession {
   /** Regenerations so far: varies a fixed seed, or Regenerate would write the same card again. */
   #round = 0;
 
-  constructor(private readonly deps: ContinuationDeps) {}
+  readonly #deps: ContinuationDeps;
+
+  constructor(deps: ContinuationDeps) {
+    this.#deps = deps;
+  }
 
   get cards(): readonly ContinuationCard[] {
     return this.#cards;
@@ -46,8 +51,8 @@ export class ContinuationSession {
 
   /** Starts from the editor's current selection; returns false when there is nothing to continue. */
   start(): boolean {
-    const model = this.deps.editor.getModel();
-    const selection = this.deps.editor.getSelection();
+    const model = this.#deps.editor.getModel();
+    const selection = this.#deps.editor.getSelection();
     if (!model || !selection) return false;
     const end = selection.getEndPosition();
     const before = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(end))), end));
@@ -63,17 +68,17 @@ export class ContinuationSession {
           options: { stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges },
         },
       ])[0] ?? null;
-    const count = this.deps.settings().continuation.candidates;
+    const count = this.#deps.settings().continuation.candidates;
     this.#cards = Array.from({ length: count }, (_, index) => ({ index, text: '', status: 'streaming', error: null }));
     this.#publish();
     this.#run(Array.from({ length: count }, (_, index) => index));
     return true;
   }
 
-  /** Replaces one card with a fresh candidate. */
+  /** Replaces one card with a fresh candidate; the cards still streaming beside it stream on. */
   regenerate(index: number): void {
     if (!this.#cards[index]) return;
-    this.#handles.get(index)?.cancel();
+    this.#release(index);
     this.#update(index, { text: '', status: 'streaming', error: null });
     this.#round += 1;
     this.#run([index]);
@@ -82,13 +87,13 @@ export class ContinuationSession {
   /** Inserts a card after the selection as a single undo step; returns the inserted range. */
   insert(index: number): monaco.Range | null {
     const card = this.#cards[index];
-    const model = this.deps.editor.getModel();
+    const model = this.#deps.editor.getModel();
     const anchor = this.#anchorId && model ? model.getDecorationRange(this.#anchorId) : null;
     if (!card || !model || !anchor || card.text.length === 0) return null;
     const text = fitToCursor(card.text, this.#trailing);
     const at = anchor.getStartPosition();
     const startOffset = model.getOffsetAt(at);
-    const editor = this.deps.editor;
+    const editor = this.#deps.editor;
     editor.pushUndoStop();
     editor.executeEdits('kaituhi.continue', [{ range: monaco.Range.fromPositions(at), text, forceMoveMarkers: true }], () => {
       const endPosition = model.getPositionAt(startOffset + text.length);
@@ -96,20 +101,31 @@ export class ContinuationSession {
     });
     editor.pushUndoStop();
     const inserted = monaco.Range.fromPositions(at, model.getPositionAt(startOffset + text.length));
-    this.deps.onInserted(inserted);
+    this.#deps.onInserted(inserted);
     this.close();
     editor.focus();
     return inserted;
   }
 
   cancel(): void {
-    for (const handle of this.#handles.values()) handle.cancel();
+    for (const handle of new Set(this.#handles.values())) handle.cancel();
     this.#handles.clear();
+  }
+
+  /**
+   * Stops showing what one card's request streams. The cards of a batch share one request, so it is
+   * cancelled only when no card is left listening to it.
+   */
+  #release(index: number): void {
+    const handle = this.#handles.get(index);
+    if (!handle) return;
+    this.#handles.delete(index);
+    if (![...this.#handles.values()].includes(handle)) handle.cancel();
   }
 
   close(): void {
     this.cancel();
-    const model = this.deps.editor.getModel();
+    const model = this.#deps.editor.getModel();
     if (this.#anchorId && model && !model.isDisposed()) model.deltaDecorations([this.#anchorId], []);
     this.#anchorId = null;
     this.#cards = [];
@@ -118,12 +134,12 @@ export class ContinuationSession {
 
   /** One request per batch: the candidates share one prefill, card i showing candidate i. */
   #run(indices: readonly number[]): void {
-    const settings = this.deps.settings();
+    const settings = this.#deps.settings();
     const { seed } = settings.sampler;
     const sampler =
       seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
-    const memory = this.deps.memory();
-    const handle = this.deps.api.generate(
+    const memory = this.#deps.memory();
+    const handle = this.#deps.api.generate(
       {
         ...(memory ? { memory } : {}),
         context: this.#prompt,
@@ -144,7 +160,7 @@ export class ContinuationSession {
     );
     for (const index of indices) this.#handles.set(index, handle);
     void handle.finished.then((outcome) => {
-      if (outcome.stats) this.deps.onStats(outcome.stats);
+      if (outcome.stats) this.#deps.onStats(outcome.stats);
       for (const index of indices) {
         if (this.#handles.get(index) !== handle) continue;
         this.#handles.delete(index);
@@ -164,6 +180,6 @@ export class ContinuationSession {
   }
 
   #publish(): void {
-    this.deps.onCards(this.#cards);
+    this.#deps.onCards(this.#cards);
   }
 }

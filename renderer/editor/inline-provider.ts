@@ -2,7 +2,8 @@ import type { GenerationStats, KaituhiApi, Settings } from '../../electron/share
 import { monaco } from './monaco.js';
 import { recordInlineRequest } from './diagnostics.js';
 import { i18n } from '../i18n/index.js';
-import { isSuggestionSpot, promptStart, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
+import { promptStart } from '../../electron/common/prompt-window.js';
+import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
 
 export interface InlineProviderDeps {
   api: KaituhiApi;
@@ -64,6 +65,8 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         candidates: settings.inline.alternatives,
         sampler: settings.sampler,
         stopAt: settings.inline.length,
+        // Ghost text shows only the finished alternatives: their tokens need not cross two processes one by one.
+        stream: false,
       });
       const subscription = token.onCancellationRequested(() => handle.cancel());
       const outcome = await handle.finished.finally(() => subscription.dispose());

@@ -15,13 +15,16 @@ export class ModelTextMarks {
   readonly #marks = new Map<string, Mark>();
   readonly #subscription: monaco.IDisposable;
 
-  constructor(private readonly editor: monaco.editor.ICodeEditor) {
+  readonly #editor: monaco.editor.ICodeEditor;
+
+  constructor(editor: monaco.editor.ICodeEditor) {
+    this.#editor = editor;
     this.#subscription = editor.onDidChangeModelContent(() => this.#dropEdited());
   }
 
   /** Marks the longest prefix of `text` that stands in the document at `offset` (all of it after a full accept). */
   markAt(offset: number, text: string): void {
-    const model = this.editor.getModel();
+    const model = this.#editor.getModel();
     if (!model) return;
     const start = model.getPositionAt(offset);
     const present = model.getValueInRange(monaco.Range.fromPositions(start, model.getPositionAt(offset + text.length)));
@@ -42,14 +45,14 @@ export class ModelTextMarks {
    */
   replaceAll(spans: readonly { readonly start: number; readonly end: number }[]): void {
     this.#marks.clear();
-    const model = this.editor.getModel();
+    const model = this.#editor.getModel();
     if (!model) return;
     for (const span of spans) this.#add(monaco.Range.fromPositions(model.getPositionAt(span.start), model.getPositionAt(span.end)));
   }
 
   /** The marked spans as offsets, for the draft's metadata (exports keep, mark or strip them). */
   spans(): { start: number; end: number }[] {
-    const model = this.editor.getModel();
+    const model = this.#editor.getModel();
     if (!model) return [];
     return this.ranges().map((range) => ({
       start: model.getOffsetAt(range.getStartPosition()),
@@ -59,7 +62,7 @@ export class ModelTextMarks {
 
   /** Ranges still marked, in document order (tests and export read them). */
   ranges(): monaco.Range[] {
-    const model = this.editor.getModel();
+    const model = this.#editor.getModel();
     if (!model) return [];
     return [...this.#marks.keys()]
       .map((id) => model.getDecorationRange(id))
@@ -69,12 +72,12 @@ export class ModelTextMarks {
 
   dispose(): void {
     this.#subscription.dispose();
-    this.editor.getModel()?.deltaDecorations([...this.#marks.keys()], []);
+    this.#editor.getModel()?.deltaDecorations([...this.#marks.keys()], []);
     this.#marks.clear();
   }
 
   #add(range: monaco.IRange): void {
-    const model = this.editor.getModel();
+    const model = this.#editor.getModel();
     if (!model) return;
     const text = model.getValueInRange(range);
     if (text.length === 0) return;
@@ -95,7 +98,7 @@ export class ModelTextMarks {
   }
 
   #dropEdited(): void {
-    const model = this.editor.getModel();
+    const model = this.#editor.getModel();
     if (!model) return;
     const stale: string[] = [];
     for (const mark of this.#marks.values()) {

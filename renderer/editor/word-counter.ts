@@ -1,4 +1,4 @@
-import { countWords } from './word-count.js';
+import { countWords } from '../../electron/common/word-count.js';
 
 /** The part of a Monaco text model the counter reads (a plain object in tests). */
 export interface LineSource {
@@ -14,14 +14,16 @@ export interface WordCounterOptions {
   now?: () => number;
   /** How to wait between slices; a timer by default so input and paint run in between. */
   yieldToFrame?: (next: () => void) => void;
+  /** Counts one line; the one word count unless a test wants to watch the calls. */
+  countLine?: (line: string) => number;
 }
 
 /**
- * Counts a draft's words without freezing the editor. Segmenting a 10 MB manuscript at once blocked the
- * page for about a second after every pause in typing; this walks the model line by line in slices of a
- * few milliseconds instead, and never joins the lines into one string. No word spans a line break, so the
- * sum of the lines' counts is the text's count. Lines counted in the previous pass are looked up by
- * content, so after a keystroke only the edited lines are segmented again.
+ * Counts a draft's words for the status bar without freezing the editor: the same count the library gives
+ * the Draft panel (electron/common/word-count.ts), walked over the model line by line in slices of a few
+ * milliseconds, never joining the lines into one string (no word spans a line break, so the sum of the
+ * lines' counts is the text's count). Lines counted in the previous pass are looked up by content, so
+ * after a keystroke only the edited lines are counted again.
  */
 export class WordCounter {
   #counts = new Map<string, number>();
@@ -29,11 +31,13 @@ export class WordCounter {
   readonly #sliceMs: number;
   readonly #now: () => number;
   readonly #yield: (next: () => void) => void;
+  readonly #countLine: (line: string) => number;
 
   constructor(options: WordCounterOptions = {}) {
     this.#sliceMs = options.sliceMs ?? 6;
     this.#now = options.now ?? (() => performance.now());
     this.#yield = options.yieldToFrame ?? ((next) => setTimeout(next, 0));
+    this.#countLine = options.countLine ?? countWords;
   }
 
   /**
@@ -57,7 +61,7 @@ export class WordCounter {
         for (; line <= end; line++) {
           const text = model.getLineContent(line);
           let words = next.get(text) ?? previous.get(text);
-          if (words === undefined) words = countWords(text);
+          if (words === undefined) words = this.#countLine(text);
           next.set(text, words);
           total += words;
         }

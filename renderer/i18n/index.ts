@@ -8,9 +8,9 @@ import { initReactI18next } from 'react-i18next';
 import type { LanguagePreference, UiLanguage } from '../../electron/shared/api.js';
 import en from './locales/en.json' with { type: 'json' };
 import zhCN from './locales/zh-CN.json' with { type: 'json' };
-import { resolveUiLanguage } from './language.js';
+import { resolveUiLanguage } from '../../electron/common/language.js';
 
-export { matchUiLanguage, resolveUiLanguage } from './language.js';
+export { matchUiLanguage, resolveUiLanguage } from '../../electron/common/language.js';
 
 export const resources = { en: { translation: en }, 'zh-CN': { translation: zhCN } } as const;
 

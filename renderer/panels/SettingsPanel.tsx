@@ -4,6 +4,9 @@ import type { InlineLength, LanguagePreference, Settings, SettingsState, UiLangu
 import type { SamplerSettings } from '../../electron/shared/api.js';
 import { matchUiLanguage, systemLanguages } from '../i18n/index.js';
 import { SidePanel } from './SidePanel.js';
+import { errorMessage } from '../../electron/common/error-message.js';
+import { GENERATION_LIMITS } from '../../electron/common/generation.js';
+import { SETTINGS_LIMITS } from '../../electron/common/settings.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -43,7 +46,7 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
     try {
       await onSave(draft);
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorMessage(caught));
     } finally {
       setSaving(false);
     }
@@ -98,23 +101,23 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label={t('settings.debounce')}
             value={draft.inline.debounceMs}
-            min={0}
-            max={5000}
+            min={SETTINGS_LIMITS.debounceMs.min}
+            max={SETTINGS_LIMITS.debounceMs.max}
             step={50}
             onChange={(value) => setInline('debounceMs', value)}
           />
           <NumberField
             label={t('settings.alternatives')}
             value={draft.inline.alternatives}
-            min={1}
-            max={8}
+            min={SETTINGS_LIMITS.alternatives.min}
+            max={SETTINGS_LIMITS.alternatives.max}
             onChange={(value) => setInline('alternatives', value)}
           />
           <NumberField
             label={t('settings.longest')}
             value={draft.inline.maxTokens}
-            min={1}
-            max={512}
+            min={SETTINGS_LIMITS.maxTokens.min}
+            max={SETTINGS_LIMITS.maxTokens.max}
             onChange={(value) => setInline('maxTokens', value)}
           />
         </fieldset>
@@ -123,15 +126,15 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label={t('settings.candidates')}
             value={draft.continuation.candidates}
-            min={1}
-            max={8}
+            min={SETTINGS_LIMITS.candidates.min}
+            max={SETTINGS_LIMITS.candidates.max}
             onChange={(value) => setContinuation('candidates', value)}
           />
           <NumberField
             label={t('settings.continuationLength')}
             value={draft.continuation.maxTokens}
-            min={1}
-            max={512}
+            min={SETTINGS_LIMITS.maxTokens.min}
+            max={SETTINGS_LIMITS.maxTokens.max}
             onChange={(value) => setContinuation('maxTokens', value)}
           />
         </fieldset>
@@ -141,16 +144,16 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label={t('settings.temperature')}
             value={draft.sampler.temperature}
-            min={0}
-            max={5}
+            min={GENERATION_LIMITS.temperature.min}
+            max={GENERATION_LIMITS.temperature.max}
             step={0.05}
             onChange={(value) => setSampler('temperature', value)}
           />
           <NumberField
             label={t('settings.topK')}
             value={draft.sampler.topK}
-            min={0}
-            max={100000}
+            min={GENERATION_LIMITS.topK.min}
+            max={GENERATION_LIMITS.topK.max}
             onChange={(value) => setSampler('topK', value)}
           />
           <NumberField
@@ -180,16 +183,16 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
           <NumberField
             label={t('settings.repetitionPenalty')}
             value={draft.sampler.repetitionPenalty}
-            min={0.5}
-            max={5}
+            min={GENERATION_LIMITS.repetitionPenalty.min}
+            max={GENERATION_LIMITS.repetitionPenalty.max}
             step={0.05}
             onChange={(value) => setSampler('repetitionPenalty', value)}
           />
           <NumberField
             label={t('settings.noRepeatNgram')}
             value={draft.sampler.noRepeatNgramSize}
-            min={0}
-            max={32}
+            min={GENERATION_LIMITS.noRepeatNgramSize.min}
+            max={GENERATION_LIMITS.noRepeatNgramSize.max}
             onChange={(value) => setSampler('noRepeatNgramSize', value)}
           />
           <Field label={t('settings.seed')}>

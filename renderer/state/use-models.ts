@@ -2,12 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import type { EngineState, KaituhiApi, ModelsState } from '../../electron/shared/api.js';
 
 /** The model store's state as the services push it; null until the first answer. */
-export function useModelsState(api: Pick<KaituhiApi, 'getModels' | 'onModels'>): ModelsState | null {
+export function useModelsState(api: Pick<KaituhiApi, 'models' | 'onModels'>): ModelsState | null {
   const [state, setState] = useState<ModelsState | null>(null);
   useEffect(() => {
     let current = true;
     const unsubscribe = api.onModels((next) => current && setState(next));
-    void api
+    void api.models
       .getModels()
       .then((first) => current && setState((pushed) => pushed ?? first))
       .catch(() => undefined);

@@ -2,7 +2,7 @@ import type {
   ApiCall,
   ApiMethod,
   ApiResults,
-  AppSnapshot,
+  DraftPush,
   EngineState,
   GenerateRequest,
   GenerationEvent,
@@ -10,15 +10,11 @@ import type {
   GenerationOutcome,
   GenerationStats,
   KaituhiApi,
+  ModelsState,
   ServerMessage,
-  Settings,
   SettingsState,
 } from '../../electron/shared/api.js';
 import type { LinkStatus, MessageLink } from './message-link.js';
-import type { ModelsState } from '../../electron/shared/api.js';
-import { createModelsApi } from './models-client.js';
-import type { DraftPush } from '../../electron/shared/drafts-api.js';
-import { createDraftsApi } from './drafts-client.js';
 
 interface PendingCall {
   resolve(value: ApiResults[ApiMethod]): void;
@@ -37,15 +33,51 @@ export interface ApiClient extends KaituhiApi {
   onLinkStatus(listener: (status: LinkStatus) => void): () => void;
 }
 
+/**
+ * One domain's client, derived from its call table's type: any method name becomes a function that sends
+ * `{ method, ...args }`. The renderer needs no list of names (it may not import the tables' values); the
+ * table's type says which names exist, and the services' validator refuses any other.
+ */
+function domainClient<Client extends object>(send: (call: ApiCall) => Promise<unknown>): Client {
+  // One function per name, kept: a component may depend on a method's identity (an effect's dependency).
+  const methods = new Map<string, (args?: object) => Promise<unknown>>();
+  return new Proxy({} as Client, {
+    get: (_target, method) => {
+      // Symbols and 'then' are what generic code probes an object for (await, inspection); they are not methods.
+      if (typeof method !== 'string' || method === 'then') return undefined;
+      let fn = methods.get(method);
+      if (!fn) {
+        fn = (args: object = {}) => send({ ...args, method } as ApiCall);
+        methods.set(method, fn);
+      }
+      return fn;
+    },
+  });
+}
+
+/** Listeners of one kind of push. */
+function listeners<T>() {
+  const set = new Set<(value: T) => void>();
+  return {
+    add(listener: (value: T) => void): () => void {
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    emit(value: T): void {
+      for (const listener of set) listener(value);
+    },
+  };
+}
+
 /** `KaituhiApi` over any message link: numbers requests, matches replies, assembles streamed candidates. */
 export function createApiClient(link: MessageLink): ApiClient {
   let nextId = 1;
   const calls = new Map<number, PendingCall>();
   const generations = new Map<number, RunningGeneration>();
-  const engineListeners = new Set<(state: EngineState) => void>();
-  const settingsListeners = new Set<(state: SettingsState) => void>();
-  const modelsListeners = new Set<(state: ModelsState) => void>();
-  const draftListeners = new Set<(event: DraftPush) => void>();
+  const engine = listeners<EngineState>();
+  const settings = listeners<SettingsState>();
+  const models = listeners<ModelsState>();
+  const drafts = listeners<DraftPush>();
 
   link.onMessage((message: ServerMessage) => {
     switch (message.type) {
@@ -75,17 +107,13 @@ export function createApiClient(link: MessageLink): ApiClient {
         return;
       }
       case 'draft':
-        for (const listener of draftListeners) listener(message.event);
-        return;
+        return drafts.emit(message.event);
       case 'engine':
-        for (const listener of engineListeners) listener(message.state);
-        return;
+        return engine.emit(message.state);
       case 'settings':
-        for (const listener of settingsListeners) listener(message.state);
-        return;
+        return settings.emit(message.state);
       case 'models':
-        for (const listener of modelsListeners) listener(message.state);
-        return;
+        return models.emit(message.state);
     }
   });
 
@@ -105,10 +133,10 @@ export function createApiClient(link: MessageLink): ApiClient {
     generations.clear();
   });
 
-  function call<M extends ApiMethod>(request: ApiCall & { method: M }): Promise<ApiResults[M]> {
+  function call(request: ApiCall): Promise<ApiResults[ApiMethod]> {
     const id = nextId++;
-    return new Promise<ApiResults[M]>((resolve, reject) => {
-      calls.set(id, { resolve: resolve as (value: ApiResults[ApiMethod]) => void, reject });
+    return new Promise((resolve, reject) => {
+      calls.set(id, { resolve, reject });
       link.send({ type: 'call', id, call: request });
     });
   }
@@ -131,35 +159,14 @@ export function createApiClient(link: MessageLink): ApiClient {
   }
 
   return {
-    drafts: createDraftsApi(call),
-    onDraftEvent(listener) {
-      draftListeners.add(listener);
-      return () => draftListeners.delete(listener);
-    },
-    getSnapshot: (): Promise<AppSnapshot> => call({ method: 'getSnapshot' }),
-    saveSettings: (settings: Settings): Promise<SettingsState> => call({ method: 'saveSettings', settings }),
-    countTokens: (text: string): Promise<number> => call({ method: 'countTokens', text }),
-    restartEngine: async (): Promise<void> => {
-      await call({ method: 'restartEngine' });
-    },
-    openExternal: async (url: string): Promise<void> => {
-      await call({ method: 'openExternal', url });
-    },
-    chooseModelFolder: (): Promise<string | null> => call({ method: 'chooseModelFolder' }),
+    app: domainClient(call),
+    drafts: domainClient(call),
+    models: domainClient(call),
     generate,
-    onEngineState(listener) {
-      engineListeners.add(listener);
-      return () => engineListeners.delete(listener);
-    },
-    onSettings(listener) {
-      settingsListeners.add(listener);
-      return () => settingsListeners.delete(listener);
-    },
+    onDraftEvent: drafts.add,
+    onEngineState: engine.add,
+    onSettings: settings.add,
+    onModels: models.add,
     onLinkStatus: (listener) => link.onStatus(listener),
-    ...createModelsApi((request) => call(request)),
-    onModels(listener) {
-      modelsListeners.add(listener);
-      return () => modelsListeners.delete(listener);
-    },
   };
 }

@@ -1,15 +1,6 @@
-import type {
-  ClientMessage,
-  ServerMessage,
-  TOKEN_PARAM as TokenParam,
-  WEBSOCKET_PATH as WebSocketPath,
-} from '../../electron/shared/api.js';
+import { TOKEN_PARAM, WEBSOCKET_PATH } from '../../electron/common/transport.js';
+import type { ClientMessage, ServerMessage } from '../../electron/shared/api.js';
 import type { LinkStatus, MessageLink } from './message-link.js';
-
-// The renderer may not import values from electron/shared; typing these with the shared constants'
-// literal types makes the compiler catch any drift.
-const WEBSOCKET_PATH: typeof WebSocketPath = '/api';
-const TOKEN_PARAM: typeof TokenParam = 'token';
 
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 

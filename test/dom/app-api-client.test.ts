@@ -28,8 +28,8 @@ describe('API client over a message link', () => {
   it('matches replies to calls by id', async () => {
     const end = fakeLink();
     const api = createApiClient(end.link);
-    const first = api.countTokens('a b');
-    const second = api.countTokens('c');
+    const first = api.app.countTokens({ text: 'a b' });
+    const second = api.app.countTokens({ text: 'c' });
     expect(end.sent).toEqual([
       { type: 'call', id: 1, call: { method: 'countTokens', text: 'a b' } },
       { type: 'call', id: 2, call: { method: 'countTokens', text: 'c' } },
@@ -68,7 +68,7 @@ describe('API client over a message link', () => {
   it('a dropped link fails what was waiting instead of hanging the editor', async () => {
     const end = fakeLink();
     const api = createApiClient(end.link);
-    const call = api.getSnapshot();
+    const call = api.app.getSnapshot();
     const generation = api.generate(request);
     end.status('closed');
     await expect(call).rejects.toThrow(/Lost the connection/);

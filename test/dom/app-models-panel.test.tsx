@@ -63,13 +63,13 @@ const downloading: DownloadState = {
 function fakeApi(overrides: Partial<ModelsPanelApi> = {}): ModelsPanelApi {
   return {
     getModelOffer: vi.fn(async () => offer),
-    downloadModel: vi.fn(async () => undefined),
-    pauseDownload: vi.fn(async () => undefined),
-    cancelDownload: vi.fn(async () => undefined),
-    setActiveModel: vi.fn(async () => undefined),
-    deleteModel: vi.fn(async () => undefined),
+    downloadModel: vi.fn(async () => null),
+    pauseDownload: vi.fn(async () => null),
+    cancelDownload: vi.fn(async () => null),
+    setActiveModel: vi.fn(async () => null),
+    deleteModel: vi.fn(async () => null),
     listImportFolders: vi.fn(async () => ['my-gpt2', 'gpt2-large']),
-    importModel: vi.fn(async () => undefined),
+    importModel: vi.fn(async () => null),
     ...overrides,
   };
 }
@@ -83,7 +83,7 @@ describe('models panel', () => {
     expect(screen.getByText(/No GPU found/)).toBeTruthy();
     expect(screen.getByTestId('machine-summary').textContent).toContain('16 GB memory');
     fireEvent.click(screen.getByTestId('download-recommended'));
-    expect(api.downloadModel).toHaveBeenCalledWith('gpt2-onnx-int8');
+    expect(api.downloadModel).toHaveBeenCalledWith({ variantId: 'gpt2-onnx-int8' });
   });
 
   it('shows bytes, speed and time left, and pauses, resumes and cancels', () => {
@@ -104,7 +104,7 @@ describe('models panel', () => {
       />,
     );
     fireEvent.click(screen.getByTestId('resume-download'));
-    expect(api.downloadModel).toHaveBeenCalledWith('gpt2-onnx-int8');
+    expect(api.downloadModel).toHaveBeenCalledWith({ variantId: 'gpt2-onnx-int8' });
     fireEvent.click(screen.getByTestId('cancel-download'));
     expect(api.cancelDownload).toHaveBeenCalled();
   });
@@ -164,11 +164,11 @@ describe('models panel', () => {
     expect(rows[0]!.textContent).toContain('CPU · 61.3 tok/s');
     expect(rows[1]!.textContent).toContain('speed not measured yet');
     fireEvent.click(screen.getByTestId('use-model'));
-    expect(api.setActiveModel).toHaveBeenCalledWith('mine-import');
+    expect(api.setActiveModel).toHaveBeenCalledWith({ id: 'mine-import' });
     fireEvent.click(screen.getAllByTestId('delete-model')[1]!);
     expect(api.deleteModel).not.toHaveBeenCalled();
     fireEvent.click(screen.getByTestId('confirm-delete'));
-    expect(api.deleteModel).toHaveBeenCalledWith('mine-import');
+    expect(api.deleteModel).toHaveBeenCalledWith({ id: 'mine-import' });
   });
 
   it('says whether the model in use runs on the fast graph, and why not when it runs as exported', () => {
@@ -226,7 +226,7 @@ describe('models panel', () => {
     await waitFor(() => expect(screen.getByLabelText('Folder to import').querySelectorAll('option')).toHaveLength(2));
     fireEvent.change(screen.getByLabelText('Folder to import'), { target: { value: 'gpt2-large' } });
     fireEvent.click(screen.getByTestId('import-folder'));
-    expect(api.importModel).toHaveBeenCalledWith({ by: 'import-root', folder: 'gpt2-large' });
+    expect(api.importModel).toHaveBeenCalledWith({ from: { by: 'import-root', folder: 'gpt2-large' } });
     expect((await screen.findByTestId('models-error')).textContent).toContain('no tokenizer');
   });
 
@@ -258,9 +258,9 @@ describe('models over the API client', () => {
     const api = createApiClient(link);
     const states: ModelsState[] = [];
     api.onModels((state) => states.push(state));
-    void api.downloadModel('gpt2-onnx-int8');
-    void api.importModel({ by: 'import-root', folder: 'my-gpt2' });
-    void api.setActiveModel('gpt2-onnx-int8');
+    void api.models.downloadModel({ variantId: 'gpt2-onnx-int8' });
+    void api.models.importModel({ from: { by: 'import-root', folder: 'my-gpt2' } });
+    void api.models.setActiveModel({ id: 'gpt2-onnx-int8' });
     for (const message of sent) expect(parseClientMessage(message).ok).toBe(true);
     expect(sent.map((m) => (m.type === 'call' ? m.call.method : m.type))).toEqual(['downloadModel', 'importModel', 'setActiveModel']);
     deliver({ type: 'models', state: empty });

@@ -7,7 +7,7 @@ import { NoticeBar } from '../../renderer/panels/NoticeBar.js';
 import { noticesFor } from '../../renderer/state/notices.js';
 import { i18n } from '../../renderer/i18n/index.js';
 import type { EngineInfo, EngineState, GenerationStats } from '../../electron/shared/api.js';
-import { defaultSettings } from '../../electron/shared/default-settings.js';
+import { defaultSettings } from '../../electron/common/settings.js';
 
 afterEach(cleanup);
 

@@ -49,7 +49,7 @@ const titles = () => page.locator('[data-testid=draft-item] .draft-title').allTe
 
 /** A draft made behind the page's back, then opened in it (a reload lists it). */
 async function openFresh(title: string, text: string): Promise<string> {
-  const made = await app.services.drafts.library.create(title, text);
+  const made = await app.services.drafts.library.catalog.create(title, text);
   await page.goto(app.server.url);
   await page.waitForSelector('[data-testid=draft-title]');
   await page.locator('[data-testid=draft-item]', { hasText: title }).locator('.draft-open').click();
@@ -68,9 +68,9 @@ async function typeAtEnd(text: string): Promise<void> {
 
 describe('the library sidebar', () => {
   it('searches by title', async () => {
-    await app.services.drafts.library.create('Harbour notes', 'Boats.');
-    await app.services.drafts.library.create('Lighthouse log', 'Fog.');
-    await app.services.drafts.library.create('The harbourmaster', 'Ropes.');
+    await app.services.drafts.library.catalog.create('Harbour notes', 'Boats.');
+    await app.services.drafts.library.catalog.create('Lighthouse log', 'Fog.');
+    await app.services.drafts.library.catalog.create('The harbourmaster', 'Ropes.');
     await page.goto(app.server.url);
     await page.waitForSelector('[data-testid=draft-title]');
     await page.fill('[data-testid=drafts-search]', 'HARBOUR');
@@ -123,7 +123,7 @@ describe('reopening', () => {
     await item.hover();
     await item.locator('button[title=Duplicate]').click();
     await expect.poll(titles, SETTLE).toContain('Original (copy)');
-    const copy = (await app.services.drafts.library.list()).find((d) => d.title === 'Original (copy)');
+    const copy = (await app.services.drafts.library.catalog.list()).find((d) => d.title === 'Original (copy)');
     expect(await readFile(textFile(copy?.id ?? ''), 'utf8')).toBe('Twice told.');
   });
 });
@@ -147,7 +147,7 @@ describe('an outside edit while the buffer is dirty', () => {
     await expect.poll(() => readFile(textFile(id), 'utf8'), SETTLE).toBe('The boats came in. Mine, typed in Kaituhi.');
     expect(await editorText(page)).toBe('The boats came in. Mine, typed in Kaituhi.');
     await expect.poll(saveState, SETTLE).toBe('saved');
-    const snapshots = await app.services.drafts.library.listSnapshots(id);
+    const snapshots = await app.services.drafts.library.versions.list(id);
     const texts = await Promise.all(snapshots.map((s) => readFile(join(library(), id, 'snapshots', `${s.id}.md`), 'utf8')));
     expect(texts).toContain('The boats came in. Theirs, from another editor.');
   });
@@ -162,7 +162,7 @@ describe('an outside edit while the buffer is dirty', () => {
     await expect.poll(() => editorText(page), SETTLE).toBe('The boats came in. Theirs wins this time.');
     await expect.poll(saveState, SETTLE).toBe('saved');
     expect(await readFile(textFile(id), 'utf8')).toBe('The boats came in. Theirs wins this time.');
-    const snapshots = await app.services.drafts.library.listSnapshots(id);
+    const snapshots = await app.services.drafts.library.versions.list(id);
     const texts = await Promise.all(snapshots.map((s) => readFile(join(library(), id, 'snapshots', `${s.id}.md`), 'utf8')));
     expect(texts).toContain('The boats came in. Mine, about to be replaced.');
 
@@ -218,7 +218,7 @@ describe('the draft panel', () => {
     await expect
       .poll(() => page.locator('[data-testid=snapshot-item] .snapshot-name').allTextContents(), SETTLE)
       .toEqual(['Before restoring a snapshot', 'Opening v1']);
-    const before = (await app.services.drafts.library.listSnapshots(id)).find((s) => s.name === 'Before restoring a snapshot');
+    const before = (await app.services.drafts.library.versions.list(id)).find((s) => s.name === 'Before restoring a snapshot');
     expect(await readFile(join(library(), id, 'snapshots', `${before?.id}.md`), 'utf8')).toBe(
       'First version of the opening. A second sentence, added later.',
     );

@@ -108,7 +108,7 @@ describe('drafts in the browser', () => {
     await focusEditor(page);
     // Made after the page loaded, so the page does not open it at load (the newest draft reopens), and
     // the opening happens while frames are measured. A search lists it.
-    await app.services.drafts.library.create('Big manuscript', big);
+    await app.services.drafts.library.catalog.create('Big manuscript', big);
     await page.fill('[data-testid=drafts-search]', 'Big manuscript');
     await page.locator('[data-testid=draft-item]', { hasText: 'Big manuscript' }).waitFor(SETTLE);
 

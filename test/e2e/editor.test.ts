@@ -222,6 +222,39 @@ describe('continue selection', () => {
     await expect.poll(() => cards.nth(0).getAttribute('data-status'), { timeout: 60_000 }).toBe('done');
     expect(await cards.nth(0).locator('.card-body').textContent()).not.toBe(before);
   });
+
+  it('Regenerate while the other cards stream: they stream on to the end, and the new card follows', async () => {
+    // Long cards, so the batch is still streaming when the writer asks for a new first card.
+    const settings = app.services.settings.state.settings;
+    await app.services.saveSettings({ ...settings, continuation: { candidates: 3, maxTokens: 200 } });
+    try {
+      await typeSlowly('The harbour lights went out one by one.');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+a');
+      await page.keyboard.press('Control+Enter');
+      const cards = page.locator('[data-testid=candidate-card]');
+      const body = (index: number) => cards.nth(index).locator('.card-body').textContent();
+      await expect
+        .poll(async () => ((await body(1)) ?? '').replace('Writing…', '').trim().length, { timeout: 30_000, interval: 20 })
+        .toBeGreaterThan(0);
+      expect(await cards.nth(1).getAttribute('data-status')).toBe('streaming');
+      const firstBefore = await body(0);
+      const secondAtClick = (await body(1)) ?? '';
+      await cards.nth(0).locator('[data-testid=regenerate]').click();
+
+      await expect.poll(() => page.locator('[data-testid=candidate-card][data-status=streaming]').count(), { timeout: 200_000 }).toBe(0);
+      const statuses = await cards.evaluateAll((nodes) => nodes.map((node) => `${node.getAttribute('data-status')}: ${node.textContent}`));
+      expect(
+        statuses.map((status) => status.split(':')[0]),
+        statuses.join('\n'),
+      ).toEqual(['done', 'done', 'done']);
+      // The card beside it kept writing after the click instead of stopping where it was.
+      expect(((await body(1)) ?? '').length).toBeGreaterThan(secondAtClick.replace('Writing…', '').length);
+      expect(await body(0)).not.toBe(firstBefore);
+    } finally {
+      await app.services.saveSettings(settings);
+    }
+  }, 300_000);
 });
 
 describe('status and resilience', () => {

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { parseServeArgs, serve, type ServeHandle } from '../../electron/cli/commands/serve.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { builtRenderer, editorText, focusEditor, screenshot, visibleGhostText } from './support/app.js';
-import { HUB_VARIANT, startModelHub, type ModelHub } from './support/model-hub.js';
+import { HUB_VARIANT, startModelHub, type ModelHub } from '../support/model-hub.js';
 import { formatBytes } from '../../renderer/state/model-format.js';
 
 const SETTLE = { timeout: 15_000 };

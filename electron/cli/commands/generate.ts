@@ -1,41 +1,58 @@
-import { parseArgs } from 'node:util';
 import { loadModel } from '../../engine/model/load-model.js';
 import { generateWith } from '../../engine/generate.js';
 import { DEFAULT_SAMPLER, type GenerateRequest, type Precision, type SamplerSettings } from '../../engine/types.js';
+import { PRECISIONS } from '../../common/generation.js';
+import { parseCommandArgs, UsageError, type Command } from '../command.js';
 
 function numberOption(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || (integer && !Number.isInteger(value)))
-    throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
   return value;
 }
 
-export const generateCommand = {
+export const generateCommand: Command = {
   summary: 'continue a prompt with a local GPT-2 (streams text; --json for ids, logprobs and timings)',
+  help: [
+    'usage: kaituhi generate --model DIR --prompt TEXT [options]',
+    '',
+    'Continues TEXT with the model in DIR (a GPT-2 ONNX export or a Hugging Face checkpoint) and streams the words.',
+    '',
+    'options:',
+    '  --model DIR              the model folder (required)',
+    '  --prompt TEXT            the text to continue (required)',
+    '  --max-tokens N           how many tokens to add (default 50)',
+    '  --candidates N           independent continuations, decoded as one batch (default 1)',
+    '  --temperature X, --top-k N, --top-p X, --min-p X, --repetition-penalty X',
+    '                           the sampler (defaults as in the app)',
+    '  --greedy                 always the likeliest token',
+    '  --seed N                 the same seed gives the same text',
+    `  --precision P            ${PRECISIONS.join(', ')} (which variant of an ONNX export, or what a checkpoint is built at)`,
+    '  --device D               an execution provider to try (repeatable; e.g. cpu, cuda)',
+    '  --json                   print prompt ids, token ids with logprobs, the device and timings as JSON',
+    '  --help, -h               this help',
+    '',
+  ].join('\n'),
   async run(argv: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        prompt: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        temperature: { type: 'string' },
-        'top-k': { type: 'string' },
-        'top-p': { type: 'string' },
-        'min-p': { type: 'string' },
-        'repetition-penalty': { type: 'string' },
-        seed: { type: 'string' },
-        candidates: { type: 'string' },
-        precision: { type: 'string' },
-        device: { type: 'string', multiple: true },
-        greedy: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
+    const { values } = parseCommandArgs(argv, {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'min-p': { type: 'string' },
+      'repetition-penalty': { type: 'string' },
+      seed: { type: 'string' },
+      candidates: { type: 'string' },
+      precision: { type: 'string' },
+      device: { type: 'string', multiple: true },
+      greedy: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
     });
-    if (!values.model) throw new Error('--model DIR is required');
-    if (values.prompt === undefined) throw new Error('--prompt TEXT is required');
+    if (!values.model) throw new UsageError('--model DIR is required');
+    if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
     const sampler: SamplerSettings = {
       ...DEFAULT_SAMPLER,
       greedy: values.greedy ?? false,
@@ -58,7 +75,7 @@ export const generateCommand = {
       sampler,
     };
     const precision = values.precision as Precision | undefined;
-    if (precision && !['fp32', 'fp16', 'int8', 'q4'].includes(precision)) throw new Error('--precision must be fp32, fp16, int8 or q4');
+    if (precision && !PRECISIONS.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}`);
     const model = await loadModel({
       modelDir: values.model,
       ...(precision ? { precision } : {}),

@@ -1,12 +1,12 @@
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startEngineHost } from '../../engine/index.js';
 import { AppServices } from '../../services/app-services.js';
 import { defaultUserDataDir, settingsFileIn } from '../../services/user-data.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { loadCatalog } from '../../store/index.js';
+import { packageVersion, parseCommandArgs, UsageError, type Command } from '../command.js';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
 
@@ -15,7 +15,6 @@ export interface ServeOptions {
   modelDir: string | null;
   settingsFile: string;
   rendererDir: string;
-  // ---- models (issue 5) ----
   /** The model store's folder; default: models/ next to the settings file. */
   modelsDir?: string | null;
   /** A catalog to use instead of models/catalog.json (a mirror's own, or the tests' local hub). */
@@ -27,22 +26,18 @@ export interface ServeOptions {
 }
 
 export function parseServeArgs(argv: string[]): ServeOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '0' },
-      model: { type: 'string' },
-      settings: { type: 'string' },
-      renderer: { type: 'string' },
-      models: { type: 'string' },
-      catalog: { type: 'string' },
-      'import-root': { type: 'string' },
-      library: { type: 'string' },
-    },
-    strict: true,
+  const { values } = parseCommandArgs(argv, {
+    port: { type: 'string', default: '0' },
+    model: { type: 'string' },
+    settings: { type: 'string' },
+    renderer: { type: 'string' },
+    models: { type: 'string' },
+    catalog: { type: 'string' },
+    'import-root': { type: 'string' },
+    library: { type: 'string' },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a whole number from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a whole number from 0 to 65535');
   return {
     port,
     modelDir: values.model ? resolve(values.model) : null,
@@ -68,7 +63,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   });
   const services = new AppServices({
     mode: 'server',
-    version: process.env.npm_package_version ?? '0.1.0',
+    version: packageVersion(),
     settingsFile: options.settingsFile,
     modelDirOverride: options.modelDir,
     startEngineHost: (loadOptions) => startEngineHost(loadOptions),
@@ -89,8 +84,25 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   };
 }
 
-export const serveCommand = {
-  summary: 'serve the editor to a local browser: [--port N] [--model DIR] [--settings FILE] [--library DIR]',
+export const serveCommand: Command = {
+  summary: 'serve the editor to a browser on this machine (127.0.0.1 only)',
+  help: [
+    'usage: kaituhi serve [options]',
+    '',
+    'Serves the editor on 127.0.0.1 and prints the URL to open (it carries this launch’s access token).',
+    '',
+    'options:',
+    '  --port N                 the port (default 0: a free one)',
+    '  --model DIR              the model folder for this launch, over the one in Settings',
+    '  --settings FILE          the settings file (default: settings.json in the app’s user-data folder)',
+    '  --library DIR            the drafts library for this launch (default: the remembered one, or Drafts/ beside the settings)',
+    '  --models DIR             the model store (default: models/ beside the settings)',
+    '  --catalog FILE           a model catalog to use instead of models/catalog.json',
+    '  --import-root DIR        the one folder whose model folders the page may import',
+    '  --renderer DIR           the built editor (default: dist/renderer; `npm run build:renderer` makes it)',
+    '  --help, -h               this help',
+    '',
+  ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const options = parseServeArgs(argv);
     const handle = await serve(options);

@@ -1,7 +1,7 @@
+import type { ExportFormat, SpanMode } from '../../common/drafts.js';
 import type { ModelSpan } from '../metadata.js';
 
-export type SpanMode = 'keep' | 'mark' | 'strip';
-export type ExportFormat = 'txt' | 'md' | 'html' | 'docx' | 'epub' | 'pdf';
+export type { ExportFormat, SpanMode };
 
 export interface ExportSource {
   title: string;

@@ -5,8 +5,9 @@
  */
 import { float32ToFloat16 } from '../formats/half.js';
 import { float32Tensor, type GraphBuilder } from '../onnx/graph-builder.js';
+import type { Precision } from '../../common/generation.js';
 
-export type WeightPrecision = 'fp32' | 'fp16' | 'int8' | 'q4';
+export type WeightPrecision = Precision;
 
 export const QUANT_BLOCK = 32;
 

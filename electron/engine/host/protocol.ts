@@ -1,48 +1,26 @@
 /**
- * Messages between the engine host (worker thread or Electron utilityProcess) and its client.
+ * Messages between the engine host (a child process, or Electron's utilityProcess) and its client.
  * Both directions are validated: a host that crashed half-way or a confused caller must not be trusted.
+ * Requests are checked with the API's own schemas (electron/common/generation.ts): one set of limits.
  */
 import { z } from 'zod';
-import type { EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from '../types.js';
-
-const precision = z.enum(['fp32', 'fp16', 'int8', 'q4']);
+import {
+  countTokensTextSchema,
+  generateRequestSchema,
+  precisionSchema,
+  prefillRequestSchema,
+  type GenerateRequest,
+  type PrefillRequest,
+} from '../../common/generation.js';
+import type { EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult } from '../types.js';
 
 export const loadOptionsSchema = z.object({
   modelDir: z.string().min(1),
-  precision: precision.optional(),
+  precision: precisionSchema.optional(),
   devices: z.array(z.string()).optional(),
   cacheDir: z.string().optional(),
   graph: z.enum(['auto', 'as-exported']).optional(),
   threads: z.number().int().min(1).max(256).optional(),
-});
-
-export const samplerSchema = z.object({
-  greedy: z.boolean(),
-  temperature: z.number().min(0).max(10),
-  topK: z.number().int().min(0),
-  topP: z.number().min(0).max(1),
-  minP: z.number().min(0).max(1),
-  typicalP: z.number().min(0).max(1),
-  repetitionPenalty: z.number().min(0.1).max(10),
-  repetitionWindow: z.number().int().min(0).max(4096),
-  noRepeatNgramSize: z.number().int().min(0).max(16),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .optional(),
-});
-
-export const generateRequestSchema = z.object({
-  memory: z.string().max(1_000_000).optional(),
-  // A whole novel may arrive; context assembly keeps only the tail that fits the window.
-  context: z.string().max(64_000_000),
-  maxTokens: z.number().int().min(1).max(2048),
-  candidates: z.number().int().min(1).max(8),
-  sampler: samplerSchema,
-  stopStrings: z.array(z.string().min(1).max(200)).max(16).optional(),
-  stopAt: z.enum(['none', 'phrase', 'sentence', 'paragraph']).optional(),
 });
 
 export type ClientMessage =
@@ -57,16 +35,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('load'), options: loadOptionsSchema }),
   z.object({ type: z.literal('generate'), id: z.number().int(), request: generateRequestSchema }),
   z.object({ type: z.literal('abort'), id: z.number().int() }),
-  z.object({ type: z.literal('countTokens'), id: z.number().int(), text: z.string() }),
-  z.object({
-    type: z.literal('prefill'),
-    id: z.number().int(),
-    request: z.object({
-      memory: z.string().max(1_000_000).optional(),
-      context: z.string().max(64_000_000),
-      maxTokens: z.number().int().min(1).max(2048),
-    }),
-  }),
+  z.object({ type: z.literal('countTokens'), id: z.number().int(), text: countTokensTextSchema }),
+  z.object({ type: z.literal('prefill'), id: z.number().int(), request: prefillRequestSchema }),
   z.object({ type: z.literal('info'), id: z.number().int() }),
 ]);
 

@@ -1,5 +1,5 @@
 /**
- * The engine host's side of the protocol, independent of transport: a worker thread's parentPort under
+ * The engine host's side of the protocol, independent of transport: a child process's IPC channel under
  * Node, Electron's utilityProcess parentPort in the app. Bad messages are answered, never fatal.
  */
 import { LocalEngine } from '../engine.js';

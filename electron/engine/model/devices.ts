@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { errorMessage } from '../../common/error-message.js';
 
 export interface DeviceSession {
   readonly session: ort.InferenceSession;
@@ -101,7 +102,7 @@ export async function createDeviceSession(
 
 /** ORT's messages start with a source path and a failed assertion; the writer needs the sentence after it. */
 export function firstLine(error: unknown): string {
-  const line = String(error instanceof Error ? error.message : error).split('\n')[0]!;
+  const line = errorMessage(error).split('\n')[0]!;
   const afterAssertion = line.split(' was false. ').at(-1)!;
   return afterAssertion.replace(/^\/onnxruntime_src\/\S+ /, '').slice(0, 300);
 }

@@ -21,6 +21,7 @@ import { createDeviceSession, defaultDevices, defaultThreads, firstLine, RESIDEN
 import { exportGraph, graphVersionTag, type GraphKind } from './export-graph.js';
 import { cachedGraph, weightsHash } from './graph-cache.js';
 import { detectLayout } from './layout.js';
+import { errorMessage } from '../../common/error-message.js';
 
 export interface LoadedModel {
   readonly decoder: Decoder;
@@ -177,7 +178,7 @@ async function createSession(file: string, devices: readonly string[], threads: 
   try {
     return await createDeviceSession(file, devices, threads);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new ModelLoadError(
       file,
       `onnxruntime cannot load it: ${message.split('\n')[0]!.slice(0, 400)}`,

@@ -8,6 +8,7 @@ import { byteLevelBpeTokenizerJson, checkMerges, parseMerges, wordPieceTokenizer
 import type { TextTokenizer } from './types.js';
 import { speedUpByteLevel } from './fast-byte-level.js';
 import { WordPieceTokenizer } from './word-piece.js';
+import { errorMessage } from '../../common/error-message.js';
 
 type Json = Record<string, unknown>;
 
@@ -18,16 +19,12 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 async function readText(file: string): Promise<string | null> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new ModelLoadError(file, `cannot be read: ${message(err)}`);
+    throw new ModelLoadError(file, `cannot be read: ${errorMessage(err)}`);
   }
 }
 
@@ -36,7 +33,7 @@ function parseJsonObject(file: string, text: string): Json {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ModelLoadError(file, `is not valid JSON: ${message(err)}`);
+    throw new ModelLoadError(file, `is not valid JSON: ${errorMessage(err)}`);
   }
   if (!isObject(value)) throw new ModelLoadError(file, 'is not a JSON object');
   return value;
@@ -76,7 +73,7 @@ async function readSource(dir: string, config: Json): Promise<Source> {
     try {
       checkMerges(merges, new Map(Object.entries(ids)));
     } catch (err) {
-      throw new ModelLoadError(mergesFile, message(err));
+      throw new ModelLoadError(mergesFile, errorMessage(err));
     }
     const specials = ['<|endoftext|>', ...['bos_token', 'eos_token', 'unk_token', 'pad_token'].map((k) => tokenName(config[k]))];
     const unique = [...new Set(specials.filter((t): t is string => t !== null))];
@@ -167,7 +164,7 @@ function build(source: Source, config: Json): TextTokenizer {
   try {
     hf = new Tokenizer(complete, config);
   } catch (err) {
-    throw new ModelLoadError(source.file, `cannot be used: ${message(err)}`, SUPPORTED);
+    throw new ModelLoadError(source.file, `cannot be used: ${errorMessage(err)}`, SUPPORTED);
   }
   const idOf = (name: string | null): number | null => (name === null ? null : (hf.token_to_id(name) ?? null));
   if (kind === 'byte-level-bpe') {

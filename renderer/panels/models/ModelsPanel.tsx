@@ -1,23 +1,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { EngineState, ImportSource, KaituhiApi, ModelOffer, ModelsState } from '../../../electron/shared/api.js';
+import type { EngineState, ImportSource, ModelOffer, ModelsApi, ModelsState } from '../../../electron/shared/api.js';
 import { DownloadProgress } from './DownloadProgress.js';
 import { ImportSection } from './ImportSection.js';
 import { InstalledModels } from './InstalledModels.js';
 import { ModelPicker } from './ModelPicker.js';
 import { SidePanel } from '../SidePanel.js';
+import { errorMessage } from '../../../electron/common/error-message.js';
 
-export type ModelsPanelApi = Pick<
-  KaituhiApi,
-  | 'getModelOffer'
-  | 'downloadModel'
-  | 'pauseDownload'
-  | 'cancelDownload'
-  | 'setActiveModel'
-  | 'deleteModel'
-  | 'listImportFolders'
-  | 'importModel'
->;
+/** Only what the panel calls, so a test can hand it a small fake. */
+export type ModelsPanelApi = Omit<ModelsApi, 'getModels'>;
 
 export interface ModelsPanelProps {
   api: ModelsPanelApi;
@@ -38,9 +30,9 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   useEffect(() => {
     if (!firstRun) return;
     let current = true;
-    api.getModelOffer(language).then(
+    api.getModelOffer({ language }).then(
       (next) => current && setOffer(next),
-      (caught: unknown) => current && setOfferError(messageOf(caught)),
+      (caught: unknown) => current && setOfferError(errorMessage(caught)),
     );
     return () => {
       current = false;
@@ -48,9 +40,9 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
   }, [api, firstRun, language]);
 
   // Every action reports its failure in the panel; progress and results arrive as pushed state.
-  const act = useCallback((action: () => Promise<void>) => {
+  const act = useCallback((action: () => Promise<unknown>) => {
     setError(null);
-    action().catch((caught: unknown) => setError(messageOf(caught)));
+    action().catch((caught: unknown) => setError(errorMessage(caught)));
   }, []);
 
   const download = state.download;
@@ -67,7 +59,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           download={download}
           engine={engine}
           onPause={() => act(() => api.pauseDownload())}
-          onResume={() => act(() => api.downloadModel(download.variantId))}
+          onResume={() => act(() => api.downloadModel({ variantId: download.variantId }))}
           onCancel={() => act(() => api.cancelDownload())}
         />
       )}
@@ -76,28 +68,24 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           offer={offer}
           error={offerError}
           busy={downloading}
-          onDownload={(variantId) => act(() => api.downloadModel(variantId))}
+          onDownload={(variantId) => act(() => api.downloadModel({ variantId }))}
         />
       )}
       {!firstRun && (
         <InstalledModels
           models={state.models}
           engineInfo={engine.status === 'ready' ? engine.info : null}
-          onUse={(id) => act(() => api.setActiveModel(id))}
-          onDelete={(id) => act(() => api.deleteModel(id))}
+          onUse={(id) => act(() => api.setActiveModel({ id }))}
+          onDelete={(id) => act(() => api.deleteModel({ id }))}
         />
       )}
       <ImportSection
         importBy={state.importBy}
         importing={state.importing}
         listFolders={api.listImportFolders}
-        onImport={(from: ImportSource) => act(() => api.importModel(from))}
+        onImport={(from: ImportSource) => act(() => api.importModel({ from }))}
       />
       <p className="panel-hint store-location">{t('models.keptIn', { location: state.location })}</p>
     </SidePanel>
   );
-}
-
-function messageOf(caught: unknown): string {
-  return caught instanceof Error ? caught.message : String(caught);
 }

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { buildRenderer } from '../../../scripts/build-renderer.js';
 import { serve, type ServeHandle } from '../../../electron/cli/commands/serve.js';
-import type { Settings } from '../../../electron/shared/settings.js';
-import { defaultSettings } from '../../../electron/shared/default-settings.js';
+import { defaultSettings, type Settings } from '../../../electron/common/settings.js';
 
 export const SCREENSHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url));
 

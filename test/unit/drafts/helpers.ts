@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeFs, type DraftFs } from '../../../electron/drafts/fs-layer.js';
+import { nodeFs, type DiskFs } from '../../../electron/disk/fs-layer.js';
 import type { Clock } from '../../../electron/drafts/clock.js';
 
 export async function tempDir(prefix = 'kaituhi-drafts-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -16,7 +16,7 @@ export function errno(code: string): NodeJS.ErrnoException {
 export type FsOp = 'open' | 'write' | 'sync' | 'rename' | 'mkdir' | 'unlink' | 'readFile' | 'stat';
 
 /** nodeFs with a switchable fault: `fail(op, path)` returns an errno code to throw, or undefined to pass through. */
-export function faultyFs(fail: (op: FsOp, path: string) => string | undefined): DraftFs {
+export function faultyFs(fail: (op: FsOp, path: string) => string | undefined): DiskFs {
   const check = (op: FsOp, path: string): void => {
     const code = fail(op, path);
     if (code) throw errno(code);
@@ -62,6 +62,11 @@ export function faultyFs(fail: (op: FsOp, path: string) => string | undefined): 
       return nodeFs.readFile(p);
     },
   };
+}
+
+/** An edit that sends the whole text, as the editor does after a missed change. */
+export function whole(text: string): { kind: 'text'; text: string } {
+  return { kind: 'text', text };
 }
 
 /** A clock the test moves by hand. */

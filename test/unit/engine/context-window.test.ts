@@ -104,34 +104,15 @@ describe('assembleContext', () => {
       previous = next;
     }
     // ~1500 words are ~1700 tokens: about 7 slide steps of 256, plus the char-chunk moves (one per 2048 characters).
-    console.log(`${appends} appended words: window start moved ${starts - 1} times`);
-    expect(starts - 1).toBeLessThan(appends / 50);
+    expect(starts - 1, `${appends} appended words moved the window start ${starts - 1} times`).toBeLessThan(appends / 50);
     expect(stableSteps).toBeGreaterThan(appends * 0.98);
   });
 
-  it('assembles a 10 MB document in a few milliseconds', () => {
+  it('assembles a 10 MB document from its end (its speed is measured by npm run bench:micro)', () => {
     const chunk = prose(100_000, 11);
     const text = chunk.repeat(101) + ' The end is near.';
     expect(text.length).toBeGreaterThan(10_000_000);
-    // Typing makes a new flat string each time; flatten this one outside the timing, as the editor's model would.
-    text.charCodeAt(text.length >> 1);
-    let encodeMs = 0;
-    const timedEncode = (s: string): number[] => {
-      const e0 = performance.now();
-      const out = gpt2(s);
-      encodeMs += performance.now() - e0;
-      return out;
-    };
-    assembleContext({ text, encode: timedEncode, window: 1024, reserve: 64 });
-    encodeMs = 0;
-    const runs = 20;
-    const t0 = performance.now();
-    let r = assembleContext({ text, encode: timedEncode, window: 1024, reserve: 64 });
-    for (let i = 1; i < runs; i++) r = assembleContext({ text, encode: timedEncode, window: 1024, reserve: 64 });
-    const ms = (performance.now() - t0) / runs;
-    console.log(
-      `assembleContext on ${(text.length / 1e6).toFixed(1)} MB: ${ms.toFixed(2)} ms per call, of which tokenizing ${(encodeMs / runs).toFixed(2)} ms (${r.tokens.length} tokens kept)`,
-    );
+    const r = assembleContext({ text, encode: gpt2, window: 1024, reserve: 64 });
     expect(r.tokens.length).toBeLessThanOrEqual(960);
     expect(r.droppedChars).toBeGreaterThan(9_900_000);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, finalDistribution, sampleToken, type Rng } from '../../../electron/engine/sampling.js';
 import type { SamplerSettings } from '../../../electron/engine/types.js';
+import { randomLogits } from '../../support/random-logits.js';
 
 /** Every knob off: plain softmax sampling at temperature 1. */
 const PLAIN: SamplerSettings = {
@@ -208,18 +209,6 @@ describe('sampleToken statistics and determinism', () => {
 });
 
 /** Deterministic GPT-2-like logits: a long tail, a few strong tokens. */
-function randomLogits(vocab: number, seed: number): Float32Array {
-  const rng = createRng(seed);
-  const out = new Float32Array(vocab);
-  for (let i = 0; i < vocab; i++) {
-    // Box-Muller normal with std 3, plus a handful of spikes.
-    const u = Math.max(rng.next(), 1e-12);
-    const v = rng.next();
-    out[i] = -60 + 3 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  for (let j = 0; j < 20; j++) out[Math.floor(rng.next() * vocab)] = -45 + 5 * rng.next();
-  return out;
-}
 
 /** Sort-based reference of the HF warpers over the full vocabulary, in float64 without any shortcut. */
 function naiveDistribution(logits: Float32Array, s: SamplerSettings): Map<number, number> {
@@ -329,46 +318,5 @@ describe('fuzz: small vocabularies with ties agree with the naive implementation
       ).toEqual([...expected.keys()].sort((a, b) => a - b));
       tokenIds.forEach((id, j) => expect(probs[j], label).toBeCloseTo(expected.get(id)!, 9));
     }
-  });
-});
-
-describe('sampleToken micro-benchmark (printed, not asserted)', () => {
-  it('times one call over a 50257-token vocabulary', () => {
-    const logits = randomLogits(50257, 5);
-    const history = Array.from({ length: 1024 }, (_, i) => (i * 7919) % 50257);
-    const row = new Float32Array(logits.length);
-    const rng = createRng(1);
-    for (let i = 0; i < 300; i++) {
-      row.set(logits);
-      sampleToken(row, history, settings({ topK: i % 3 === 0 ? 40 : 0, topP: i % 2 ? 0.9 : 1, typicalP: i % 5 ? 1 : 0.9 }), rng);
-    }
-    const configs: [string, Partial<SamplerSettings>][] = [
-      ['default (top-k 40, top-p 0.95, rep 1.1)', { temperature: 0.8, topK: 40, topP: 0.95, repetitionPenalty: 1.1 }],
-      ['greedy', { greedy: true }],
-      ['top-p 0.95 only', { temperature: 0.8, topP: 0.95 }],
-      ['min-p 0.05 only', { minP: 0.05 }],
-      ['typical 0.9 only', { typicalP: 0.9 }],
-      ['no-repeat 3-gram + top-k 40', { topK: 40, noRepeatNgramSize: 3 }],
-    ];
-    const lines: string[] = [];
-    for (const [name, c] of configs) {
-      const s = settings(c);
-      for (let i = 0; i < 50; i++) {
-        row.set(logits);
-        sampleToken(row, history, s, rng);
-      }
-      const n = 300;
-      // CPU time as well as wall time: on a shared machine the wall clock mostly measures the neighbours.
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      for (let i = 0; i < n; i++) {
-        row.set(logits);
-        sampleToken(row, history, s, rng);
-      }
-      const cpu = process.cpuUsage(cpu0);
-      const wall = (performance.now() - t0) / n;
-      lines.push(`${name.padEnd(42)} ${wall.toFixed(3)} ms/call wall, ${((cpu.user + cpu.system) / 1000 / n).toFixed(3)} ms CPU`);
-    }
-    console.log(`sampleToken, vocab 50257, history 1024 (including a 200 KB row copy per call):\n  ${lines.join('\n  ')}`);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { fitToCursor, isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from '../../../renderer/editor/prompt-text.js';
-import { countWords } from '../../../renderer/editor/word-count.js';
 
 describe('prompt text around the cursor', () => {
   it('sends the prompt without trailing spaces and fits the answer back to the cursor', () => {
@@ -19,14 +18,5 @@ describe('prompt text around the cursor', () => {
     expect(isSuggestionSpot('')).toBe(true);
     expect(isSuggestionSpot('   ')).toBe(true);
     expect(isSuggestionSpot('word')).toBe(false);
-  });
-});
-
-describe('word count', () => {
-  it('counts words, including in scripts without spaces', () => {
-    expect(countWords('')).toBe(0);
-    expect(countWords('The sea, at last — calm.')).toBe(5);
-    expect(countWords("It's a dog's life")).toBe(4);
-    expect(countWords('我爱写小说')).toBeGreaterThan(1);
   });
 });

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import JSZip from 'jszip';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  applyChanges,
   defaultLibraryDir,
   DraftsService,
+  safeFileStem,
   stateDirFor,
   type DraftsServiceOptions,
 } from '../../../electron/services/drafts-service.js';
-import { dispatchDraftsCall, isDraftsCall, safeFileStem } from '../../../electron/services/drafts-dispatch.js';
-import type { DraftPush, DraftsCall } from '../../../electron/shared/drafts-api.js';
+import { draftsHandlers } from '../../../electron/services/calls/drafts-handlers.js';
+import type { ApiResults, DraftPush, DraftsCall, DraftsMethod } from '../../../electron/shared/api.js';
 import { tempDir, waitFor } from '../drafts/helpers.js';
 
 let dir: string;
@@ -37,21 +37,11 @@ function make(extra: Partial<DraftsServiceOptions> = {}): { service: DraftsServi
   return { service, pushes };
 }
 
-const call = (service: DraftsService, c: DraftsCall) => dispatchDraftsCall(service, c, undefined);
-
-describe('applyChanges', () => {
-  it('applies one Monaco event’s changes, given in the coordinates of the text before it', () => {
-    // Two cursors: both offsets refer to the original text, whatever order they arrive in.
-    const changes = [
-      { offset: 0, deleteCount: 3, text: 'A' },
-      { offset: 11, deleteCount: 0, text: ' barked' },
-    ];
-    expect(applyChanges('The old dog.', changes)).toBe('A old dog barked.');
-    expect(applyChanges('The old dog.', [...changes].reverse())).toBe('A old dog barked.');
-    expect(applyChanges('abc', [])).toBe('abc');
-    expect(() => applyChanges('abc', [{ offset: 2, deleteCount: 5, text: '' }])).toThrow(/out of sync/);
-  });
-});
+/** A call as the session routes it, without the validator in front (the library must refuse bad ids itself). */
+async function call<M extends DraftsMethod>(service: DraftsService, c: DraftsCall & { method: M }): Promise<ApiResults[M]> {
+  const { method, ...args } = c;
+  return (draftsHandlers[method] as (drafts: DraftsService, args: object) => Promise<ApiResults[M]>)(service, args);
+}
 
 describe('DraftsService', () => {
   it('boots the default library under user data, and says what it found', async () => {
@@ -76,28 +66,32 @@ describe('DraftsService', () => {
   it('follows small changes with its own copy, and asks for the whole text when they do not fit', async () => {
     const { service } = make();
     await service.boot();
-    const draft = await service.library.create('Harbour', 'The boats came in.');
+    const draft = await service.library.catalog.create('Harbour', 'The boats came in.');
     await service.open(draft.id);
-    service.edit(draft.id, { kind: 'changes', changes: [{ offset: 18, deleteCount: 0, text: ' At dusk.' }], length: 27 }, {});
-    expect((await service.library.exportSource(draft.id)).text).toBe('The boats came in. At dusk.');
+    service.library.buffers.edit(
+      draft.id,
+      { kind: 'changes', changes: [{ offset: 18, deleteCount: 0, text: ' At dusk.' }], length: 27 },
+      {},
+    );
+    expect((await service.library.buffers.exportSource(draft.id)).text).toBe('The boats came in. At dusk.');
 
     // A change the service never saw: the lengths disagree, and nothing is applied.
-    expect(() => service.edit(draft.id, { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'x' }], length: 99 }, {})).toThrow(
-      /out of sync/,
-    );
-    expect(() => service.edit(draft.id, { kind: 'changes', changes: [{ offset: 500, deleteCount: 1, text: '' }], length: 26 }, {})).toThrow(
-      /out of sync/,
-    );
-    expect((await service.library.exportSource(draft.id)).text).toBe('The boats came in. At dusk.');
+    expect(() =>
+      service.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'x' }], length: 99 }, {}),
+    ).toThrow(/out of sync/);
+    expect(() =>
+      service.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 500, deleteCount: 1, text: '' }], length: 26 }, {}),
+    ).toThrow(/out of sync/);
+    expect((await service.library.buffers.exportSource(draft.id)).text).toBe('The boats came in. At dusk.');
     // The renderer then sends the whole text once, and small changes work again.
-    service.edit(draft.id, { kind: 'text', text: 'Night.' }, { cursor: { offset: 6 }, modelSpans: [{ start: 0, end: 5 }] });
-    service.edit(draft.id, { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'A ' }], length: 8 }, {});
-    const source = await service.library.exportSource(draft.id);
+    service.library.buffers.edit(draft.id, { kind: 'text', text: 'Night.' }, { cursor: { offset: 6 }, modelSpans: [{ start: 0, end: 5 }] });
+    service.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: 'A ' }], length: 8 }, {});
+    const source = await service.library.buffers.exportSource(draft.id);
     expect(source.text).toBe('A Night.');
     expect(source.modelSpans).toEqual([{ start: 0, end: 5 }]);
     // A draft it does not hold open cannot take small changes.
-    const other = await service.library.create('Other');
-    expect(() => service.edit(other.id, { kind: 'changes', changes: [], length: 0 }, {})).toThrow(/out of sync|not open/);
+    const other = await service.library.catalog.create('Other');
+    expect(() => service.library.buffers.edit(other.id, { kind: 'changes', changes: [], length: 0 }, {})).toThrow(/out of sync|not open/);
   });
 
   it('pushes saves, conflicts and reloads, and one broken listener does not silence the others', async () => {
@@ -106,40 +100,40 @@ describe('DraftsService', () => {
       throw new Error('a window that went away');
     });
     await service.boot();
-    const draft = await service.library.create('Harbour', 'One.');
+    const draft = await service.library.catalog.create('Harbour', 'One.');
     await service.open(draft.id);
-    service.edit(draft.id, { kind: 'text', text: 'Two.' }, {});
+    service.library.buffers.edit(draft.id, { kind: 'text', text: 'Two.' }, {});
     await call(service, { method: 'saveDraft', id: draft.id });
     expect(pushes.filter((p) => p.kind === 'saved').map((p) => 'id' in p && p.id)).toEqual([draft.id]);
 
     // Outside edit while clean: reloaded, and the mirror follows it (the next small change applies to the new text).
     const file = join(defaultLibraryDir(dir), draft.id, 'text.md');
     await writeFile(file, 'Three.');
-    await service.library.checkOutside(draft.id);
+    await service.library.buffers.checkOutside(draft.id);
     expect(pushes.at(-1)).toEqual({ kind: 'reloaded', id: draft.id, text: 'Three.' });
-    service.edit(draft.id, { kind: 'changes', changes: [{ offset: 6, deleteCount: 0, text: ' Four.' }], length: 12 }, {});
+    service.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 6, deleteCount: 0, text: ' Four.' }], length: 12 }, {});
 
     // Outside edit while dirty: a conflict, the file is not overwritten, and "theirs" comes back as the view.
     await writeFile(file, 'Five.');
-    await service.library.checkOutside(draft.id);
+    await service.library.buffers.checkOutside(draft.id);
     expect(pushes.at(-1)).toEqual({ kind: 'conflict', id: draft.id, diskText: 'Five.' });
     await expect(call(service, { method: 'saveDraft', id: draft.id })).rejects.toThrow(/changed by another program/);
     expect(await readFile(file, 'utf8')).toBe('Five.');
     const view = await call(service, { method: 'resolveDraftConflict', id: draft.id, keep: 'theirs' });
     expect(view).toMatchObject({ text: 'Five.', conflict: null });
     // The mirror took the resolved text: a change made against it fits.
-    service.edit(draft.id, { kind: 'changes', changes: [{ offset: 5, deleteCount: 0, text: '!' }], length: 6 }, {});
+    service.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 5, deleteCount: 0, text: '!' }], length: 6 }, {});
     // Our own text is kept as a snapshot, so the choice can be undone.
-    const snapshots = await service.library.listSnapshots(draft.id);
+    const snapshots = await service.library.versions.list(draft.id);
     expect(snapshots.map((s) => s.name)).toContain('Kaituhi text (replaced by outside edit)');
   });
 
   it('replays the journal after a crash, and the next small change applies to the recovered text', async () => {
     const first = make().service;
     await first.boot();
-    const draft = await first.library.create('Storm', 'Saved.');
+    const draft = await first.library.catalog.create('Storm', 'Saved.');
     await first.open(draft.id);
-    first.edit(draft.id, { kind: 'changes', changes: [{ offset: 6, deleteCount: 0, text: ' Unsaved.' }], length: 15 }, {});
+    first.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 6, deleteCount: 0, text: ' Unsaved.' }], length: 15 }, {});
     const journal = join(stateDirFor(dir, defaultLibraryDir(dir)), 'journal');
     await waitFor(async () => (await readdir(journal).catch(() => [] as string[])).some((n) => n.endsWith('.json')));
     // The process "dies": nothing is saved, nothing is shut down; a new service starts on the same folders.
@@ -148,9 +142,33 @@ describe('DraftsService', () => {
     const { service } = make();
     const startup = await service.boot();
     expect(startup.recovered).toEqual([{ id: draft.id, title: 'Storm', words: 2, conflict: false }]);
-    service.edit(draft.id, { kind: 'changes', changes: [{ offset: 15, deleteCount: 0, text: ' More.' }], length: 21 }, {});
-    await service.library.save(draft.id);
+    service.library.buffers.edit(draft.id, { kind: 'changes', changes: [{ offset: 15, deleteCount: 0, text: ' More.' }], length: 21 }, {});
+    await service.library.buffers.save(draft.id);
     expect(await readFile(join(defaultLibraryDir(dir), draft.id, 'text.md'), 'utf8')).toBe('Saved. Unsaved. More.');
+    await first.shutdown().catch(() => undefined);
+  });
+
+  it('a crash right after an edit keeps the model-written marks that came with it', async () => {
+    const first = make().service;
+    await first.boot();
+    const draft = await first.library.catalog.create('Tide', 'The boats came in.');
+    await first.open(draft.id);
+    // One editDraft message: the inserted card's text and its mark.
+    await call(first, {
+      method: 'editDraft',
+      id: draft.id,
+      edit: { kind: 'changes', changes: [{ offset: 18, deleteCount: 0, text: ' The tide turned.' }], length: 35 },
+      modelSpans: [{ start: 18, end: 35 }],
+    });
+    const journal = join(stateDirFor(dir, defaultLibraryDir(dir)), 'journal');
+    await waitFor(async () => (await readdir(journal).catch(() => [] as string[])).some((n) => n.endsWith('.json')));
+    services = services.filter((s) => s !== first);
+
+    const { service } = make();
+    await service.boot();
+    const recovered = await service.open(draft.id);
+    expect(recovered.text).toBe('The boats came in. The tide turned.');
+    expect(recovered.modelSpans).toEqual([{ start: 18, end: 35 }]);
     await first.shutdown().catch(() => undefined);
   });
 
@@ -161,12 +179,12 @@ describe('DraftsService', () => {
     const startup = await service.relocate(elsewhere);
     expect(startup.libraryDir).toBe(elsewhere);
     expect(pushes.at(-1)).toEqual({ kind: 'library-changed', startup });
-    await service.library.create('Moved');
+    await service.library.catalog.create('Moved');
     await service.shutdown();
 
     const again = make().service;
     expect((await again.boot()).libraryDir).toBe(elsewhere);
-    expect((await again.library.list()).map((d) => d.title)).toEqual(['Moved']);
+    expect((await again.library.catalog.list()).map((d) => d.title)).toEqual(['Moved']);
     // `--library DIR` wins over the remembered choice for one launch.
     const override = join(dir, 'Override');
     await mkdir(override);
@@ -182,11 +200,11 @@ describe('DraftsService', () => {
     const opened: { textBeforeCursor: string; memory: string }[] = [];
     const { service } = make({ onDraftOpened: (o) => opened.push(o) });
     await service.boot();
-    const draft = await service.library.create('Lamp', 'The lamp was lit. The boat was late.');
-    await service.library.open(draft.id);
-    service.library.setMemory(draft.id, 'Aroha keeps the light.');
-    service.library.setCursor(draft.id, { offset: 17 });
-    await service.library.close(draft.id);
+    const draft = await service.library.catalog.create('Lamp', 'The lamp was lit. The boat was late.');
+    await service.library.buffers.open(draft.id);
+    service.library.buffers.setMemory(draft.id, 'Aroha keeps the light.');
+    service.library.buffers.setCursor(draft.id, { offset: 17 });
+    await service.library.buffers.close(draft.id);
     await service.open(draft.id);
     expect(opened).toEqual([{ textBeforeCursor: 'The lamp was lit.', memory: 'Aroha keeps the light.' }]);
     await service.shutdown();
@@ -195,9 +213,9 @@ describe('DraftsService', () => {
   it('shutdown saves what is open', async () => {
     const { service } = make();
     await service.boot();
-    const draft = await service.library.create('Quit');
+    const draft = await service.library.catalog.create('Quit');
     await service.open(draft.id);
-    service.edit(draft.id, { kind: 'text', text: 'Written just before quitting.' }, {});
+    service.library.buffers.edit(draft.id, { kind: 'text', text: 'Written just before quitting.' }, {});
     expect(await service.shutdown()).toEqual({ failed: [] });
     expect(await readFile(join(defaultLibraryDir(dir), draft.id, 'text.md'), 'utf8')).toBe('Written just before quitting.');
     expect(() => service.library).toThrow();
@@ -206,14 +224,14 @@ describe('DraftsService', () => {
 
 describe('dispatch', () => {
   it('knows its methods', () => {
-    expect(isDraftsCall({ method: 'openDraft' })).toBe(true);
-    expect(isDraftsCall({ method: 'countTokens' })).toBe(false);
+    expect('openDraft' in draftsHandlers).toBe(true);
+    expect('countTokens' in draftsHandlers).toBe(false);
   });
 
   it('server mode: exports come back as bytes to download, a PDF as HTML to print; titles become safe file names', async () => {
     const { service } = make();
     await service.boot();
-    const draft = await service.library.create('Harbour', '# One\n\nThe boats came in.');
+    const draft = await service.library.catalog.create('Harbour', '# One\n\nThe boats came in.');
     const options = { title: 'Harbour: a/b\\c?', author: 'A. Keeper', chapterBreaks: true, modelSpans: 'keep' } as const;
     const docx = await call(service, { method: 'exportDraft', id: draft.id, format: 'docx', options });
     expect(docx).toMatchObject({ kind: 'download', fileName: 'Harbour a b c.docx' });
@@ -226,22 +244,23 @@ describe('dispatch', () => {
   });
 
   it('Electron: the save dialog writes the file, or the writer cancels', async () => {
-    const { service } = make();
-    await service.boot();
-    const draft = await service.library.create('Harbour', 'Text.');
-    const options = { chapterBreaks: false, modelSpans: 'strip' } as const;
     const written: string[] = [];
-    const saved = await dispatchDraftsCall(
-      service,
-      { method: 'exportDraft', id: draft.id, format: 'txt', options },
-      async (name, format, bytes) => {
+    let answer: string | null = null;
+    const { service } = make({
+      saveExport: async (name, format, bytes) => {
         written.push(`${name} ${format} ${Buffer.from(bytes).toString('utf8')}`);
-        return `/home/writer/Documents/${name}`;
+        return answer;
       },
-    );
+    });
+    await service.boot();
+    const draft = await service.library.catalog.create('Harbour', 'Text.');
+    const options = { chapterBreaks: false, modelSpans: 'strip' } as const;
+    answer = '/home/writer/Documents/Harbour.txt';
+    const saved = await call(service, { method: 'exportDraft', id: draft.id, format: 'txt', options });
     expect(saved).toEqual({ kind: 'saved', fileName: 'Harbour.txt' });
     expect(written).toEqual(['Harbour.txt txt Text.']);
-    expect(await dispatchDraftsCall(service, { method: 'exportDraft', id: draft.id, format: 'txt', options }, async () => null)).toEqual({
+    answer = null;
+    expect(await call(service, { method: 'exportDraft', id: draft.id, format: 'txt', options })).toEqual({
       kind: 'cancelled',
     });
   });
@@ -249,9 +268,9 @@ describe('dispatch', () => {
   it('the writer’s save puts back a draft folder another program deleted', async () => {
     const { service } = make();
     await service.boot();
-    const draft = await service.library.create('Gone', 'Kept.');
+    const draft = await service.library.catalog.create('Gone', 'Kept.');
     await service.open(draft.id);
-    service.edit(draft.id, { kind: 'text', text: 'Kept. And more.' }, {});
+    service.library.buffers.edit(draft.id, { kind: 'text', text: 'Kept. And more.' }, {});
     await rm(join(defaultLibraryDir(dir), draft.id), { recursive: true, force: true });
     await call(service, { method: 'saveDraft', id: draft.id });
     expect(await readFile(join(defaultLibraryDir(dir), draft.id, 'text.md'), 'utf8')).toBe('Kept. And more.');
@@ -264,7 +283,7 @@ describe('dispatch', () => {
       await expect(call(service, { method: 'openDraft', id })).rejects.toThrow(/not a draft/);
       await expect(call(service, { method: 'trashDraft', id })).rejects.toThrow(/not a draft/);
     }
-    const draft = await service.library.create('Harbour');
+    const draft = await service.library.catalog.create('Harbour');
     await expect(call(service, { method: 'compareSnapshot', id: draft.id, snapshotId: '../../text' })).rejects.toThrow(/not a snapshot/);
   });
 

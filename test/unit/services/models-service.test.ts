@@ -15,7 +15,7 @@ import { resolveImportFolder } from '../../../electron/services/import-root.js';
 import type { ApiCall, ModelsState, ServerMessage } from '../../../electron/shared/api.js';
 import { parseClientMessage } from '../../../electron/shared/validators.js';
 import { loadCatalog } from '../../../electron/store/index.js';
-import { HUB_VARIANT, startModelHub, type ModelHub } from '../../e2e/support/model-hub.js';
+import { HUB_VARIANT, startModelHub, type ModelHub } from '../../support/model-hub.js';
 
 let home: string;
 let importRoot: string;

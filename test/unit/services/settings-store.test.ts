@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettingsStore } from '../../../electron/services/settings-store.js';
-import { defaultSettings } from '../../../electron/shared/default-settings.js';
+import { defaultSettings } from '../../../electron/common/settings.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseClientFrame, parseClientMessage, parseSettings, MAX_TEXT_CHARS } from '../../../electron/shared/validators.js';
-import { defaultSettings } from '../../../electron/shared/default-settings.js';
+import { defaultSettings } from '../../../electron/common/settings.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
 
 const request = { context: 'Once upon a time', maxTokens: 20, candidates: 3, sampler: DEFAULT_SAMPLER, stopAt: 'sentence' };

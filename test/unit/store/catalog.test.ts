@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { layoutProblems, loadCatalog, parseCatalog, variantDownloadSize, type Catalog } from '../../../electron/store/catalog.js';
-import { CHECKPOINT_WEIGHTS, onnxWeightPrecision } from '../../../electron/store/formats.js';
+import { onnxGraphPrecision } from '../../../electron/common/onnx-layout.js';
+import { CHECKPOINT_WEIGHTS } from '../../../electron/store/formats.js';
 
 const catalog: Catalog = await loadCatalog();
 const variants = catalog.models.flatMap((m) => m.variants.map((v) => ({ model: m, variant: v })));
@@ -49,7 +50,7 @@ describe('models/catalog.json', () => {
       expect(weights).toHaveLength(1);
       const w = weights[0]!;
       if (variant.format === 'checkpoint') expect(w.path).toBe(CHECKPOINT_WEIGHTS);
-      else expect(onnxWeightPrecision(w.path), w.path).toBe(variant.precision);
+      else expect(onnxGraphPrecision(w.path), w.path).toBe(variant.precision);
       expect(variant.files.map((f) => f.path)).toContain('config.json');
     }
   });

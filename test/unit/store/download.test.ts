@@ -8,7 +8,7 @@ import { StoreError } from '../../../electron/store/errors.js';
 import { hubEndpoint, resolveUrl } from '../../../electron/store/hub.js';
 import { ModelStore, type ModelStoreOptions } from '../../../electron/store/model-store.js';
 import type { DownloadProgress } from '../../../electron/store/progress.js';
-import { randomContent, TestHub, type Cue, type HubFile } from './test-hub.js';
+import { randomContent, TestHub, type Cue, type HubFile } from '../../support/test-hub.js';
 
 const WEIGHTS = 'onnx/model_quantized.onnx';
 

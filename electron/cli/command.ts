@@ -1,0 +1,31 @@
+/** What a `kaituhi` command is, and how its arguments fail. */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface Command {
+  /** One line for `kaituhi --help`. */
+  readonly summary: string;
+  /** The full text for `kaituhi <command> --help`: usage line and options. */
+  readonly help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** The command was called wrongly (a missing or unknown option): exit code 2, and a pointer to --help. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Node's parseArgs, with its refusals turned into UsageErrors that say what was wrong. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The version in package.json: what `kaituhi --version` prints and what `kaituhi serve` reports to the page. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}

@@ -1,0 +1,75 @@
+/**
+ * The writer's settings: what the Settings panel edits and settings.json stores, with the one schema that
+ * checks them (on load, on save, and at the API boundary) and the defaults a first launch gets.
+ */
+import { z } from 'zod';
+import { DEFAULT_SAMPLER, GENERATION_LIMITS, samplerSchema, STOP_AT } from './generation.js';
+
+/** How far an inline suggestion runs before it stops by itself ('none' is not offered: ghost text must end). */
+export const INLINE_LENGTHS = STOP_AT.filter((stop) => stop !== 'none') as Exclude<(typeof STOP_AT)[number], 'none'>[];
+export const THEMES = ['light', 'dark'] as const;
+/** The languages of the interface, as BCP 47 tags. */
+export const UI_LANGUAGES = ['en', 'zh-CN'] as const;
+export type UiLanguage = (typeof UI_LANGUAGES)[number];
+/** 'system': the system's language under Electron, the browser's in server mode. */
+export const LANGUAGE_PREFERENCES = ['system', ...UI_LANGUAGES] as const;
+export type LanguagePreference = (typeof LANGUAGE_PREFERENCES)[number];
+
+export const SETTINGS_LIMITS = {
+  maxTokens: GENERATION_LIMITS.maxTokens,
+  debounceMs: { min: 0, max: 5000 },
+  alternatives: GENERATION_LIMITS.candidates,
+  candidates: GENERATION_LIMITS.candidates,
+} as const;
+
+const intIn = (limits: { readonly min: number; readonly max: number }) => z.number().int().min(limits.min).max(limits.max);
+
+export const settingsSchema = z
+  .object({
+    version: z.literal(1),
+    sampler: samplerSchema,
+    inline: z
+      .object({
+        enabled: z.boolean(),
+        length: z.enum(INLINE_LENGTHS),
+        /** Upper bound on tokens even when no sentence end arrives. */
+        maxTokens: intIn(SETTINGS_LIMITS.maxTokens),
+        /** Quiet time after the last keystroke before asking the engine. */
+        debounceMs: intIn(SETTINGS_LIMITS.debounceMs),
+        /** Alternatives decoded in one request, cycled with Alt+] and Alt+[. */
+        alternatives: intIn(SETTINGS_LIMITS.alternatives),
+      })
+      .strict(),
+    continuation: z
+      .object({
+        /** Candidate cards for "continue selection". */
+        candidates: intIn(SETTINGS_LIMITS.candidates),
+        maxTokens: intIn(SETTINGS_LIMITS.maxTokens),
+      })
+      .strict(),
+    /** Model folder; null means none chosen yet. A `--model` flag overrides it for one launch. */
+    modelDir: z.string().min(1).max(4096).nullable(),
+    theme: z.enum(THEMES),
+    // Settings files written before the interface had a language choice follow the system.
+    language: z.enum(LANGUAGE_PREFERENCES).default('system'),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type InlineSettings = Settings['inline'];
+export type ContinuationSettings = Settings['continuation'];
+export type InlineLength = InlineSettings['length'];
+export type ThemeName = Settings['theme'];
+
+/** What a first launch (or a corrupt settings file) gets. Sentence-long ghost text, three alternatives. */
+export function defaultSettings(): Settings {
+  return {
+    version: 1,
+    sampler: { ...DEFAULT_SAMPLER },
+    inline: { enabled: true, length: 'sentence', maxTokens: 40, debounceMs: 300, alternatives: 3 },
+    continuation: { candidates: 3, maxTokens: 80 },
+    modelDir: null,
+    theme: 'light',
+    language: 'system',
+  };
+}

@@ -1,0 +1,82 @@
+/** After a crash: every journal entry whose text differs from the disk comes back as an open, unsaved draft. */
+import { join } from 'node:path';
+import { countWords } from '../common/word-count.js';
+import { removeStaleTemps } from '../disk/atomic-write.js';
+import { nowIso, type LibraryContext } from './context.js';
+import { newBuffer } from './draft-buffer.js';
+import { checkId, pathExists, readMeta, readText } from './draft-folder.js';
+import { toDraftError } from './errors.js';
+import type { Journal } from './journal.js';
+import { defaultMeta, normalizeSpans } from './metadata.js';
+import type { OpenBuffers } from './open-buffers.js';
+
+export interface RecoveredDraft {
+  id: string;
+  title: string;
+  words: number;
+  /** The draft folder was gone; it was recreated to hold the recovered text. */
+  folderRecreated: boolean;
+  /** text.md changed after the unsaved text was journaled; the writer must choose (see resolveConflict). */
+  conflict: boolean;
+}
+
+/**
+ * Loads every journal entry whose text differs from the disk into an open, dirty buffer (autosave then
+ * writes it), and clears entries that turned out to be saved already. Returns what was recovered, for the
+ * notice the UI shows, and the journal files that could not be read (left on disk for a human).
+ */
+export async function recoverFromJournal(
+  ctx: LibraryContext,
+  journal: Journal,
+  buffers: OpenBuffers,
+): Promise<{ recovered: RecoveredDraft[]; unreadable: string[] }> {
+  const { fs, root } = ctx;
+  await removeStaleTemps(fs, journal.dir);
+  const { entries, unreadable } = await journal.readAll();
+  const recovered: RecoveredDraft[] = [];
+  for (const entry of entries) {
+    let id: string;
+    try {
+      id = checkId(entry.id);
+    } catch {
+      unreadable.push(entry.id);
+      continue;
+    }
+    if (buffers.has(id)) continue;
+    const dir = join(root, id);
+    let folderRecreated = false;
+    if (!(await pathExists(fs, dir))) {
+      await fs.mkdir(dir).catch((err: unknown) => {
+        throw toDraftError(err, `recreate the folder for “${entry.title}”`, dir);
+      });
+      folderRecreated = true;
+    }
+    const { meta, problems, corrupt } = folderRecreated
+      ? { meta: defaultMeta(entry.title, nowIso(ctx)), problems: [], corrupt: false }
+      : await readMeta(fs, root, id, nowIso(ctx));
+    const { text: diskText, disk } = await readText(fs, root, id);
+    if (diskText === entry.text && meta.memory === entry.memory && !folderRecreated) {
+      await journal.remove(id);
+      continue;
+    }
+    const b = newBuffer(
+      id,
+      entry.text,
+      { ...meta, title: entry.title, memory: entry.memory, modelSpans: normalizeSpans(entry.modelSpans, entry.text.length) },
+      disk,
+    );
+    b.corruptMeta = corrupt;
+    b.problems = problems;
+    b.recovered = true;
+    b.dirty = true;
+    b.textDirty = true;
+    b.version = 1;
+    b.journaledVersion = 1;
+    b.wordsAtOpen = countWords(diskText);
+    const changedSince = disk !== null && entry.baseHash !== null && disk.hash !== entry.baseHash;
+    if (changedSince) b.conflict = { ...disk, text: diskText };
+    buffers.adopt(b);
+    recovered.push({ id, title: entry.title, words: countWords(entry.text), folderRecreated, conflict: b.conflict !== null });
+  }
+  return { recovered, unreadable };
+}

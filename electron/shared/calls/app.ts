@@ -1,0 +1,17 @@
+/** The app's own calls: the snapshot a window starts from, settings, the engine, links and Electron's folder dialog. */
+import { z } from 'zod';
+import { countTokensTextSchema } from '../../common/generation.js';
+import { settingsSchema } from '../../common/settings.js';
+import type { AppSnapshot, SettingsState } from '../state.js';
+import { call } from './define.js';
+
+export const appCalls = {
+  getSnapshot: call({}).returns<AppSnapshot>(),
+  saveSettings: call({ settings: settingsSchema }).returns<SettingsState>(),
+  /** Tokens in a text under the loaded model (the memory's share of the window). */
+  countTokens: call({ text: countTokensTextSchema }).returns<number>(),
+  restartEngine: call({}).returns<null>(),
+  openExternal: call({ url: z.string().max(2048) }).returns<null>(),
+  /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice; null when cancelled. */
+  chooseModelFolder: call({}).returns<string | null>(),
+};

@@ -1,0 +1,117 @@
+/**
+ * What the services tell the renderer about themselves: the engine, the settings, the model store. Plain
+ * data, pushed when it changes and returned by the calls that read it.
+ */
+import type { Precision } from '../common/generation.js';
+import type { Settings } from '../common/settings.js';
+import type { EngineInfo } from '../engine/types.js';
+import type { ModelUse } from '../store/catalog.js';
+import type { RecommendationReason } from '../store/recommend.js';
+
+export type { ModelUse, RecommendationReason };
+
+/** Where the engine is in its life; the status bar and the notices read this. */
+export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
+
+export interface EngineState {
+  readonly status: EngineStatus;
+  readonly modelDir: string | null;
+  readonly info: EngineInfo | null;
+  /** Human words for the writer: why there is no model, why loading failed, why the engine restarted. */
+  readonly message: string | null;
+  /** How many times the engine host died and came back in this launch. */
+  readonly restarts: number;
+}
+
+export interface SettingsState {
+  readonly settings: Settings;
+  /** Where the settings live, shown in the panel so the writer can find the file. */
+  readonly location: string;
+  /** Set when the file on disk was unreadable and defaults were used instead. */
+  readonly notice: string | null;
+}
+
+export type AppMode = 'electron' | 'server';
+
+export interface AppSnapshot {
+  readonly mode: AppMode;
+  readonly version: string;
+  readonly engine: EngineState;
+  readonly settings: SettingsState;
+}
+
+// ---- the model store as the renderer sees it ----
+
+export interface InstalledModelSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly format: 'onnx' | 'checkpoint';
+  readonly precisions: readonly Precision[];
+  readonly sizeBytes: number;
+  readonly source: 'download' | 'import';
+  readonly active: boolean;
+  /** Measured on this machine once, after the model first loaded; null until then. */
+  readonly benchmark: { readonly tokensPerSecond: number; readonly device: string } | null;
+}
+
+export type DownloadStage = 'resolving' | 'downloading' | 'verifying' | 'installing' | 'paused' | 'failed' | 'done';
+
+export interface DownloadState {
+  readonly variantId: string;
+  readonly name: string;
+  readonly stage: DownloadStage;
+  readonly bytes: number;
+  readonly total: number;
+  readonly bytesPerSecond: number;
+  readonly etaSeconds: number | null;
+  /** Set when stage is 'failed': what went wrong, in words for the writer. */
+  readonly error: string | null;
+}
+
+export type ImportStage = 'copying' | 'checking' | 'failed';
+
+export interface ImportState {
+  readonly from: string;
+  readonly stage: ImportStage;
+  readonly bytes: number;
+  readonly total: number;
+  readonly error: string | null;
+}
+
+export interface ModelsState {
+  readonly models: readonly InstalledModelSummary[];
+  /** The download in progress, paused, or just failed; null when none. */
+  readonly download: DownloadState | null;
+  readonly importing: ImportState | null;
+  /** How a folder is imported here: Electron's dialog, or a folder under the server's import root. */
+  readonly importBy: 'dialog' | 'import-root' | 'none';
+  /** The store's folder, shown so the writer knows where the bytes go. */
+  readonly location: string;
+}
+
+export interface ModelChoice {
+  readonly variantId: string;
+  readonly name: string;
+  readonly format: 'onnx' | 'checkpoint';
+  readonly precision: Precision;
+  readonly downloadBytes: number;
+  /** False when the size is the catalog's estimate (the hub gives the exact one when the download starts). */
+  readonly downloadBytesExact: boolean;
+  /** What it writes best: English prose, modern or classical Chinese, poems…; null when the catalog does not say. */
+  readonly goodFor: ModelUse | null;
+}
+
+export interface MachineSummary {
+  readonly totalMemoryBytes: number;
+  readonly freeDiskBytes: number;
+  readonly hasGpu: boolean;
+}
+
+/** The first-run picker's content: what suits this machine, and why. */
+export interface ModelOffer {
+  readonly machine: MachineSummary;
+  readonly recommended: ModelChoice | null;
+  /** Why it suits this machine (and this writer); null when nothing fits. */
+  readonly reason: RecommendationReason | null;
+  readonly alternatives: readonly ModelChoice[];
+}
