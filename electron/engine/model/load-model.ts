@@ -3,10 +3,12 @@
  * Checkpoints are converted by the graph builder (once; cached); ONNX exports run as they are.
  */
 import path from 'node:path';
-import type ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
 import { readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
-import { loadGpt2Checkpoint } from '../formats/gpt2-checkpoint.js';
+import { checkCheckpointAgainstConfig, readGpt2Weights } from '../formats/gpt2-checkpoint.js';
+import { checkOnnxAgainstConfig } from '../formats/gpt2-onnx.js';
+import { readSafetensorsIndex, type SafetensorsIndex } from '../formats/safetensors.js';
+import { readOnnxSignature } from '../onnx/onnx-signature.js';
 import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION } from '../graph/kaituhi-graph.js';
 import { KaituhiDecoder } from '../runtime/kaituhi-decoder.js';
 import type { Decoder } from '../runtime/decoder.js';
@@ -35,6 +37,12 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   const layout = await detectLayout(modelDir, options.precision);
   const configFile = path.join(modelDir, 'config.json');
   const config = await readGpt2Config(configFile);
+  // Every size taken from config.json is first compared with what the weights themselves declare.
+  const checkpoint = layout.kind === 'checkpoint' ? await checkCheckpoint(layout.weightsFile, config, configFile) : null;
+  if (layout.kind === 'onnx') {
+    checkOnnxAgainstConfig(await readOnnxSignature(layout.withPastFile), config, configFile, true);
+    if (layout.noPastFile) checkOnnxAgainstConfig(await readOnnxSignature(layout.noPastFile), config, configFile, false);
+  }
   const tokenizer = await loadTokenizer(modelDir);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new ModelLoadError(
@@ -57,11 +65,12 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   let sessions: DeviceSession[];
   let precision: Precision;
   if (layout.kind === 'checkpoint') {
+    const { index, names } = checkpoint!;
     precision = options.precision ?? 'fp32';
     const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
     const hash = await weightsHash(layout.weightsFile, cacheDir);
     const graphFile = await cachedGraph(cacheDir, `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-${precision}`, async (dir, fileName) => {
-      const weights = await loadGpt2Checkpoint(modelDir, config);
+      const weights = await readGpt2Weights(index, names, config);
       return buildKaituhiGraph(weights, precision).writeTo(dir, fileName);
     });
     const s = await createSession(graphFile, devices, threads);
@@ -70,9 +79,7 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   } else {
     precision = layout.precision;
     const withPast = await createSession(layout.withPastFile, devices, threads);
-    checkOptimumSession(layout.withPastFile, withPast.session, config, true);
     const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
-    if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
     sessions = noPast ? [withPast, noPast] : [withPast];
     decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
   }
@@ -116,21 +123,11 @@ async function createSession(file: string, devices: readonly string[], threads: 
   }
 }
 
-/** An ONNX file that loads is still not necessarily a GPT-2 decoder with the layout we feed. */
-function checkOptimumSession(file: string, session: ort.InferenceSession, config: Gpt2Config, withPast: boolean): void {
-  const inputs = new Set(session.inputNames);
-  const outputs = new Set(session.outputNames);
-  const missing: string[] = [];
-  for (const name of ['input_ids', 'attention_mask']) if (!inputs.has(name)) missing.push(`input ${name}`);
-  if (!outputs.has('logits')) missing.push('output logits');
-  for (let l = 0; l < config.nLayer; l++) {
-    if (withPast && !inputs.has(`past_key_values.${l}.key`)) missing.push(`input past_key_values.${l}.key`);
-    if (!outputs.has(`present.${l}.key`)) missing.push(`output present.${l}.key`);
-  }
-  if (missing.length > 0) {
-    throw new ModelLoadError(
-      file,
-      `not a GPT-2 decoder of this config (${config.nLayer} layers): missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`,
-    );
-  }
+async function checkCheckpoint(
+  weightsFile: string,
+  config: Gpt2Config,
+  configFile: string,
+): Promise<{ index: SafetensorsIndex; names: Map<string, string> }> {
+  const index = await readSafetensorsIndex(weightsFile);
+  return { index, names: checkCheckpointAgainstConfig(index, config, configFile) };
 }
