@@ -138,7 +138,11 @@ export interface EngineLoadOptions {
 }
 
 export type EngineHostEvent =
-  { readonly type: 'restarted'; readonly reason: string } | { readonly type: 'crashed'; readonly reason: string };
+  /** The host died; it is started again after `restartInMs`. */
+  | { readonly type: 'crashed'; readonly reason: string; readonly restartInMs: number }
+  | { readonly type: 'restarted'; readonly reason: string }
+  /** The host died too often, or died reloading its model: it stays down until another model is loaded. */
+  | { readonly type: 'gave-up'; readonly reason: string };
 
 export interface EngineHost extends Engine {
   /** Called when the host process/thread died and was restarted (the next request works again). */
