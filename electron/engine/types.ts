@@ -132,7 +132,7 @@ export interface EngineLoadOptions {
   precision?: Precision;
   /** Execution providers to try, most capable first. Default: the platform's GPU provider, then 'cpu'. */
   devices?: readonly string[];
-  /** Where built graphs are cached (keyed by a hash of the weights). Default: <modelDir>/.kaituhi-cache. */
+  /** Where built graphs are cached (keyed by the weights' SHA-256). Default: the app's per-user cache (graph-cache.ts). */
   cacheDir?: string;
   threads?: number;
 }

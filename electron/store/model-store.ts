@@ -292,8 +292,7 @@ export class ModelStore {
 
   /**
    * Copies a model folder into the store after checking it. Copy, not register in place: the store then owns every
-   * file it lists (delete means delete, nothing dangles when a USB disk goes away), and the engine's graph cache
-   * (<modelDir>/.kaituhi-cache) is never written into the writer's own folder.
+   * file it lists (delete means delete, nothing dangles when a USB disk goes away).
    */
   async importFolder(dir: string, options: ImportOptions = {}): Promise<InstalledModel> {
     const check = await validateModelFolder(dir);

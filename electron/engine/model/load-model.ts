@@ -17,7 +17,7 @@ import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
 import { createCachingEncoder } from '../tokenizer/segment-cache.js';
 import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
 import { createDeviceSession, defaultDevices, defaultThreads, type DeviceSession } from './devices.js';
-import { cachedGraph, weightsHash } from './graph-cache.js';
+import { cachedGraph, defaultGraphCacheDir, fileSha256 } from './graph-cache.js';
 import { detectLayout } from './layout.js';
 
 export interface LoadedModel {
@@ -67,9 +67,21 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   if (layout.kind === 'checkpoint') {
     const { index, names } = checkpoint!;
     precision = options.precision ?? 'fp32';
-    const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
-    const hash = await weightsHash(layout.weightsFile, cacheDir);
-    const graphFile = await cachedGraph(cacheDir, `${hash.slice(0, 16)}-g${KAITUHI_GRAPH_VERSION}-${precision}`, async (dir, fileName) => {
+    const cacheDir = options.cacheDir ?? defaultGraphCacheDir();
+    const key = {
+      weightsSha256: await fileSha256(layout.weightsFile, cacheDir),
+      graph: `kaituhi-${KAITUHI_GRAPH_VERSION}`,
+      precision,
+      settings: {
+        n_layer: config.nLayer,
+        n_head: config.nHead,
+        n_embd: config.nEmbd,
+        n_positions: config.nPositions,
+        vocab_size: config.vocabSize,
+        layer_norm_epsilon: config.layerNormEpsilon,
+      },
+    };
+    const graphFile = await cachedGraph(cacheDir, key, async (dir, fileName) => {
       const weights = await readGpt2Weights(index, names, config);
       return buildKaituhiGraph(weights, precision).writeTo(dir, fileName);
     });
