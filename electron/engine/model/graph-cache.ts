@@ -3,7 +3,7 @@
  * model folder could be any graph, so none is ever taken from there. An entry is keyed by the full SHA-256 of the
  * weights it was built from, the builder and its version, the precision and the config values the build read;
  * its entry.json records every file's SHA-256, checked before the graph is used. A missing, foreign or altered
- * entry is built again.
+ * entry is built again; the least recently used entries go when there are more than 16 or 24 GiB of them.
  *
  *   <cache>/graphs/<key>/entry.json          the key and each file's size and SHA-256
  *   <cache>/graphs/<key>/model.onnx (+ _data) the graph
@@ -125,8 +125,9 @@ export async function fileSha256(file: string, cacheDir: string): Promise<string
 
 // ---- entries ----
 
-/** Least recently used entries beyond this many are removed after a build. */
-const MAX_ENTRIES = 8;
+/** After a build, least recently used entries go until at most this many remain, holding at most this many bytes. */
+const MAX_ENTRIES = 16;
+const MAX_BYTES = 24 * 1024 ** 3;
 
 async function readEntry(dir: string): Promise<Entry | null> {
   try {
@@ -194,9 +195,9 @@ export async function cachedGraph(
   }
 }
 
-/** Keeps the most recently used entries (and `keep`), removing the rest and any build left by a crash. */
+/** Keeps the most recently used entries (always `keep`) within the limits, removing the rest and builds left by a crash. */
 async function pruneGraphCache(graphs: string, keep: string): Promise<void> {
-  const entries: { dir: string; used: number }[] = [];
+  const entries: { dir: string; used: number; bytes: number }[] = [];
   for (const name of await readdir(graphs)) {
     const dir = path.join(graphs, name);
     if (name.startsWith('.build-')) {
@@ -206,8 +207,14 @@ async function pruneGraphCache(graphs: string, keep: string): Promise<void> {
       continue;
     }
     const info = await stat(path.join(dir, 'entry.json')).catch(() => null);
-    entries.push({ dir, used: info?.mtimeMs ?? 0 });
+    const entry = await readEntry(dir);
+    const bytes = Object.values(entry?.files ?? {}).reduce((sum, f) => sum + f.size, 0);
+    entries.push({ dir, used: dir === keep ? Infinity : (info?.mtimeMs ?? 0), bytes });
   }
   entries.sort((a, b) => b.used - a.used);
-  for (const { dir } of entries.slice(MAX_ENTRIES)) if (dir !== keep) await rm(dir, { recursive: true, force: true });
+  let bytes = 0;
+  for (const [i, entry] of entries.entries()) {
+    bytes += entry.bytes;
+    if (entry.dir !== keep && (i >= MAX_ENTRIES || bytes > MAX_BYTES)) await rm(entry.dir, { recursive: true, force: true });
+  }
 }
