@@ -10,7 +10,7 @@ import { variantDownloadSize, type VariantRef } from './catalog.js';
 import { ensureFreeSpace, type StatFsFn } from './disk.js';
 import { StoreError, TransientError, toErrorInfo, type StoreErrorInfo } from './errors.js';
 import { gitBlobSha1File, sha256File } from './hash.js';
-import { headRemoteFile, resolveUrl, type FetchFn, type RemoteFile } from './hub.js';
+import { headRemoteFile, resolveUrl, SEND_TOKEN_OPT_IN, type FetchFn, type RemoteFile } from './hub.js';
 import { installStaged } from './install.js';
 import { fileIn, partialDir, type StoreLayout } from './layout.js';
 import type { Manifest } from './manifest.js';
@@ -25,6 +25,8 @@ export interface DownloadDeps {
   readonly statfs: StatFsFn;
   readonly endpoint: string;
   readonly token?: string | undefined;
+  /** A token was given but is not sent to this endpoint (see mayReceiveHubToken): a 401 then says how to send it. */
+  readonly tokenWithheld?: boolean;
   readonly retry: RetryPolicy;
   readonly stallTimeoutMs: number;
   /** Least time between two progress events while bytes flow; a heartbeat adds one every second regardless. */
@@ -244,6 +246,14 @@ export class DownloadJob {
         remote = await this.withRetry(() => headRemoteFile(this.deps.fetch, url, what, { token: this.deps.token, signal }), signal);
       } catch (err) {
         if (f.optional && err instanceof StoreError && err.code === 'not-found') continue;
+        if (this.deps.tokenWithheld && err instanceof StoreError && err.code === 'unauthorized') {
+          throw new StoreError(
+            'unauthorized',
+            `${err.message} HF_TOKEN is set but was not sent to ${new URL(this.deps.endpoint).host}, which is not huggingface.co; ` +
+              `to send it there, set ${SEND_TOKEN_OPT_IN}=1.`,
+            f.path,
+          );
+        }
         throw err;
       }
       if (f.sha256 !== null && remote.sha256 !== null && remote.sha256 !== f.sha256) {

@@ -12,7 +12,7 @@ import { defaultStatfs, ensureFreeSpace, freeBytes, type StatFsFn } from './disk
 import { DownloadJob, PARTIAL_FILES_DIR, readPartialState, type DownloadDeps, type DownloadEvent } from './download-job.js';
 import { StoreError } from './errors.js';
 import type { ModelFormat } from './formats.js';
-import { hubEndpoint, type FetchFn } from './hub.js';
+import { hubEndpoint, mayReceiveHubToken, type FetchFn } from './hub.js';
 import { installStaged, moveToTrash } from './install.js';
 import { fileIn, installedDir, MANIFEST_FILE, partialDir, storeLayout, type StoreLayout } from './layout.js';
 import { ManifestSchema, type Manifest } from './manifest.js';
@@ -30,8 +30,10 @@ export interface ModelStoreOptions {
   readonly catalog?: Catalog;
   /** Default: $HF_ENDPOINT, else https://huggingface.co. */
   readonly endpoint?: string;
-  /** For gated or private repositories. Default: $HF_TOKEN. */
+  /** For gated or private repositories. Default: $HF_TOKEN. Sent to huggingface.co only (see mayReceiveHubToken). */
   readonly token?: string;
+  /** Send the token to an endpoint other than huggingface.co too. Default: $KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT is 1. */
+  readonly sendTokenToEndpoint?: boolean;
   readonly fetch?: FetchFn;
   readonly statfs?: StatFsFn;
   readonly retry?: Partial<RetryPolicy>;
@@ -112,12 +114,16 @@ export class ModelStore {
   ) {
     this.layout = storeLayout(options.root);
     this.state = new StoreStateFile(this.layout.stateFile, options.onWarning);
+    const endpoint = (options.endpoint ?? hubEndpoint()).replace(/\/+$/, '');
+    const token = options.token ?? (process.env.HF_TOKEN || undefined);
+    const tokenMayGo = options.sendTokenToEndpoint === true || mayReceiveHubToken(endpoint);
     this.deps = {
       layout: this.layout,
       fetch: options.fetch ?? fetch,
       statfs: options.statfs ?? defaultStatfs,
-      endpoint: (options.endpoint ?? hubEndpoint()).replace(/\/+$/, ''),
-      token: options.token ?? (process.env.HF_TOKEN || undefined),
+      endpoint,
+      token: tokenMayGo ? token : undefined,
+      tokenWithheld: token !== undefined && !tokenMayGo,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
       progressIntervalMs: options.progressIntervalMs ?? 250,

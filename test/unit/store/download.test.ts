@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog, type Catalog } from '../../../electron/store/catalog.js';
 import type { DownloadEvent } from '../../../electron/store/download-job.js';
 import { StoreError } from '../../../electron/store/errors.js';
-import { hubEndpoint, resolveUrl } from '../../../electron/store/hub.js';
+import { hubEndpoint, mayReceiveHubToken, resolveUrl } from '../../../electron/store/hub.js';
 import { ModelStore, type ModelStoreOptions } from '../../../electron/store/model-store.js';
 import type { DownloadProgress } from '../../../electron/store/progress.js';
 import { randomContent, TestHub, type Cue, type HubFile } from './test-hub.js';
@@ -384,5 +384,49 @@ describe('model store downloads', () => {
     const s = await setup();
     const store = await s.open();
     expect(() => store.download('nope')).toThrow(StoreError);
+  });
+});
+
+describe('the access token (HF_TOKEN)', () => {
+  const TOKEN = 'hf_secret_test_token';
+
+  it('goes to huggingface.co over https only, unless the writer opts in for another endpoint', () => {
+    expect(mayReceiveHubToken('https://huggingface.co', {})).toBe(true);
+    expect(mayReceiveHubToken('https://hf-mirror.com', {})).toBe(false);
+    expect(mayReceiveHubToken('http://huggingface.co', {})).toBe(false);
+    expect(mayReceiveHubToken('https://huggingface.co.example.net', {})).toBe(false);
+    expect(mayReceiveHubToken('https://hf-mirror.com', { KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT: '1' })).toBe(true);
+    expect(mayReceiveHubToken('https://hf-mirror.com', { KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT: '0' })).toBe(false);
+  });
+
+  it('is not sent to the endpoint HF_ENDPOINT names', async () => {
+    const s = await setup();
+    const store = await s.open({ token: TOKEN });
+    await store.download('tiny-onnx-int8').done;
+    expect(s.hub.requests.length).toBeGreaterThan(0);
+    expect(s.hub.requests.filter((r) => r.authorization !== null)).toEqual([]);
+  });
+
+  it('is sent to that endpoint when the writer opts in, and dropped on a redirect to another host', async () => {
+    const s = await setup();
+    const cdn = new TestHub();
+    await cdn.start();
+    cleanup.push(() => cdn.close());
+    const onCdn = cdn.add('test/tiny', WEIGHTS, s.weights.content, true);
+    s.hub.cdnOrigin = cdn.endpoint;
+    const store = await s.open({ token: TOKEN, sendTokenToEndpoint: true });
+    await store.download('tiny-onnx-int8').done;
+    expect((await installedBytes(s.root)).equals(s.weights.content)).toBe(true);
+    expect(s.hub.requests.length).toBeGreaterThan(0);
+    expect(s.hub.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(cdn.gets(onCdn)).toHaveLength(1);
+    expect(cdn.requests.map((r) => r.authorization)).toEqual(cdn.requests.map(() => null));
+  });
+
+  it('says how to send it when a withheld token would have been needed', async () => {
+    const s = await setup({ cue: { status: 401 } });
+    const store = await s.open({ token: TOKEN });
+    const err = await expectStoreError(store.download('tiny-onnx-int8').done, 'unauthorized');
+    expect(err.message).toContain('KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT=1');
   });
 });
