@@ -4,7 +4,7 @@
  * model. Once a model has loaded, its speed on this machine is measured once and kept in the store.
  */
 import { dirname, join } from 'node:path';
-import type { EngineState, ImportSource, ModelOffer, ModelsState } from '../shared/api.js';
+import type { DownloadOptions, EngineState, ImportSource, ModelOffer, ModelsState } from '../shared/api.js';
 import type { Settings } from '../shared/settings.js';
 import type { InstalledModel } from '../store/index.js';
 import type { AppServicesOptions } from './app-services.js';
@@ -66,8 +66,8 @@ export class ModelChoices {
     return service.offer((freeDiskBytes) => gatherMachineProfile({ engineInfo: this.deps.engine.state.info, freeDiskBytes }));
   }
 
-  async download(variantId: string): Promise<void> {
-    await (await this.service()).download(variantId);
+  async download(variantId: string, options: DownloadOptions = {}): Promise<void> {
+    await (await this.service()).download(variantId, options);
   }
 
   async pauseDownload(): Promise<void> {

@@ -25,7 +25,7 @@ export async function dispatchModelsCall(models: ModelChoices, call: ModelsApiCa
     case 'getModelOffer':
       return models.offer();
     case 'downloadModel':
-      await models.download(call.variantId);
+      await models.download(call.variantId, { acceptChangedFiles: call.acceptChangedFiles === true });
       return null;
     case 'pauseDownload':
       await models.pauseDownload();

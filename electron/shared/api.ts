@@ -129,7 +129,7 @@ export interface KaituhiApi {
   getModels(): Promise<ModelsState>;
   getModelOffer(): Promise<ModelOffer>;
   /** Starts or resumes the download of a catalog variant; progress arrives through onModels. */
-  downloadModel(variantId: string): Promise<void>;
+  downloadModel(variantId: string, options?: DownloadOptions): Promise<void>;
   pauseDownload(): Promise<void>;
   cancelDownload(): Promise<void>;
   setActiveModel(id: string): Promise<void>;
@@ -169,6 +169,11 @@ export interface DownloadState {
   readonly etaSeconds: number | null;
   /** Set when stage is 'failed': what went wrong, in words for the writer. */
   readonly error: string | null;
+  /**
+   * It failed because files differ from this machine's first download of the same commit: downloadModel with
+   * `acceptChangedFiles` takes them anyway, once the writer confirms.
+   */
+  readonly filesChanged: boolean;
 }
 
 export type ImportStage = 'copying' | 'checking' | 'failed';
@@ -216,12 +221,17 @@ export interface ModelOffer {
   readonly alternatives: readonly ModelChoice[];
 }
 
+export interface DownloadOptions {
+  /** The writer confirmed files that differ from this machine's first download (DownloadState.filesChanged). */
+  readonly acceptChangedFiles?: boolean;
+}
+
 export type ImportSource = { readonly by: 'dialog' } | { readonly by: 'import-root'; readonly folder: string };
 
 export type ModelsApiCall =
   | { readonly method: 'getModels' }
   | { readonly method: 'getModelOffer' }
-  | { readonly method: 'downloadModel'; readonly variantId: string }
+  | { readonly method: 'downloadModel'; readonly variantId: string; readonly acceptChangedFiles?: true }
   | { readonly method: 'pauseDownload' }
   | { readonly method: 'cancelDownload' }
   | { readonly method: 'setActiveModel'; readonly id: string }

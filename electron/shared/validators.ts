@@ -97,7 +97,7 @@ function modelsCallSchemas() {
   return [
     z.object({ method: z.literal('getModels') }).strict(),
     z.object({ method: z.literal('getModelOffer') }).strict(),
-    z.object({ method: z.literal('downloadModel'), variantId: modelIdSchema }).strict(),
+    z.object({ method: z.literal('downloadModel'), variantId: modelIdSchema, acceptChangedFiles: z.literal(true).optional() }).strict(),
     z.object({ method: z.literal('pauseDownload') }).strict(),
     z.object({ method: z.literal('cancelDownload') }).strict(),
     z.object({ method: z.literal('setActiveModel'), id: modelIdSchema }).strict(),

@@ -46,10 +46,10 @@ const VariantSchema = z
   .object({
     id: z.string().regex(ID),
     repo: z.string().regex(REPO),
-    revision: z
-      .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9_.\-/]+$/),
+    /** The commit every file is fetched at: a branch could move under the catalog's hashes. */
+    revision: z.string().regex(/^[0-9a-f]{40}$/, 'revision must be a 40-character commit hash, not a branch or tag'),
+    /** Where the commit hash came from. */
+    revisionSource: z.string().min(1),
     format: z.enum(['onnx', 'checkpoint']),
     precision: z.enum(['fp32', 'fp16', 'int8', 'q4']),
     files: z.array(CatalogFileSchema).min(1),

@@ -9,7 +9,14 @@ import path from 'node:path';
 import { readJsonValidated } from './atomic-json.js';
 import { findVariant, loadCatalog, type Catalog } from './catalog.js';
 import { defaultStatfs, ensureFreeSpace, freeBytes, type StatFsFn } from './disk.js';
-import { DownloadJob, PARTIAL_FILES_DIR, readPartialState, type DownloadDeps, type DownloadEvent } from './download-job.js';
+import {
+  DownloadJob,
+  PARTIAL_FILES_DIR,
+  readPartialState,
+  type DownloadDeps,
+  type DownloadEvent,
+  type DownloadOptions,
+} from './download-job.js';
 import { StoreError } from './errors.js';
 import type { ModelFormat } from './formats.js';
 import { hubEndpoint, mayReceiveHubToken, type FetchFn } from './hub.js';
@@ -19,7 +26,7 @@ import { ManifestSchema, type Manifest } from './manifest.js';
 import type { DownloadProgress } from './progress.js';
 import { recommendModel, type MachineProfile, type Recommendation } from './recommend.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { StoreStateFile, type Benchmark } from './store-state.js';
+import { StoreStateFile, trustKey, type Benchmark } from './store-state.js';
 import { validateModelFolder, type DeepModelCheck } from './validate-folder.js';
 import type { Precision } from '../engine/types.js';
 
@@ -119,6 +126,19 @@ export class ModelStore {
     const tokenMayGo = options.sendTokenToEndpoint === true || mayReceiveHubToken(endpoint);
     this.deps = {
       layout: this.layout,
+      trust: {
+        recorded: async (repo, revision) =>
+          new Map(Object.entries((await this.state.read()).trusted[trustKey(repo, revision)]?.files ?? {})),
+        record: (repo, revision, files, replace) =>
+          this.state
+            .update((s) => {
+              const key = trustKey(repo, revision);
+              const entry = s.trusted[key] ?? { firstSeen: new Date().toISOString(), files: {} };
+              for (const { path: file, sha256, size } of files) if (replace || !entry.files[file]) entry.files[file] = { sha256, size };
+              s.trusted[key] = entry;
+            })
+            .then(() => undefined),
+      },
       fetch: options.fetch ?? fetch,
       statfs: options.statfs ?? defaultStatfs,
       endpoint,
@@ -220,15 +240,19 @@ export class ModelStore {
 
   // ---- downloads ----
 
-  /** Starts, resumes or joins the download of a catalog variant. Throws 'unknown-model' for an id not in the catalog. */
-  download(variantId: string): DownloadHandle {
+  /**
+   * Starts, resumes or joins the download of a catalog variant. Throws 'unknown-model' for an id not in the catalog.
+   * Files that differ from this machine's first download of the same commit end it with 'files-changed', unless
+   * `acceptChangedFiles` (the writer confirmed them).
+   */
+  download(variantId: string, options: DownloadOptions = {}): DownloadHandle {
     if (this.closed) throw new StoreError('closed', 'The model store is closed.');
     const key = this.key(variantId);
     let job = running.get(key);
     if (job === undefined) {
       const ref = findVariant(this.catalog, variantId);
       if (ref === null) throw new StoreError('unknown-model', `"${variantId}" is not in the model catalog.`);
-      const created = new DownloadJob(ref, this.deps);
+      const created = new DownloadJob(ref, this.deps, options);
       running.set(key, created);
       created.done.then(
         () => this.forget(key, created),
@@ -242,8 +266,8 @@ export class ModelStore {
   }
 
   /** Same as download(): a paused or interrupted download continues from the bytes on disk. */
-  resume(variantId: string): DownloadHandle {
-    return this.download(variantId);
+  resume(variantId: string, options: DownloadOptions = {}): DownloadHandle {
+    return this.download(variantId, options);
   }
 
   pause(variantId: string): void {

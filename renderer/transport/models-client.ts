@@ -1,4 +1,4 @@
-import type { ApiResults, ImportSource, KaituhiApi, ModelsApiCall } from '../../electron/shared/api.js';
+import type { ApiResults, DownloadOptions, ImportSource, KaituhiApi, ModelsApiCall } from '../../electron/shared/api.js';
 
 /** Sends one call and resolves with its result (the services validate and type it per method). */
 export type ModelsCaller = (request: ModelsApiCall) => Promise<unknown>;
@@ -24,7 +24,8 @@ export function createModelsApi(call: ModelsCaller): ModelsApi {
   return {
     getModels: () => call({ method: 'getModels' }) as Promise<ApiResults['getModels']>,
     getModelOffer: () => call({ method: 'getModelOffer' }) as Promise<ApiResults['getModelOffer']>,
-    downloadModel: (variantId: string) => done({ method: 'downloadModel', variantId }),
+    downloadModel: (variantId: string, options?: DownloadOptions) =>
+      done({ method: 'downloadModel', variantId, ...(options?.acceptChangedFiles ? { acceptChangedFiles: true as const } : {}) }),
     pauseDownload: () => done({ method: 'pauseDownload' }),
     cancelDownload: () => done({ method: 'cancelDownload' }),
     setActiveModel: (id: string) => done({ method: 'setActiveModel', id }),

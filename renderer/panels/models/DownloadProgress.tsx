@@ -6,6 +6,8 @@ export interface DownloadProgressProps {
   engine: EngineState;
   onPause(): void;
   onResume(): void;
+  /** Takes files that differ from this machine's first download (only offered when that is why it stopped). */
+  onAcceptChangedFiles(): void;
   onCancel(): void;
 }
 
@@ -20,7 +22,7 @@ const STAGE_WORDS: Record<DownloadState['stage'], string> = {
 };
 
 /** One download: a bar, bytes, speed and time left, and the buttons that stop or continue it. */
-export function DownloadProgress({ download, engine, onPause, onResume, onCancel }: DownloadProgressProps) {
+export function DownloadProgress({ download, engine, onPause, onResume, onAcceptChangedFiles, onCancel }: DownloadProgressProps) {
   const done = download.stage === 'done';
   const running = !done && download.stage !== 'paused' && download.stage !== 'failed';
   const share = percent(download.bytes, download.total);
@@ -57,6 +59,10 @@ export function DownloadProgress({ download, engine, onPause, onResume, onCancel
           {running ? (
             <button type="button" className="text-button" onClick={onPause} data-testid="pause-download">
               Pause
+            </button>
+          ) : download.filesChanged ? (
+            <button type="button" className="text-button" onClick={onAcceptChangedFiles} data-testid="accept-changed-files">
+              Download the changed files anyway
             </button>
           ) : (
             <button type="button" className="text-button" onClick={onResume} data-testid="resume-download">

@@ -65,6 +65,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           engine={engine}
           onPause={() => act(() => api.pauseDownload())}
           onResume={() => act(() => api.downloadModel(download.variantId))}
+          onAcceptChangedFiles={() => act(() => api.downloadModel(download.variantId, { acceptChangedFiles: true }))}
           onCancel={() => act(() => api.cancelDownload())}
         />
       )}

@@ -237,7 +237,10 @@ describe('recommendModel', () => {
       recommendModel({ ...machine, hasGpu: true, gpuMemoryBytes: 24 * GB, totalMemoryBytes: 64 * GB, freeDiskBytes: 3 * GB }, catalog)
         ?.variantId,
     ).toBe('gpt2-medium-checkpoint');
-    expect(recommendModel({ ...machine, freeDiskBytes: 100e6 }, catalog)?.variantId).toBe('distilgpt2-onnx-int8');
-    expect(recommendModel({ ...machine, freeDiskBytes: 10e6 }, catalog)).toBeNull();
+    // distilgpt2's int8 export is larger on disk than GPT-2's is estimated to be (about 237 MB), but needs less memory.
+    expect(recommendModel({ ...machine, totalMemoryBytes: 0.8 * GB, freeDiskBytes: 1 * GB }, catalog)?.variantId).toBe(
+      'distilgpt2-onnx-int8',
+    );
+    expect(recommendModel({ ...machine, freeDiskBytes: 100e6 }, catalog)).toBeNull();
   });
 });

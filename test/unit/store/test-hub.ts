@@ -87,8 +87,8 @@ export class TestHub {
   /** GETs of a file's bytes (through the CDN path for LFS files). */
   gets(file: HubFile): RecordedRequest[] {
     const cdn = `/cdn/${file.sha256}`;
-    const direct = `/${file.repo}/resolve/main/${file.path}`;
-    return this.requests.filter((r) => r.method === 'GET' && (r.url === cdn || (!file.lfs && r.url === direct)));
+    const direct = (url: string): boolean => url.startsWith(`/${file.repo}/resolve/`) && url.endsWith(`/${file.path}`);
+    return this.requests.filter((r) => r.method === 'GET' && (r.url === cdn || (!file.lfs && direct(r.url))));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
