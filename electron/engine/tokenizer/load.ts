@@ -124,7 +124,8 @@ function classify({ file, json }: Source): TextTokenizer['kind'] {
 
 /**
  * Token ids size arrays (the tokenizer library's and ours, indexed by id), so they are checked before anything is
- * built from them: whole numbers below the vocabulary limit, running from 0 without a gap.
+ * built from them: whole numbers below the vocabulary limit, one token each in the vocabulary, running from 0
+ * without a gap.
  */
 function checkTokenIds({ file, json }: Source): void {
   const limit = GPT2_CONFIG_LIMITS.vocab_size;
@@ -138,7 +139,16 @@ function checkTokenIds({ file, json }: Source): void {
     seen.add(id);
   };
   const vocab = (json['model'] as Json)['vocab'];
-  if (isObject(vocab)) for (const [token, id] of Object.entries(vocab)) take('token', token, id);
+  const owners = new Map<unknown, string>();
+  if (isObject(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) {
+      take('token', token, id);
+      const owner = owners.get(id);
+      if (owner !== undefined)
+        throw new ModelLoadError(file, `tokens ${JSON.stringify(owner)} and ${JSON.stringify(token)} both have id ${String(id)}`);
+      owners.set(id, token);
+    }
+  }
   const added = json['added_tokens'];
   if (added !== undefined && added !== null) {
     if (!Array.isArray(added)) throw new ModelLoadError(file, '"added_tokens" is not a list');

@@ -150,6 +150,8 @@ describe('tokenizer load errors', () => {
       const fraction = await loadError(await folder('id-fraction', { 'tokenizer.json': byteLevel({ vocab: { yT: -5e-323 } }) }));
       expect(fraction.file).toMatch(/tokenizer\.json$/u);
       expect(fraction.problem).toMatch(/token "yT" has id -5e-323/u);
+      const twice = await loadError(await folder('id-twice', { 'tokenizer.json': byteLevel({ vocab: { "7'i": 7 } }) }));
+      expect(twice.problem).toMatch(/tokens ".+" and "7'i" both have id 7/u);
       const text = await loadError(await folder('id-text', { 'tokenizer.json': byteLevel({ added: [added('7')] }) }));
       expect(text.problem).toMatch(/added token "<\|x\|>" has id "7"/u);
     });
