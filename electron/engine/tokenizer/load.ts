@@ -162,9 +162,19 @@ function checkTokenIds({ file, json }: Source): void {
     if (!seen.has(id)) throw new ModelLoadError(file, `no token has id ${id}, though higher ids exist`);
 }
 
+/** The pipeline stages the library builds by their "type": each is absent, null, or an object that names one. */
+function checkStages({ file, json }: Source): void {
+  for (const key of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder']) {
+    const stage = json[key];
+    if (stage === undefined || stage === null || (isObject(stage) && typeof stage['type'] === 'string')) continue;
+    throw new ModelLoadError(file, `"${key}" is ${JSON.stringify(stage).slice(0, 60)}, not an object with a "type"`, SUPPORTED);
+  }
+}
+
 function build(source: Source, config: Json): TextTokenizer {
   const kind = classify(source);
   checkTokenIds(source);
+  checkStages(source);
   const { json } = source;
   // The library insists on every section being present; older files leave the empty ones out.
   const complete = {

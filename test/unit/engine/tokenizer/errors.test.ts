@@ -156,6 +156,18 @@ describe('tokenizer load errors', () => {
       expect(text.problem).toMatch(/added token "<\|x\|>" has id "7"/u);
     });
 
+    it('come with pipeline stages the library can build', async () => {
+      const json = JSON.parse(byteLevel({})) as Record<string, unknown>;
+      for (const [key, value] of [
+        ['post_processor', false],
+        ['decoder', 7],
+        ['pre_tokenizer', { add_prefix_space: false }],
+      ] as const) {
+        const e = await loadError(await folder(`stage-${key}`, { 'tokenizer.json': JSON.stringify({ ...json, [key]: value }) }));
+        expect(e.problem).toBe(`"${key}" is ${JSON.stringify(value)}, not an object with a "type"`);
+      }
+    });
+
     it('are bounded, so a forged id cannot size an allocation', async () => {
       const huge = await loadError(await folder('id-huge', { 'tokenizer.json': byteLevel({ added: [added(2 ** 31 - 1)] }) }));
       expect(huge.problem).toMatch(/has id 2147483647; ids go up to \d+/u);
