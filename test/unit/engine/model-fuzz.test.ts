@@ -121,6 +121,17 @@ function withHeader(bytes: Buffer, edit: (header: Record<string, HeaderTensor>) 
   return Buffer.concat([prefix, text, bytes.subarray(8 + len)]);
 }
 
+/** Up to `maxFlips` bytes of [from, to) of `bytes` overwritten, with a label listing them. */
+function byteFlips(bytes: Buffer, from: number, to: number, maxFlips: number): fc.Arbitrary<{ bytes: Buffer; what: string }> {
+  return fc
+    .array(fc.record({ at: fc.integer({ min: from, max: to - 1 }), byte: fc.nat({ max: 255 }) }), { minLength: 1, maxLength: maxFlips })
+    .map((flips) => {
+      const out = Buffer.from(bytes);
+      for (const { at, byte } of flips) out[at] = byte;
+      return { bytes: out, what: flips.map((f) => `${f.at}=${f.byte}`).join(',') };
+    });
+}
+
 function checkpointMutants(files: Files): fc.Arbitrary<Mutant> {
   const weights = files.get('model.safetensors')!;
   const headerLength = Number(weights.readBigUInt64LE(0));
@@ -202,23 +213,8 @@ function checkpointMutants(files: Files): fc.Arbitrary<Mutant> {
       bytes.writeBigUInt64LE(value);
       return mutant(`header length field = ${value}`, bytes);
     });
-  const headerBytes = fc
-    .array(fc.record({ at: fc.nat({ max: headerLength - 1 }), byte: fc.nat({ max: 255 }) }), { minLength: 1, maxLength: 4 })
-    .map((flips) => {
-      const bytes = Buffer.from(weights);
-      for (const { at, byte } of flips) bytes[8 + at] = byte;
-      return mutant(`header bytes ${flips.map((f) => `${f.at}=${f.byte}`).join(',')}`, bytes);
-    });
-  const dataBytes = fc
-    .array(fc.record({ at: fc.nat({ max: weights.length - 9 - headerLength }), byte: fc.nat({ max: 255 }) }), {
-      minLength: 1,
-      maxLength: 8,
-    })
-    .map((flips) => {
-      const bytes = Buffer.from(weights);
-      for (const { at, byte } of flips) bytes[8 + headerLength + at] = byte;
-      return mutant(`data bytes ${flips.map((f) => `${f.at}=${f.byte}`).join(',')}`, bytes);
-    });
+  const headerBytes = byteFlips(weights, 8, 8 + headerLength, 4).map(({ bytes, what }) => mutant(`header bytes ${what}`, bytes));
+  const dataBytes = byteFlips(weights, 8 + headerLength, weights.length, 8).map(({ bytes, what }) => mutant(`data bytes ${what}`, bytes));
   const truncate = fc
     .oneof(fc.nat({ max: 16 }), fc.nat({ max: weights.length - 1 }))
     .map((at) => mutant(`truncated at ${at}`, weights.subarray(0, at)));
@@ -245,18 +241,10 @@ function onnxMutants(files: Files): fc.Arbitrary<Mutant> {
     base: 'onnx',
     replace: new Map([[file, bytes]]),
   });
-  const flips = (max: number): fc.Arbitrary<{ at: number; byte: number }[]> =>
-    fc.array(fc.record({ at: fc.nat({ max }), byte: fc.nat({ max: 255 }) }), { minLength: 1, maxLength: 6 });
-  const graphBytes = flips(graph.length - 1).map((fs) => {
-    const bytes = Buffer.from(graph);
-    for (const { at, byte } of fs) bytes[at] = byte;
-    return mutant(`model.onnx bytes ${fs.map((f) => `${f.at}=${f.byte}`).join(',')}`, 'onnx/model.onnx', bytes);
-  });
-  const graphHead = flips(64).map((fs) => {
-    const bytes = Buffer.from(graph);
-    for (const { at, byte } of fs) bytes[at] = byte;
-    return mutant(`model.onnx first bytes ${fs.map((f) => `${f.at}=${f.byte}`).join(',')}`, 'onnx/model.onnx', bytes);
-  });
+  const graphBytes = byteFlips(graph, 0, graph.length, 6).map(({ bytes, what }) =>
+    mutant(`model.onnx bytes ${what}`, 'onnx/model.onnx', bytes),
+  );
+  const graphHead = byteFlips(graph, 0, 64, 6).map(({ bytes, what }) => mutant(`model.onnx first bytes ${what}`, 'onnx/model.onnx', bytes));
   const graphCut = fc
     .nat({ max: graph.length - 1 })
     .map((at) => mutant(`model.onnx truncated at ${at}`, 'onnx/model.onnx', graph.subarray(0, at)));
@@ -269,11 +257,9 @@ function onnxMutants(files: Files): fc.Arbitrary<Mutant> {
         Buffer.concat([graph.subarray(0, at), Buffer.from(insert), graph.subarray(at)]),
       ),
     );
-  const dataBytes = flips(data.length - 1).map((fs) => {
-    const bytes = Buffer.from(data);
-    for (const { at, byte } of fs) bytes[at] = byte;
-    return mutant(`model.onnx_data bytes ${fs.map((f) => `${f.at}=${f.byte}`).join(',')}`, 'onnx/model.onnx_data', bytes);
-  });
+  const dataBytes = byteFlips(data, 0, data.length, 6).map(({ bytes, what }) =>
+    mutant(`model.onnx_data bytes ${what}`, 'onnx/model.onnx_data', bytes),
+  );
   const dataCut = fc
     .nat({ max: data.length - 1 })
     .map((at) => mutant(`model.onnx_data truncated at ${at}`, 'onnx/model.onnx_data', data.subarray(0, at)));
