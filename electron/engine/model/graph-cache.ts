@@ -105,21 +105,31 @@ async function sha256OfBytes(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+async function inodeState(file: string): Promise<Omit<FileHashes[string], 'sha256'>> {
+  const s = await stat(file);
+  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino, dev: s.dev };
+}
+
+/** Remembers the SHA-256 of files (absolute paths) as they are now on disk. */
+async function rememberHashes(cacheDir: string, hashes: ReadonlyMap<string, string>): Promise<void> {
+  const next: FileHashes = { ...(await readFileHashes(cacheDir)) };
+  for (const [file, sha256] of hashes) {
+    delete next[file];
+    next[file] = { ...(await inodeState(file)), sha256 };
+  }
+  const kept = Object.entries(next).slice(-MAX_REMEMBERED_FILES);
+  await mkdir(cacheDir, { recursive: true });
+  await writeAtomically(path.join(cacheDir, 'file-hashes.json'), JSON.stringify(Object.fromEntries(kept)));
+}
+
 /** The file's SHA-256, hashed once per version of the file (see the header). */
 export async function fileSha256(file: string, cacheDir: string): Promise<string> {
   const abs = path.resolve(file);
-  const before = await stat(abs);
-  const state = { size: before.size, mtimeMs: before.mtimeMs, ctimeMs: before.ctimeMs, ino: before.ino, dev: before.dev };
-  const memo = await readFileHashes(cacheDir);
-  const known = memo[abs];
+  const state = await inodeState(abs);
+  const known = (await readFileHashes(cacheDir))[abs];
   if (known && (Object.keys(state) as (keyof typeof state)[]).every((k) => known[k] === state[k])) return known.sha256;
   const sha256 = await sha256OfBytes(abs);
-  await mkdir(cacheDir, { recursive: true });
-  const next: FileHashes = { ...(await readFileHashes(cacheDir)) };
-  delete next[abs];
-  next[abs] = { ...state, sha256 };
-  const kept = Object.entries(next).slice(-MAX_REMEMBERED_FILES);
-  await writeAtomically(path.join(cacheDir, 'file-hashes.json'), JSON.stringify(Object.fromEntries(kept)));
+  await rememberHashes(cacheDir, new Map([[abs, sha256]]));
   return sha256;
 }
 
@@ -188,6 +198,8 @@ export async function cachedGraph(
       if (!theirs || !(await entryHolds(dir, theirs, key, cacheDir))) throw error;
       return path.join(dir, theirs.graphFile);
     }
+    // Just hashed: the first load of the entry need not read it all again.
+    await rememberHashes(cacheDir, new Map(Object.entries(files).map(([name, f]) => [path.join(dir, name), f.sha256])));
     await pruneGraphCache(graphs, dir);
     return path.join(dir, graphFile);
   } finally {
