@@ -117,17 +117,17 @@ export class EngineHostClient implements EngineHost {
     private readonly policy: RestartPolicy = DEFAULT_RESTART_POLICY,
   ) {}
 
-  /** Resolves or rejects the load in flight on the current transport; `restart` when it reloads after a crash. */
-  private loadWaiter: { resolve(info: EngineInfo): void; reject(error: Error): void; restart: boolean } | null = null;
+  /** Resolves or rejects the load in flight on the current transport. */
+  private loadWaiter: { resolve(info: EngineInfo): void; reject(error: Error): void } | null = null;
 
   /** Starts the host and loads the model; rejects with the host's error (e.g. a ModelLoadError). */
   start(): Promise<EngineInfo> {
     if (this.stopped) return Promise.reject(this.stopped);
     if (this.ready) return this.ready;
-    return this.spawnAndLoad(false);
+    return this.spawnAndLoad();
   }
 
-  private spawnAndLoad(restart: boolean): Promise<EngineInfo> {
+  private spawnAndLoad(): Promise<EngineInfo> {
     const transport = this.spawn();
     this.transport = transport;
     transport.onMessage((message) => {
@@ -141,12 +141,12 @@ export class EngineHostClient implements EngineHost {
       } else if ('id' in message) this.pending.get(message.id)?.onMessage(message);
     });
     transport.onExit((reason) => this.handleExit(transport, reason));
-    return this.load(transport, restart);
+    return this.load(transport);
   }
 
-  private load(transport: HostTransport, restart = false): Promise<EngineInfo> {
+  private load(transport: HostTransport): Promise<EngineInfo> {
     this.ready = new Promise<EngineInfo>((resolve, reject) => {
-      this.loadWaiter = { resolve, reject, restart };
+      this.loadWaiter = { resolve, reject };
     });
     // A failed load leaves the host alive (another model can be loaded); the rejection is the caller's to show.
     this.ready.catch(() => undefined);
@@ -163,7 +163,7 @@ export class EngineHostClient implements EngineHost {
     const scheduled = this.scheduled;
     this.scheduled = null;
     if (scheduled) clearTimeout(scheduled.timer);
-    const loaded = this.transport ? this.load(this.transport) : this.spawnAndLoad(false);
+    const loaded = this.transport ? this.load(this.transport) : this.spawnAndLoad();
     scheduled?.settle(loaded);
     return loaded;
   }
@@ -184,7 +184,6 @@ export class EngineHostClient implements EngineHost {
       );
       this.stopped = error;
       waiter.reject(error);
-      if (waiter.restart && !this.closed) this.emit({ type: 'gave-up', reason: error.message });
       return;
     }
     if (this.closed) return;
@@ -213,11 +212,14 @@ export class EngineHostClient implements EngineHost {
     const timer = setTimeout(() => {
       if (this.scheduled?.timer !== timer) return;
       this.scheduled = null;
-      const load = this.spawnAndLoad(true);
+      const load = this.spawnAndLoad();
       settle(load);
+      // A restart that does not load (the host died again while loading, or the model is gone) ends the restarts.
       load.then(
         () => this.emit({ type: 'restarted', reason }),
-        () => undefined,
+        (error: unknown) => {
+          if (!this.closed) this.emit({ type: 'gave-up', reason: error instanceof Error ? error.message : String(error) });
+        },
       );
     }, restartInMs);
     this.scheduled = { timer, settle };

@@ -123,6 +123,24 @@ describe('engine host restarts', () => {
     }
   });
 
+  it('a restart whose model no longer loads ends in a failed state that says why, not in "restarting" for ever', async () => {
+    const hosts = countingSpawn();
+    const vanishing = path.join(scratch, 'vanishing');
+    await cp(good, vanishing, { recursive: true });
+    const supervisor = new EngineSupervisor((options) => startEngineHost(options, hosts.spawn, FAST), { devices: ['cpu'] });
+    try {
+      await supervisor.use(vanishing);
+      expect(supervisor.state.status).toBe('ready');
+      await rm(path.join(vanishing, 'model.safetensors'));
+      supervisor.restart();
+      await expect.poll(() => supervisor.state.status, { timeout: 30_000 }).toBe('failed');
+      expect(supervisor.state.message).toContain(`${vanishing}: no model weights found`);
+      expect(hosts.count()).toBe(2);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
   it('the engine state says the engine was given up on, and why', async () => {
     const hosts = countingSpawn();
     const supervisor = new EngineSupervisor((options) => startEngineHost(options, hosts.spawn, { ...FAST, maxCrashes: 1 }), {
