@@ -50,6 +50,7 @@ const PRIVATE_KEYWORD_PENDING = [
   'electron/engine/runtime/device-decoder.ts',
   'electron/engine/host/engine-host.ts',
   'electron/engine/onnx/graph-builder.ts',
+  'electron/engine/onnx/onnx-signature.ts',
   'electron/engine/runtime/kaituhi-decoder.ts',
   'electron/engine/runtime/kv-buffers.ts',
   'electron/engine/runtime/optimum-decoder.ts',

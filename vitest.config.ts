@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Built graphs go to a cache of the checkout's own, not the user's (every engine host the tests start inherits it).
+process.env.KAITUHI_CACHE_DIR ??= fileURLToPath(new URL('./test/.fixtures/graph-cache', import.meta.url));
 
 export default defineConfig({
   test: {

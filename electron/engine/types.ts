@@ -87,7 +87,7 @@ export interface EngineLoadOptions {
   precision?: Precision;
   /** Execution providers to try, most capable first. Default: the platform's GPU provider, then 'cpu'. */
   devices?: readonly string[];
-  /** Where built graphs are cached (keyed by a hash of the weights). Default: <modelDir>/.kaituhi-cache. */
+  /** Where built graphs are cached (keyed by the weights' SHA-256). Default: the app's per-user cache (graph-cache.ts). */
   cacheDir?: string;
   /**
    * ONNX exports only. 'auto' (default): Kaituhi's graph built from the export's weights, the export's own graph
@@ -98,7 +98,11 @@ export interface EngineLoadOptions {
 }
 
 export type EngineHostEvent =
-  { readonly type: 'restarted'; readonly reason: string } | { readonly type: 'crashed'; readonly reason: string };
+  /** The host died; it is started again after `restartInMs`. */
+  | { readonly type: 'crashed'; readonly reason: string; readonly restartInMs: number }
+  | { readonly type: 'restarted'; readonly reason: string }
+  /** The host died too often, or died reloading its model: it stays down until another model is loaded. */
+  | { readonly type: 'gave-up'; readonly reason: string };
 
 export interface EngineHost extends Engine {
   /** Called when the host process/thread died and was restarted (the next request works again). */

@@ -4,8 +4,9 @@ import { startEngineHost, type EngineHost, type EngineLoadOptions, type HostTran
 
 /**
  * The engine host under Electron: a utilityProcess (a Node child that Chromium supervises) running
- * engine-host-entry.js. EngineHostClient does the rest: it restarts the process when it dies and emits
- * 'crashed' and 'restarted', so the UI can say what happened while the text stays put.
+ * engine-host-entry.js. EngineHostClient does the rest: it restarts the process when it dies (after growing
+ * pauses, never with a model that killed it while loading) and emits 'crashed', 'restarted' and 'gave-up', so
+ * the UI can say what happened while the text stays put.
  */
 const ENGINE_NICENESS = 10;
 

@@ -48,10 +48,12 @@ export class EngineSupervisor {
     return this.#loading;
   }
 
-  /** Kills the host as a crash would; it comes back by itself and the state says so. */
+  /** Kills the host as a crash would; it comes back by itself and the state says so. After the engine was given up on, loads its model again. */
   restart(): void {
     if (!this.#host) throw new Error('No engine is running.');
-    this.#host.kill();
+    const { status, modelDir } = this.#state;
+    if (status === 'failed' && modelDir !== null) void this.use(modelDir);
+    else this.#host.kill();
   }
 
   async close(): Promise<void> {
@@ -87,17 +89,25 @@ export class EngineSupervisor {
 
   #onHostEvent(event: EngineHostEvent): void {
     if (event.type === 'crashed') {
+      const seconds = Math.max(1, Math.round(event.restartInMs / 1000));
       this.#publish({
         ...this.#state,
         status: 'restarting',
-        message: `The engine stopped (${event.reason}); restarting it. Your text is safe.`,
+        message: `The engine stopped (${event.reason}); restarting it in ${seconds} s. Your text is safe.`,
       });
-    } else {
+    } else if (event.type === 'restarted') {
       this.#publish({
         ...this.#state,
         status: 'ready',
         restarts: this.#state.restarts + 1,
         message: `The engine stopped (${event.reason}) and was restarted. Your text is safe.`,
+      });
+    } else {
+      this.#publish({
+        ...this.#state,
+        status: 'failed',
+        info: null,
+        message: `${event.reason} Your text is safe. Choose the model again in Settings or Models, or restart the engine, to try once more.`,
       });
     }
   }

@@ -4,7 +4,7 @@
  * model. Once a model has loaded, its speed on this machine is measured once and kept in the store.
  */
 import { dirname, join } from 'node:path';
-import type { EngineState, ImportSource, ModelOffer, ModelsState, UiLanguage } from '../shared/api.js';
+import type { DownloadOptions, EngineState, ImportSource, ModelOffer, ModelsState, UiLanguage } from '../shared/api.js';
 import type { Settings } from '../common/settings.js';
 import type { EngineLoadOptions } from '../engine/types.js';
 import type { Catalog, InstalledModel } from '../store/index.js';
@@ -90,8 +90,8 @@ export class ModelChoices {
     );
   }
 
-  async download(variantId: string): Promise<void> {
-    await (await this.service()).download(variantId);
+  async download(variantId: string, options: DownloadOptions = {}): Promise<void> {
+    await (await this.service()).download(variantId, options);
   }
 
   async pauseDownload(): Promise<void> {

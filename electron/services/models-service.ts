@@ -16,6 +16,7 @@ import {
   type WriterLanguage,
 } from '../store/index.js';
 import type {
+  DownloadOptions,
   DownloadState,
   ImportSource,
   ImportState,
@@ -127,7 +128,7 @@ export class ModelsService {
   }
 
   /** Starts (or resumes) a download; resolves once it is under way. One download at a time keeps the bar honest. */
-  async download(variantId: string): Promise<void> {
+  async download(variantId: string, options: DownloadOptions = {}): Promise<void> {
     const current = this.#state.download;
     if (this.#download !== null && current !== null && current.variantId !== variantId) {
       throw new Error(`${current.name} is downloading; pause or cancel it first.`);
@@ -135,7 +136,7 @@ export class ModelsService {
     if (this.#download !== null) return;
     const ref = findVariant(this.store.catalog, variantId);
     if (ref === null) throw new Error(`"${variantId}" is not in the model catalog.`);
-    const handle = this.store.download(variantId);
+    const handle = this.store.download(variantId, options);
     this.#download = handle;
     const name = variantName(ref.model.name, ref.variant.precision);
     const total = this.#state.download?.variantId === variantId ? this.#state.download.total : variantDownloadSize(ref.variant).bytes;
@@ -148,6 +149,7 @@ export class ModelsService {
       bytesPerSecond: 0,
       etaSeconds: null,
       error: null,
+      filesChanged: false,
     });
     const unsubscribe = handle.onEvent((event) => {
       if (event.type !== 'progress' || this.#download !== handle) return;
@@ -161,6 +163,7 @@ export class ModelsService {
         bytesPerSecond: p.bytesPerSecond,
         etaSeconds: p.etaSeconds,
         error: null,
+        filesChanged: false,
       });
     });
     handle.done.then(
@@ -174,6 +177,7 @@ export class ModelsService {
           total: model.sizeBytes,
           etaSeconds: 0,
           error: null,
+          filesChanged: false,
         });
         await this.refresh();
         for (const listener of this.#installedListeners) listener(model);
@@ -185,7 +189,15 @@ export class ModelsService {
         const last = this.#state.download;
         if (info.code === 'cancelled' || last === null) this.#setDownload(null);
         else if (info.code === 'paused') this.#setDownload({ ...last, stage: 'paused', bytesPerSecond: 0, etaSeconds: null });
-        else this.#setDownload({ ...last, stage: 'failed', bytesPerSecond: 0, etaSeconds: null, error: info.message });
+        else
+          this.#setDownload({
+            ...last,
+            stage: 'failed',
+            bytesPerSecond: 0,
+            etaSeconds: null,
+            error: info.message,
+            filesChanged: info.code === 'files-changed',
+          });
       },
     );
   }
@@ -287,6 +299,7 @@ export class ModelsService {
       bytesPerSecond: 0,
       etaSeconds: null,
       error: null,
+      filesChanged: false,
     });
   }
 

@@ -66,6 +66,17 @@ export interface DownloadState {
   readonly etaSeconds: number | null;
   /** Set when stage is 'failed': what went wrong, in words for the writer. */
   readonly error: string | null;
+  /**
+   * It failed because files differ from this machine's first download of the same commit: downloadModel with
+   * `acceptChangedFiles` takes them anyway, once the writer confirms.
+   */
+  readonly filesChanged: boolean;
+}
+
+/** How a download may proceed. */
+export interface DownloadOptions {
+  /** The writer confirmed files that differ from this machine's first download (DownloadState.filesChanged). */
+  readonly acceptChangedFiles?: boolean;
 }
 
 export type ImportStage = 'copying' | 'checking' | 'failed';

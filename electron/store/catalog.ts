@@ -59,16 +59,27 @@ const VariantSchema = z
   .object({
     id: z.string().regex(ID),
     repo: z.string().regex(REPO),
+    /**
+     * The commit every file is fetched at: a branch could move under the catalog's hashes. A hub pull-request ref
+     * (`refs/pr/N`) is accepted only where no commit was found and the weights are pinned by their SHA-256 instead.
+     */
     revision: z
       .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9_.\-/]+$/),
+      .regex(
+        /^(?:[0-9a-f]{40}|refs\/pr\/\d{1,6})$/,
+        'revision must be a 40-character commit hash (or refs/pr/N with pinned weights), not a branch or tag',
+      ),
+    /** Where the commit hash came from. */
+    revisionSource: z.string().min(1),
     format: z.enum(['onnx', 'checkpoint']),
     precision: precisionSchema,
     files: z.array(CatalogFileSchema).min(1),
     note: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => !v.revision.startsWith('refs/pr/') || v.files.every((f) => f.role !== 'weights' || f.sha256 !== null), {
+    message: 'a refs/pr/N revision can move: every weights file needs its SHA-256',
+  });
 
 const ModelSchema = z
   .object({

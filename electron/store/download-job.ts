@@ -9,22 +9,38 @@ import { readJsonValidated, writeJsonAtomic } from '../disk/json-file.js';
 import { variantDownloadSize, type VariantRef } from './catalog.js';
 import { ensureFreeSpace, type StatFsFn } from './disk.js';
 import { StoreError, TransientError, toErrorInfo, type StoreErrorInfo } from './errors.js';
-import { gitBlobSha1File, sha256File } from './hash.js';
-import { headRemoteFile, resolveUrl, type FetchFn, type RemoteFile } from './hub.js';
+import { fileDigests } from './hash.js';
+import { headRemoteFile, resolveUrl, SEND_TOKEN_OPT_IN, type FetchFn, type RemoteFile } from './hub.js';
 import { installStaged } from './install.js';
 import { fileIn, partialDir, type StoreLayout } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { etaSeconds, SpeedMeter, type DownloadPhase, type DownloadProgress } from './progress.js';
 import { acquireLock } from './process-lock.js';
+import type { TrustedFile } from './store-state.js';
 import { backoffDelay, sleep, type RetryPolicy } from './retry.js';
 import { transferFile } from './transfer.js';
 
+/** The SHA-256 of each file as this machine first downloaded it, by repository and commit (trust on first use). */
+export interface TrustRecords {
+  recorded(repo: string, revision: string): Promise<ReadonlyMap<string, TrustedFile>>;
+  /** Records these files' hashes; `replace` overwrites what was recorded (the writer accepted changed files). */
+  record(repo: string, revision: string, files: readonly ({ path: string } & TrustedFile)[], replace: boolean): Promise<void>;
+}
+
+export interface DownloadOptions {
+  /** The writer confirmed files that differ from the first download: take them, and trust them from now on. */
+  readonly acceptChangedFiles?: boolean;
+}
+
 export interface DownloadDeps {
   readonly layout: StoreLayout;
+  readonly trust: TrustRecords;
   readonly fetch: FetchFn;
   readonly statfs: StatFsFn;
   readonly endpoint: string;
   readonly token?: string | undefined;
+  /** A token was given but is not sent to this endpoint (see mayReceiveHubToken): a 401 then says how to send it. */
+  readonly tokenWithheld?: boolean;
   readonly retry: RetryPolicy;
   readonly stallTimeoutMs: number;
   /** Least time between two progress events while bytes flow; a heartbeat adds one every second regardless. */
@@ -40,8 +56,13 @@ export type DownloadEvent =
 const ExpectedFile = z.object({
   path: z.string(),
   size: z.number().int().nonnegative(),
+  /** From the catalog, else the hub: the transfer is checked against it (or against gitSha1 when the hub gives only that). */
   sha256: z.string().nullable(),
   gitSha1: z.string().nullable(),
+  /** Recorded at this machine's first download of the same commit; the bytes must match it unless the writer accepted a change. */
+  trustedSha256: z.string().nullable().default(null),
+  /** The file's SHA-256 once verified. */
+  digest: z.string().nullable().default(null),
   verified: z.boolean(),
 });
 type ExpectedFile = z.infer<typeof ExpectedFile>;
@@ -92,6 +113,7 @@ export class DownloadJob {
   constructor(
     readonly ref: VariantRef,
     private readonly deps: DownloadDeps,
+    private readonly options: DownloadOptions = {},
   ) {
     this.total = variantDownloadSize(ref.variant).bytes;
     this.fileCount = ref.variant.files.length;
@@ -211,11 +233,23 @@ export class DownloadJob {
         format: variant.format,
         precisions: [variant.precision],
         source: { kind: 'catalog', variantId: variant.id, modelId: model.id, repo: variant.repo, revision: variant.revision },
-        files: state.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+        files: await Promise.all(
+          state.files.map(async (f) => ({
+            path: f.path,
+            size: f.size,
+            sha256: f.digest ?? (await fileDigests(fileIn(filesDir, f.path), signal)).sha256,
+          })),
+        ),
         totalBytes: this.total,
         installedAt: new Date().toISOString(),
       };
       await installStaged(layout, filesDir, manifest);
+      await this.deps.trust.record(
+        variant.repo,
+        variant.revision,
+        manifest.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256! })),
+        this.options.acceptChangedFiles === true,
+      );
       await rm(dir, { recursive: true, force: true });
       this.emitProgress(true);
       this.emit({ type: 'done', variantId: this.variantId, modelId: manifest.id });
@@ -232,9 +266,12 @@ export class DownloadJob {
     }
   }
 
-  /** What every file must be, from the catalog and the hub; a disagreement stops before any byte is fetched. */
+  /** What every file must be, from the catalog, the first download and the hub; a disagreement stops before any byte is fetched. */
   private async resolve(signal: AbortSignal): Promise<ExpectedFile[]> {
     const { variant } = this.ref;
+    const accept = this.options.acceptChangedFiles === true;
+    const trusted = accept ? new Map<string, TrustedFile>() : await this.deps.trust.recorded(variant.repo, variant.revision);
+    const changed: { path: string; was: TrustedFile; now: { sha256: string | null; size: number } }[] = [];
     const out: ExpectedFile[] = [];
     for (const f of variant.files) {
       const what = `${variant.id}: ${variant.repo}/${f.path}`;
@@ -244,6 +281,14 @@ export class DownloadJob {
         remote = await this.withRetry(() => headRemoteFile(this.deps.fetch, url, what, { token: this.deps.token, signal }), signal);
       } catch (err) {
         if (f.optional && err instanceof StoreError && err.code === 'not-found') continue;
+        if (this.deps.tokenWithheld && err instanceof StoreError && err.code === 'unauthorized') {
+          throw new StoreError(
+            'unauthorized',
+            `${err.message} HF_TOKEN is set but was not sent to ${new URL(this.deps.endpoint).host}, which is not huggingface.co; ` +
+              `to send it there, set ${SEND_TOKEN_OPT_IN}=1.`,
+            f.path,
+          );
+        }
         throw err;
       }
       if (f.sha256 !== null && remote.sha256 !== null && remote.sha256 !== f.sha256) {
@@ -260,6 +305,10 @@ export class DownloadJob {
           f.path,
         );
       }
+      // The catalog's own hash outranks a hash this machine recorded; without one, the first download is the reference.
+      const first = f.sha256 === null ? trusted.get(f.path) : undefined;
+      if (first && (remote.size !== first.size || (remote.sha256 !== null && remote.sha256 !== first.sha256)))
+        changed.push({ path: f.path, was: first, now: remote });
       const sha256 = f.sha256 ?? remote.sha256;
       const gitSha1 = sha256 === null ? remote.gitSha1 : null;
       if (sha256 === null && gitSha1 === null) {
@@ -269,9 +318,26 @@ export class DownloadJob {
           f.path,
         );
       }
-      out.push({ path: f.path, size: remote.size, sha256, gitSha1, verified: false });
+      out.push({ path: f.path, size: remote.size, sha256, gitSha1, trustedSha256: first?.sha256 ?? null, digest: null, verified: false });
     }
+    if (changed.length > 0) throw this.filesChanged(changed);
     return out;
+  }
+
+  private filesChanged(changed: readonly { path: string; was: TrustedFile; now: { sha256: string | null; size: number } }[]): StoreError {
+    const { variant } = this.ref;
+    const list = changed
+      .map(
+        (c) =>
+          `${c.path} (first downloaded as SHA-256 ${c.was.sha256}, ${c.was.size} bytes; now ${c.now.sha256 ?? 'another file'}, ${c.now.size} bytes)`,
+      )
+      .join('; ');
+    return new StoreError(
+      'files-changed',
+      `${variant.id}: the server now gives other files for ${variant.repo} at commit ${variant.revision} than this machine first downloaded: ${list}. ` +
+        'Nothing was installed. The same commit should never change; download them anyway only if you trust where they come from.',
+      changed[0]!.path,
+    );
   }
 
   /** Keeps what an earlier run verified or half-fetched, but only for files the hub still describes the same way. */
@@ -287,7 +353,8 @@ export class DownloadJob {
           await rm(onDisk, { force: true });
           return f;
         }
-        return { ...f, verified: prev.verified && (await sizeOnDisk(onDisk)) === f.size };
+        const verified = prev.verified && (await sizeOnDisk(onDisk)) === f.size;
+        return { ...f, verified, digest: verified ? prev.digest : null };
       }),
     );
     return { schemaVersion: 1, variantId: variant.id, repo: variant.repo, revision: variant.revision, files };
@@ -322,7 +389,8 @@ export class DownloadJob {
       },
     });
     this.setPhase('verifying');
-    const actual = f.sha256 !== null ? await sha256File(dest, signal) : await gitBlobSha1File(dest, signal);
+    const digests = await fileDigests(dest, signal);
+    const actual = f.sha256 !== null ? digests.sha256 : digests.gitSha1;
     const want = f.sha256 ?? f.gitSha1;
     if (actual !== want) {
       // The bytes are wrong somewhere: resuming them would only keep them wrong.
@@ -333,6 +401,14 @@ export class DownloadJob {
         f.path,
       );
     }
+    // A small file is known to the hub by its git hash only: its SHA-256 meets the first download's here.
+    if (f.trustedSha256 !== null && digests.sha256 !== f.trustedSha256 && this.options.acceptChangedFiles !== true) {
+      await rm(dest, { force: true });
+      throw this.filesChanged([
+        { path: f.path, was: { sha256: f.trustedSha256, size: f.size }, now: { sha256: digests.sha256, size: f.size } },
+      ]);
+    }
+    f.digest = digests.sha256;
   }
 
   private async withRetry<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {

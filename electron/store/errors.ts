@@ -14,6 +14,8 @@ export type StoreErrorCode =
   | 'paused'
   | 'cancelled'
   | 'upstream-changed'
+  /** Files differ from what this machine first downloaded for the same commit; the writer may confirm them. */
+  | 'files-changed'
   | 'unverifiable'
   | 'invalid-model'
   | 'unknown-model'

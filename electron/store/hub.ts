@@ -7,6 +7,25 @@ import { StoreError, TransientError } from './errors.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
+/** The one host an access token goes to unless the writer says otherwise. */
+const HUB_HOST = 'huggingface.co';
+export const SEND_TOKEN_OPT_IN = 'KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT';
+
+/**
+ * Whether HF_TOKEN may go to `endpoint`: to https://huggingface.co, or to another endpoint (a mirror named by
+ * HF_ENDPOINT) only when the writer opts in with KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT=1. A mirror is somebody else's
+ * server; a token sent there is a token given away.
+ */
+export function mayReceiveHubToken(endpoint: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env[SEND_TOKEN_OPT_IN] === '1') return true;
+  try {
+    const url = new URL(endpoint);
+    return url.protocol === 'https:' && url.hostname === HUB_HOST && url.port === '';
+  } catch {
+    return false;
+  }
+}
+
 /** HF_ENDPOINT points every download at a mirror with the same layout (hf-mirror.com and the like). */
 export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   const raw = env.HF_ENDPOINT?.trim();

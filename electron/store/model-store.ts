@@ -9,17 +9,24 @@ import path from 'node:path';
 import { readJsonValidated } from '../disk/json-file.js';
 import { findVariant, loadCatalog, type Catalog } from './catalog.js';
 import { defaultStatfs, ensureFreeSpace, freeBytes, type StatFsFn } from './disk.js';
-import { DownloadJob, PARTIAL_FILES_DIR, readPartialState, type DownloadDeps, type DownloadEvent } from './download-job.js';
+import {
+  DownloadJob,
+  PARTIAL_FILES_DIR,
+  readPartialState,
+  type DownloadDeps,
+  type DownloadEvent,
+  type DownloadOptions,
+} from './download-job.js';
 import { StoreError } from './errors.js';
 import type { ModelFormat } from './formats.js';
-import { hubEndpoint, type FetchFn } from './hub.js';
+import { hubEndpoint, mayReceiveHubToken, type FetchFn } from './hub.js';
 import { installStaged, moveToTrash } from './install.js';
 import { fileIn, installedDir, MANIFEST_FILE, partialDir, storeLayout, type StoreLayout } from './layout.js';
 import { ManifestSchema, type Manifest } from './manifest.js';
 import type { DownloadProgress } from './progress.js';
 import { recommendModel, type MachineProfile, type Recommendation, type WriterLanguage } from './recommend.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
-import { StoreStateFile, type Benchmark } from './store-state.js';
+import { StoreStateFile, trustKey, type Benchmark } from './store-state.js';
 import { validateModelFolder, type DeepModelCheck } from './validate-folder.js';
 import type { Precision } from '../engine/types.js';
 
@@ -30,8 +37,10 @@ export interface ModelStoreOptions {
   readonly catalog?: Catalog;
   /** Default: $HF_ENDPOINT, else https://huggingface.co. */
   readonly endpoint?: string;
-  /** For gated or private repositories. Default: $HF_TOKEN. */
+  /** For gated or private repositories. Default: $HF_TOKEN. Sent to huggingface.co only (see mayReceiveHubToken). */
   readonly token?: string;
+  /** Send the token to an endpoint other than huggingface.co too. Default: $KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT is 1. */
+  readonly sendTokenToEndpoint?: boolean;
   readonly fetch?: FetchFn;
   readonly statfs?: StatFsFn;
   readonly retry?: Partial<RetryPolicy>;
@@ -112,12 +121,29 @@ export class ModelStore {
   ) {
     this.layout = storeLayout(options.root);
     this.state = new StoreStateFile(this.layout.stateFile, options.onWarning);
+    const endpoint = (options.endpoint ?? hubEndpoint()).replace(/\/+$/, '');
+    const token = options.token ?? (process.env.HF_TOKEN || undefined);
+    const tokenMayGo = options.sendTokenToEndpoint === true || mayReceiveHubToken(endpoint);
     this.deps = {
       layout: this.layout,
+      trust: {
+        recorded: async (repo, revision) =>
+          new Map(Object.entries((await this.state.read()).trusted[trustKey(repo, revision)]?.files ?? {})),
+        record: (repo, revision, files, replace) =>
+          this.state
+            .update((s) => {
+              const key = trustKey(repo, revision);
+              const entry = s.trusted[key] ?? { firstSeen: new Date().toISOString(), files: {} };
+              for (const { path: file, sha256, size } of files) if (replace || !entry.files[file]) entry.files[file] = { sha256, size };
+              s.trusted[key] = entry;
+            })
+            .then(() => undefined),
+      },
       fetch: options.fetch ?? fetch,
       statfs: options.statfs ?? defaultStatfs,
-      endpoint: (options.endpoint ?? hubEndpoint()).replace(/\/+$/, ''),
-      token: options.token ?? (process.env.HF_TOKEN || undefined),
+      endpoint,
+      token: tokenMayGo ? token : undefined,
+      tokenWithheld: token !== undefined && !tokenMayGo,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
       progressIntervalMs: options.progressIntervalMs ?? 250,
@@ -214,15 +240,19 @@ export class ModelStore {
 
   // ---- downloads ----
 
-  /** Starts, resumes or joins the download of a catalog variant. Throws 'unknown-model' for an id not in the catalog. */
-  download(variantId: string): DownloadHandle {
+  /**
+   * Starts, resumes or joins the download of a catalog variant. Throws 'unknown-model' for an id not in the catalog.
+   * Files that differ from this machine's first download of the same commit end it with 'files-changed', unless
+   * `acceptChangedFiles` (the writer confirmed them).
+   */
+  download(variantId: string, options: DownloadOptions = {}): DownloadHandle {
     if (this.closed) throw new StoreError('closed', 'The model store is closed.');
     const key = this.key(variantId);
     let job = running.get(key);
     if (job === undefined) {
       const ref = findVariant(this.catalog, variantId);
       if (ref === null) throw new StoreError('unknown-model', `"${variantId}" is not in the model catalog.`);
-      const created = new DownloadJob(ref, this.deps);
+      const created = new DownloadJob(ref, this.deps, options);
       running.set(key, created);
       created.done.then(
         () => this.forget(key, created),
@@ -236,8 +266,8 @@ export class ModelStore {
   }
 
   /** Same as download(): a paused or interrupted download continues from the bytes on disk. */
-  resume(variantId: string): DownloadHandle {
-    return this.download(variantId);
+  resume(variantId: string, options: DownloadOptions = {}): DownloadHandle {
+    return this.download(variantId, options);
   }
 
   pause(variantId: string): void {
@@ -292,8 +322,7 @@ export class ModelStore {
 
   /**
    * Copies a model folder into the store after checking it. Copy, not register in place: the store then owns every
-   * file it lists (delete means delete, nothing dangles when a USB disk goes away), and the engine's graph cache
-   * (<modelDir>/.kaituhi-cache) is never written into the writer's own folder.
+   * file it lists (delete means delete, nothing dangles when a USB disk goes away).
    */
   async importFolder(dir: string, options: ImportOptions = {}): Promise<InstalledModel> {
     const check = await validateModelFolder(dir);

@@ -1,4 +1,7 @@
-/** store.json: the active model and the speeds measured on this machine. Writes are queued so two never interleave. */
+/**
+ * store.json: the active model, the speeds measured on this machine, and the SHA-256 of every file as first
+ * downloaded (trust on first use). Writes are queued so two never interleave.
+ */
 import { z } from 'zod';
 import { readJsonValidated, writeJsonAtomic } from '../disk/json-file.js';
 import { precisionSchema } from '../common/generation.js';
@@ -12,14 +15,29 @@ const Benchmark = z.object({
 });
 export type Benchmark = z.infer<typeof Benchmark>;
 
+const TrustedFile = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
+export type TrustedFile = z.infer<typeof TrustedFile>;
+
+/** What a repository's files were at a commit when this machine first downloaded them. */
+const TrustedRevision = z.object({
+  firstSeen: z.string(),
+  files: z.record(z.string(), TrustedFile),
+});
+
 const StoreStateSchema = z.object({
   schemaVersion: z.literal(1),
   active: z.string().nullable(),
   benchmarks: z.record(z.string(), Benchmark),
+  /** By `<repo>@<commit>`. */
+  trusted: z.record(z.string(), TrustedRevision).default({}),
 });
 export type StoreState = z.infer<typeof StoreStateSchema>;
 
-const EMPTY: StoreState = { schemaVersion: 1, active: null, benchmarks: {} };
+const EMPTY: StoreState = { schemaVersion: 1, active: null, benchmarks: {}, trusted: {} };
+
+export function trustKey(repo: string, revision: string): string {
+  return `${repo}@${revision}`;
+}
 
 export class StoreStateFile {
   private queue: Promise<unknown> = Promise.resolve();

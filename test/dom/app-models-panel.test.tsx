@@ -58,6 +58,7 @@ const downloading: DownloadState = {
   bytesPerSecond: 2_400_000,
   etaSeconds: 33,
   error: null,
+  filesChanged: false,
 };
 
 function fakeApi(overrides: Partial<ModelsPanelApi> = {}): ModelsPanelApi {
@@ -107,6 +108,32 @@ describe('models panel', () => {
     expect(api.downloadModel).toHaveBeenCalledWith({ variantId: 'gpt2-onnx-int8' });
     fireEvent.click(screen.getByTestId('cancel-download'));
     expect(api.cancelDownload).toHaveBeenCalled();
+  });
+
+  it('asks before taking files that differ from the first download, and says so', () => {
+    const api = fakeApi();
+    const failed: DownloadState = {
+      ...downloading,
+      stage: 'failed',
+      error: 'gpt2-onnx-int8: the server now gives other files for Xenova/gpt2 at commit bf2c… than this machine first downloaded',
+    };
+    const { rerender } = render(
+      <ModelsPanel api={api} state={{ ...empty, download: failed }} engine={noModel} onClose={() => undefined} />,
+    );
+    // An ordinary failure: try again, nothing to confirm.
+    expect(screen.queryByTestId('accept-changed-files')).toBeNull();
+    rerender(
+      <ModelsPanel
+        api={api}
+        state={{ ...empty, download: { ...failed, filesChanged: true } }}
+        engine={noModel}
+        onClose={() => undefined}
+      />,
+    );
+    expect(screen.getByTestId('download').textContent).toContain('than this machine first downloaded');
+    expect(screen.queryByTestId('resume-download')).toBeNull();
+    fireEvent.click(screen.getByTestId('accept-changed-files'));
+    expect(api.downloadModel).toHaveBeenCalledWith({ variantId: 'gpt2-onnx-int8', acceptChangedFiles: true });
   });
 
   it('says "Model ready" only once the engine has loaded the download', () => {
@@ -261,8 +288,15 @@ describe('models over the API client', () => {
     void api.models.downloadModel({ variantId: 'gpt2-onnx-int8' });
     void api.models.importModel({ from: { by: 'import-root', folder: 'my-gpt2' } });
     void api.models.setActiveModel({ id: 'gpt2-onnx-int8' });
+    void api.models.downloadModel({ variantId: 'gpt2-onnx-int8', acceptChangedFiles: true });
     for (const message of sent) expect(parseClientMessage(message).ok).toBe(true);
-    expect(sent.map((m) => (m.type === 'call' ? m.call.method : m.type))).toEqual(['downloadModel', 'importModel', 'setActiveModel']);
+    expect(sent.map((m) => (m.type === 'call' ? m.call.method : m.type))).toEqual([
+      'downloadModel',
+      'importModel',
+      'setActiveModel',
+      'downloadModel',
+    ]);
+    expect(sent[3]).toMatchObject({ call: { method: 'downloadModel', variantId: 'gpt2-onnx-int8', acceptChangedFiles: true } });
     deliver({ type: 'models', state: empty });
     expect(states).toEqual([empty]);
   });

@@ -36,6 +36,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly url: string;
   readonly range: string | null;
+  /** The Authorization header, when the client sent one. */
+  readonly authorization: string | null;
   status: number;
   bodyBytes: number;
 }
@@ -46,6 +48,8 @@ export class TestHub {
   private readonly server: Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   endpoint = '';
+  /** Where LFS files are redirected: this hub's own /cdn/ path, or another origin (a CDN on another host). */
+  cdnOrigin: string | null = null;
 
   constructor() {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -83,13 +87,20 @@ export class TestHub {
   /** GETs of a file's bytes (through the CDN path for LFS files). */
   gets(file: HubFile): RecordedRequest[] {
     const cdn = `/cdn/${file.sha256}`;
-    const direct = `/${file.repo}/resolve/main/${file.path}`;
-    return this.requests.filter((r) => r.method === 'GET' && (r.url === cdn || (!file.lfs && r.url === direct)));
+    const direct = (url: string): boolean => url.startsWith(`/${file.repo}/resolve/`) && url.endsWith(`/${file.path}`);
+    return this.requests.filter((r) => r.method === 'GET' && (r.url === cdn || (!file.lfs && direct(r.url))));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = decodeURI(req.url ?? '/');
-    const record: RecordedRequest = { method: req.method ?? 'GET', url, range: req.headers.range ?? null, status: 0, bodyBytes: 0 };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      url,
+      range: req.headers.range ?? null,
+      authorization: req.headers.authorization ?? null,
+      status: 0,
+      bodyBytes: 0,
+    };
     this.requests.push(record);
     const send = (status: number, headers: Record<string, string> = {}): void => {
       record.status = status;
@@ -104,7 +115,7 @@ export class TestHub {
       return send(cue.status, cue.status === 401 ? { 'x-error-code': 'GatedRepo' } : { 'x-error-code': 'EntryNotFound' });
     if (!cdn && file.lfs) {
       return send(302, {
-        location: `/cdn/${file.sha256}`,
+        location: `${this.cdnOrigin ?? ''}/cdn/${file.sha256}`,
         'x-linked-etag': `"${file.sha256}"`,
         'x-linked-size': String(file.content.length),
         etag: `"${file.sha256}"`,

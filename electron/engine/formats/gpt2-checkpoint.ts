@@ -65,27 +65,48 @@ function resolveNames(index: SafetensorsIndex): (short: string) => string | unde
   };
 }
 
-/** Checks names and shapes without reading weights: cheap enough for import validation. */
+const LAYER = /^(?:transformer\.)?h\.(\d+)\./;
+
+/**
+ * Checks config.json against the dimensions the checkpoint's own header declares, field by field, then every tensor's
+ * name and shape; nothing is read but the header, so it is cheap enough for import validation and runs before any
+ * size is taken from config.json.
+ */
 export function checkCheckpointAgainstConfig(index: SafetensorsIndex, config: Gpt2Config, configFile: string): Map<string, string> {
   const resolve = resolveNames(index);
+  const weightsName = path.basename(index.file);
+  const mismatch = (field: string, value: number, holds: string): ModelLoadError =>
+    new ModelLoadError(configFile, `"${field}" is ${value}, but ${weightsName} holds ${holds}`, 'config.json belongs to another model');
+  const shapeOf = (short: string): readonly number[] | null => {
+    const name = resolve(short);
+    return name === undefined ? null : index.tensors.get(name)!.shape;
+  };
+  const wte = shapeOf('wte.weight');
+  if (wte === null) throw new ModelLoadError(index.file, 'tensor transformer.wte.weight is missing', 'not a GPT-2 checkpoint');
+  if (wte.length === 2) {
+    if (wte[0] !== config.vocabSize) throw mismatch('vocab_size', config.vocabSize, `${wte[0]} tokens`);
+    if (wte[1] !== config.nEmbd) throw mismatch('n_embd', config.nEmbd, `width ${wte[1]}`);
+  }
+  const wpe = shapeOf('wpe.weight');
+  if (wpe?.length === 2 && wpe[0] !== config.nPositions) throw mismatch('n_positions', config.nPositions, `${wpe[0]} positions`);
+  const layers = new Set<number>();
+  for (const name of index.tensors.keys()) {
+    const m = LAYER.exec(name);
+    if (m) layers.add(Number(m[1]));
+  }
+  if (layers.size !== config.nLayer) throw mismatch('n_layer', config.nLayer, `${layers.size} layers`);
+
   const fileNames = new Map<string, string>();
   for (const [short, shape] of expectedShapes(config)) {
     const name = resolve(short);
-    if (!name) {
-      // A missing layer usually means config.json belongs to another size of GPT-2.
-      throw new ModelLoadError(
-        index.file,
-        `tensor transformer.${short} is missing`,
-        `does ${path.basename(configFile)} (n_layer ${config.nLayer}) belong to this checkpoint?`,
-      );
-    }
+    if (!name) throw new ModelLoadError(index.file, `tensor transformer.${short} is missing`, 'the checkpoint is incomplete');
     const actual = index.tensors.get(name)!.shape;
     if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-      const hint =
-        short === 'wte.weight'
-          ? `vocabulary size mismatch: config.json says vocab_size ${config.vocabSize}`
-          : `config.json says n_embd ${config.nEmbd}, n_positions ${config.nPositions}`;
-      throw new ModelLoadError(index.file, `tensor ${name} has shape [${actual.join(', ')}], expected [${shape.join(', ')}]`, hint);
+      throw new ModelLoadError(
+        index.file,
+        `tensor ${name} has shape [${actual.join(', ')}], expected [${shape.join(', ')}]`,
+        'the checkpoint is inconsistent',
+      );
     }
     fileNames.set(short, name);
   }
@@ -93,9 +114,17 @@ export function checkCheckpointAgainstConfig(index: SafetensorsIndex, config: Gp
 }
 
 export async function loadGpt2Checkpoint(modelDir: string, config: Gpt2Config): Promise<Gpt2Weights> {
-  const file = path.join(modelDir, 'model.safetensors');
-  const index = await readSafetensorsIndex(file);
-  const names = checkCheckpointAgainstConfig(index, config, path.join(modelDir, 'config.json'));
+  const index = await readSafetensorsIndex(path.join(modelDir, 'model.safetensors'));
+  return readGpt2Weights(index, checkCheckpointAgainstConfig(index, config, path.join(modelDir, 'config.json')), config);
+}
+
+/** The weights of a checkpoint already checked against its config (the names come from checkCheckpointAgainstConfig). */
+export async function readGpt2Weights(
+  index: SafetensorsIndex,
+  names: ReadonlyMap<string, string>,
+  config: Gpt2Config,
+): Promise<Gpt2Weights> {
+  const file = index.file;
   const tensors = await readTensorsAsFloat32(index, names.values());
   const get = (short: string): Float32Array => tensors.get(names.get(short)!)!;
   for (const short of names.keys()) {

@@ -14,15 +14,33 @@ export interface Gpt2Config {
   readonly modelType: string;
 }
 
-function positiveInt(file: string, raw: Record<string, unknown>, ...keys: string[]): number {
-  for (const key of keys) {
+/**
+ * Upper bounds for every value that sizes something (a tensor, a cache, a loop over layers). Each is many times
+ * what any GPT-2 uses (XL: 48 layers, 25 heads, width 1600, 1024 positions, 50257 tokens), yet small enough that
+ * a config.json which lies is refused at once instead of making the engine allocate or loop for minutes.
+ */
+export const GPT2_CONFIG_LIMITS = {
+  n_layer: 256,
+  n_head: 256,
+  n_embd: 16_384,
+  n_positions: 65_536,
+  vocab_size: 1_048_576,
+} as const;
+
+type LimitedField = keyof typeof GPT2_CONFIG_LIMITS;
+
+function boundedInt(file: string, raw: Record<string, unknown>, field: LimitedField, ...aliases: string[]): number {
+  for (const key of [field, ...aliases]) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
       throw new ModelLoadError(file, `"${key}" must be a positive integer, found ${JSON.stringify(v)}`);
+    const limit = GPT2_CONFIG_LIMITS[field];
+    if (v > limit)
+      throw new ModelLoadError(file, `"${key}" is ${v}; Kaituhi accepts at most ${limit}`, 'no GPT-2 comes near it: the file is damaged');
     return v;
   }
-  throw new ModelLoadError(file, `"${keys[0]}" is missing`, 'is this a GPT-2 config.json?');
+  throw new ModelLoadError(file, `"${field}" is missing`, 'is this a GPT-2 config.json?');
 }
 
 export function parseGpt2Config(file: string, text: string): Gpt2Config {
@@ -40,9 +58,9 @@ export function parseGpt2Config(file: string, text: string): Gpt2Config {
   if (activation !== 'gelu_new' && activation !== 'gelu_pytorch_tanh') {
     throw new ModelLoadError(file, `activation_function "${String(activation)}" is not GPT-2's tanh GELU`);
   }
-  const nLayer = positiveInt(file, obj, 'n_layer', 'num_hidden_layers');
-  const nHead = positiveInt(file, obj, 'n_head', 'num_attention_heads');
-  const nEmbd = positiveInt(file, obj, 'n_embd', 'hidden_size');
+  const nLayer = boundedInt(file, obj, 'n_layer', 'num_hidden_layers');
+  const nHead = boundedInt(file, obj, 'n_head', 'num_attention_heads');
+  const nEmbd = boundedInt(file, obj, 'n_embd', 'hidden_size');
   if (nEmbd % nHead !== 0) throw new ModelLoadError(file, `n_embd ${nEmbd} is not divisible by n_head ${nHead}`);
   const eps = obj.layer_norm_epsilon ?? 1e-5;
   if (typeof eps !== 'number' || !(eps > 0 && eps < 1))
@@ -52,8 +70,8 @@ export function parseGpt2Config(file: string, text: string): Gpt2Config {
     nLayer,
     nHead,
     nEmbd,
-    vocabSize: positiveInt(file, obj, 'vocab_size'),
-    nPositions: positiveInt(file, obj, 'n_positions', 'n_ctx', 'max_position_embeddings'),
+    vocabSize: boundedInt(file, obj, 'vocab_size'),
+    nPositions: boundedInt(file, obj, 'n_positions', 'n_ctx', 'max_position_embeddings'),
     layerNormEpsilon: eps,
     eosTokenId: typeof eos === 'number' && Number.isSafeInteger(eos) ? eos : null,
     modelType,
@@ -89,5 +107,17 @@ export function gpt2ConfigJson(config: Gpt2Config): Record<string, unknown> {
     bos_token_id: config.eosTokenId,
     eos_token_id: config.eosTokenId,
     tie_word_embeddings: true,
+  };
+}
+
+/** The config values a graph build reads beyond the weights themselves: part of every built graph's cache key. */
+export function graphSettings(config: Gpt2Config): Readonly<Record<string, number>> {
+  return {
+    n_layer: config.nLayer,
+    n_head: config.nHead,
+    n_embd: config.nEmbd,
+    n_positions: config.nPositions,
+    vocab_size: config.vocabSize,
+    layer_norm_epsilon: config.layerNormEpsilon,
   };
 }

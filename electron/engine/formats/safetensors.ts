@@ -4,7 +4,7 @@
  * or a header that lies must end in a ModelLoadError naming the file, never in a crash or garbage weights.
  */
 import { open, rename, rm } from 'node:fs/promises';
-import { ModelLoadError } from '../errors.js';
+import { ModelLoadError, openModelFile } from '../errors.js';
 import { float16ToFloat32, bfloat16ToFloat32 } from './half.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -34,12 +34,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 export async function readSafetensorsIndex(file: string): Promise<SafetensorsIndex> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw new ModelLoadError(file, `cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const handle = await openModelFile(file);
   try {
     const { size } = await handle.stat();
     if (size < 8)

@@ -2,7 +2,7 @@
  * The client of an engine host. Inference blocks the thread that runs it (onnxruntime-node's run() is
  * synchronous inside), so the model lives in a child process here, or a utilityProcess under Electron,
  * and the caller's thread stays free. If the host dies, in-flight requests fail, the host is restarted
- * at once, and the next request is served by the new one.
+ * after a pause (see RestartPolicy), and the next request is served by the new one.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -31,12 +31,17 @@ export type SpawnHost = () => HostTransport;
 
 const ENGINE_NICENESS = 10;
 
+export interface ProcessHostOptions {
+  /** Extra Node flags for the host, e.g. a heap limit (`--max-old-space-size=N`). */
+  readonly execArgv?: readonly string[];
+}
+
 /** The host entry runs as TypeScript under tsx in development and tests, as JavaScript when built. */
-export function spawnProcessHost(): HostTransport {
+export function spawnProcessHost(options: ProcessHostOptions = {}): HostTransport {
   const isTs = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(isTs ? './process-entry.ts' : './process-entry.js', import.meta.url));
   const child = fork(entry, [], {
-    execArgv: isTs ? ['--import', 'tsx'] : [],
+    execArgv: [...(isTs ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -73,6 +78,25 @@ interface Pending {
   onExit(reason: string): void;
 }
 
+/**
+ * When a host that had loaded its model dies, it is restarted with the same model after a pause that doubles with
+ * each crash inside the window; past `maxCrashes` crashes in the window it is left down. A host that dies while
+ * loading is never restarted with that model: the model itself is the likely cause.
+ */
+export interface RestartPolicy {
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly maxCrashes: number;
+  readonly windowMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { firstDelayMs: 1000, maxDelayMs: 8000, maxCrashes: 3, windowMs: 60_000 };
+
+/** Requests fail with this while the host is down for good (until the writer loads a model again). */
+export class EngineStoppedError extends Error {
+  override readonly name = 'EngineStoppedError';
+}
+
 export class EngineHostClient implements EngineHost {
   private transport: HostTransport | null = null;
   private ready: Promise<EngineInfo> | null = null;
@@ -80,10 +104,17 @@ export class EngineHostClient implements EngineHost {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: EngineHostEvent) => void>();
   private closed = false;
+  /** When the host died recently, for the backoff and the give-up rule. */
+  private crashTimes: number[] = [];
+  /** A restart waiting out its pause; a reload in the meantime settles it instead. */
+  private scheduled: { timer: NodeJS.Timeout; settle(load: Promise<EngineInfo>): void } | null = null;
+  /** Set while the host is down for good; start() fails with it until reload() is called. */
+  private stopped: EngineStoppedError | null = null;
 
   constructor(
     private options: EngineLoadOptions,
     private readonly spawn: SpawnHost = spawnProcessHost,
+    private readonly policy: RestartPolicy = DEFAULT_RESTART_POLICY,
   ) {}
 
   /** Resolves or rejects the load in flight on the current transport. */
@@ -91,18 +122,25 @@ export class EngineHostClient implements EngineHost {
 
   /** Starts the host and loads the model; rejects with the host's error (e.g. a ModelLoadError). */
   start(): Promise<EngineInfo> {
+    if (this.stopped) return Promise.reject(this.stopped);
     if (this.ready) return this.ready;
+    return this.spawnAndLoad();
+  }
+
+  private spawnAndLoad(): Promise<EngineInfo> {
     const transport = this.spawn();
     this.transport = transport;
     transport.onMessage((message) => {
-      if (message.type === 'loaded') this.loadWaiter?.resolve(message.info);
-      else if (message.type === 'load-failed') this.loadWaiter?.reject(new EngineHostError(message.error));
-      else if ('id' in message) this.pending.get(message.id)?.onMessage(message);
+      const waiter = this.transport === transport ? this.loadWaiter : null;
+      if (message.type === 'loaded' && waiter) {
+        this.loadWaiter = null;
+        waiter.resolve(message.info);
+      } else if (message.type === 'load-failed' && waiter) {
+        this.loadWaiter = null;
+        waiter.reject(new EngineHostError(message.error));
+      } else if ('id' in message) this.pending.get(message.id)?.onMessage(message);
     });
-    transport.onExit((reason) => {
-      this.loadWaiter?.reject(new Error(reason));
-      this.handleExit(transport, reason);
-    });
+    transport.onExit((reason) => this.handleExit(transport, reason));
     return this.load(transport);
   }
 
@@ -119,23 +157,72 @@ export class EngineHostClient implements EngineHost {
   /** Loads another model into the running host (after a failed load, or when the writer switches models). */
   reload(options: EngineLoadOptions): Promise<EngineInfo> {
     this.options = options;
-    if (!this.transport) return this.start();
-    return this.load(this.transport);
+    // The writer chose a model: that is a fresh start, whatever happened before.
+    this.stopped = null;
+    this.crashTimes = [];
+    const scheduled = this.scheduled;
+    this.scheduled = null;
+    if (scheduled) clearTimeout(scheduled.timer);
+    const loaded = this.transport ? this.load(this.transport) : this.spawnAndLoad();
+    scheduled?.settle(loaded);
+    return loaded;
   }
 
   private handleExit(transport: HostTransport, reason: string): void {
     if (this.transport !== transport) return;
+    const waiter = this.loadWaiter;
     this.transport = null;
     this.ready = null;
     this.loadWaiter = null;
     for (const p of [...this.pending.values()]) p.onExit(reason);
     this.pending.clear();
+    if (waiter) {
+      // Loading this model killed the host; loading it again would only do that again.
+      const error = new EngineStoppedError(
+        `The engine stopped while loading ${this.options.modelDir} (${reason}); it was not started again with that model. ` +
+          'The model may need more memory than this machine has, or it is damaged.',
+      );
+      this.stopped = error;
+      waiter.reject(error);
+      return;
+    }
     if (this.closed) return;
-    this.emit({ type: 'crashed', reason });
-    this.start().then(
-      () => this.emit({ type: 'restarted', reason }),
-      () => undefined,
-    );
+    this.scheduleRestart(reason);
+  }
+
+  private scheduleRestart(reason: string): void {
+    const now = Date.now();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.policy.windowMs), now];
+    const crashes = this.crashTimes.length;
+    if (crashes > this.policy.maxCrashes) {
+      this.stopped = new EngineStoppedError(
+        `The engine stopped ${crashes} times within ${Math.round(this.policy.windowMs / 1000)} s (last: ${reason}); it was not restarted again.`,
+      );
+      this.emit({ type: 'gave-up', reason: this.stopped.message });
+      return;
+    }
+    const restartInMs = Math.min(this.policy.maxDelayMs, this.policy.firstDelayMs * 2 ** (crashes - 1));
+    this.emit({ type: 'crashed', reason, restartInMs });
+    let settle!: (load: Promise<EngineInfo>) => void;
+    const restarted = new Promise<EngineInfo>((resolve, reject) => {
+      settle = (load) => load.then(resolve, reject);
+    });
+    restarted.catch(() => undefined);
+    this.ready = restarted;
+    const timer = setTimeout(() => {
+      if (this.scheduled?.timer !== timer) return;
+      this.scheduled = null;
+      const load = this.spawnAndLoad();
+      settle(load);
+      // A restart that does not load (the host died again while loading, or the model is gone) ends the restarts.
+      load.then(
+        () => this.emit({ type: 'restarted', reason }),
+        (error: unknown) => {
+          if (!this.closed) this.emit({ type: 'gave-up', reason: error instanceof Error ? error.message : String(error) });
+        },
+      );
+    }, restartInMs);
+    this.scheduled = { timer, settle };
   }
 
   private emit(event: EngineHostEvent): void {
@@ -226,13 +313,18 @@ export class EngineHostClient implements EngineHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.scheduled) {
+      clearTimeout(this.scheduled.timer);
+      this.scheduled.settle(Promise.reject(new EngineStoppedError('The engine was closed.')));
+      this.scheduled = null;
+    }
     this.transport?.kill();
     this.transport = null;
   }
 }
 
-export async function startEngineHost(options: EngineLoadOptions, spawn?: SpawnHost): Promise<EngineHost> {
-  const client = new EngineHostClient(options, spawn);
+export async function startEngineHost(options: EngineLoadOptions, spawn?: SpawnHost, policy?: RestartPolicy): Promise<EngineHost> {
+  const client = new EngineHostClient(options, spawn, policy);
   try {
     await client.start();
   } catch (error) {

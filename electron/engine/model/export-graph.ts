@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelLoadError } from '../errors.js';
-import type { Gpt2Config } from '../formats/gpt2-config.js';
+import { graphSettings, type Gpt2Config } from '../formats/gpt2-config.js';
 import { EXPORT_MAPPING_VERSION, mapExportWeights, NonFiniteWeights, UnmappableExport } from '../graph/export-weights.js';
 import { buildDeviceGraph, DEVICE_GRAPH_VERSION } from '../graph/device-graph.js';
 import { buildKaituhiGraph, KAITUHI_GRAPH_VERSION } from '../graph/kaituhi-graph.js';
 import type { WeightPrecision } from '../graph/weights.js';
 import { OnnxReadError, readOnnxModel } from '../onnx/onnx-file.js';
 import type { Precision } from '../types.js';
-import { cachedGraph, weightsHash } from './graph-cache.js';
+import { cachedGraph, fileSha256, graphCacheKey, type GraphKey } from './graph-cache.js';
 
 export type ExportGraph =
   { readonly graphFile: string; readonly precision: WeightPrecision; readonly summary: string } | { readonly fallbackReason: string };
@@ -26,7 +26,6 @@ interface BuiltExport {
 }
 
 const BUILT = 'export.json';
-const UNMAPPABLE = 'unmappable.json';
 
 /**
  * `exportFile`: the graph holding the weights (model.onnx, decoder_model_merged.onnx or decoder_with_past_model.onnx).
@@ -46,10 +45,15 @@ export async function exportGraph(
     if (error instanceof OnnxReadError) return { fallbackReason: error.message };
     throw error;
   }
-  const hash = await filesHash(model.files, cacheDir);
-  const key = `${hash.slice(0, 16)}-${graphVersionTag(kind)}-m${EXPORT_MAPPING_VERSION}-${filePrecision}`;
-  const dir = path.join(cacheDir, key);
-  const verdict = await readJson<{ reason: string }>(path.join(dir, UNMAPPABLE));
+  const key: GraphKey = {
+    weightsSha256: await filesHash(model.files, cacheDir),
+    graph: graphBuilderTag(kind),
+    precision: filePrecision,
+    settings: { ...graphSettings(config), exportMapping: EXPORT_MAPPING_VERSION },
+  };
+  // The verdict that an export cannot be mapped is kept beside the graphs, so a large export is not read twice for nothing.
+  const verdictFile = path.join(cacheDir, 'unmappable', `${graphCacheKey(key)}.json`);
+  const verdict = await readJson<{ reason: string }>(verdictFile);
   if (verdict) return { fallbackReason: verdict.reason };
   let built: BuiltExport | null = null;
   try {
@@ -61,13 +65,13 @@ export async function exportGraph(
       await writeFile(path.join(buildDir, BUILT), JSON.stringify(built));
       return file;
     });
-    built ??= await readJson<BuiltExport>(path.join(dir, BUILT));
+    built ??= await readJson<BuiltExport>(path.join(path.dirname(graphFile), BUILT));
     return { graphFile, precision: built?.precision ?? filePrecision, summary: built?.summary ?? '' };
   } catch (error) {
     if (error instanceof NonFiniteWeights) throw new ModelLoadError(exportFile, error.message, 'the file is corrupt');
     if (!(error instanceof UnmappableExport || error instanceof OnnxReadError)) throw error;
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, UNMAPPABLE), JSON.stringify({ reason: error.message }));
+    await mkdir(path.dirname(verdictFile), { recursive: true });
+    await writeFile(verdictFile, JSON.stringify({ reason: error.message }));
     return { fallbackReason: error.message };
   }
 }
@@ -75,14 +79,15 @@ export async function exportGraph(
 /** Which of Kaituhi's graphs a cached file holds, and its version: part of every cache key. */
 export type GraphKind = 'host' | 'device';
 
-export function graphVersionTag(kind: GraphKind): string {
-  return kind === 'host' ? `g${KAITUHI_GRAPH_VERSION}` : `d${DEVICE_GRAPH_VERSION}`;
+/** The builder and its version, as a built graph's cache key names it. */
+export function graphBuilderTag(kind: GraphKind): string {
+  return kind === 'host' ? `kaituhi-${KAITUHI_GRAPH_VERSION}` : `kaituhi-device-${DEVICE_GRAPH_VERSION}`;
 }
 
-/** One digest over every file of the export, each file's own digest remembered beside the others. */
+/** One digest over every file of the export (each file's own digest is remembered by the graph cache). */
 async function filesHash(files: readonly string[], cacheDir: string): Promise<string> {
   const digests: string[] = [];
-  for (const file of files) digests.push(await weightsHash(file, path.join(cacheDir, 'hashes', path.basename(file))));
+  for (const file of files) digests.push(await fileSha256(file, cacheDir));
   return createHash('sha256').update(digests.join('\n')).digest('hex');
 }
 

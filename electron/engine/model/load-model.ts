@@ -4,10 +4,12 @@
  * (export-graph.ts), which run as they are only when those cannot be mapped.
  */
 import path from 'node:path';
-import type ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
-import { readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
-import { loadGpt2Checkpoint } from '../formats/gpt2-checkpoint.js';
+import { graphSettings, readGpt2Config, type Gpt2Config } from '../formats/gpt2-config.js';
+import { checkCheckpointAgainstConfig, readGpt2Weights } from '../formats/gpt2-checkpoint.js';
+import { checkOnnxAgainstConfig } from '../formats/gpt2-onnx.js';
+import { readSafetensorsIndex, type SafetensorsIndex } from '../formats/safetensors.js';
+import { readOnnxSignature } from '../onnx/onnx-signature.js';
 import { buildKaituhiGraph } from '../graph/kaituhi-graph.js';
 import { KaituhiDecoder, type DecoderShape } from '../runtime/kaituhi-decoder.js';
 import { DeviceDecoder, devicePresentLocations } from '../runtime/device-decoder.js';
@@ -18,8 +20,8 @@ import { loadTokenizer, type TextTokenizer } from '../tokenizer/index.js';
 import { createCachingEncoder } from '../tokenizer/segment-cache.js';
 import type { EngineInfo, EngineLoadOptions, Precision } from '../types.js';
 import { createDeviceSession, defaultDevices, defaultThreads, firstLine, RESIDENT_CACHE_DEVICES, type DeviceSession } from './devices.js';
-import { exportGraph, graphVersionTag, type GraphKind } from './export-graph.js';
-import { cachedGraph, weightsHash } from './graph-cache.js';
+import { exportGraph, graphBuilderTag, type GraphKind } from './export-graph.js';
+import { cachedGraph, defaultGraphCacheDir, fileSha256 } from './graph-cache.js';
 import { detectLayout } from './layout.js';
 import { errorMessage } from '../../common/error-message.js';
 
@@ -40,6 +42,12 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   const layout = await detectLayout(modelDir, options.precision);
   const configFile = path.join(modelDir, 'config.json');
   const config = await readGpt2Config(configFile);
+  // Every size taken from config.json is first compared with what the weights themselves declare.
+  const checkpoint = layout.kind === 'checkpoint' ? await checkCheckpoint(layout.weightsFile, config, configFile) : null;
+  if (layout.kind === 'onnx') {
+    checkOnnxAgainstConfig(await readOnnxSignature(layout.withPastFile), config, configFile, true);
+    if (layout.noPastFile) checkOnnxAgainstConfig(await readOnnxSignature(layout.noPastFile), config, configFile, false);
+  }
   const tokenizer = await loadTokenizer(modelDir);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new ModelLoadError(
@@ -63,17 +71,22 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
   let precision: Precision;
   let graph: EngineInfo['graph'] = 'kaituhi';
   let graphFallbackReason: string | null = null;
-  const cacheDir = options.cacheDir ?? path.join(modelDir, '.kaituhi-cache');
+  const cacheDir = options.cacheDir ?? defaultGraphCacheDir();
   if (layout.kind === 'checkpoint') {
+    const { index, names } = checkpoint!;
     precision = options.precision ?? 'fp32';
     const checkpointPrecision = precision;
-    const hash = await weightsHash(layout.weightsFile, cacheDir);
+    const weightsSha256 = await fileSha256(layout.weightsFile, cacheDir);
     const graphFor = (kind: GraphKind): Promise<string> =>
-      cachedGraph(cacheDir, `${hash.slice(0, 16)}-${graphVersionTag(kind)}-${checkpointPrecision}`, async (dir, fileName) => {
-        const weights = await loadGpt2Checkpoint(modelDir, config);
-        const build = kind === 'host' ? buildKaituhiGraph : buildDeviceGraph;
-        return build(weights, checkpointPrecision).writeTo(dir, fileName);
-      });
+      cachedGraph(
+        cacheDir,
+        { weightsSha256, graph: graphBuilderTag(kind), precision: checkpointPrecision, settings: graphSettings(config) },
+        async (dir, fileName) => {
+          const weights = await readGpt2Weights(index, names, config);
+          const build = kind === 'host' ? buildKaituhiGraph : buildDeviceGraph;
+          return build(weights, checkpointPrecision).writeTo(dir, fileName);
+        },
+      );
     const opened = await openFastGraph(graphFor, devices, threads, shape);
     sessions = [opened.session];
     decoder = opened.decoder;
@@ -106,10 +119,9 @@ export async function loadModel(options: EngineLoadOptions): Promise<LoadedModel
       graph = 'as-exported';
       if (options.graph !== 'as-exported')
         console.warn(`kaituhi: ${layout.withPastFile} runs as exported, without Kaituhi's fast graph: ${graphFallbackReason}`);
+      // The export's inputs and outputs were checked against config.json before anything was loaded.
       const withPast = await createSession(layout.withPastFile, devices, threads);
-      checkOptimumSession(layout.withPastFile, withPast.session, config, true);
       const noPast = layout.noPastFile ? await createSession(layout.noPastFile, devices, threads) : null;
-      if (noPast && layout.noPastFile) checkOptimumSession(layout.noPastFile, noPast.session, config, false);
       sessions = noPast ? [withPast, noPast] : [withPast];
       decoder = new OptimumDecoder({ withPast: withPast.session, noPast: noPast?.session ?? null }, shape);
     }
@@ -187,21 +199,11 @@ async function createSession(file: string, devices: readonly string[], threads: 
   }
 }
 
-/** An ONNX file that loads is still not necessarily a GPT-2 decoder with the layout we feed. */
-function checkOptimumSession(file: string, session: ort.InferenceSession, config: Gpt2Config, withPast: boolean): void {
-  const inputs = new Set(session.inputNames);
-  const outputs = new Set(session.outputNames);
-  const missing: string[] = [];
-  for (const name of ['input_ids', 'attention_mask']) if (!inputs.has(name)) missing.push(`input ${name}`);
-  if (!outputs.has('logits')) missing.push('output logits');
-  for (let l = 0; l < config.nLayer; l++) {
-    if (withPast && !inputs.has(`past_key_values.${l}.key`)) missing.push(`input past_key_values.${l}.key`);
-    if (!outputs.has(`present.${l}.key`)) missing.push(`output present.${l}.key`);
-  }
-  if (missing.length > 0) {
-    throw new ModelLoadError(
-      file,
-      `not a GPT-2 decoder of this config (${config.nLayer} layers): missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', …' : ''}`,
-    );
-  }
+async function checkCheckpoint(
+  weightsFile: string,
+  config: Gpt2Config,
+  configFile: string,
+): Promise<{ index: SafetensorsIndex; names: Map<string, string> }> {
+  const index = await readSafetensorsIndex(weightsFile);
+  return { index, names: checkCheckpointAgainstConfig(index, config, configFile) };
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
+import { GPT2_CONFIG_LIMITS } from '../formats/gpt2-config.js';
 import { BYTE_TO_CHAR } from './byte-alphabet.js';
 import { ByteLevelBpeTokenizer } from './byte-level-bpe.js';
 import { byteLevelBpeTokenizerJson, checkMerges, parseMerges, wordPieceTokenizerJson } from './convert.js';
@@ -148,8 +149,59 @@ function startMarker(postProcessor: unknown, idOf: (name: string) => number | nu
   return idOf(name);
 }
 
+/**
+ * Token ids size arrays (the tokenizer library's and ours, indexed by id), so they are checked before anything is
+ * built from them: whole numbers below the vocabulary limit, one token each in the vocabulary, running from 0
+ * without a gap.
+ */
+function checkTokenIds({ file, json }: Source): void {
+  const limit = GPT2_CONFIG_LIMITS.vocab_size;
+  const seen = new Set<number>();
+  const take = (what: string, token: unknown, id: unknown): void => {
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id >= limit) {
+      const detail =
+        typeof id === 'number' && Number.isSafeInteger(id) && id >= limit ? `; ids go up to ${limit - 1}` : ', not a whole number from 0';
+      throw new ModelLoadError(file, `${what} ${JSON.stringify(token)} has id ${JSON.stringify(id) ?? String(id)}${detail}`);
+    }
+    seen.add(id);
+  };
+  const vocab = (json['model'] as Json)['vocab'];
+  const owners = new Map<unknown, string>();
+  if (isObject(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) {
+      take('token', token, id);
+      const owner = owners.get(id);
+      if (owner !== undefined)
+        throw new ModelLoadError(file, `tokens ${JSON.stringify(owner)} and ${JSON.stringify(token)} both have id ${String(id)}`);
+      owners.set(id, token);
+    }
+  }
+  const added = json['added_tokens'];
+  if (added !== undefined && added !== null) {
+    if (!Array.isArray(added)) throw new ModelLoadError(file, '"added_tokens" is not a list');
+    for (const entry of added) {
+      if (!isObject(entry) || typeof entry['content'] !== 'string')
+        throw new ModelLoadError(file, 'an entry of "added_tokens" has no "content" text');
+      take('added token', entry['content'], entry['id']);
+    }
+  }
+  for (let id = 0; id < seen.size; id++)
+    if (!seen.has(id)) throw new ModelLoadError(file, `no token has id ${id}, though higher ids exist`);
+}
+
+/** The pipeline stages the library builds by their "type": each is absent, null, or an object that names one. */
+function checkStages({ file, json }: Source): void {
+  for (const key of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder']) {
+    const stage = json[key];
+    if (stage === undefined || stage === null || (isObject(stage) && typeof stage['type'] === 'string')) continue;
+    throw new ModelLoadError(file, `"${key}" is ${JSON.stringify(stage).slice(0, 60)}, not an object with a "type"`, SUPPORTED);
+  }
+}
+
 function build(source: Source, config: Json): TextTokenizer {
   const kind = classify(source);
+  checkTokenIds(source);
+  checkStages(source);
   const { json } = source;
   // The library insists on every section being present; older files leave the empty ones out.
   const complete = {
@@ -206,17 +258,17 @@ async function loadUncached(dir: string): Promise<TextTokenizer> {
 const CACHE_LIMIT = 4;
 const cache = new Map<string, Promise<TextTokenizer>>();
 
-/** Same folder, same files (by size and mtime): same tokenizer. */
+/** Same files (the same inodes, unchanged since: size, mtime, ctime): same tokenizer, whichever folder links them. */
 async function cacheKey(dir: string): Promise<string> {
   const stamps = await Promise.all(
     FILES.map((f) =>
       stat(join(dir, f)).then(
-        (s) => `${s.size}:${s.mtimeMs}`,
+        (s) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`,
         () => '-',
       ),
     ),
   );
-  return `${dir}|${stamps.join('|')}`;
+  return stamps.join('|');
 }
 
 /**

@@ -6,8 +6,8 @@ import type { ModelChoices } from '../model-choices.js';
 export const modelsHandlers: Handlers<typeof modelsCalls, ModelChoices> = {
   getModels: (models) => models.getState(),
   getModelOffer: (models, { language }) => models.offer(language),
-  downloadModel: async (models, { variantId }) => {
-    await models.download(variantId);
+  downloadModel: async (models, { variantId, acceptChangedFiles }) => {
+    await models.download(variantId, { acceptChangedFiles: acceptChangedFiles === true });
     return null;
   },
   pauseDownload: async (models) => {

@@ -25,7 +25,11 @@ export const modelsCalls = {
   /** The first-run pick, worded and chosen for the interface's language (a Chinese interface gets a Chinese model). */
   getModelOffer: call({ language: z.enum(UI_LANGUAGES) }).returns<ModelOffer>(),
   /** Starts or resumes the download of a catalog variant; progress arrives as 'models' pushes. */
-  downloadModel: call({ variantId: modelId }).returns<null>(),
+  downloadModel: call({
+    variantId: modelId,
+    /** The writer confirmed files that differ from this machine's first download (DownloadState.filesChanged). */
+    acceptChangedFiles: z.literal(true).optional(),
+  }).returns<null>(),
   pauseDownload: call({}).returns<null>(),
   cancelDownload: call({}).returns<null>(),
   setActiveModel: call({ id: modelId }).returns<null>(),

@@ -7,11 +7,13 @@ export interface DownloadProgressProps {
   engine: EngineState;
   onPause(): void;
   onResume(): void;
+  /** Takes files that differ from this machine's first download (only offered when that is why it stopped). */
+  onAcceptChangedFiles(): void;
   onCancel(): void;
 }
 
 /** One download: a bar, bytes, speed and time left, and the buttons that stop or continue it. */
-export function DownloadProgress({ download, engine, onPause, onResume, onCancel }: DownloadProgressProps) {
+export function DownloadProgress({ download, engine, onPause, onResume, onAcceptChangedFiles, onCancel }: DownloadProgressProps) {
   const { t } = useTranslation();
   const done = download.stage === 'done';
   const running = !done && download.stage !== 'paused' && download.stage !== 'failed';
@@ -47,6 +49,10 @@ export function DownloadProgress({ download, engine, onPause, onResume, onCancel
           {running ? (
             <button type="button" className="text-button" onClick={onPause} data-testid="pause-download">
               {t('models.download.pause')}
+            </button>
+          ) : download.filesChanged ? (
+            <button type="button" className="text-button" onClick={onAcceptChangedFiles} data-testid="accept-changed-files">
+              {t('models.download.acceptChangedFiles')}
             </button>
           ) : (
             <button type="button" className="text-button" onClick={onResume} data-testid="resume-download">

@@ -60,6 +60,7 @@ export function ModelsPanel({ api, state, engine, onClose }: ModelsPanelProps) {
           engine={engine}
           onPause={() => act(() => api.pauseDownload())}
           onResume={() => act(() => api.downloadModel({ variantId: download.variantId }))}
+          onAcceptChangedFiles={() => act(() => api.downloadModel({ variantId: download.variantId, acceptChangedFiles: true }))}
           onCancel={() => act(() => api.cancelDownload())}
         />
       )}

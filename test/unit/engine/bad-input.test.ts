@@ -8,7 +8,7 @@ import { startEngineHost } from '../../../electron/engine/host/engine-host.js';
 import { loadModel } from '../../../electron/engine/model/load-model.js';
 import { GraphBuilder } from '../../../electron/engine/onnx/graph-builder.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
-import { tinyCheckpoint } from '../../support/fixtures.js';
+import { testModel, tinyCheckpoint } from '../../support/fixtures.js';
 
 let good: string;
 let scratch: string;
@@ -123,7 +123,7 @@ describe('bad model input', () => {
         await writeFile(file, JSON.stringify({ ...config, n_layer: 3 }));
       }),
     );
-    expect(layers.message).toMatch(/transformer\.h\.2\..* is missing/);
+    expect(layers.message).toMatch(/"n_layer" is 3, but model\.safetensors holds 2 layers/);
     const width = await loadError(
       await variant('config-width', async (d) => {
         const file = path.join(d, 'config.json');
@@ -131,7 +131,7 @@ describe('bad model input', () => {
         await writeFile(file, JSON.stringify({ ...config, n_embd: 128 }));
       }),
     );
-    expect(width.message).toMatch(/has shape \[50257, 64\], expected \[50257, 128\]/);
+    expect(width.message).toMatch(/"n_embd" is 128, but model\.safetensors holds width 64/);
     const notGpt2 = await loadError(
       await variant('config-llama', async (d) => {
         await writeFile(path.join(d, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 64 }));
@@ -140,15 +140,24 @@ describe('bad model input', () => {
     expect(notGpt2.message).toMatch(/GPT-2 models only/);
   });
 
-  it('a vocabulary size mismatch between tokenizer and config', async () => {
+  it('a tokenizer with more tokens than the model has embeddings', async () => {
     const e = await loadError(
       await variant('vocab', async (d) => {
-        const file = path.join(d, 'config.json');
-        const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-        await writeFile(file, JSON.stringify({ ...config, vocab_size: 1000 }));
+        const file = path.join(d, 'tokenizer.json');
+        const tok = JSON.parse(await readFile(file, 'utf8')) as { added_tokens: unknown[] };
+        tok.added_tokens.push({
+          id: 50257,
+          content: '<|extra|>',
+          single_word: false,
+          lstrip: false,
+          rstrip: false,
+          normalized: false,
+          special: true,
+        });
+        await writeFile(file, JSON.stringify(tok));
       }),
     );
-    expect(e.message).toMatch(/vocabulary size mismatch/);
+    expect(e.message).toMatch(/vocabulary size mismatch: the tokenizer has 50258 tokens but config.json says vocab_size 50257/);
   });
 
   it('a tokenizer of an unknown kind', async () => {
@@ -183,7 +192,8 @@ describe('bad model input', () => {
         await writeFile(path.join(d, 'onnx', 'model.onnx'), Buffer.from('this is not a protobuf at all'));
       }),
     );
-    expect(garbage.message).toMatch(/onnxruntime cannot load it/);
+    expect(garbage.file).toMatch(/onnx\/model\.onnx$/);
+    expect(garbage.message).toMatch(/corrupt, truncated, or not an ONNX model/);
   });
 
   it('the engine host survives a failed load and then serves a good model', async () => {
@@ -211,5 +221,71 @@ describe('bad model input', () => {
     expect(text.length).toBeGreaterThan(0);
     expect(events).toEqual([]);
     await client.close();
+  });
+});
+
+/** A copy of `base` whose config.json has `patch` applied. */
+async function withConfig(base: string, name: string, patch: Record<string, unknown>): Promise<string> {
+  const dir = path.join(scratch, name);
+  await cp(base, dir, { recursive: true, filter: (src) => !src.includes('.kaituhi-cache') });
+  const file = path.join(dir, 'config.json');
+  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, JSON.stringify({ ...config, ...patch }));
+  return dir;
+}
+
+describe('config.json is bounded and checked against the weights before anything is sized from it', () => {
+  let onnxExport: string;
+  beforeAll(async () => {
+    onnxExport = await testModel('tiny-seed1-optimum-with-past', {
+      format: 'onnx',
+      onnxFiles: [{ precision: 'fp32', variant: 'with-past' }],
+    });
+  });
+
+  it.each([
+    ['n_layer', 1e9],
+    ['n_head', 2 ** 40],
+    ['n_embd', 2 ** 31],
+    ['n_positions', 1e9],
+    ['vocab_size', 1e12],
+  ])('a checkpoint whose %s is %d is refused, naming the field', async (field, value) => {
+    const e = await loadError(await withConfig(good, `huge-${field}`, { [field]: value }));
+    expect(e.file).toMatch(/config\.json$/);
+    expect(e.problem).toContain(`"${field}" is ${value}`);
+    expect(e.problem).toMatch(/at most \d+/);
+  });
+
+  it('an ONNX export whose config says a billion layers is refused, naming n_layer', async () => {
+    const e = await loadError(await withConfig(onnxExport, 'onnx-huge-layers', { n_layer: 1e9 }));
+    expect(e.file).toMatch(/config\.json$/);
+    expect(e.problem).toContain('"n_layer" is 1000000000');
+  });
+
+  it('a checkpoint whose config disagrees with the tensors names the field and what the weights hold', async () => {
+    const layers = await loadError(await withConfig(good, 'ckpt-layers', { n_layer: 3 }));
+    expect(layers.message).toMatch(/"n_layer" is 3, but .*model\.safetensors holds 2 layers/);
+    const positions = await loadError(await withConfig(good, 'ckpt-positions', { n_positions: 2048, n_ctx: 2048 }));
+    expect(positions.message).toMatch(/"n_positions" is 2048, but .*model\.safetensors holds 1024 positions/);
+    const vocab = await loadError(await withConfig(good, 'ckpt-vocab', { vocab_size: 60000 }));
+    expect(vocab.message).toMatch(/"vocab_size" is 60000, but .*model\.safetensors holds 50257 tokens/);
+  });
+
+  it('an ONNX export whose config disagrees with its graph is refused before onnxruntime opens it', async () => {
+    const layers = await loadError(await withConfig(onnxExport, 'onnx-layers', { n_layer: 3 }));
+    expect(layers.message).toMatch(/"n_layer" is 3, but .*model\.onnx has 2 layers/);
+    const heads = await loadError(await withConfig(onnxExport, 'onnx-heads', { n_head: 8 }));
+    expect(heads.message).toMatch(/"n_head" is 8, but .*model\.onnx has 4 heads/);
+    const vocab = await loadError(await withConfig(onnxExport, 'onnx-vocab', { vocab_size: 60000 }));
+    expect(vocab.message).toMatch(/"vocab_size" is 60000, but .*model\.onnx has 50257 tokens/);
+    // A graph onnxruntime cannot even open still gets the config comparison first: it ran before any session.
+    const broken = await withConfig(onnxExport, 'onnx-layers-broken', { n_layer: 3 });
+    const file = path.join(broken, 'onnx', 'model.onnx');
+    const bytes = await readFile(file);
+    const opType = bytes.indexOf('MatMul');
+    expect(opType).toBeGreaterThan(0);
+    bytes.write('NoSuch', opType);
+    await writeFile(file, bytes);
+    expect((await loadError(broken)).message).toMatch(/"n_layer" is 3/);
   });
 });

@@ -211,16 +211,17 @@ describe('an export whose weights cannot be mapped', () => {
 
 async function graphFiles(cacheDir: string): Promise<string[]> {
   const { readdir } = await import('node:fs/promises');
-  const entries = await readdir(cacheDir, { withFileTypes: true });
+  const graphs = path.join(cacheDir, 'graphs');
+  const entries = await readdir(graphs, { withFileTypes: true }).catch(() => []);
   const out: string[] = [];
   for (const e of entries) {
-    if (!e.isDirectory() || e.name === 'hashes') continue;
-    const file = path.join(cacheDir, e.name, 'model.onnx');
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const file = path.join(graphs, e.name, 'model.onnx');
     try {
       await stat(file);
       out.push(file);
     } catch {
-      // a verdict folder, not a graph
+      // a folder without a graph
     }
   }
   return out.sort();

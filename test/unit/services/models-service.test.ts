@@ -8,67 +8,33 @@ import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngineHost } from '../../../electron/engine/index.js';
-import { ApiSession } from '../../../electron/services/api-session.js';
-import { AppServices } from '../../../electron/services/app-services.js';
+import type { AppServices } from '../../../electron/services/app-services.js';
 import { resolveImportFolder } from '../../../electron/services/import-root.js';
-import type { ApiCall, ModelsState, ServerMessage } from '../../../electron/shared/api.js';
-import { parseClientMessage } from '../../../electron/shared/validators.js';
-import { loadCatalog } from '../../../electron/store/index.js';
-import { HUB_VARIANT, startModelHub, type ModelHub } from '../../support/model-hub.js';
+import type { ApiCall, ModelsState } from '../../../electron/shared/api.js';
+import { HUB_VARIANT, type ModelHub } from '../../support/model-hub.js';
+import { startHubSession, type HubSession } from './hub-session.js';
 
 let home: string;
 let importRoot: string;
+let hub: HubSession;
 let modelHub: ModelHub;
 let services: AppServices;
-const messages: ServerMessage[] = [];
-let session: ApiSession;
-let nextId = 1;
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'kaituhi-models-'));
   importRoot = join(home, 'import');
   await mkdir(importRoot);
-  modelHub = await startModelHub(home);
-  services = new AppServices({
-    mode: 'server',
-    version: 'test',
-    settingsFile: join(home, 'settings.json'),
-    startEngineHost: (options) => startEngineHost({ ...options, devices: ['cpu'] }),
-    catalog: await loadCatalog(modelHub.catalogFile),
-    importRoot,
-  });
-  // The store reads the endpoint when it opens, as it reads HF_ENDPOINT in the app.
-  process.env.HF_ENDPOINT = modelHub.hub.endpoint;
-  await services.boot();
-  delete process.env.HF_ENDPOINT;
-  session = new ApiSession(services, (message) => messages.push(message));
+  hub = await startHubSession(home, {}, { importRoot });
+  ({ modelHub, services } = hub);
 });
 
 afterAll(async () => {
-  session?.dispose();
-  await services?.shutdown();
-  await modelHub?.close();
+  await hub?.close();
   await rm(home, { recursive: true, force: true });
 });
 
-/** Sends a call the way a transport does: parsed by the validators first. */
-async function call(callBody: unknown): Promise<unknown> {
-  const id = nextId++;
-  const parsed = parseClientMessage({ type: 'call', id, call: callBody });
-  if (!parsed.ok) throw new Error(`refused: ${parsed.error}`);
-  session.handle(parsed.value);
-  for (;;) {
-    const reply = messages.find((m) => m.type === 'result' && m.id === id);
-    if (reply?.type === 'result') {
-      if (reply.ok) return reply.value;
-      throw new Error(reply.error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const pushed = (): ModelsState[] => messages.flatMap((m) => (m.type === 'models' ? [m.state] : []));
+const call = (callBody: unknown): Promise<unknown> => hub.call(callBody);
+const pushed = (): ModelsState[] => hub.messages.flatMap((m) => (m.type === 'models' ? [m.state] : []));
 
 async function until<T>(probe: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const started = Date.now();

@@ -91,11 +91,62 @@ describe('models/catalog.json', () => {
     }
   });
 
+  it('pins every variant to a commit (or a pull-request ref with pinned weights), and says where the pin came from', () => {
+    for (const { variant } of variants) {
+      if (!variant.revision.startsWith('refs/pr/')) expect(variant.revision, variant.id).toMatch(/^[0-9a-f]{40}$/);
+      expect(variant.revisionSource.length, variant.id).toBeGreaterThan(20);
+    }
+    const pins = Object.fromEntries(variants.map(({ variant }) => [variant.repo, variant.revision]));
+    expect(pins).toEqual({
+      'Xenova/distilgpt2': 'a41c10485c18a64b6606729b6a082330cbd8f49e',
+      'distilbert/distilgpt2': '2290a62682d06624634c1f46a6ad5be0f47f38aa',
+      'Xenova/gpt2': 'bf2c7f02e0b826c60d03af341171bde20893da66',
+      'openai-community/gpt2': '607a30d783dfa663caf39e06633721c8d4cfcd7e',
+      'openai-community/gpt2-medium': '6dcaa7a952f72f9298047fd5137cd6e4f05f41da',
+      'openai-community/gpt2-large': '32b71b12589c2f8d625668d2335a01cac3249519',
+      'openai-community/gpt2-xl': '15ea56dee5df4983c59b2538573817e1667135e2',
+      'uer/gpt2-chinese-cluecorpussmall': '10c7bb4c589cd73df8dbd2e1b5ef819dc7ac9f7a',
+      'uer/gpt2-distil-chinese-cluecorpussmall': 'a37ea26ae38a65c97b3a80ea20dd3ece85c2e4ac',
+      'uer/gpt2-chinese-ancient': 'refs/pr/5',
+      'uer/gpt2-chinese-poem': 'f09e2fecceb5998a0d4a8c403a34f12d23e12f9b',
+      'uer/gpt2-chinese-couplet': 'refs/pr/1',
+      'uer/gpt2-chinese-lyric': '5c4898953a13532cf70821fd7ef9d5de41f7feeb',
+    });
+  });
+
+  it('records the SHA-256 of every file a public source gives, with the source', () => {
+    const sha = (variantId: string, file: string): string | null | undefined =>
+      variants.find((v) => v.variant.id === variantId)?.variant.files.find((f) => f.path === file)?.sha256;
+    const GPT2_TOKENIZER = '8414cab924d8b9b33013f0d221c5862f365ee9be39c5c2bfae8a5a9e970478a6';
+    const XENOVA_TOKENIZER = 'cda20b8ca044949aa07ac4078420c80d1a57139d5f9f33700e46fb2d891e7c66';
+    expect(sha('gpt2-checkpoint', 'model.safetensors')).toBe('248dfc3911869ec493c76e65bf2fcf7f615828b0254c12b473182f0f81d3a707');
+    expect(sha('gpt2-checkpoint', 'config.json')).toBe('0daed7749b4f02b8f76240d5444551d7b08712dab4d0adb8239c56ba823bb7b4');
+    expect(sha('gpt2-checkpoint', 'tokenizer.json')).toBe(GPT2_TOKENIZER);
+    expect(sha('distilgpt2-checkpoint', 'model.safetensors')).toBe('e1ff18884359fe8beb795a5f414feb85a6ce3d929ad019c0d958c039d2b94a1b');
+    expect(sha('distilgpt2-checkpoint', 'config.json')).toBe('4ec5947c1d59fee6212cdf3b0ec1a53eac02092554c5ff0a733488cbd2c64f3a');
+    expect(sha('distilgpt2-onnx-fp32', 'onnx/model.onnx')).toBe('d605c4b3740df3960e8f84e4c5735af8d81d19105eb915b692272c08cc800b0c');
+    expect(sha('distilgpt2-onnx-int8', 'tokenizer.json')).toBe(XENOVA_TOKENIZER);
+    expect(sha('gpt2-onnx-int8', 'tokenizer.json')).toBe(XENOVA_TOKENIZER);
+    expect(sha('gpt2-xl-checkpoint', 'model.safetensors')).toBe('0f8b28eb05a8075f48b61b6f35332978c74fc7763fa9fb4051a1c30511736a6a');
+    let recorded = 0;
+    for (const { variant } of variants) {
+      for (const f of variant.files) {
+        if (f.sha256 === null) continue;
+        recorded += 1;
+        expect(f.source, `${variant.id}/${f.path}`).toMatch(/SHA-256/);
+      }
+    }
+    expect(recorded).toBeGreaterThanOrEqual(30);
+  });
+
   it('sizes the download from exact figures where it has them', () => {
     const gpt2 = variants.find((v) => v.variant.id === 'gpt2-checkpoint')!.variant;
-    const size = variantDownloadSize(gpt2);
-    expect(size.exact).toBe(false); // config and tokenizer sizes are estimates
-    expect(size.bytes).toBeGreaterThan(548105171);
+    // Every required file of the 124M checkpoint has a published size (the optional ones do not count).
+    expect(variantDownloadSize(gpt2)).toEqual({ bytes: 665 + 1042301 + 456318 + 548105171, exact: true });
+    const medium = variants.find((v) => v.variant.id === 'gpt2-medium-checkpoint')!.variant;
+    const size = variantDownloadSize(medium);
+    expect(size.exact).toBe(false); // no published sizes for gpt2-medium
+    expect(size.bytes).toBeGreaterThan(1_000_000_000);
   });
 });
 
@@ -168,7 +219,18 @@ describe('parseCatalog', () => {
         language: 'en',
         tokenizer: 'byte-level-bpe',
         license: 'mit',
-        variants: [{ id: 'm-onnx-fp32', repo: 'a/b', revision: 'main', format: 'onnx', precision: 'fp32', files, ...extra }],
+        variants: [
+          {
+            id: 'm-onnx-fp32',
+            repo: 'a/b',
+            revision: 'a'.repeat(40),
+            revisionSource: 's',
+            format: 'onnx',
+            precision: 'fp32',
+            files,
+            ...extra,
+          },
+        ],
       },
     ],
   });
@@ -192,6 +254,18 @@ describe('parseCatalog', () => {
     ['an unknown field', [file, tok, { ...weights, colour: 'red' }]],
   ])('rejects %s', (_label, files) => {
     expect(() => parseCatalog(make(files))).toThrow(/catalog\.json/);
+  });
+
+  it('rejects a revision that is a branch or a tag rather than a commit', () => {
+    for (const revision of ['main', 'v1.0', 'A'.repeat(40), 'a'.repeat(39)])
+      expect(() => parseCatalog(make([file, tok, weights], { revision }))).toThrow(/revision/);
+  });
+
+  it('takes a pull-request ref only where the weights are pinned by their SHA-256 (the ref can move)', () => {
+    expect(() => parseCatalog(make([file, tok, weights], { revision: 'refs/pr/5' }))).toThrow(/refs\/pr/);
+    const pinned = { ...weights, sha256: 'a'.repeat(64), verify: 'sha256' };
+    expect(parseCatalog(make([file, tok, pinned], { revision: 'refs/pr/5' })).models).toHaveLength(1);
+    expect(() => parseCatalog(make([file, tok, pinned], { revision: 'refs/heads/main' }))).toThrow(/revision/);
   });
 
   it('rejects a checkpoint that is not model.safetensors and duplicate ids', () => {

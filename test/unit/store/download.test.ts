@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCatalog, type Catalog } from '../../../electron/store/catalog.js';
 import type { DownloadEvent } from '../../../electron/store/download-job.js';
 import { StoreError } from '../../../electron/store/errors.js';
-import { hubEndpoint, resolveUrl } from '../../../electron/store/hub.js';
+import { hubEndpoint, mayReceiveHubToken, resolveUrl } from '../../../electron/store/hub.js';
 import { ModelStore, type ModelStoreOptions } from '../../../electron/store/model-store.js';
 import type { DownloadProgress } from '../../../electron/store/progress.js';
 import { randomContent, TestHub, type Cue, type HubFile } from '../../support/test-hub.js';
@@ -68,7 +68,8 @@ async function setup(options: { size?: number; cue?: Cue; catalogSha?: string; o
           {
             id: 'tiny-onnx-int8',
             repo,
-            revision: 'main',
+            revision: 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00',
+            revisionSource: 'test',
             format: 'onnx',
             precision: 'int8',
             files: [
@@ -384,5 +385,108 @@ describe('model store downloads', () => {
     const s = await setup();
     const store = await s.open();
     expect(() => store.download('nope')).toThrow(StoreError);
+  });
+});
+
+describe('the access token (HF_TOKEN)', () => {
+  const TOKEN = 'hf_secret_test_token';
+
+  it('goes to huggingface.co over https only, unless the writer opts in for another endpoint', () => {
+    expect(mayReceiveHubToken('https://huggingface.co', {})).toBe(true);
+    expect(mayReceiveHubToken('https://hf-mirror.com', {})).toBe(false);
+    expect(mayReceiveHubToken('http://huggingface.co', {})).toBe(false);
+    expect(mayReceiveHubToken('https://huggingface.co.example.net', {})).toBe(false);
+    expect(mayReceiveHubToken('https://hf-mirror.com', { KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT: '1' })).toBe(true);
+    expect(mayReceiveHubToken('https://hf-mirror.com', { KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT: '0' })).toBe(false);
+  });
+
+  it('is not sent to the endpoint HF_ENDPOINT names', async () => {
+    const s = await setup();
+    const store = await s.open({ token: TOKEN });
+    await store.download('tiny-onnx-int8').done;
+    expect(s.hub.requests.length).toBeGreaterThan(0);
+    expect(s.hub.requests.filter((r) => r.authorization !== null)).toEqual([]);
+  });
+
+  it('is sent to that endpoint when the writer opts in, and dropped on a redirect to another host', async () => {
+    const s = await setup();
+    const cdn = new TestHub();
+    await cdn.start();
+    cleanup.push(() => cdn.close());
+    const onCdn = cdn.add('test/tiny', WEIGHTS, s.weights.content, true);
+    s.hub.cdnOrigin = cdn.endpoint;
+    const store = await s.open({ token: TOKEN, sendTokenToEndpoint: true });
+    await store.download('tiny-onnx-int8').done;
+    expect((await installedBytes(s.root)).equals(s.weights.content)).toBe(true);
+    expect(s.hub.requests.length).toBeGreaterThan(0);
+    expect(s.hub.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(cdn.gets(onCdn)).toHaveLength(1);
+    expect(cdn.requests.map((r) => r.authorization)).toEqual(cdn.requests.map(() => null));
+  });
+
+  it('says how to send it when a withheld token would have been needed', async () => {
+    const s = await setup({ cue: { status: 401 } });
+    const store = await s.open({ token: TOKEN });
+    const err = await expectStoreError(store.download('tiny-onnx-int8').done, 'unauthorized');
+    expect(err.message).toContain('KAITUHI_SEND_HF_TOKEN_TO_ENDPOINT=1');
+  });
+});
+
+describe('trust on first use', () => {
+  const trustedFiles = async (root: string): Promise<Record<string, { sha256: string; size: number }>> => {
+    const state = JSON.parse(await readFile(path.join(root, 'store.json'), 'utf8')) as {
+      trusted: Record<string, { files: Record<string, { sha256: string; size: number }> }>;
+    };
+    return state.trusted['test/tiny@c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00']!.files;
+  };
+
+  it('records the SHA-256 of every file after the first verified download, in the store and the manifest', async () => {
+    const s = await setup();
+    const store = await s.open();
+    const model = await store.download('tiny-onnx-int8').done;
+    const files = await trustedFiles(s.root);
+    expect(Object.keys(files).sort()).toEqual(['config.json', 'onnx/model_quantized.onnx', 'tokenizer.json']);
+    expect(files[WEIGHTS]).toEqual({ sha256: s.weights.sha256, size: s.weights.content.length });
+    const manifest = JSON.parse(await readFile(path.join(model.dir, 'kaituhi-model.json'), 'utf8')) as {
+      files: { path: string; sha256: string }[];
+    };
+    for (const f of manifest.files) expect(f.sha256).toBe(files[f.path]!.sha256);
+  });
+
+  it('refuses a later download whose weights differ from the first, before fetching them, until the writer confirms', async () => {
+    const s = await setup();
+    const store = await s.open();
+    await store.download('tiny-onnx-int8').done;
+    await store.delete('tiny-onnx-int8');
+    const first = (await trustedFiles(s.root))[WEIGHTS]!;
+    // Same repository, same commit, other bytes: a compromised hub or mirror.
+    const swapped = s.hub.add('test/tiny', WEIGHTS, randomContent(s.weights.content.length), true);
+    const err = await expectStoreError(store.download('tiny-onnx-int8').done, 'files-changed');
+    expect(err.message).toContain(WEIGHTS);
+    expect(err.message).toContain(first.sha256);
+    expect(err.message).toContain(swapped.sha256);
+    expect(err.message).toMatch(/Nothing was installed/);
+    expect(s.hub.gets(swapped)).toEqual([]);
+    await nothingInstalled(store, s.root);
+
+    const model = await store.download('tiny-onnx-int8', { acceptChangedFiles: true }).done;
+    expect((await readFile(path.join(model.dir, ...WEIGHTS.split('/')))).equals(swapped.content)).toBe(true);
+    expect((await trustedFiles(s.root))[WEIGHTS]!.sha256).toBe(swapped.sha256);
+    // What the writer accepted is what is trusted from now on.
+    await store.delete('tiny-onnx-int8');
+    await store.download('tiny-onnx-int8').done;
+  });
+
+  it('refuses a small file that differs from the first download, though its git hash checks out', async () => {
+    const s = await setup();
+    const store = await s.open();
+    await store.download('tiny-onnx-int8').done;
+    await store.delete('tiny-onnx-int8');
+    s.hub.add('test/tiny', 'config.json', Buffer.from(JSON.stringify({ model_type: 'gpt2', n_layer: 3 })), false);
+    const err = await expectStoreError(store.download('tiny-onnx-int8').done, 'files-changed');
+    expect(err.message).toContain('config.json');
+    await nothingInstalled(store, s.root);
+    await store.download('tiny-onnx-int8', { acceptChangedFiles: true }).done;
+    expect(await store.list()).toHaveLength(1);
   });
 });

@@ -123,6 +123,65 @@ describe('tokenizer load errors', () => {
     expect((await loadError(await folder('no-unk', { 'tokenizer.json': JSON.stringify(json) }))).problem).toMatch(/unknown token/u);
   });
 
+  describe('token ids', () => {
+    // Every byte as its own token (its value as its id), one merge, as a GPT-2 tokenizer.json lays them out.
+    const vocab: Record<string, number> = { ...Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i])), ab: 256 };
+    const byteLevel = (changes: { vocab?: Record<string, unknown>; added?: unknown[] }): string =>
+      JSON.stringify({
+        version: '1.0',
+        added_tokens: changes.added ?? [],
+        normalizer: null,
+        pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        post_processor: null,
+        decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: { type: 'BPE', vocab: { ...vocab, ...changes.vocab }, merges: ['a b'] },
+      });
+    const added = (id: unknown): object => ({
+      id,
+      content: '<|x|>',
+      special: true,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+    });
+
+    it('are whole numbers from 0 up, in the vocabulary and among the added tokens', async () => {
+      const fraction = await loadError(await folder('id-fraction', { 'tokenizer.json': byteLevel({ vocab: { yT: -5e-323 } }) }));
+      expect(fraction.file).toMatch(/tokenizer\.json$/u);
+      expect(fraction.problem).toMatch(/token "yT" has id -5e-323/u);
+      const twice = await loadError(await folder('id-twice', { 'tokenizer.json': byteLevel({ vocab: { "7'i": 7 } }) }));
+      expect(twice.problem).toMatch(/tokens ".+" and "7'i" both have id 7/u);
+      const text = await loadError(await folder('id-text', { 'tokenizer.json': byteLevel({ added: [added('7')] }) }));
+      expect(text.problem).toMatch(/added token "<\|x\|>" has id "7"/u);
+    });
+
+    it('come with pipeline stages the library can build', async () => {
+      const json = JSON.parse(byteLevel({})) as Record<string, unknown>;
+      for (const [key, value] of [
+        ['post_processor', false],
+        ['decoder', 7],
+        ['pre_tokenizer', { add_prefix_space: false }],
+      ] as const) {
+        const e = await loadError(await folder(`stage-${key}`, { 'tokenizer.json': JSON.stringify({ ...json, [key]: value }) }));
+        expect(e.problem).toBe(`"${key}" is ${JSON.stringify(value)}, not an object with a "type"`);
+      }
+    });
+
+    it('are bounded, so a forged id cannot size an allocation', async () => {
+      const huge = await loadError(await folder('id-huge', { 'tokenizer.json': byteLevel({ added: [added(2 ** 31 - 1)] }) }));
+      expect(huge.problem).toMatch(/has id 2147483647; ids go up to \d+/u);
+    });
+
+    it('leave no gap, which the tokenizer library cannot handle', async () => {
+      const gap = await loadError(await folder('id-gap', { 'tokenizer.json': byteLevel({ added: [added(300)] }) }));
+      expect(gap.problem).toMatch(/no token has id 257/u);
+      // The same id twice is how GPT-2 lists <|endoftext|>: in the vocabulary and among the added tokens.
+      const again = await loadTokenizer(await folder('id-again', { 'tokenizer.json': byteLevel({ added: [added(256)] }) }));
+      expect(again.vocabSize).toBe(257);
+    });
+  });
+
   it('does not cache a failure: a fixed folder loads', async () => {
     // Every byte as its own token, with the byte's value as its id, then one merge.
     const vocab: Record<string, number> = Object.fromEntries(BYTE_TO_CHAR.map((c, i) => [c, i]));
