@@ -46,18 +46,38 @@ export function allowedOrigins(port: number): string[] {
   return allowedHosts(port).map((host) => `http://${host}`);
 }
 
+export interface RequestTarget {
+  /** Percent-encoded, as sent; the static-file resolver decodes it (and refuses what does not decode). */
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/**
+ * Splits a request target into path and query, or null unless it is origin-form (`/path?query`), the only
+ * form a browser sends to a server it is not using as a proxy. Never throws: `new URL('//', base)` does,
+ * and one such request used to end the whole server. Splitting by hand also keeps `//host/x` a path.
+ */
+export function parseTarget(raw: string | undefined): RequestTarget | null {
+  if (raw === undefined || !raw.startsWith('/')) return null;
+  const queryAt = raw.indexOf('?');
+  if (queryAt < 0) return { path: raw, query: new URLSearchParams() };
+  // URLSearchParams leaves a malformed escape as it is instead of throwing.
+  return { path: raw.slice(0, queryAt), query: new URLSearchParams(raw.slice(queryAt + 1)) };
+}
+
 export function tokenFromRequest(facts: Pick<RequestFacts, 'url' | 'cookie'>, port: number): string | null {
-  const fromQuery = new URL(facts.url ?? '/', 'http://placeholder').searchParams.get(TOKEN_PARAM);
+  const fromQuery = parseTarget(facts.url)?.query.get(TOKEN_PARAM);
   if (fromQuery) return fromQuery;
   return readCookie(facts.cookie, cookieName(port));
 }
 
-export type Verdict = { ok: true } | { ok: false; status: 401 | 403 | 421; reason: string };
+export type Verdict = { ok: true } | { ok: false; status: 400 | 401 | 403 | 421 | 503; reason: string };
 
 export function checkHttpRequest(policy: AccessPolicy, facts: RequestFacts): Verdict {
   if (!facts.host || !allowedHosts(policy.port).includes(facts.host.toLowerCase())) {
     return { ok: false, status: 421, reason: 'unexpected Host header' };
   }
+  if (!parseTarget(facts.url)) return { ok: false, status: 400, reason: 'malformed request target' };
   if (!tokensMatch(tokenFromRequest(facts, policy.port), policy.token)) {
     return { ok: false, status: 401, reason: 'missing or wrong token' };
   }
@@ -78,7 +98,12 @@ function readCookie(header: string | undefined, name: string): string | null {
   for (const part of header.split(';')) {
     const separator = part.indexOf('=');
     if (separator < 0) continue;
-    if (part.slice(0, separator).trim() === name) return decodeURIComponent(part.slice(separator + 1).trim());
+    if (part.slice(0, separator).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(separator + 1).trim());
+    } catch {
+      return null; // not percent-encoding: certainly not our token
+    }
   }
   return null;
 }

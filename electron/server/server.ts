@@ -6,7 +6,15 @@ import { contentSecurityPolicy } from '../shared/csp.js';
 import { parseClientFrame } from '../shared/validators.js';
 import { ApiSession } from '../services/api-session.js';
 import type { AppServices } from '../services/app-services.js';
-import { checkHttpRequest, checkWebSocketUpgrade, cookieName, makeToken, type AccessPolicy } from './access-policy.js';
+import {
+  checkHttpRequest,
+  checkWebSocketUpgrade,
+  cookieName,
+  makeToken,
+  parseTarget,
+  type AccessPolicy,
+  type Verdict,
+} from './access-policy.js';
 import { readStaticFile } from './static-files.js';
 
 export interface ServerOptions {
@@ -42,19 +50,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const policy: AccessPolicy = { port, token, origin: `http://${LISTEN_HOST}:${port}` };
 
   http.on('request', (request, response) => {
-    void serveFile(policy, options.rendererDir, request, response);
+    // Every handler's failure is answered here: an unanswered rejection would end the whole server.
+    serveFile(policy, options.rendererDir, request, response).catch(() => answerFailure(response));
   });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
-    const verdict =
-      path === WEBSOCKET_PATH
-        ? checkWebSocketUpgrade(policy, factsOf(request))
-        : ({ ok: false, status: 403, reason: 'not the API path' } as const);
-    if (!verdict.ok) {
-      socket.end(`HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // A reset in the middle of a handshake must not become an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
+    try {
+      upgrade(policy, sockets, options.services, request, socket, head);
+    } catch {
+      refuseUpgrade(socket, 400);
+    }
+  });
+  // Bytes that are not HTTP at all (a bad request line, a broken header): answered, never thrown.
+  http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => attachSession(ws, options.services));
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
   return {
@@ -71,16 +86,56 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+function upgrade(
+  policy: AccessPolicy,
+  sockets: WebSocketServer,
+  services: AppServices,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const target = parseTarget(request.url);
+  const verdict: Verdict = !target
+    ? { ok: false, status: 400, reason: 'malformed request target' }
+    : target.path === WEBSOCKET_PATH
+      ? checkWebSocketUpgrade(policy, factsOf(request))
+      : { ok: false, status: 403, reason: 'not the API path' };
+  if (!verdict.ok) {
+    refuseUpgrade(socket, verdict.status);
+    return;
+  }
+  sockets.handleUpgrade(request, socket, head, (ws) => attachSession(ws, services));
+}
+
+function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
+}
+
+/** A handler failed after the request was checked: a plain 500, or a cut connection if the headers are out. */
+function answerFailure(response: ServerResponse): void {
+  if (response.headersSent || response.destroyed) {
+    response.destroy();
+    return;
+  }
+  response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Internal error\n');
+}
+
 function attachSession(ws: WebSocket, services: AppServices): void {
   const session = new ApiSession(services, (message: ServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   });
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
-    const frame = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-    const parsed = parseClientFrame(frame);
-    if (parsed.ok) session.handle(parsed.value);
-    else refuse(ws, frame, parsed.error);
+    // A listener that throws here would surface in the socket's data handler and end the process.
+    try {
+      const frame = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+      const parsed = parseClientFrame(frame);
+      if (parsed.ok) session.handle(parsed.value);
+      else refuse(ws, frame, parsed.error);
+    } catch {
+      ws.close(1011, 'internal error');
+    }
   });
   ws.on('close', () => session.dispose());
   ws.on('error', () => session.dispose());
@@ -94,7 +149,7 @@ function refuse(ws: WebSocket, frame: string, error: string): void {
     probe.type === 'generate'
       ? { type: 'generation-end', id: probe.id, error: `invalid request: ${error}` }
       : { type: 'result', id: probe.id, ok: false, error: `invalid request: ${error}` };
-  ws.send(JSON.stringify(reply));
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
 }
 
 function probeIdentity(frame: string): { type: string; id: number } | null {
@@ -119,8 +174,8 @@ async function serveFile(policy: AccessPolicy, root: string, request: IncomingMe
     response.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
-  const file = await readStaticFile(root, path).catch(() => null);
+  // checkHttpRequest refused every target that does not parse.
+  const file = await readStaticFile(root, parseTarget(request.url)!.path).catch(() => null);
   if (!file) {
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
     return;

@@ -33,11 +33,12 @@ export class ApiSession {
   handle(message: ClientMessage): void {
     if (this.#closed) return;
     switch (message.type) {
+      // Both catch every failure of the work itself; the catch here is for a reply that could not be sent.
       case 'call':
-        void this.#call(message.id, message.call);
+        this.#call(message.id, message.call).catch(() => undefined);
         break;
       case 'generate':
-        void this.#generate(message.id, message.request);
+        this.#generate(message.id, message.request).catch(() => undefined);
         break;
       case 'cancel':
         this.#generations.get(message.id)?.abort();

@@ -2,42 +2,24 @@
  * Server mode's door: token, Host and Origin checks, static files, and the API over the WebSocket.
  * Real services with no model loaded (nothing here needs the engine), real HTTP, real sockets.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AppServices } from '../../../electron/services/app-services.js';
-import { startServer, type RunningServer } from '../../../electron/server/server.js';
+import type { RunningServer } from '../../../electron/server/server.js';
 import type { ServerMessage } from '../../../electron/shared/api.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
-let home: string;
+let stack: TestServer;
 let server: RunningServer;
-let services: AppServices;
 
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'kaituhi-server-'));
-  const renderer = join(home, 'renderer');
-  await mkdir(join(renderer, 'assets'), { recursive: true });
-  await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Kaituhi</title>');
-  await writeFile(join(renderer, 'assets', 'app.js'), 'console.log(1)');
-  await writeFile(join(home, 'secret.txt'), 'do not serve');
-  services = new AppServices({
-    mode: 'server',
-    version: 'test',
-    settingsFile: join(home, 'settings.json'),
-    startEngineHost: () => Promise.reject(new Error('no engine in this test')),
-  });
-  await services.boot();
-  server = await startServer({ services, rendererDir: renderer, port: 0 });
+  stack = await startTestServer();
+  server = stack.server;
 });
 
 afterAll(async () => {
-  await server.close();
-  await services.shutdown();
-  await rm(home, { recursive: true, force: true });
+  await stack.close();
 });
 
 function get(
