@@ -180,8 +180,7 @@ void app.whenReady().then(async () => {
   ipcMain.on(IPC_CHANNEL, onRendererMessage);
   installMenu();
   // The window opens at once; the model loads behind it and the status bar says when it is ready.
-  await services.loadSettings();
-  await services.drafts.boot();
+  await services.bootWithoutModel();
   void services.startEngine();
   await createWindow();
   app.on('activate', () => {

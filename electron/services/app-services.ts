@@ -32,6 +32,10 @@ export interface AppServicesOptions {
   importRoot?: string | null;
 }
 
+export const SERVER_MODEL_FOLDER_REFUSED =
+  'In server mode a model folder cannot be typed in: use the Models panel to pick an installed model, ' +
+  'or to import a folder from inside the import folder (`kaituhi serve --import-root DIR`).';
+
 /**
  * The service objects both transports call (Electron IPC and the server's WebSocket), built and torn down
  * in dependency order: settings first (they name the model), then the engine.
@@ -80,9 +84,14 @@ export class AppServices {
 
   /** Loads settings, then the model; resolves once the model is loaded or has failed. */
   async boot(): Promise<void> {
+    await this.bootWithoutModel();
+    await this.startEngine();
+  }
+
+  /** Settings and drafts: all the editor needs. The model comes after (startEngine), however long it takes. */
+  async bootWithoutModel(): Promise<void> {
     await this.loadSettings();
     await this.drafts.boot();
-    await this.startEngine();
   }
 
   /** Reads the settings file once (a second read would lose the notice about a damaged file). */
@@ -108,6 +117,11 @@ export class AppServices {
 
   async saveSettings(settings: Settings): Promise<SettingsState> {
     const previous = this.settings.state.settings;
+    // A path typed into a browser page could name any folder on the disk (and loading one writes into it).
+    // The page may keep the saved folder or clear it; new models come from the Models panel.
+    if (this.mode === 'server' && settings.modelDir !== null && settings.modelDir !== previous.modelDir) {
+      throw new Error(SERVER_MODEL_FOLDER_REFUSED);
+    }
     const state = await this.settings.save(settings);
     for (const listener of this.#settingsListeners) listener(state);
     if (settings.modelDir !== previous.modelDir) void this.models.settingsFolderChanged();

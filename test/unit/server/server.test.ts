@@ -2,7 +2,9 @@
  * Server mode's door: token, Host and Origin checks, static files, and the API over the WebSocket.
  * Real services with no model loaded (nothing here needs the engine), real HTTP, real sockets.
  */
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningServer } from '../../../electron/server/server.js';
@@ -132,6 +134,42 @@ describe('server mode access', () => {
       const folder = nextMessage(ws, (m) => m.type === 'result' && m.id === 5);
       ws.send(JSON.stringify({ type: 'call', id: 5, call: { method: 'chooseModelFolder' } }));
       expect(await folder).toMatchObject({ ok: false });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('server mode model choice (issue 9, finding 4)', () => {
+  async function call(ws: WebSocket, id: number, body: object): Promise<Extract<ServerMessage, { type: 'result' }>> {
+    const reply = nextMessage(ws, (m) => m.type === 'result' && m.id === id);
+    ws.send(JSON.stringify({ type: 'call', id, call: body }));
+    return (await reply) as Extract<ServerMessage, { type: 'result' }>;
+  }
+
+  it('refuses a model folder typed into the browser, and loads nothing', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const current = stack.services.settings.state.settings;
+      for (const modelDir of ['/etc', stack.home, '/any/folder', '../../..']) {
+        const reply = await call(ws, 1, { method: 'saveSettings', settings: { ...current, theme: 'dark', modelDir } });
+        expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(/Models panel.*--import-root/) });
+      }
+      expect(stack.services.engine.state.status).toBe('no-model');
+      expect(stack.services.settings.state.settings).toEqual(current);
+      await expect(readFile(join(stack.home, 'settings.json'), 'utf8').catch(() => '')).resolves.not.toMatch(/etc|any|folder/);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('still saves the other settings, with the model folder unchanged or cleared', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const current = stack.services.settings.state.settings;
+      expect(await call(ws, 1, { method: 'saveSettings', settings: { ...current, theme: 'dark' } })).toMatchObject({ ok: true });
+      const cleared = await call(ws, 2, { method: 'saveSettings', settings: { ...current, theme: 'light', modelDir: null } });
+      expect(cleared).toMatchObject({ ok: true, value: { settings: { theme: 'light', modelDir: null } } });
     } finally {
       ws.close();
     }
