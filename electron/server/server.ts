@@ -6,15 +6,7 @@ import { contentSecurityPolicy } from '../shared/csp.js';
 import { parseClientFrame } from '../shared/validators.js';
 import { ApiSession } from '../services/api-session.js';
 import type { AppServices } from '../services/app-services.js';
-import {
-  checkHttpRequest,
-  checkWebSocketUpgrade,
-  cookieName,
-  makeToken,
-  parseTarget,
-  type AccessPolicy,
-  type Verdict,
-} from './access-policy.js';
+import { checkHttpRequest, checkWebSocketUpgrade, makeToken, parseTarget, type AccessPolicy, type Verdict } from './access-policy.js';
 import { readStaticFile } from './static-files.js';
 
 export interface ServerOptions {
@@ -187,17 +179,15 @@ async function serveFile(policy: AccessPolicy, root: string, request: IncomingMe
       connectSources: [`ws://${LISTEN_HOST}:${policy.port}`, `ws://localhost:${policy.port}`],
     }),
     'X-Content-Type-Options': 'nosniff',
-    // The token is in the page URL; never leak it to another site through Referer.
+    // The first page URL carries the token: never leak it through Referer, never keep it in a cache.
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
-    // The page's own requests (assets, Monaco's worker, the WebSocket) carry the token in this cookie.
-    'Set-Cookie': `${cookieName(policy.port)}=${policy.token}; Path=/; HttpOnly; SameSite=Strict`,
   });
   response.end(request.method === 'HEAD' ? undefined : file.body);
 }
 
 function factsOf(request: IncomingMessage) {
-  return { url: request.url, host: request.headers.host, cookie: request.headers.cookie, origin: request.headers.origin };
+  return { url: request.url, host: request.headers.host, origin: request.headers.origin };
 }
 
 function listen(http: ReturnType<typeof createServer>, port: number): Promise<number> {

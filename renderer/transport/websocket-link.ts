@@ -1,24 +1,18 @@
-import type {
-  ClientMessage,
-  ServerMessage,
-  TOKEN_PARAM as TokenParam,
-  WEBSOCKET_PATH as WebSocketPath,
-} from '../../electron/shared/api.js';
+import type { ClientMessage, ServerMessage, WEBSOCKET_PATH as WebSocketPath } from '../../electron/shared/api.js';
+import { TOKEN_PARAM } from './access-token.js';
 import type { LinkStatus, MessageLink } from './message-link.js';
 
-// The renderer may not import values from electron/shared; typing these with the shared constants'
-// literal types makes the compiler catch any drift.
+// The renderer may not import values from electron/shared; typing this with the shared constant's
+// literal type makes the compiler catch any drift.
 const WEBSOCKET_PATH: typeof WebSocketPath = '/api';
-const TOKEN_PARAM: typeof TokenParam = 'token';
 
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
 /**
- * Server mode: the API over a WebSocket to the page's own origin. The token from the page URL goes along
- * (the server also set it as a cookie). Reconnects with backoff when the server restarts.
+ * Server mode: the API over a WebSocket to the page's own origin, with the access token in the socket's
+ * URL (the only request that needs it; see takeAccessToken). Reconnects with backoff when the server restarts.
  */
-export function webSocketLink(location: Pick<Location, 'protocol' | 'host' | 'search'>): MessageLink {
-  const token = new URLSearchParams(location.search).get(TOKEN_PARAM);
+export function webSocketLink(location: Pick<Location, 'protocol' | 'host'>, token: string | null): MessageLink {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${scheme}//${location.host}${WEBSOCKET_PATH}${token ? `?${TOKEN_PARAM}=${encodeURIComponent(token)}` : ''}`;
 

@@ -50,26 +50,26 @@ async function expectStillServing(): Promise<void> {
 
 describe('malformed HTTP requests', () => {
   const cases: Array<{ name: string; bytes: () => string; status: number }> = [
-    { name: 'a path of two slashes (new URL throws)', bytes: () => rawHead('GET // HTTP/1.1', [host, 'Connection: close']), status: 401 },
+    { name: 'a path of two slashes (new URL throws)', bytes: () => rawHead('GET // HTTP/1.1', [host, 'Connection: close']), status: 404 },
     {
       name: 'two slashes then a host-like path',
       bytes: () => rawHead('GET //evil.example/x HTTP/1.1', [host, 'Connection: close']),
-      status: 401,
+      status: 404,
     },
     {
       name: 'a cookie that is not percent-encoding (decodeURIComponent throws)',
       bytes: () => rawHead('GET / HTTP/1.1', [host, `Cookie: kaituhi_token_${port}=%`, 'Connection: close']),
-      status: 401,
+      status: 200,
     },
     {
       name: 'a cookie with a broken escape after a good one',
       bytes: () => rawHead('GET / HTTP/1.1', [host, `Cookie: a=b; kaituhi_token_${port}=%E0%A4%A`, 'Connection: close']),
-      status: 401,
+      status: 200,
     },
     {
       name: 'a token query that is not percent-encoding',
       bytes: () => rawHead('GET /?token=%zz%ff%E0 HTTP/1.1', [host, 'Connection: close']),
-      status: 401,
+      status: 200,
     },
     {
       name: 'an absolute-form target',
