@@ -5,6 +5,7 @@ import { WEBSOCKET_PATH, TOKEN_PARAM, type ServerMessage } from '../shared/api.j
 import { contentSecurityPolicy } from '../shared/csp.js';
 import { parseClientFrame } from '../shared/validators.js';
 import { ApiSession } from '../services/api-session.js';
+import { CLIENT_LIMITS } from '../services/client-limits.js';
 import type { AppServices } from '../services/app-services.js';
 import { checkHttpRequest, checkWebSocketUpgrade, makeToken, parseTarget, type AccessPolicy, type Verdict } from './access-policy.js';
 import { readStaticFile } from './static-files.js';
@@ -24,20 +25,18 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly token: string;
-  /** Open WebSocket connections (tests check cleanup). */
+  /** WebSocket connections open now (not those being closed); tests check cleanup and the limits. */
   connections(): number;
   close(): Promise<void>;
 }
 
 /** Loopback only: server mode is for this machine's browser (or an SSH tunnel to it), never the network. */
 const LISTEN_HOST = '127.0.0.1';
-/** Bigger than any valid message (a whole 16 M-character draft, sent once after a missed change), small enough to refuse floods early. */
-const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? makeToken();
   const http = createServer();
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: CLIENT_LIMITS.maxFrameBytes });
   const port = await listen(http, options.port ?? 0);
   const policy: AccessPolicy = { port, token, origin: `http://${LISTEN_HOST}:${port}` };
 
@@ -68,7 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url: `${policy.origin}/?${TOKEN_PARAM}=${token}`,
     port,
     token,
-    connections: () => sockets.clients.size,
+    connections: () => [...sockets.clients].filter((ws) => ws.readyState === ws.OPEN).length,
     close: async () => {
       for (const client of sockets.clients) client.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
@@ -96,6 +95,11 @@ function upgrade(
     refuseUpgrade(socket, verdict.status);
     return;
   }
+  // Those still closing count: they hold their buffers until they are gone.
+  if (sockets.clients.size >= CLIENT_LIMITS.maxConnections) {
+    refuseUpgrade(socket, 503);
+    return;
+  }
   sockets.handleUpgrade(request, socket, head, (ws) => attachSession(ws, services));
 }
 
@@ -115,7 +119,9 @@ function answerFailure(response: ServerResponse): void {
 
 function attachSession(ws: WebSocket, services: AppServices): void {
   const session = new ApiSession(services, (message: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > CLIENT_LIMITS.maxUnreadBytes) closeStuckReader(ws);
+    else ws.send(JSON.stringify(message));
   });
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
@@ -131,6 +137,17 @@ function attachSession(ws: WebSocket, services: AppServices): void {
   });
   ws.on('close', () => session.dispose());
   ws.on('error', () => session.dispose());
+}
+
+/**
+ * A page that stopped reading (a frozen tab, a script that never drains) would make the server queue every
+ * message for it without end. It gets a close frame with the reason after what it has not read, and the
+ * socket is cut if it still does not read it; its generations stop with the session.
+ */
+function closeStuckReader(ws: WebSocket): void {
+  const unreadMiB = Math.round(ws.bufferedAmount / 2 ** 20);
+  ws.close(1008, `Kaituhi closed this connection: the page read its messages too slowly (${unreadMiB} MiB unread)`);
+  setTimeout(() => ws.terminate(), CLIENT_LIMITS.slowReaderGraceMs).unref();
 }
 
 /** Answers a malformed message where it can be matched to a request, so the caller is not left waiting. */

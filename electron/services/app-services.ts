@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { EngineLoadOptions } from '../engine/types.js';
 import type { Catalog } from '../store/index.js';
 import { ModelChoices } from './model-choices.js';
+import { GenerationSlots } from './client-limits.js';
 
 export interface AppServicesOptions {
   /** Drafts (issue 4): this launch's library folder, Electron's PDF printer and save dialog, test timers. */
@@ -46,6 +47,8 @@ export class AppServices {
   readonly drafts: DraftsService;
   /** The model store, and which model the engine runs: launch flag, settings folder or the store's choice. */
   readonly models: ModelChoices;
+  /** Generations across every window or page, so that no number of them can queue the engine without end. */
+  readonly generationSlots = new GenerationSlots();
   readonly #settingsListeners = new Set<(state: SettingsState) => void>();
 
   constructor(readonly options: AppServicesOptions) {

@@ -10,6 +10,8 @@ export const MAX_DRAFT_CHARS = 16_000_000;
 /** Story memory is pinned ahead of a 1024-token window; a few pages is already more than it can hold. */
 export const MAX_MEMORY_CHARS = 100_000;
 const MAX_CHANGES_PER_EDIT = 10_000;
+/** Model-written spans one edit may carry. */
+export const MAX_MODEL_SPANS = 100_000;
 
 // One path segment, not hidden, no edge whitespace: the same rule as the library's checkId, so a call that
 // would be refused there never reaches it.
@@ -54,7 +56,7 @@ export const draftsCallSchemas = [
   call('restoreDraft', { trashId: draftId }),
   call('openDraft', { id: draftId }),
   call('closeDraft', { id: draftId }),
-  call('editDraft', { id: draftId, edit: draftEdit, cursor: cursor.optional(), modelSpans: z.array(span).max(100_000).optional() }),
+  call('editDraft', { id: draftId, edit: draftEdit, cursor: cursor.optional(), modelSpans: z.array(span).max(MAX_MODEL_SPANS).optional() }),
   call('saveDraft', { id: draftId }),
   call('setDraftMemory', { id: draftId, memory: z.string().max(MAX_MEMORY_CHARS) }),
   call('setDraftCursor', { id: draftId, cursor }),
