@@ -14,6 +14,7 @@ import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { startUtilityEngineHost } from './engine-process.js';
 import { chooseLibraryFolder, draftMenuItems, printHtmlToPdf, saveExportWithDialog } from './drafts-edge.js';
 import { parseLaunchArgs } from './launch-args.js';
+import { spellcheckPolicy } from './spellcheck-policy.js';
 import { isPermissionGranted } from './permission-policy.js';
 import { isTrustedSender } from './sender-policy.js';
 import { APP_ENTRY_URL, APP_SCHEME, externalUrl, mayNavigate } from './url-policy.js';
@@ -30,12 +31,15 @@ app.setName(APP_NAME);
 app.setPath('userData', defaultUserDataDir());
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
+const launch = parseLaunchArgs(process.argv.slice(1), process.cwd());
+const spellcheck = spellcheckPolicy(process.platform, launch.spellcheck);
+
 const services = new AppServices({
   drafts: { printHtmlToPdf, saveExport: saveExportWithDialog },
   mode: 'electron',
   version: app.getVersion(),
   settingsFile: settingsFileIn(app.getPath('userData')),
-  modelDirOverride: parseLaunchArgs(process.argv.slice(1), process.cwd()).modelDir,
+  modelDirOverride: launch.modelDir,
   startEngineHost: (options) => startUtilityEngineHost(ENGINE_ENTRY, options),
   openExternal: async (url) => {
     const safe = externalUrl(url);
@@ -98,7 +102,7 @@ function lockDown(contents: WebContents): void {
 }
 
 async function createWindow(): Promise<void> {
-  const window = new BrowserWindow(mainWindowOptions(PRELOAD, services.settings.state.settings.theme));
+  const window = new BrowserWindow(mainWindowOptions(PRELOAD, services.settings.state.settings.theme, spellcheck));
   appWindows.add(window.webContents);
   window.once('ready-to-show', () => window.show());
   await window.loadURL(APP_ENTRY_URL);
@@ -170,6 +174,8 @@ app.on('before-quit', (event) => {
 
 void app.whenReady().then(async () => {
   if (!isFirstInstance) return;
+  // The window option alone leaves the session's checker to other windows; off means off everywhere.
+  session.defaultSession.setSpellCheckerEnabled(spellcheck.enabled);
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionGranted(permission, details.requestingUrl)),
   );
