@@ -130,7 +130,7 @@ function attachSession(ws: WebSocket, services: AppServices): void {
       const frame = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
       const parsed = parseClientFrame(frame);
       if (parsed.ok) session.handle(parsed.value);
-      else refuse(ws, frame, parsed.error);
+      else refuse(ws, parsed.json === undefined ? identityFromPrefix(frame) : identityOf(parsed.json), parsed.error);
     } catch {
       ws.close(1011, 'internal error');
     }
@@ -151,25 +151,29 @@ function closeStuckReader(ws: WebSocket): void {
 }
 
 /** Answers a malformed message where it can be matched to a request, so the caller is not left waiting. */
-function refuse(ws: WebSocket, frame: string, error: string): void {
-  const probe = probeIdentity(frame);
-  if (!probe) return;
+function refuse(ws: WebSocket, identity: { type: string; id: number } | null, error: string): void {
+  if (!identity) return;
   const reply: ServerMessage =
-    probe.type === 'generate'
-      ? { type: 'generation-end', id: probe.id, error: `invalid request: ${error}` }
-      : { type: 'result', id: probe.id, ok: false, error: `invalid request: ${error}` };
+    identity.type === 'generate'
+      ? { type: 'generation-end', id: identity.id, error: `invalid request: ${error}` }
+      : { type: 'result', id: identity.id, ok: false, error: `invalid request: ${error}` };
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
 }
 
-function probeIdentity(frame: string): { type: string; id: number } | null {
-  try {
-    const value: unknown = JSON.parse(frame);
-    if (typeof value !== 'object' || value === null) return null;
-    const { type, id } = value as { type?: unknown; id?: unknown };
-    return typeof type === 'string' && Number.isSafeInteger(id) && (id as number) >= 0 ? { type, id: id as number } : null;
-  } catch {
-    return null;
-  }
+/**
+ * The editor writes a message's type and id first. A frame refused without being parsed (too large, nested
+ * too deeply, not JSON) is answered by those, read from its first characters only.
+ */
+function identityFromPrefix(frame: string): { type: string; id: number } | null {
+  const match = /^\{"type":"(call|generate)","id":(\d{1,15}),/.exec(frame.slice(0, 64));
+  return match ? { type: match[1]!, id: Number(match[2]) } : null;
+}
+
+/** The type and id of a message that parsed but was refused, when it has them. */
+function identityOf(json: unknown): { type: string; id: number } | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const { type, id } = json as { type?: unknown; id?: unknown };
+  return typeof type === 'string' && Number.isSafeInteger(id) && (id as number) >= 0 ? { type, id: id as number } : null;
 }
 
 async function serveFile(policy: AccessPolicy, root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {

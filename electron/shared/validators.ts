@@ -160,14 +160,42 @@ export function isServerMessage(input: unknown): input is ServerMessage {
 /** WebSocket frames arrive as text; a frame that is not JSON is as malformed as a bad shape. */
 /** Two prompt texts, or one whole draft sent after a missed change (a 10 MB manuscript must fit). */
 export const MAX_CLIENT_FRAME_CHARS = Math.max(MAX_TEXT_CHARS * 2, MAX_DRAFT_CHARS * 2) + 65_536;
+/**
+ * Brackets a frame may open inside each other. Messages go five deep (an edit's change in its list); JSON.parse
+ * takes seconds on a few megabytes of `[[[[`, so deeper frames are refused before they are parsed.
+ */
+export const MAX_FRAME_NESTING = 32;
 
-export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
+/** A failure carries the JSON when it parsed, so the server can answer by its id without parsing it again. */
+export type FrameResult = { ok: true; value: ClientMessage } | { ok: false; error: string; json?: unknown };
+
+export function parseClientFrame(frame: string): FrameResult {
   if (frame.length > MAX_CLIENT_FRAME_CHARS) return { ok: false, error: 'message too large' };
+  if (nestsDeeperThan(frame, MAX_FRAME_NESTING)) return { ok: false, error: 'message nested too deeply' };
   let json: unknown;
   try {
     json = JSON.parse(frame);
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  return parseClientMessage(json);
+  const parsed = parseClientMessage(json);
+  return parsed.ok ? parsed : { ...parsed, json };
+}
+
+/** One pass, stopping at the first bracket too many; brackets inside strings do not count. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }

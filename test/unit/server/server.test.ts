@@ -142,6 +142,22 @@ describe('server mode access', () => {
   });
 });
 
+describe('frames refused before they are parsed', () => {
+  it('are answered by the id they start with: nested too deeply, or cut short', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const deep = nextMessage(ws, (m) => m.type === 'result' && m.id === 11);
+      ws.send(`{"type":"call","id":11,"call":{"method":"listDrafts","query":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}}`);
+      expect(await deep).toMatchObject({ ok: false, error: 'invalid request: message nested too deeply' });
+      const cut = nextMessage(ws, (m) => m.type === 'generation-end' && m.id === 12);
+      ws.send('{"type":"generate","id":12,"request":{"context":"The har');
+      expect(await cut).toMatchObject({ error: 'invalid request: not JSON' });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
 describe('server mode model choice (issue 9, finding 4)', () => {
   async function call(ws: WebSocket, id: number, body: object): Promise<Extract<ServerMessage, { type: 'result' }>> {
     const reply = nextMessage(ws, (m) => m.type === 'result' && m.id === id);
