@@ -79,6 +79,19 @@ describe('client message validation', () => {
     expect(parseClientFrame(JSON.stringify(edit))).toMatchObject({ ok: true });
   });
 
+  it('measures nesting as JSON does, for any value', () => {
+    const depthOf = (value: unknown): number =>
+      value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 40 }), (query) => {
+        const result = parseClientFrame(JSON.stringify({ type: 'call', id: 1, call: { method: 'listDrafts', query } }));
+        const refusedAsDeep = !result.ok && result.error === 'message nested too deeply';
+        expect(refusedAsDeep).toBe(2 + depthOf(query) > MAX_FRAME_NESTING);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('refuses a deeply nested frame in time that does not grow with its depth (JSON.parse took 2.3 s on 2 MB of [[[[)', async () => {
     await expectLinearGrowth(
       'deep frame',
