@@ -6,6 +6,7 @@ import { BrowserWindow, dialog } from 'electron';
 import { writeFile } from 'node:fs/promises';
 import type { ExportFormat } from '../shared/drafts-api.js';
 import type { MainWords } from './menu.js';
+import { withPrivateTempFile } from './private-temp-file.js';
 
 const FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
   txt: { name: 'Plain text', extensions: ['txt'] },
@@ -30,18 +31,23 @@ export async function saveExportWithDialog(
   return result.filePath;
 }
 
-/** Prints the HTML export in a hidden, sandboxed window with scripts off; the page is our own HTML, never the web. */
+/**
+ * Prints the HTML export in a hidden, sandboxed window with scripts off; the page is our own HTML, never the
+ * web. It loads from a private temporary file: a data: URL is capped at 2 MB, too small for a long draft.
+ */
 export async function printHtmlToPdf(html: string): Promise<Uint8Array> {
-  const window = new BrowserWindow({
-    show: false,
-    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+  return withPrivateTempFile('export.html', html, async (path) => {
+    const window = new BrowserWindow({
+      show: false,
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+    });
+    try {
+      await window.loadFile(path);
+      return new Uint8Array(await window.webContents.printToPDF({ printBackground: true, pageSize: 'A5' }));
+    } finally {
+      window.destroy();
+    }
   });
-  try {
-    await window.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`);
-    return new Uint8Array(await window.webContents.printToPDF({ printBackground: true, pageSize: 'A5' }));
-  } finally {
-    window.destroy();
-  }
 }
 
 /** Electron's folder dialog for a new library folder. */

@@ -15,6 +15,7 @@ import { startUtilityEngineHost } from './engine-process.js';
 import { chooseLibraryFolder, printHtmlToPdf, saveExportWithDialog } from './drafts-edge.js';
 import { draftMenuItems, mainWords, menuTemplate, type MainWords } from './menu.js';
 import { parseLaunchArgs } from './launch-args.js';
+import { spellcheckPolicy } from './spellcheck-policy.js';
 import { isPermissionGranted } from './permission-policy.js';
 import { isTrustedSender } from './sender-policy.js';
 import { APP_ENTRY_URL, APP_SCHEME, externalUrl, mayNavigate } from './url-policy.js';
@@ -34,12 +35,15 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHE
 /** The menus' and dialogs' words, in the language the writer chose in Settings or the system's. */
 const words = (): MainWords => mainWords(services.settings.state.settings.language, app.getPreferredSystemLanguages());
 
+const launch = parseLaunchArgs(process.argv.slice(1), process.cwd());
+const spellcheck = spellcheckPolicy(process.platform, launch.spellcheck);
+
 const services = new AppServices({
   drafts: { printHtmlToPdf, saveExport: (name, format, bytes) => saveExportWithDialog(words, name, format, bytes) },
   mode: 'electron',
   version: app.getVersion(),
   settingsFile: settingsFileIn(app.getPath('userData')),
-  modelDirOverride: parseLaunchArgs(process.argv.slice(1), process.cwd()).modelDir,
+  modelDirOverride: launch.modelDir,
   startEngineHost: (options) => startUtilityEngineHost(ENGINE_ENTRY, options),
   openExternal: async (url) => {
     const safe = externalUrl(url);
@@ -102,7 +106,7 @@ function lockDown(contents: WebContents): void {
 }
 
 async function createWindow(): Promise<void> {
-  const window = new BrowserWindow(mainWindowOptions(PRELOAD, services.settings.state.settings.theme));
+  const window = new BrowserWindow(mainWindowOptions(PRELOAD, services.settings.state.settings.theme, spellcheck));
   appWindows.add(window.webContents);
   window.once('ready-to-show', () => window.show());
   await window.loadURL(APP_ENTRY_URL);
@@ -154,6 +158,8 @@ app.on('before-quit', (event) => {
 
 void app.whenReady().then(async () => {
   if (!isFirstInstance) return;
+  // The window option alone leaves the session's checker to other windows; off means off everywhere.
+  session.defaultSession.setSpellCheckerEnabled(spellcheck.enabled);
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionGranted(permission, details.requestingUrl)),
   );
@@ -163,7 +169,7 @@ void app.whenReady().then(async () => {
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url));
   ipcMain.on(IPC_CHANNEL, onRendererMessage);
   // The window opens at once; the model loads behind it and the status bar says when it is ready.
-  await services.loadSettings();
+  await services.bootWithoutModel();
   installMenu();
   // The menus follow a language chosen in Settings at once.
   let menuLanguage = services.settings.state.settings.language;
@@ -172,7 +178,6 @@ void app.whenReady().then(async () => {
     menuLanguage = state.settings.language;
     installMenu();
   });
-  await services.drafts.boot();
   void services.startEngine();
   await createWindow();
   app.on('activate', () => {

@@ -1,10 +1,15 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
+import type { SpellcheckPolicy } from './spellcheck-policy.js';
 
 /**
  * Every window's options, in one place so a test can assert Electron's security checklist:
  * isolation, sandbox, no Node in the page, no webviews, no insecure content.
  */
-export function mainWindowOptions(preloadPath: string, theme: 'light' | 'dark' = 'light'): BrowserWindowConstructorOptions {
+export function mainWindowOptions(
+  preloadPath: string,
+  theme: 'light' | 'dark',
+  spellcheck: SpellcheckPolicy,
+): BrowserWindowConstructorOptions {
   return {
     width: 1200,
     height: 820,
@@ -26,7 +31,7 @@ export function mainWindowOptions(preloadPath: string, theme: 'light' | 'dark' =
       webviewTag: false,
       navigateOnDragDrop: false,
       safeDialogs: true,
-      spellcheck: true,
+      spellcheck: spellcheck.enabled,
     },
   };
 }

@@ -4,17 +4,16 @@ import { TOKEN_PARAM } from '../shared/api.js';
 /**
  * Who may talk to the server. It listens on 127.0.0.1 only, but any web page in any local browser can
  * reach 127.0.0.1, so loopback alone is no protection:
- * - every request must carry the per-launch token (in the URL, or in the cookie the first page load sets);
- * - the Host header must name the loopback address and our port (defeats DNS rebinding);
- * - a WebSocket's Origin must be the page we served (browsers always send Origin on WebSocket upgrades).
+ * - the Host header must name the loopback address and our port (defeats DNS rebinding), on every request;
+ * - the API (the WebSocket: drafts, settings, models, generations) needs the per-launch token in its URL,
+ *   and an Origin that is the page we served (browsers always send Origin on WebSocket upgrades);
+ * - the page's files are the public build output and need no token. That is what lets the page drop the
+ *   token from the address bar and still reload: it keeps the token in sessionStorage, which is per origin
+ *   and so per port. No cookie is ever set: cookies are not isolated by port, so every other service on
+ *   127.0.0.1 would receive it.
  */
 export function makeToken(): string {
   return randomBytes(24).toString('base64url');
-}
-
-export function cookieName(port: number): string {
-  // Cookies are not isolated by port, so two servers on one machine must not share a cookie name.
-  return `kaituhi_token_${port}`;
 }
 
 export function tokensMatch(provided: string | null | undefined, expected: string): boolean {
@@ -27,7 +26,6 @@ export function tokensMatch(provided: string | null | undefined, expected: strin
 export interface RequestFacts {
   url: string | undefined;
   host: string | undefined;
-  cookie: string | undefined;
   origin?: string | undefined;
 }
 
@@ -46,39 +44,45 @@ export function allowedOrigins(port: number): string[] {
   return allowedHosts(port).map((host) => `http://${host}`);
 }
 
-export function tokenFromRequest(facts: Pick<RequestFacts, 'url' | 'cookie'>, port: number): string | null {
-  const fromQuery = new URL(facts.url ?? '/', 'http://placeholder').searchParams.get(TOKEN_PARAM);
-  if (fromQuery) return fromQuery;
-  return readCookie(facts.cookie, cookieName(port));
+export interface RequestTarget {
+  /** Percent-encoded, as sent; the static-file resolver decodes it (and refuses what does not decode). */
+  readonly path: string;
+  readonly query: URLSearchParams;
 }
 
-export type Verdict = { ok: true } | { ok: false; status: 401 | 403 | 421; reason: string };
+/**
+ * Splits a request target into path and query, or null unless it is origin-form (`/path?query`), the only
+ * form a browser sends to a server it is not using as a proxy. Never throws: `new URL('//', base)` does,
+ * and one such request used to end the whole server. Splitting by hand also keeps `//host/x` a path.
+ */
+export function parseTarget(raw: string | undefined): RequestTarget | null {
+  if (raw === undefined || !raw.startsWith('/')) return null;
+  const queryAt = raw.indexOf('?');
+  if (queryAt < 0) return { path: raw, query: new URLSearchParams() };
+  // URLSearchParams leaves a malformed escape as it is instead of throwing.
+  return { path: raw.slice(0, queryAt), query: new URLSearchParams(raw.slice(queryAt + 1)) };
+}
 
+export type Verdict = { ok: true } | { ok: false; status: 400 | 401 | 403 | 421 | 503; reason: string };
+
+/** Any request: the page's files need only a loopback Host and a well-formed target. */
 export function checkHttpRequest(policy: AccessPolicy, facts: RequestFacts): Verdict {
   if (!facts.host || !allowedHosts(policy.port).includes(facts.host.toLowerCase())) {
     return { ok: false, status: 421, reason: 'unexpected Host header' };
   }
-  if (!tokensMatch(tokenFromRequest(facts, policy.port), policy.token)) {
-    return { ok: false, status: 401, reason: 'missing or wrong token' };
-  }
+  if (!parseTarget(facts.url)) return { ok: false, status: 400, reason: 'malformed request target' };
   return { ok: true };
 }
 
+/** The API: the token in the upgrade's URL (the only place it is read), from the page we served. */
 export function checkWebSocketUpgrade(policy: AccessPolicy, facts: RequestFacts): Verdict {
   const http = checkHttpRequest(policy, facts);
   if (!http.ok) return http;
+  if (!tokensMatch(parseTarget(facts.url)?.query.get(TOKEN_PARAM), policy.token)) {
+    return { ok: false, status: 401, reason: 'missing or wrong token' };
+  }
   if (!facts.origin || !allowedOrigins(policy.port).includes(facts.origin.toLowerCase())) {
     return { ok: false, status: 403, reason: 'WebSocket Origin is not the served page' };
   }
   return { ok: true };
-}
-
-function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const separator = part.indexOf('=');
-    if (separator < 0) continue;
-    if (part.slice(0, separator).trim() === name) return decodeURIComponent(part.slice(separator + 1).trim());
-  }
-  return null;
 }

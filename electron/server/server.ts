@@ -5,8 +5,9 @@ import { WEBSOCKET_PATH, TOKEN_PARAM, type ServerMessage } from '../shared/api.j
 import { contentSecurityPolicy } from '../shared/csp.js';
 import { parseClientFrame } from '../shared/validators.js';
 import { ApiSession } from '../services/api-session.js';
+import { CLIENT_LIMITS } from '../services/client-limits.js';
 import type { AppServices } from '../services/app-services.js';
-import { checkHttpRequest, checkWebSocketUpgrade, cookieName, makeToken, type AccessPolicy } from './access-policy.js';
+import { checkHttpRequest, checkWebSocketUpgrade, makeToken, parseTarget, type AccessPolicy, type Verdict } from './access-policy.js';
 import { readStaticFile } from './static-files.js';
 
 export interface ServerOptions {
@@ -24,44 +25,49 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly token: string;
-  /** Open WebSocket connections (tests check cleanup). */
+  /** WebSocket connections open now (not those being closed); tests check cleanup and the limits. */
   connections(): number;
   close(): Promise<void>;
 }
 
 /** Loopback only: server mode is for this machine's browser (or an SSH tunnel to it), never the network. */
 const LISTEN_HOST = '127.0.0.1';
-/** Bigger than any valid message (a whole 16 M-character draft, sent once after a missed change), small enough to refuse floods early. */
-const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? makeToken();
   const http = createServer();
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: CLIENT_LIMITS.maxFrameBytes });
   const port = await listen(http, options.port ?? 0);
   const policy: AccessPolicy = { port, token, origin: `http://${LISTEN_HOST}:${port}` };
 
   http.on('request', (request, response) => {
-    void serveFile(policy, options.rendererDir, request, response);
+    // Every handler's failure is answered here: an unanswered rejection would end the whole server.
+    serveFile(policy, options.rendererDir, request, response).catch(() => answerFailure(response));
   });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
-    const verdict =
-      path === WEBSOCKET_PATH
-        ? checkWebSocketUpgrade(policy, factsOf(request))
-        : ({ ok: false, status: 403, reason: 'not the API path' } as const);
-    if (!verdict.ok) {
-      socket.end(`HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // A reset in the middle of a handshake must not become an unhandled 'error' event.
+    socket.on('error', () => socket.destroy());
+    try {
+      upgrade(policy, sockets, options.services, request, socket, head);
+    } catch {
+      refuseUpgrade(socket, 400);
+    }
+  });
+  // Bytes that are not HTTP at all (a bad request line, a broken header): answered, never thrown.
+  http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => attachSession(ws, options.services));
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
   return {
     url: `${policy.origin}/?${TOKEN_PARAM}=${token}`,
     port,
     token,
-    connections: () => sockets.clients.size,
+    connections: () => [...sockets.clients].filter((ws) => ws.readyState === ws.OPEN).length,
     close: async () => {
       for (const client of sockets.clients) client.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
@@ -71,41 +77,103 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+function upgrade(
+  policy: AccessPolicy,
+  sockets: WebSocketServer,
+  services: AppServices,
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const target = parseTarget(request.url);
+  const verdict: Verdict = !target
+    ? { ok: false, status: 400, reason: 'malformed request target' }
+    : target.path === WEBSOCKET_PATH
+      ? checkWebSocketUpgrade(policy, factsOf(request))
+      : { ok: false, status: 403, reason: 'not the API path' };
+  if (!verdict.ok) {
+    refuseUpgrade(socket, verdict.status);
+    return;
+  }
+  // Those still closing count: they hold their buffers until they are gone.
+  if (sockets.clients.size >= CLIENT_LIMITS.maxConnections) {
+    refuseUpgrade(socket, 503);
+    return;
+  }
+  sockets.handleUpgrade(request, socket, head, (ws) => attachSession(ws, services));
+}
+
+function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
+}
+
+/** A handler failed after the request was checked: a plain 500, or a cut connection if the headers are out. */
+function answerFailure(response: ServerResponse): void {
+  if (response.headersSent || response.destroyed) {
+    response.destroy();
+    return;
+  }
+  response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Internal error\n');
+}
+
 function attachSession(ws: WebSocket, services: AppServices): void {
   const session = new ApiSession(services, (message: ServerMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > CLIENT_LIMITS.maxUnreadBytes) closeStuckReader(ws);
+    else ws.send(JSON.stringify(message));
   });
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
-    const frame = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
-    const parsed = parseClientFrame(frame);
-    if (parsed.ok) session.handle(parsed.value);
-    else refuse(ws, frame, parsed.error);
+    // A listener that throws here would surface in the socket's data handler and end the process.
+    try {
+      const frame = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+      const parsed = parseClientFrame(frame);
+      if (parsed.ok) session.handle(parsed.value);
+      else refuse(ws, parsed.json === undefined ? identityFromPrefix(frame) : identityOf(parsed.json), parsed.error);
+    } catch {
+      ws.close(1011, 'internal error');
+    }
   });
   ws.on('close', () => session.dispose());
   ws.on('error', () => session.dispose());
 }
 
-/** Answers a malformed message where it can be matched to a request, so the caller is not left waiting. */
-function refuse(ws: WebSocket, frame: string, error: string): void {
-  const probe = probeIdentity(frame);
-  if (!probe) return;
-  const reply: ServerMessage =
-    probe.type === 'generate'
-      ? { type: 'generation-end', id: probe.id, error: `invalid request: ${error}` }
-      : { type: 'result', id: probe.id, ok: false, error: `invalid request: ${error}` };
-  ws.send(JSON.stringify(reply));
+/**
+ * A page that stopped reading (a frozen tab, a script that never drains) would make the server queue every
+ * message for it without end. It gets a close frame with the reason after what it has not read, and the
+ * socket is cut if it still does not read it; its generations stop with the session.
+ */
+function closeStuckReader(ws: WebSocket): void {
+  const unreadMiB = Math.round(ws.bufferedAmount / 2 ** 20);
+  ws.close(1008, `Kaituhi closed this connection: the page read its messages too slowly (${unreadMiB} MiB unread)`);
+  setTimeout(() => ws.terminate(), CLIENT_LIMITS.slowReaderGraceMs).unref();
 }
 
-function probeIdentity(frame: string): { type: string; id: number } | null {
-  try {
-    const value: unknown = JSON.parse(frame);
-    if (typeof value !== 'object' || value === null) return null;
-    const { type, id } = value as { type?: unknown; id?: unknown };
-    return typeof type === 'string' && Number.isSafeInteger(id) && (id as number) >= 0 ? { type, id: id as number } : null;
-  } catch {
-    return null;
-  }
+/** Answers a malformed message where it can be matched to a request, so the caller is not left waiting. */
+function refuse(ws: WebSocket, identity: { type: string; id: number } | null, error: string): void {
+  if (!identity) return;
+  const reply: ServerMessage =
+    identity.type === 'generate'
+      ? { type: 'generation-end', id: identity.id, error: `invalid request: ${error}` }
+      : { type: 'result', id: identity.id, ok: false, error: `invalid request: ${error}` };
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+}
+
+/**
+ * The editor writes a message's type and id first. A frame refused without being parsed (too large, nested
+ * too deeply, not JSON) is answered by those, read from its first characters only.
+ */
+function identityFromPrefix(frame: string): { type: string; id: number } | null {
+  const match = /^\{"type":"(call|generate)","id":(\d{1,15}),/.exec(frame.slice(0, 64));
+  return match ? { type: match[1]!, id: Number(match[2]) } : null;
+}
+
+/** The type and id of a message that parsed but was refused, when it has them. */
+function identityOf(json: unknown): { type: string; id: number } | null {
+  if (typeof json !== 'object' || json === null) return null;
+  const { type, id } = json as { type?: unknown; id?: unknown };
+  return typeof type === 'string' && Number.isSafeInteger(id) && (id as number) >= 0 ? { type, id: id as number } : null;
 }
 
 async function serveFile(policy: AccessPolicy, root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -119,8 +187,8 @@ async function serveFile(policy: AccessPolicy, root: string, request: IncomingMe
     response.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
   }
-  const path = new URL(request.url ?? '/', 'http://placeholder').pathname;
-  const file = await readStaticFile(root, path).catch(() => null);
+  // checkHttpRequest refused every target that does not parse.
+  const file = await readStaticFile(root, parseTarget(request.url)!.path).catch(() => null);
   if (!file) {
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
     return;
@@ -132,17 +200,15 @@ async function serveFile(policy: AccessPolicy, root: string, request: IncomingMe
       connectSources: [`ws://${LISTEN_HOST}:${policy.port}`, `ws://localhost:${policy.port}`],
     }),
     'X-Content-Type-Options': 'nosniff',
-    // The token is in the page URL; never leak it to another site through Referer.
+    // The first page URL carries the token: never leak it through Referer, never keep it in a cache.
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
-    // The page's own requests (assets, Monaco's worker, the WebSocket) carry the token in this cookie.
-    'Set-Cookie': `${cookieName(policy.port)}=${policy.token}; Path=/; HttpOnly; SameSite=Strict`,
   });
   response.end(request.method === 'HEAD' ? undefined : file.body);
 }
 
 function factsOf(request: IncomingMessage) {
-  return { url: request.url, host: request.headers.host, cookie: request.headers.cookie, origin: request.headers.origin };
+  return { url: request.url, host: request.headers.host, origin: request.headers.origin };
 }
 
 function listen(http: ReturnType<typeof createServer>, port: number): Promise<number> {

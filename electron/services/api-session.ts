@@ -3,9 +3,7 @@ import type { GenerateRequest } from '../common/generation.js';
 import type { AppServices } from './app-services.js';
 import { errorMessage } from '../common/error-message.js';
 import { apiHandlers, dispatch } from './calls/dispatch.js';
-
-/** Most generations one connection may run at once; the editor needs two (inline + continue selection). */
-const MAX_CONCURRENT_GENERATIONS = 4;
+import { CLIENT_LIMITS } from './client-limits.js';
 
 /**
  * One renderer's conversation with the services, whichever transport carries it. Messages arrive already
@@ -36,11 +34,12 @@ export class ApiSession {
   handle(message: ClientMessage): void {
     if (this.#closed) return;
     switch (message.type) {
+      // Both catch every failure of the work itself; the catch here is for a reply that could not be sent.
       case 'call':
-        void this.#call(message.id, message.call);
+        this.#call(message.id, message.call).catch(() => undefined);
         break;
       case 'generate':
-        void this.#generate(message.id, message.request);
+        this.#generate(message.id, message.request).catch(() => undefined);
         break;
       case 'cancel':
         this.#generations.get(message.id)?.abort();
@@ -51,7 +50,11 @@ export class ApiSession {
   /** The renderer went away (window closed, socket dropped): cancel its work so the engine is free. */
   dispose(): void {
     this.#closed = true;
-    for (const controller of this.#generations.values()) controller.abort();
+    // Cancelled work no longer counts against the other pages' places.
+    for (const controller of this.#generations.values()) {
+      controller.abort();
+      this.#services.generationSlots.giveBack();
+    }
     this.#generations.clear();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
   }
@@ -70,8 +73,14 @@ export class ApiSession {
       this.#post({ type: 'generation-end', id, error: 'duplicate generation id' });
       return;
     }
-    if (this.#generations.size >= MAX_CONCURRENT_GENERATIONS) {
-      this.#post({ type: 'generation-end', id, error: 'too many generations at once' });
+    if (this.#generations.size >= CLIENT_LIMITS.generationsPerClient) {
+      const error = `this page already has ${CLIENT_LIMITS.generationsPerClient} generations running or waiting; try again when one ends`;
+      this.#post({ type: 'generation-end', id, error });
+      return;
+    }
+    if (!this.#services.generationSlots.take()) {
+      const error = `${CLIENT_LIMITS.generationsOverall} generations are already running or waiting across all pages; try again when one ends`;
+      this.#post({ type: 'generation-end', id, error });
       return;
     }
     const controller = new AbortController();
@@ -88,7 +97,8 @@ export class ApiSession {
       // A cancelled generation may end by throwing; that is the writer typing on, not a failure.
       if (!controller.signal.aborted) error = errorMessage(caught);
     } finally {
-      this.#generations.delete(id);
+      // dispose() gave the place back already if the entry is gone.
+      if (this.#generations.delete(id)) this.#services.generationSlots.giveBack();
       this.#post({ type: 'generation-end', id, error });
     }
   }

@@ -5,6 +5,7 @@ import { SettingsStore } from './settings-store.js';
 import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
 import { dirname } from 'node:path';
 import { ModelChoices, type ModelChoicesOptions } from './model-choices.js';
+import { GenerationSlots } from './client-limits.js';
 
 export interface AppServicesOptions extends ModelChoicesOptions {
   /** Drafts: this launch's library folder, Electron's PDF printer and save dialog, test timers. */
@@ -14,6 +15,10 @@ export interface AppServicesOptions extends ModelChoicesOptions {
   /** Electron opens links in the system browser; server mode has no such power and leaves it undefined. */
   openExternal?: (url: string) => Promise<void>;
 }
+
+export const SERVER_MODEL_FOLDER_REFUSED =
+  'In server mode a model folder cannot be typed in: use the Models panel to pick an installed model, ' +
+  'or to import a folder from inside the import folder (`kaituhi serve --import-root DIR`).';
 
 /**
  * The service objects both transports call (Electron IPC and the server's WebSocket), built and torn down
@@ -25,6 +30,8 @@ export class AppServices {
   readonly drafts: DraftsService;
   /** The model store, and which model the engine runs: launch flag, settings folder or the store's choice. */
   readonly models: ModelChoices;
+  /** Generations across every window or page, so that no number of them can queue the engine without end. */
+  readonly generationSlots = new GenerationSlots();
   readonly #settingsListeners = new Set<(state: SettingsState) => void>();
 
   constructor(readonly options: AppServicesOptions) {
@@ -63,9 +70,14 @@ export class AppServices {
 
   /** Loads settings, then the model; resolves once the model is loaded or has failed. */
   async boot(): Promise<void> {
+    await this.bootWithoutModel();
+    await this.startEngine();
+  }
+
+  /** Settings and drafts: all the editor needs. The model comes after (startEngine), however long it takes. */
+  async bootWithoutModel(): Promise<void> {
     await this.loadSettings();
     await this.drafts.boot();
-    await this.startEngine();
   }
 
   /** Reads the settings file once (a second read would lose the notice about a damaged file). */
@@ -91,6 +103,11 @@ export class AppServices {
 
   async saveSettings(settings: Settings): Promise<SettingsState> {
     const previous = this.settings.state.settings;
+    // A path typed into a browser page could name any folder on the disk (and loading one writes into it).
+    // The page may keep the saved folder or clear it; new models come from the Models panel.
+    if (this.mode === 'server' && settings.modelDir !== null && settings.modelDir !== previous.modelDir) {
+      throw new Error(SERVER_MODEL_FOLDER_REFUSED);
+    }
     const state = await this.settings.save(settings);
     for (const listener of this.#settingsListeners) listener(state);
     if (settings.modelDir !== previous.modelDir) void this.models.settingsFolderChanged();

@@ -59,9 +59,14 @@ export function isServerMessage(input: unknown): input is ServerMessage {
 
 /** Two prompt texts, or one whole draft sent after a missed change (a 10 MB manuscript must fit). */
 export const MAX_CLIENT_FRAME_CHARS = Math.max(MAX_TEXT_CHARS * 2, MAX_DRAFT_CHARS * 2) + 65_536;
+/**
+ * Brackets a frame may open inside each other. Messages go five deep (an edit's change in its list); JSON.parse
+ * takes seconds on a few megabytes of `[[[[`, so deeper frames are refused before they are parsed.
+ */
+export const MAX_FRAME_NESTING = 32;
 
 /** Text that must hold JSON of some shape (a file, a frame): text that is not JSON is as malformed as a bad shape. */
-export function parseJsonText<T>(text: string, parse: (value: unknown) => ParseResult<T>): ParseResult<T> {
+export function parseJsonText<R>(text: string, parse: (value: unknown) => R): R | { ok: false; error: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -71,8 +76,47 @@ export function parseJsonText<T>(text: string, parse: (value: unknown) => ParseR
   return parse(json);
 }
 
+/** A failure carries the JSON when it parsed, so the server can answer by its id without parsing it again. */
+export type FrameResult = { ok: true; value: ClientMessage } | { ok: false; error: string; json?: unknown };
+
 /** WebSocket frames arrive as text. */
-export function parseClientFrame(frame: string): ParseResult<ClientMessage> {
+export function parseClientFrame(frame: string): FrameResult {
   if (frame.length > MAX_CLIENT_FRAME_CHARS) return { ok: false, error: 'message too large' };
-  return parseJsonText(frame, parseClientMessage);
+  if (nestsDeeperThan(frame, MAX_FRAME_NESTING)) return { ok: false, error: 'message nested too deeply' };
+  return parseJsonText(frame, (json): FrameResult => {
+    const parsed = parseClientMessage(json);
+    return parsed.ok ? parsed : { ...parsed, json };
+  });
+}
+
+/**
+ * One pass, stopping at the first bracket too many; brackets inside strings do not count. Strings, which
+ * hold nearly all of a large frame, are skipped with indexOf rather than walked a character at a time.
+ */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  const structural = /["[\]{}]/g;
+  let depth = 0;
+  for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {
+    const c = match[0];
+    if (c === '"') {
+      const end = closingQuote(text, match.index + 1);
+      if (end < 0) return false; // not JSON: JSON.parse refuses it at once
+      structural.lastIndex = end + 1;
+    } else if (c === '[' || c === '{') {
+      if (++depth > limit) return true;
+    } else depth -= 1;
+  }
+  return false;
+}
+
+/** Where the string that starts at `from` ends: the next quote after an even run of backslashes; -1 if none. */
+function closingQuote(text: string, from: number): number {
+  for (let at = from; ;) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes += 1;
+    if (backslashes % 2 === 0) return quote;
+    at = quote + 1;
+  }
 }

@@ -5,11 +5,10 @@ import type { LinkStatus, MessageLink } from './message-link.js';
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
 /**
- * Server mode: the API over a WebSocket to the page's own origin. The token from the page URL goes along
- * (the server also set it as a cookie). Reconnects with backoff when the server restarts.
+ * Server mode: the API over a WebSocket to the page's own origin, with the access token in the socket's
+ * URL (the only request that needs it; see takeAccessToken). Reconnects with backoff when the server restarts.
  */
-export function webSocketLink(location: Pick<Location, 'protocol' | 'host' | 'search'>): MessageLink {
-  const token = new URLSearchParams(location.search).get(TOKEN_PARAM);
+export function webSocketLink(location: Pick<Location, 'protocol' | 'host'>, token: string | null): MessageLink {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${scheme}//${location.host}${WEBSOCKET_PATH}${token ? `?${TOKEN_PARAM}=${encodeURIComponent(token)}` : ''}`;
 

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { testModel } from '../support/fixtures.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { builtRenderer, editorText, focusEditor, newDraft, screenshot, startApp, type AppUnderTest } from './support/app.js';
@@ -56,6 +56,31 @@ async function renameCurrent(title: string): Promise<void> {
 }
 
 describe('drafts in the browser', () => {
+  it('keeps the token out of the address bar and out of cookies; a reload still connects', async () => {
+    const cookieHeaders: string[] = [];
+    const onResponse = (response: Response) => {
+      const cookie = response.headers()['set-cookie'];
+      if (cookie !== undefined) cookieHeaders.push(`${response.url()}: ${cookie}`);
+    };
+    page.on('response', onResponse);
+    try {
+      await page.goto(app.server.url);
+      await focusEditor(page);
+      expect(app.server.url).toContain(app.server.token);
+      expect(page.url()).toBe(`http://127.0.0.1:${app.server.port}/`);
+      await page.reload();
+      await focusEditor(page);
+      // The drafts (focusEditor waits for the open draft) and the model's name come over the WebSocket.
+      await page.locator('[data-testid=model-name]').waitFor(SETTLE);
+      expect(page.url()).not.toContain(app.server.token);
+      expect(cookieHeaders).toEqual([]);
+      expect(await browser.context.cookies()).toEqual([]);
+      expect(browser.problems).toEqual([]);
+    } finally {
+      page.off('response', onResponse);
+    }
+  });
+
   it('autosaves a second after typing, and the text is there after a reload', async () => {
     await page.goto(app.server.url);
     await newDraft(page);

@@ -35,6 +35,7 @@ beforeAll(async () => {
     ...['--import-root', path.join(home, 'import')],
   ]);
   app = await serve(options);
+  await app.modelSettled;
   browser = await openBrowser();
   page = browser.page;
 });

@@ -53,10 +53,16 @@ export function parseServeArgs(argv: string[]): ServeOptions {
 export interface ServeHandle {
   readonly server: RunningServer;
   readonly services: AppServices;
+  /** Settles once the chosen model has loaded or failed (the engine state says which); the URL works before. */
+  readonly modelSettled: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Boots the services (engine host in a child process) and the loopback server; used by the CLI and the e2e tests. */
+/**
+ * Boots the services and the loopback server, then loads the model (engine host in a child process); used
+ * by the CLI and the e2e tests. Listening comes first, so a model that loads slowly or not at all never
+ * keeps the writer from the editor and their drafts; the page shows the load's outcome.
+ */
 export async function serve(options: ServeOptions): Promise<ServeHandle> {
   await access(join(options.rendererDir, 'index.html')).catch(() => {
     throw new Error(`The renderer is not built (${options.rendererDir}). Run \`npm run build:renderer\` first.`);
@@ -72,11 +78,13 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     importRoot: options.importRoot ?? null,
     drafts: { libraryDirOverride: options.libraryDir ?? null },
   });
-  await services.boot();
+  await services.bootWithoutModel();
   const server = await startServer({ services, rendererDir: options.rendererDir, port: options.port });
+  const modelSettled = services.startEngine();
   return {
     server,
     services,
+    modelSettled,
     stop: async () => {
       await server.close();
       await services.shutdown();
@@ -106,20 +114,23 @@ export const serveCommand: Command = {
   async run(argv: string[]): Promise<number> {
     const options = parseServeArgs(argv);
     const handle = await serve(options);
-    const engine = handle.services.engine.state;
     process.stdout.write(
       [
         `Kaituhi is serving on 127.0.0.1 only. Open this URL (it carries this launch's access token):`,
         ``,
         `  ${handle.server.url}`,
         ``,
-        `model: ${engine.status === 'ready' && engine.info ? `${engine.info.modelName} on ${engine.info.device}` : (engine.message ?? engine.status)}`,
         `settings: ${options.settingsFile}`,
         `drafts: ${handle.services.drafts.startup.libraryDir ?? handle.services.drafts.startup.problem ?? ''}`,
         `Press Ctrl+C to stop.`,
         ``,
       ].join('\n'),
     );
+    void handle.modelSettled.then(() => {
+      const engine = handle.services.engine.state;
+      const model = engine.status === 'ready' && engine.info ? `${engine.info.modelName} on ${engine.info.device}` : engine.message;
+      process.stdout.write(`model: ${model ?? engine.status}\n`);
+    });
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', resolveStop);
       process.once('SIGTERM', resolveStop);

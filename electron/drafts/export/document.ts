@@ -1,6 +1,7 @@
 import { normalizeSpans, type ModelSpan } from '../metadata.js';
 import type { SpanMode } from './options.js';
 import { stripSpans } from './strip.js';
+import { trimTrailingBlanks } from './blanks.js';
 
 /** A run of text with one look; `model` is set only when spans are being marked. */
 export interface Run {
@@ -33,6 +34,33 @@ function modelMask(length: number, spans: readonly ModelSpan[]): Uint8Array {
   return mask;
 }
 
+const isBlank = (c: string | undefined): boolean => c === undefined || /\s/.test(c);
+
+/**
+ * Where `**bold**` runs are, as [start, end) pairs: an opening `**` before a non-blank, closed by the nearest
+ * `**` after a non-blank, found in one pass. The lazy regex this replaces (`[^\n]*?` between the pairs)
+ * rescanned the rest of the line from every opening that never closes: O(n²) on a long line of `**a `.
+ */
+function boldSpans(line: string): Array<[number, number]> {
+  const n = line.length;
+  // closeFrom[p]: the first closing `**` at p or later (preceded by a non-blank), or -1.
+  const closeFrom = new Int32Array(n + 3).fill(-1);
+  for (let p = n - 2; p >= 1; p--) {
+    const closes = line[p] === '*' && line[p + 1] === '*' && !isBlank(line[p - 1]);
+    closeFrom[p] = closes ? p : closeFrom[p + 1]!;
+  }
+  const spans: Array<[number, number]> = [];
+  for (let i = 0; i + 5 <= n; i++) {
+    if (line[i] !== '*' || line[i + 1] !== '*' || isBlank(line[i + 2])) continue;
+    // The text between is at least one character.
+    const close = closeFrom[i + 3]!;
+    if (close < 0) continue;
+    spans.push([i, close + 2]);
+    i = close + 1;
+  }
+  return spans;
+}
+
 /**
  * The small part of Markdown that fiction uses: **bold**, *italic* / _italic_, and backslash escapes.
  * Works on character positions so every character keeps its model-written flag.
@@ -47,9 +75,7 @@ function inlineRuns(line: string, offset: number, mask: Uint8Array | null): Run[
     drop[i] = 1;
     return '\0\0';
   });
-  for (const m of probe.matchAll(/\*\*(?=\S)([^\n]*?\S)\*\*/g)) {
-    const i = m.index;
-    const end = i + m[0].length;
+  for (const [i, end] of boldSpans(probe)) {
     drop[i] = drop[i + 1] = drop[end - 2] = drop[end - 1] = 1;
     bold.fill(1, i + 2, end - 2);
   }
@@ -64,14 +90,29 @@ function inlineRuns(line: string, offset: number, mask: Uint8Array | null): Run[
       italic.fill(1, i + 1, end - 1);
     }
   }
+  // Runs take slices of the line: adding a character at a time built million-piece strings that cost far
+  // more than linear time to collect and flatten on a long line.
   const runs: Run[] = [];
+  let from = 0;
+  const flush = (to: number): void => {
+    if (to > from) runs[runs.length - 1]!.text += line.slice(from, to);
+  };
   for (let i = 0; i < n; i++) {
-    if (drop[i]) continue;
-    const r = { bold: bold[i] === 1, italic: italic[i] === 1, model: mask !== null && mask[offset + i] === 1 };
+    if (drop[i]) {
+      flush(i);
+      from = i + 1;
+      continue;
+    }
+    const isBold = bold[i] === 1;
+    const isItalic = italic[i] === 1;
+    const isModel = mask !== null && mask[offset + i] === 1;
     const last = runs[runs.length - 1];
-    if (last && last.bold === r.bold && last.italic === r.italic && last.model === r.model) last.text += line[i];
-    else runs.push({ text: line[i]!, ...r });
+    if (last && last.bold === isBold && last.italic === isItalic && last.model === isModel) continue;
+    flush(i);
+    runs.push({ text: '', bold: isBold, italic: isItalic, model: isModel });
+    from = i;
   }
+  flush(n);
   for (const r of runs) r.text = r.text.replace(xmlInvalid, '');
   return runs.filter((r) => r.text.length > 0);
 }
@@ -80,8 +121,21 @@ export function plainText(runs: readonly Run[]): string {
   return runs.map((r) => r.text).join('');
 }
 
-const headingRe = /^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
+const headingOpen = /^(#{1,6})[ \t]+/;
+// Tried only from the first blank of a run, like TRAILING_BLANKS: the one-piece heading pattern this
+// replaces, with a lazy `(.*?)` before it, cost O(n²) on a long heading.
+const closingHashes = /(?<![ \t])[ \t]+#+$/;
 const sceneBreakRe = /^[ \t]*(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|⁂|#)[ \t]*$/;
+
+/** An ATX heading (`## Title ##`) of a line without trailing blanks: its level, and its text without the closing #s. */
+function parseHeading(line: string): { level: number; content: string; contentStart: number } | null {
+  const open = headingOpen.exec(line);
+  if (!open) return null;
+  // `open` took every blank after the #s, so `rest` starts with the text (or is empty).
+  const rest = line.slice(open[0].length);
+  const closing = closingHashes.exec(rest);
+  return { level: open[1]!.length, content: closing ? rest.slice(0, closing.index) : rest, contentStart: open[0].length };
+}
 
 /**
  * Turns the draft into chapters of blocks, applying the span mode first: 'strip' removes model text,
@@ -102,13 +156,12 @@ export function buildDocument(text: string, spans: readonly ModelSpan[], mode: S
   for (const rawLine of source.split('\n')) {
     const lineStart = offset;
     offset += rawLine.length + 1;
-    const line = rawLine.replace(/[ \t]+$/, '');
-    const heading = headingRe.exec(line);
+    const line = trimTrailingBlanks(rawLine);
+    const heading = parseHeading(line);
     if (heading) {
       endPara();
-      const level = heading[1]!.length;
-      const contentStart = lineStart + line.indexOf(heading[2]!, heading[1]!.length);
-      const runs = inlineRuns(heading[2]!, contentStart, mask);
+      const { level } = heading;
+      const runs = inlineRuns(heading.content, lineStart + heading.contentStart, mask);
       if (level === 1 && chapterBreaks) {
         if (current().blocks.length > 0 || current().title !== null) chapters.push({ title: null, blocks: [] });
         current().title = plainText(runs);

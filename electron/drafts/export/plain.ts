@@ -1,6 +1,7 @@
 import { normalizeSpans, type ModelSpan } from '../metadata.js';
 import type { ResolvedOptions } from './options.js';
 import { stripSpans } from './strip.js';
+import { TRAILING_BLANKS } from './blanks.js';
 
 /**
  * Wraps each model-written span in markers, line by line (a marker pair may not cross a paragraph),
@@ -18,7 +19,7 @@ function markSpans(text: string, spans: readonly ModelSpan[], open: string, clos
         const lead = /^(?:#{1,6}[ \t]+)?[ \t]*/.exec(piece)?.[0] ?? '';
         const heading = atLineStart ? lead : (/^[ \t]*/.exec(piece)?.[0] ?? '');
         const body = piece.slice(heading.length);
-        const trail = /[ \t]*$/.exec(body)?.[0] ?? '';
+        const trail = TRAILING_BLANKS.exec(body)?.[0] ?? '';
         const core = body.slice(0, body.length - trail.length);
         return core ? `${heading}${open}${core}${close}${trail}` : piece;
       })

@@ -33,6 +33,8 @@ export async function startApp(options: {
   if (options.rawSettings !== undefined) await writeFile(settingsFile, options.rawSettings);
   else if (options.settings) await writeFile(settingsFile, JSON.stringify(options.settings(defaultSettings())));
   const handle = await serve({ port: 0, modelDir: options.modelDir, settingsFile, rendererDir: await builtRenderer() });
+  // The tests start from a loaded model (or a settled failure), as a writer would after the first moments.
+  await handle.modelSettled;
   return {
     ...handle,
     settingsFile,

@@ -4,6 +4,7 @@ import { contentSecurityPolicy } from '../../../electron/shared/csp.js';
 import { APP_ENTRY_URL, externalUrl, isAppUrl, mayNavigate } from '../../../electron/main/url-policy.js';
 import { isTrustedSender } from '../../../electron/main/sender-policy.js';
 import { parseLaunchArgs } from '../../../electron/main/launch-args.js';
+import { spellcheckPolicy } from '../../../electron/main/spellcheck-policy.js';
 import { isPermissionGranted } from '../../../electron/main/permission-policy.js';
 
 function directives(policy: string): Map<string, string[]> {
@@ -16,7 +17,7 @@ function directives(policy: string): Map<string, string[]> {
 }
 
 describe('window options (Electron security checklist)', () => {
-  const options = mainWindowOptions('/app/preload.cjs');
+  const options = mainWindowOptions('/app/preload.cjs', 'light', spellcheckPolicy('linux', false));
   it('isolates and sandboxes the page and gives it no Node', () => {
     expect(options.webPreferences).toMatchObject({
       contextIsolation: true,
@@ -33,7 +34,10 @@ describe('window options (Electron security checklist)', () => {
     });
   });
   it('is the same for the dark theme', () => {
-    expect(mainWindowOptions('/p', 'dark').webPreferences).toEqual({ ...options.webPreferences, preload: '/p' });
+    expect(mainWindowOptions('/p', 'dark', spellcheckPolicy('linux', false)).webPreferences).toEqual({
+      ...options.webPreferences,
+      preload: '/p',
+    });
   });
 });
 
@@ -107,9 +111,32 @@ describe('IPC sender check', () => {
 
 describe('launch arguments', () => {
   it('reads --model and ignores Chromium switches', () => {
-    expect(parseLaunchArgs(['.', '--no-sandbox', '--model', 'models/gpt2'], '/home/w')).toEqual({ modelDir: '/home/w/models/gpt2' });
-    expect(parseLaunchArgs(['--model=/m'], '/x')).toEqual({ modelDir: '/m' });
-    expect(parseLaunchArgs(['--model'], '/x')).toEqual({ modelDir: null });
+    expect(parseLaunchArgs(['.', '--no-sandbox', '--model', 'models/gpt2'], '/home/w')).toMatchObject({ modelDir: '/home/w/models/gpt2' });
+    expect(parseLaunchArgs(['--model=/m'], '/x')).toMatchObject({ modelDir: '/m' });
+    expect(parseLaunchArgs(['--model'], '/x')).toMatchObject({ modelDir: null });
+  });
+  it('reads the spellcheck opt-in', () => {
+    expect(parseLaunchArgs(['.'], '/x')).toEqual({ modelDir: null, spellcheck: false });
+    expect(parseLaunchArgs(['.', '--spellcheck'], '/x')).toEqual({ modelDir: null, spellcheck: true });
+  });
+});
+
+describe('spellcheck makes no network use the README does not state (issue 9, finding 15)', () => {
+  it('is on where the OS checks spelling itself (macOS: Electron downloads nothing)', () => {
+    expect(spellcheckPolicy('darwin', false)).toEqual({ enabled: true, downloadsDictionaries: false });
+  });
+  it('is off on Linux and Windows, where Electron would download Hunspell dictionaries from Google, unless the writer asks', () => {
+    for (const platform of ['linux', 'win32', 'freebsd'] as const) {
+      expect(spellcheckPolicy(platform, false), platform).toEqual({ enabled: false, downloadsDictionaries: false });
+      expect(spellcheckPolicy(platform, true), platform).toEqual({ enabled: true, downloadsDictionaries: true });
+    }
+  });
+  it('reaches the window: spellcheck follows the policy, the rest of the checklist stays', () => {
+    const off = mainWindowOptions('/p', 'light', spellcheckPolicy('linux', false));
+    expect(off.webPreferences?.spellcheck).toBe(false);
+    const on = mainWindowOptions('/p', 'light', spellcheckPolicy('darwin', false));
+    expect(on.webPreferences?.spellcheck).toBe(true);
+    expect({ ...off.webPreferences, spellcheck: true }).toEqual(on.webPreferences);
   });
 });
 

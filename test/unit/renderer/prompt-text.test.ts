@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitToCursor, isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from '../../../renderer/editor/prompt-text.js';
+import { expectLinearGrowth } from '../../support/complexity.js';
 
 describe('prompt text around the cursor', () => {
   it('sends the prompt without trailing spaces and fits the answer back to the cursor', () => {
@@ -7,6 +8,11 @@ describe('prompt text around the cursor', () => {
     expect(splitTrailingSpaces('The sea\n')).toEqual({ prompt: 'The sea\n', trailing: '' });
     expect(fitToCursor(' was calm', ' ')).toBe('was calm');
     expect(fitToCursor(' was calm', '')).toBe(' was calm');
+  });
+
+  it('splits off trailing spaces in time linear in the text (a long run of inner spaces is not quadratic)', async () => {
+    await expectLinearGrowth('splitTrailingSpaces', (size) => splitTrailingSpaces(`a${' \t'.repeat(size / 2)}x `));
+    expect(splitTrailingSpaces(`a${' '.repeat(1000)}x \t `)).toEqual({ prompt: `a${' '.repeat(1000)}x`, trailing: ' \t ' });
   });
 
   it('keeps distinct, visible alternatives in order', () => {

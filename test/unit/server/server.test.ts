@@ -2,42 +2,26 @@
  * Server mode's door: token, Host and Origin checks, static files, and the API over the WebSocket.
  * Real services with no model loaded (nothing here needs the engine), real HTTP, real sockets.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { AppServices } from '../../../electron/services/app-services.js';
-import { startServer, type RunningServer } from '../../../electron/server/server.js';
+import type { RunningServer } from '../../../electron/server/server.js';
 import type { ServerMessage } from '../../../electron/shared/api.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
-let home: string;
+let stack: TestServer;
 let server: RunningServer;
-let services: AppServices;
 
 beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'kaituhi-server-'));
-  const renderer = join(home, 'renderer');
-  await mkdir(join(renderer, 'assets'), { recursive: true });
-  await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Kaituhi</title>');
-  await writeFile(join(renderer, 'assets', 'app.js'), 'console.log(1)');
-  await writeFile(join(home, 'secret.txt'), 'do not serve');
-  services = new AppServices({
-    mode: 'server',
-    version: 'test',
-    settingsFile: join(home, 'settings.json'),
-    startEngineHost: () => Promise.reject(new Error('no engine in this test')),
-  });
-  await services.boot();
-  server = await startServer({ services, rendererDir: renderer, port: 0 });
+  stack = await startTestServer();
+  server = stack.server;
 });
 
 afterAll(async () => {
-  await server.close();
-  await services.shutdown();
-  await rm(home, { recursive: true, force: true });
+  await stack.close();
 });
 
 function get(
@@ -87,23 +71,22 @@ describe('server mode access', () => {
     expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=[A-Za-z0-9_-]{32}$`));
   });
 
-  it('refuses a request without the token, or with a wrong one', async () => {
-    expect((await get('/')).status).toBe(401);
-    expect((await get('/?token=wrong')).status).toBe(401);
-    expect((await get('/assets/app.js')).status).toBe(401);
+  it('serves the built renderer without the token: it is public build output, and the token is for the API', async () => {
+    for (const path of ['/', '/?token=wrong', `/?token=${server.token}`, '/assets/app.js']) {
+      expect((await get(path)).status, path).toBe(200);
+    }
   });
 
-  it('serves the page with the token, with CSP, no-referrer and a same-site cookie for its assets', async () => {
+  it('serves the page with CSP and no-referrer, and never sets a cookie (cookies reach every port of 127.0.0.1)', async () => {
     const page = await get(`/?token=${server.token}`);
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const asset = await get('/assets/app.js', { cookie: cookie.split(';')[0]! });
-    expect(asset.status).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const asset = await get('/assets/app.js');
     expect(asset.headers['content-type']).toMatch(/javascript/);
+    expect(asset.headers['set-cookie']).toBeUndefined();
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {
@@ -119,6 +102,9 @@ describe('server mode access', () => {
 
   it('refuses WebSockets without the token or from another origin', async () => {
     await expect(connect('', { origin: origin() })).rejects.toThrow(/401/);
+    await expect(connect('?token=wrong', { origin: origin() })).rejects.toThrow(/401/);
+    // A cookie is no way in: another local service on another port would receive it too.
+    await expect(connect('', { origin: origin(), cookie: `kaituhi_token_${server.port}=${server.token}` })).rejects.toThrow(/401/);
     await expect(connect(`?token=${server.token}`, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
     await expect(connect(`?token=${server.token}`, { origin: 'null' })).rejects.toThrow(/403/);
     await expect(connect(`?token=${server.token}`, {})).rejects.toThrow(/403/);
@@ -150,6 +136,58 @@ describe('server mode access', () => {
       const folder = nextMessage(ws, (m) => m.type === 'result' && m.id === 5);
       ws.send(JSON.stringify({ type: 'call', id: 5, call: { method: 'chooseModelFolder' } }));
       expect(await folder).toMatchObject({ ok: false });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('frames refused before they are parsed', () => {
+  it('are answered by the id they start with: nested too deeply, or cut short', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const deep = nextMessage(ws, (m) => m.type === 'result' && m.id === 11);
+      ws.send(`{"type":"call","id":11,"call":{"method":"listDrafts","query":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}}`);
+      expect(await deep).toMatchObject({ ok: false, error: 'invalid request: message nested too deeply' });
+      const cut = nextMessage(ws, (m) => m.type === 'generation-end' && m.id === 12);
+      ws.send('{"type":"generate","id":12,"request":{"context":"The har');
+      expect(await cut).toMatchObject({ error: 'invalid request: not JSON' });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('server mode model choice (issue 9, finding 4)', () => {
+  async function call(ws: WebSocket, id: number, body: object): Promise<Extract<ServerMessage, { type: 'result' }>> {
+    const reply = nextMessage(ws, (m) => m.type === 'result' && m.id === id);
+    ws.send(JSON.stringify({ type: 'call', id, call: body }));
+    return (await reply) as Extract<ServerMessage, { type: 'result' }>;
+  }
+
+  it('refuses a model folder typed into the browser, and loads nothing', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const current = stack.services.settings.state.settings;
+      for (const modelDir of ['/etc', stack.home, '/any/folder', '../../..']) {
+        const reply = await call(ws, 1, { method: 'saveSettings', settings: { ...current, theme: 'dark', modelDir } });
+        expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(/Models panel.*--import-root/) });
+      }
+      expect(stack.services.engine.state.status).toBe('no-model');
+      expect(stack.services.settings.state.settings).toEqual(current);
+      await expect(readFile(join(stack.home, 'settings.json'), 'utf8').catch(() => '')).resolves.not.toMatch(/etc|any|folder/);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('still saves the other settings, with the model folder unchanged or cleared', async () => {
+    const ws = await connect(`?token=${server.token}`, { origin: origin() });
+    try {
+      const current = stack.services.settings.state.settings;
+      expect(await call(ws, 1, { method: 'saveSettings', settings: { ...current, theme: 'dark' } })).toMatchObject({ ok: true });
+      const cleared = await call(ws, 2, { method: 'saveSettings', settings: { ...current, theme: 'light', modelDir: null } });
+      expect(cleared).toMatchObject({ ok: true, value: { settings: { theme: 'light', modelDir: null } } });
     } finally {
       ws.close();
     }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineHost } from '../../../electron/engine/index.js';
 import { ApiSession } from '../../../electron/services/api-session.js';
 import { AppServices } from '../../../electron/services/app-services.js';
+import { CLIENT_LIMITS } from '../../../electron/services/client-limits.js';
 import type { EngineState, ServerMessage } from '../../../electron/shared/api.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
 import { testModel } from '../../support/fixtures.js';
@@ -98,6 +99,28 @@ describe('API session with the real engine', () => {
     expect((await next.ended(4)).error).toBeNull();
     expect(messages.length).toBe(count);
     next.session.dispose();
+  });
+
+  it(`lets one page queue ${CLIENT_LIMITS.generationsPerClient} generations and all pages ${CLIENT_LIMITS.generationsOverall}, and refuses more at once`, async () => {
+    const pages = [sessionLog(), sessionLog(), sessionLog()];
+    const [first, second, third] = pages as [ReturnType<typeof sessionLog>, ReturnType<typeof sessionLog>, ReturnType<typeof sessionLog>];
+    const errorOf = async (log: ReturnType<typeof sessionLog>, id: number) => (await log.ended(id)).error;
+    try {
+      for (let id = 1; id <= CLIENT_LIMITS.generationsPerClient + 1; id++)
+        first.session.handle({ type: 'generate', id, request: longRequest });
+      expect(await errorOf(first, CLIENT_LIMITS.generationsPerClient + 1)).toMatch(/this page already has 4 generations/);
+      const room = CLIENT_LIMITS.generationsOverall - CLIENT_LIMITS.generationsPerClient;
+      for (let id = 1; id <= room; id++) second.session.handle({ type: 'generate', id, request: longRequest });
+      third.session.handle({ type: 'generate', id: 1, request: longRequest });
+      expect(await errorOf(third, 1)).toMatch(/8 generations are already running or waiting/);
+      // Ending a page's work frees its places for the others.
+      first.session.dispose();
+      second.session.dispose();
+      third.session.handle({ type: 'generate', id: 2, request: { ...longRequest, maxTokens: 2 } });
+      expect(await errorOf(third, 2)).toBeNull();
+    } finally {
+      for (const page of pages) page.session.dispose();
+    }
   });
 
   it('a killed host fails the running generation, restarts, and says so', async () => {

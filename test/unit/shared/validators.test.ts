@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseClientFrame, parseClientMessage, parseSettings, MAX_TEXT_CHARS } from '../../../electron/shared/validators.js';
+import {
+  parseClientFrame,
+  parseClientMessage,
+  parseSettings,
+  MAX_FRAME_NESTING,
+  MAX_TEXT_CHARS,
+} from '../../../electron/shared/validators.js';
+import { expectLinearGrowth } from '../../support/complexity.js';
 import { defaultSettings } from '../../../electron/common/settings.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
 
@@ -57,6 +64,48 @@ describe('client message validation', () => {
   it('rejects frames that are not JSON', () => {
     expect(parseClientFrame('{"type":"cancel","id":1')).toEqual({ ok: false, error: 'not JSON' });
     expect(parseClientFrame('{"type":"cancel","id":1}')).toMatchObject({ ok: true });
+  });
+
+  it('refuses nesting deeper than any message has, counting only brackets outside strings', () => {
+    const nested = (depth: number) =>
+      `{"type":"call","id":7,"call":{"method":"listDrafts","query":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    // Two levels are the envelope and the call.
+    expect(parseClientFrame(nested(MAX_FRAME_NESTING - 2))).toMatchObject({ ok: false, error: expect.stringMatching(/query/) });
+    expect(parseClientFrame(nested(MAX_FRAME_NESTING - 1))).toEqual({ ok: false, error: 'message nested too deeply' });
+    const bracketsInText = { type: 'call', id: 1, call: { method: 'listDrafts', query: '[{"\\'.repeat(100) } };
+    expect(parseClientFrame(JSON.stringify(bracketsInText))).toEqual({ ok: true, value: bracketsInText });
+    // The deepest message the editor sends is well inside the limit.
+    const edit = {
+      type: 'call',
+      id: 1,
+      call: { method: 'editDraft', id: 'd', edit: { kind: 'changes', changes: [{ offset: 0, deleteCount: 0, text: '' }], length: 0 } },
+    };
+    expect(parseClientFrame(JSON.stringify(edit))).toMatchObject({ ok: true });
+  });
+
+  it('measures nesting as JSON does, for any value', () => {
+    const depthOf = (value: unknown): number =>
+      value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 40 }), (query) => {
+        const result = parseClientFrame(JSON.stringify({ type: 'call', id: 1, call: { method: 'listDrafts', query } }));
+        const refusedAsDeep = !result.ok && result.error === 'message nested too deeply';
+        expect(refusedAsDeep).toBe(2 + depthOf(query) > MAX_FRAME_NESTING);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses a deeply nested frame in time that does not grow with its depth (JSON.parse took 2.3 s on 2 MB of [[[[)', async () => {
+    await expectLinearGrowth(
+      'deep frame',
+      (size) => parseClientFrame('['.repeat(size / 2) + ']'.repeat(size / 2)),
+      [20_000, 200_000, 2_000_000],
+    );
+  });
+
+  it('gives back what did parse, so the server can answer by its id without parsing it again', () => {
+    expect(parseClientFrame('{"type":"call","id":5,"call":{"method":"nope"}}')).toMatchObject({ ok: false, json: { type: 'call', id: 5 } });
   });
 
   it('never throws, whatever arrives', () => {
