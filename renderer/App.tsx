@@ -180,10 +180,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const notices = useMemo(
     () =>
       [
-        ...noticesFor(engine, settingsState, link, t),
+        ...noticesFor(engine, settingsState, link, t, mode),
         ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
       ].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t],
+    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t, mode],
   );
   const ready = engine.status === 'ready';
 
@@ -311,6 +311,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               key={settingsState.location}
               state={settingsState}
               activeModelDir={engine.modelDir}
+              mode={mode}
               {...(mode === 'electron' ? { onChooseFolder: () => api.app.chooseModelFolder() } : {})}
               onSave={saveSettings}
               onClose={() => setPanel('none')}

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { InlineLength, LanguagePreference, Settings, SettingsState, UiLanguage } from '../../electron/shared/api.js';
+import type { AppMode, InlineLength, LanguagePreference, Settings, SettingsState, UiLanguage } from '../../electron/shared/api.js';
 import type { SamplerSettings } from '../../electron/shared/api.js';
 import { matchUiLanguage, systemLanguages } from '../i18n/index.js';
 import { SidePanel } from './SidePanel.js';
@@ -12,6 +12,8 @@ export interface SettingsPanelProps {
   state: SettingsState;
   /** The folder the engine is actually using (a --model flag may override the setting). */
   activeModelDir: string | null;
+  /** In server mode a browser may not name a folder on the disk: models come from the Models panel. */
+  mode: AppMode;
   /** Present under Electron, where main can show a folder dialog. */
   onChooseFolder?: () => Promise<string | null>;
   onSave(settings: Settings): Promise<void>;
@@ -27,7 +29,7 @@ function languageName(language: UiLanguage, inLanguage: string): string {
 }
 
 /** Edits a copy of the settings; nothing changes until Save, and the services validate what is saved. */
-export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
+export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState<Settings>(state.settings);
   const [error, setError] = useState<string | null>(null);
@@ -63,28 +65,34 @@ export function SettingsPanel({ state, activeModelDir, onChooseFolder, onSave, o
       >
         <fieldset>
           <legend>{t('settings.model')}</legend>
-          <Field
-            label={t('settings.modelFolder')}
-            hint={`${t('settings.modelFolderHint')}${activeModelDir && activeModelDir !== draft.modelDir ? t('settings.inUseNow', { dir: activeModelDir }) : ''}`}
-          >
-            <input
-              type="text"
-              value={draft.modelDir ?? ''}
-              placeholder={t('settings.modelFolderPlaceholder')}
-              onChange={(event) => setDraft({ ...draft, modelDir: event.target.value.trim() === '' ? null : event.target.value })}
-            />
-            {onChooseFolder && (
-              <button
-                type="button"
-                className="text-button"
-                onClick={() => {
-                  void onChooseFolder().then((folder) => folder && setDraft((current) => ({ ...current, modelDir: folder })));
-                }}
-              >
-                {t('settings.choose')}
-              </button>
-            )}
-          </Field>
+          {mode === 'server' ? (
+            <p className="panel-hint" data-testid="model-folder-server">
+              {t('settings.modelFolderServer', { dir: activeModelDir ?? t('settings.noModelFolder') })}
+            </p>
+          ) : (
+            <Field
+              label={t('settings.modelFolder')}
+              hint={`${t('settings.modelFolderHint')}${activeModelDir && activeModelDir !== draft.modelDir ? t('settings.inUseNow', { dir: activeModelDir }) : ''}`}
+            >
+              <input
+                type="text"
+                value={draft.modelDir ?? ''}
+                placeholder={t('settings.modelFolderPlaceholder')}
+                onChange={(event) => setDraft({ ...draft, modelDir: event.target.value.trim() === '' ? null : event.target.value })}
+              />
+              {onChooseFolder && (
+                <button
+                  type="button"
+                  className="text-button"
+                  onClick={() => {
+                    void onChooseFolder().then((folder) => folder && setDraft((current) => ({ ...current, modelDir: folder })));
+                  }}
+                >
+                  {t('settings.choose')}
+                </button>
+              )}
+            </Field>
+          )}
         </fieldset>
         <fieldset>
           <legend>{t('settings.inline')}</legend>

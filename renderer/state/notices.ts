@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { EngineState, SettingsState } from '../../electron/shared/api.js';
+import type { AppMode, EngineState, SettingsState } from '../../electron/shared/api.js';
 import type { LinkStatus } from '../transport/message-link.js';
 import type { Notice } from '../panels/NoticeBar.js';
 
@@ -8,11 +8,23 @@ import type { Notice } from '../panels/NoticeBar.js';
  * words come from the interface's string tables; only a failure's own detail (a file name, the loader's reason)
  * is shown as the services wrote it.
  */
-export function noticesFor(engine: EngineState | null, settings: SettingsState | null, link: LinkStatus, t: TFunction): Notice[] {
+export function noticesFor(
+  engine: EngineState | null,
+  settings: SettingsState | null,
+  link: LinkStatus,
+  t: TFunction,
+  mode: AppMode = 'electron',
+): Notice[] {
   const notices: Notice[] = [];
   if (link === 'closed') notices.push({ id: 'link', tone: 'warning', text: t('notices.link'), dismissible: false });
   if (engine) {
-    if (engine.status === 'no-model') notices.push({ id: 'no-model', tone: 'info', text: t('notices.noModel'), dismissible: true });
+    if (engine.status === 'no-model')
+      notices.push({
+        id: 'no-model',
+        tone: 'info',
+        text: t(mode === 'server' ? 'notices.noModelServer' : 'notices.noModel'),
+        dismissible: true,
+      });
     else if (engine.status === 'failed')
       notices.push({
         id: `failed-${engine.modelDir ?? ''}`,

@@ -96,12 +96,14 @@ describe('settings panel', () => {
       <SettingsPanel
         state={{ settings: defaultSettings(), location: '/home/w/.config/Kaituhi/settings.json', notice: 'The settings file was damaged' }}
         activeModelDir="/models/override"
+        mode="electron"
         onSave={onSave}
         onClose={() => undefined}
       />,
     );
     expect(screen.getByText('The settings file was damaged')).toBeTruthy();
     expect(screen.getByText(/In use now: \/models\/override/)).toBeTruthy();
+    expect(screen.getByPlaceholderText('/path/to/gpt2')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Temperature'), { target: { value: '1.2' } });
     fireEvent.change(screen.getByLabelText('Length'), { target: { value: 'paragraph' } });
     fireEvent.change(screen.getByLabelText('Seed (empty = random)'), { target: { value: '42' } });
@@ -118,6 +120,7 @@ describe('settings panel', () => {
       <SettingsPanel
         state={{ settings: defaultSettings(), location: '/s.json', notice: null }}
         activeModelDir={null}
+        mode="electron"
         onSave={() => Promise.reject(new Error('Settings not saved: disk full'))}
         onClose={() => undefined}
       />,
@@ -125,9 +128,30 @@ describe('settings panel', () => {
     fireEvent.click(screen.getByTestId('save-settings'));
     expect((await screen.findByRole('alert')).textContent).toBe('Settings not saved: disk full');
   });
+
+  it('in server mode offers no folder field: the page may not name a folder on the disk', () => {
+    render(
+      <SettingsPanel
+        state={{ settings: defaultSettings(), location: '/s.json', notice: null }}
+        activeModelDir="/models/gpt2"
+        mode="server"
+        onSave={() => Promise.resolve()}
+        onClose={() => undefined}
+      />,
+    );
+    expect(screen.queryByPlaceholderText('/path/to/gpt2')).toBeNull();
+    expect(screen.getByTestId('model-folder-server').textContent).toMatch(/Model in use: \/models\/gpt2.*Models panel/);
+  });
 });
 
 describe('notices', () => {
+  it('in server mode, a missing model points to the Models panel and the import folder, not to a folder setting', () => {
+    const noModel = { ...ready, status: 'no-model' as const, info: null, modelDir: null };
+    expect(noticesFor(noModel, null, 'open', i18n.t, 'server')[0]?.text).toMatch(/--import-root/);
+    expect(noticesFor(noModel, null, 'open', i18n.t, 'server')[0]?.text).not.toMatch(/in Settings/);
+    expect(noticesFor(noModel, null, 'open', i18n.t, 'electron')[0]?.text).toMatch(/in Settings/);
+  });
+
   it('tells a restart apart from the next one, so dismissing one does not hide the other', () => {
     const first = noticesFor({ ...ready, message: 'restarted', restarts: 1 }, null, 'open', i18n.t);
     const second = noticesFor({ ...ready, message: 'restarted', restarts: 2 }, null, 'open', i18n.t);
