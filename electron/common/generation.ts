@@ -23,6 +23,9 @@ export const GENERATION_LIMITS = {
   topK: { min: 0, max: 100_000 },
   repetitionPenalty: { min: 0.5, max: 5 },
   repetitionWindow: { min: 0, max: 4096 },
+  /** OpenAI's additive penalties, in its range. */
+  presencePenalty: { min: -2, max: 2 },
+  frequencyPenalty: { min: -2, max: 2 },
   noRepeatNgramSize: { min: 0, max: 32 },
   /** A suggestion or a card, never a chapter; also at most half of GPT-2's 1024-position window. */
   maxTokens: { min: 1, max: 512 },
@@ -51,8 +54,15 @@ export const samplerSchema = z
     typicalP: finite.min(0).max(1),
     /** 1 disables. Divides positive logits / multiplies negative ones of tokens seen in the window. */
     repetitionPenalty: finite.min(L.repetitionPenalty.min).max(L.repetitionPenalty.max),
-    /** How many recent tokens the repetition penalty looks at. */
+    /** How many recent tokens the repetition penalties look at. */
     repetitionWindow: intIn(L.repetitionWindow),
+    /**
+     * OpenAI's penalties (the completions API's presence_penalty and frequency_penalty), over the same window:
+     * subtracted from the logit of every token seen there, once (presence) and once per occurrence (frequency).
+     * Absent or 0 disables.
+     */
+    presencePenalty: finite.min(L.presencePenalty.min).max(L.presencePenalty.max).optional(),
+    frequencyPenalty: finite.min(L.frequencyPenalty.min).max(L.frequencyPenalty.max).optional(),
     /** Forbid repeating any n-gram of this size; 0 disables. */
     noRepeatNgramSize: intIn(L.noRepeatNgramSize),
     /** Same seed, same request, same output. Absent: a random seed. */
