@@ -57,7 +57,7 @@ export interface CompletionPlan {
   /** null when `max_tokens` is 0: with `echo`, the answer is the prompt alone. */
   readonly generate: GenerateRequest | null;
   readonly echo: boolean;
-  /** Alternatives per token (0 to 5), or null for none. */
+  /** Alternatives per token (0 to 5: OpenAI's `logprobs`), or null for no logprobs at all. */
   readonly logprobs: number | null;
   readonly stream: boolean;
   /** `stream_options.include_usage`: a last chunk with no choices and the usage, as OpenAI sends it. */
@@ -85,6 +85,8 @@ export function planCompletion(body: unknown): CompletionPlan {
   const maxTokens = value.max_tokens ?? DEFAULT_MAX_TOKENS;
   if (maxTokens === 0 && !echo) throw badRequest('max_tokens must be at least 1 (0 is only meaningful with echo).', 'max_tokens');
   const stopStrings = (typeof value.stop === 'string' ? [value.stop] : (value.stop ?? [])).filter((stop) => stop.length > 0);
+  const logprobs = value.logprobs ?? null;
+  const stream = value.stream ?? false;
   const request: GenerateRequest = {
     context: prompt,
     maxTokens,
@@ -92,14 +94,18 @@ export function planCompletion(body: unknown): CompletionPlan {
     sampler: samplerOf(value),
     ...(stopStrings.length > 0 ? { stopStrings } : {}),
     stopAt: 'none',
+    // A JSON answer needs only each choice's final text (and its tokens' alternatives, which then come with it).
+    stream,
+    // logprobs 0 still wants the chosen token's own logprob, which comes with its alternatives.
+    ...(logprobs !== null ? { topAlternatives: Math.max(1, logprobs) } : {}),
   };
   return {
     model: value.model ?? null,
     prompt,
     generate: maxTokens === 0 ? null : request,
     echo,
-    logprobs: value.logprobs ?? null,
-    stream: value.stream ?? false,
+    logprobs,
+    stream,
     usageChunk: value.stream_options?.include_usage ?? false,
   };
 }

@@ -19,6 +19,9 @@ export interface CompletionDeps {
   readonly apiSlots: GenerationSlots;
 }
 
+type TokenEvent = Extract<GenerationEvent, { type: 'token' }>;
+type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
+type TokenAlternatives = NonNullable<TokenEvent['alternatives']>;
 type FinishReason = 'stop' | 'length';
 
 interface Usage {
@@ -27,10 +30,18 @@ interface Usage {
   readonly total_tokens: number;
 }
 
+/** OpenAI's completions `logprobs` object: one entry per token, in parallel arrays. */
+interface Logprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Array<Record<string, number>>;
+  text_offset: number[];
+}
+
 interface Choice {
   text: string;
   index: number;
-  logprobs: null;
+  logprobs: Logprobs | null;
   finish_reason: FinishReason | null;
 }
 
@@ -57,7 +68,9 @@ export async function serveCompletion(
   if (model.contextWindow !== null && maxTokens > model.contextWindow / 2) {
     throw badRequest(`max_tokens must be at most ${model.contextWindow / 2} (half of this model's window).`, 'max_tokens');
   }
-  if (plan.logprobs !== null) throw badRequest('logprobs are not available from this engine yet.', 'logprobs');
+  if (plan.echo && plan.logprobs !== null) {
+    throw badRequest("echo with logprobs (the prompt's own logprobs) is not available from this engine yet.", 'logprobs');
+  }
   if (!deps.apiSlots.take()) throw queueFull(deps.apiSlots.capacity);
   if (!services.generationSlots.take()) {
     deps.apiSlots.giveBack();
@@ -70,23 +83,24 @@ export async function serveCompletion(
   try {
     answer.begin();
     if (!plan.generate) {
-      answer.finishWithoutGenerating(await engine.countTokens(plan.prompt));
+      answer.end({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, await engine.countTokens(plan.prompt));
       return;
     }
+    let stats: GenerationStats | null = null;
     // After a cancel the engine's last events are still read (and dropped): the places are given back only
     // once the engine has really stopped, so the queue's bound counts the work the engine still has.
     for await (const event of engine.generate(plan.generate, cancel.signal)) {
       if (cancel.signal.aborted) continue;
-      if (event.type === 'token') answer.text(event.candidate, event.text);
-      else if (event.type === 'done') {
-        if (event.reason !== 'aborted') answer.done(event.candidate, finishReason(event.reason));
-      } else answer.stats(event);
+      if (event.type === 'token') answer.token(event);
+      else if (event.type === 'done') answer.done(event);
+      else stats = event;
     }
-    if (!cancel.signal.aborted) answer.end();
+    if (!cancel.signal.aborted) answer.end(usageOf(stats));
   } catch (error) {
     if (cancel.signal.aborted) return;
-    if (!answer.started) throw error instanceof OpenAiError ? error : new OpenAiError(500, errorMessage(error));
-    answer.fail(error instanceof OpenAiError ? error : new OpenAiError(500, errorMessage(error)));
+    const failure = error instanceof OpenAiError ? error : new OpenAiError(500, errorMessage(error));
+    if (!answer.started) throw failure;
+    answer.fail(failure);
   } finally {
     deps.apiSlots.giveBack();
     services.generationSlots.giveBack();
@@ -101,24 +115,38 @@ function queueFull(capacity: number): OpenAiError {
 }
 
 /** Kaituhi's reasons, in OpenAI's two words: the end of text and stop strings are 'stop', the token limit 'length'. */
-function finishReason(reason: Extract<GenerationEvent, { type: 'done' }>['reason']): FinishReason {
+function finishReason(reason: DoneEvent['reason']): FinishReason {
   return reason === 'length' ? 'length' : 'stop';
 }
 
-function usageOf(stats: GenerationStats | null, promptTokens = 0): Usage {
-  const prompt = stats?.promptTokens ?? promptTokens;
+function usageOf(stats: GenerationStats | null): Usage {
+  const prompt = stats?.promptTokens ?? 0;
   const completion = stats?.generatedTokens ?? 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-function completionId(): string {
-  return `cmpl-${randomBytes(12).toString('base64url')}`;
+/**
+ * Tokens in OpenAI's shape. `top_logprobs` holds the `top` likeliest tokens and the chosen one (so up to top + 1
+ * entries, as vLLM gives them); two tokens with the same text keep the likelier one's value. Offsets count from
+ * the start of the choice's text, echoed prompt included.
+ */
+function logprobsOf(tokens: readonly TokenAlternatives[], top: number, offset: number): Logprobs {
+  return {
+    tokens: tokens.map((token) => token.text),
+    token_logprobs: tokens.map((token) => token.logprob),
+    top_logprobs: tokens.map((token) => {
+      const entries: Record<string, number> = {};
+      for (const alternative of token.top.slice(0, top)) entries[alternative.text] ??= alternative.logprob;
+      entries[token.text] ??= token.logprob;
+      return entries;
+    }),
+    text_offset: tokens.map((token) => offset + token.offset),
+  };
 }
 
 abstract class Answer {
-  readonly id = completionId();
+  readonly id = `cmpl-${randomBytes(12).toString('base64url')}`;
   readonly created = Math.floor(Date.now() / 1000);
-  protected statsSeen: GenerationStats | null = null;
   started = false;
 
   constructor(
@@ -130,15 +158,11 @@ abstract class Answer {
 
   /** The request is accepted: a stream says so at once (its headers), even while it waits for the engine. */
   begin(): void {}
-  abstract text(candidate: number, text: string): void;
-  abstract done(candidate: number, reason: FinishReason): void;
-  abstract end(): void;
+  abstract token(event: TokenEvent): void;
+  abstract done(event: DoneEvent): void;
+  /** Everything is decoded; `promptTokens` stands in for the stats when nothing was generated (echo, max_tokens 0). */
+  abstract end(usage: Usage, promptTokens?: number): void;
   abstract fail(error: OpenAiError): void;
-  abstract finishWithoutGenerating(promptTokens: number): void;
-
-  stats(stats: GenerationStats): void {
-    this.statsSeen = stats;
-  }
 
   protected envelope(choices: readonly Choice[], usage?: Usage) {
     return {
@@ -154,51 +178,50 @@ abstract class Answer {
   protected get candidates(): number {
     return this.plan.generate?.candidates ?? 1;
   }
+
+  protected get echoed(): string {
+    return this.plan.echo ? this.plan.prompt : '';
+  }
 }
 
-/** One JSON object once everything is decoded. */
+const promptOnlyUsage = (promptTokens: number): Usage => ({
+  prompt_tokens: promptTokens,
+  completion_tokens: 0,
+  total_tokens: promptTokens,
+});
+
+/** One JSON object once everything is decoded (the engine sends only each choice's final text and tokens). */
 class JsonAnswer extends Answer {
-  readonly #choices: Choice[];
+  readonly #choices: Choice[] = Array.from({ length: this.candidates }, (_, index) => ({
+    text: this.echoed,
+    index,
+    logprobs: this.plan.logprobs === null ? null : logprobsOf([], 0, 0),
+    finish_reason: null,
+  }));
 
-  constructor(response: ServerResponse, headers: Record<string, string>, plan: CompletionPlan, model: ServedModel) {
-    super(response, headers, plan, model);
-    this.#choices = Array.from({ length: this.candidates }, (_, index) => ({
-      text: plan.echo ? plan.prompt : '',
-      index,
-      logprobs: null,
-      finish_reason: null,
-    }));
+  token(): void {
+    // A JSON answer asks the engine for final texts only (stream: false): no token events come.
   }
 
-  text(candidate: number, text: string): void {
-    const choice = this.#choices[candidate];
-    if (choice) choice.text += text;
+  done(event: DoneEvent): void {
+    const choice = this.#choices[event.candidate];
+    if (!choice || event.reason === 'aborted') return;
+    choice.text = this.echoed + event.text;
+    choice.finish_reason = finishReason(event.reason);
+    if (this.plan.logprobs !== null) choice.logprobs = logprobsOf(event.tokens ?? [], this.plan.logprobs, this.echoed.length);
   }
 
-  done(candidate: number, reason: FinishReason): void {
-    const choice = this.#choices[candidate];
-    if (choice) choice.finish_reason = reason;
-  }
-
-  end(): void {
-    this.#send(this.envelope(this.#choices, usageOf(this.statsSeen)));
-  }
-
-  finishWithoutGenerating(promptTokens: number): void {
-    for (const choice of this.#choices) choice.finish_reason = 'length';
-    this.#send(this.envelope(this.#choices, usageOf(null, promptTokens)));
-  }
-
-  fail(error: OpenAiError): void {
-    this.response.destroy(error);
-  }
-
-  #send(body: object): void {
+  end(usage: Usage, promptTokens?: number): void {
+    if (promptTokens !== undefined) for (const choice of this.#choices) choice.finish_reason = 'length';
     this.started = true;
-    const json = JSON.stringify(body);
+    const json = JSON.stringify(this.envelope(this.#choices, promptTokens === undefined ? usage : promptOnlyUsage(promptTokens)));
     this.response
       .writeHead(200, { ...this.headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) })
       .end(json);
+  }
+
+  fail(): void {
+    this.response.destroy();
   }
 }
 
@@ -207,51 +230,18 @@ class JsonAnswer extends Answer {
  * of those (as llama.cpp's server sends it), or in a chunk of its own with no choices when the client asked with
  * `stream_options.include_usage` (as OpenAI sends it); then `data: [DONE]`. The body is bounded by the request
  * (max_tokens × n), so no reader can make the server hold more than that.
+ *
+ * With logprobs, a token's entry goes out with the chunk whose text reaches it: text held back while it might
+ * still become a stop string waits with its tokens, and tokens that became a stop string are never sent.
  */
 class StreamedAnswer extends Answer {
   /** The finish of the last choice to end waits for the stats, to carry the usage. */
   #lastFinish: Choice | null = null;
   #finished = 0;
+  /** Per choice: characters of text sent, and tokens decoded whose text has not been sent yet. */
+  readonly #sent = Array.from({ length: this.candidates }, () => ({ chars: 0, waiting: [] as TokenAlternatives[] }));
 
   override begin(): void {
-    this.#start();
-  }
-
-  text(candidate: number, text: string): void {
-    if (text) this.#chunk([{ text, index: candidate, logprobs: null, finish_reason: null }]);
-  }
-
-  done(candidate: number, reason: FinishReason): void {
-    const finish: Choice = { text: '', index: candidate, logprobs: null, finish_reason: reason };
-    this.#finished += 1;
-    if (this.#finished === this.candidates) this.#lastFinish = finish;
-    else this.#chunk([finish]);
-  }
-
-  end(): void {
-    const usage = usageOf(this.statsSeen);
-    if (this.#lastFinish) this.#chunk([this.#lastFinish], this.plan.usageChunk ? undefined : usage);
-    if (this.plan.usageChunk) this.#chunk([], usage);
-    this.#event('[DONE]');
-    this.response.end();
-  }
-
-  finishWithoutGenerating(promptTokens: number): void {
-    this.#start();
-    for (let index = 0; index < this.candidates; index++) this.done(index, 'length');
-    const usage = usageOf(null, promptTokens);
-    if (this.#lastFinish) this.#chunk([this.#lastFinish], this.plan.usageChunk ? undefined : usage);
-    if (this.plan.usageChunk) this.#chunk([], usage);
-    this.#event('[DONE]');
-    this.response.end();
-  }
-
-  fail(error: OpenAiError): void {
-    this.#event(JSON.stringify(error.body));
-    this.response.end();
-  }
-
-  #start(): void {
     if (this.started) return;
     this.started = true;
     this.response.writeHead(200, {
@@ -263,20 +253,60 @@ class StreamedAnswer extends Answer {
     this.response.flushHeaders();
     // Nagle would hold small chunks back for the next one; every token matters to a reader.
     this.response.socket?.setNoDelay(true);
-    if (this.plan.echo) {
-      for (let index = 0; index < this.candidates; index++) {
-        this.#event(JSON.stringify(this.envelope([{ text: this.plan.prompt, index, logprobs: null, finish_reason: null }])));
-      }
+    if (!this.plan.echo) return;
+    for (let index = 0; index < this.candidates; index++) {
+      this.#chunk([{ text: this.plan.prompt, index, logprobs: this.#logprobs([]), finish_reason: null }]);
     }
   }
 
+  token(event: TokenEvent): void {
+    const sent = this.#sent[event.candidate];
+    if (!sent) return;
+    if (event.alternatives) sent.waiting.push(event.alternatives);
+    sent.chars += event.text.length;
+    const ready = sent.waiting.filter((token) => token.offset < sent.chars);
+    sent.waiting = sent.waiting.filter((token) => token.offset >= sent.chars);
+    if (event.text || ready.length > 0) {
+      this.#chunk([{ text: event.text, index: event.candidate, logprobs: this.#logprobs(ready), finish_reason: null }]);
+    }
+  }
+
+  done(event: DoneEvent): void {
+    if (event.reason === 'aborted') return;
+    const finish: Choice = { text: '', index: event.candidate, logprobs: null, finish_reason: finishReason(event.reason) };
+    this.#finished += 1;
+    if (this.#finished === this.candidates) this.#lastFinish = finish;
+    else this.#chunk([finish]);
+  }
+
+  end(usage: Usage, promptTokens?: number): void {
+    if (promptTokens !== undefined) {
+      for (let index = 0; index < this.candidates; index++) {
+        this.done({ type: 'done', candidate: index, reason: 'length', text: '' });
+      }
+    }
+    const total = promptTokens === undefined ? usage : promptOnlyUsage(promptTokens);
+    if (this.#lastFinish) this.#chunk([this.#lastFinish], this.plan.usageChunk ? undefined : total);
+    if (this.plan.usageChunk) this.#chunk([], total);
+    this.#event('[DONE]');
+    this.response.end();
+  }
+
+  fail(error: OpenAiError): void {
+    this.#event(JSON.stringify(error.body));
+    this.response.end();
+  }
+
+  #logprobs(tokens: readonly TokenAlternatives[]): Logprobs | null {
+    if (this.plan.logprobs === null) return null;
+    return logprobsOf(tokens, this.plan.logprobs, this.echoed.length);
+  }
+
   #chunk(choices: readonly Choice[], usage?: Usage): void {
-    this.#start();
     this.#event(JSON.stringify(this.envelope(choices, usage)));
   }
 
   #event(data: string): void {
-    this.#start();
     if (!this.response.destroyed) this.response.write(`data: ${data}\n\n`);
   }
 }

@@ -19,11 +19,18 @@ import {
   type OpenAiStack,
 } from './openai-stack.js';
 
+interface Logprobs {
+  tokens: string[];
+  token_logprobs: number[];
+  top_logprobs: Array<Record<string, number>>;
+  text_offset: number[];
+}
+
 interface Completion {
   id: string;
   object: string;
   model: string;
-  choices: Array<{ text: string; index: number; logprobs: unknown; finish_reason: string | null }>;
+  choices: Array<{ text: string; index: number; logprobs: Logprobs | null; finish_reason: string | null }>;
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 }
 
@@ -57,6 +64,11 @@ async function stream(body: object, headers: Record<string, string> = {}): Promi
     body: JSON.stringify({ ...body, stream: true }),
   });
   return { response, events: await readEvents(response) };
+}
+
+function expectClose(actual: readonly number[], expected: readonly number[]): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((value, i) => expect(value, `token ${i}`).toBeCloseTo(expected[i]!, 4));
 }
 
 function chunksOf(events: string[]): Completion[] {
@@ -158,6 +170,63 @@ describe('/v1/completions against the engine', () => {
     const promptTokens = await stack.services.engine.engine!.countTokens(PROMPT);
     expect(promptOnly.choices).toEqual([{ text: PROMPT, index: 0, logprobs: null, finish_reason: 'length' }]);
     expect(promptOnly.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens });
+  });
+
+  it('logprobs: each token of the text with its logprob, the likeliest alternatives and its offset, streamed or not', async () => {
+    const body = { prompt: PROMPT, max_tokens: 16, temperature: 0, logprobs: 3 };
+    const whole = await complete(body);
+    const { text, logprobs } = whole.choices[0]!;
+    expect(logprobs).not.toBeNull();
+    const { tokens, token_logprobs, top_logprobs, text_offset } = logprobs!;
+    expect(tokens).toHaveLength(16);
+    expect(tokens.join('')).toBe(text);
+    expect(text_offset).toEqual(tokens.map((_, i) => tokens.slice(0, i).join('').length));
+    for (let i = 0; i < tokens.length; i++) {
+      const top = top_logprobs[i]!;
+      expect(Object.keys(top).length).toBeGreaterThanOrEqual(1);
+      expect(Object.keys(top).length).toBeLessThanOrEqual(4);
+      expect(token_logprobs[i]).toBeLessThan(0);
+      // Greedy picks the likeliest token: it leads its own alternatives.
+      expect(top[tokens[i]!]).toBe(token_logprobs[i]);
+      expect(Math.max(...Object.values(top))).toBe(token_logprobs[i]);
+      expect(Object.values(top).reduce((sum, logprob) => sum + Math.exp(logprob), 0)).toBeLessThanOrEqual(1 + 1e-9);
+    }
+
+    const { events } = await stream(body);
+    const streamed = chunksOf(events).flatMap((chunk) => chunk.choices.flatMap((choice) => (choice.logprobs ? [choice.logprobs] : [])));
+    expect(streamed.flatMap((part) => part.tokens)).toEqual(tokens);
+    // A second pass reuses the cached prefix, whose float32 sums may differ in the last digits.
+    expectClose(
+      streamed.flatMap((part) => part.token_logprobs),
+      token_logprobs,
+    );
+    expect(streamed.flatMap((part) => part.top_logprobs.map((top) => Object.keys(top)))).toEqual(
+      top_logprobs.map((top) => Object.keys(top)),
+    );
+    expect(streamed.flatMap((part) => part.text_offset)).toEqual(text_offset);
+
+    // logprobs 0: the chosen token's own logprob, no alternatives beside it.
+    const bare = (await complete({ ...body, logprobs: 0 })).choices[0]!.logprobs!;
+    expectClose(bare.token_logprobs, token_logprobs);
+    expect(bare.top_logprobs.every((top, i) => Object.keys(top).length === 1 && top[bare.tokens[i]!] === bare.token_logprobs[i])).toBe(
+      true,
+    );
+  });
+
+  it('logprobs stop with the text: tokens after a stop string are not listed, streamed or not', async () => {
+    const greedy = (await complete({ prompt: PROMPT, max_tokens: 24, temperature: 0 })).choices[0]!.text;
+    const stop = greedy.slice(Math.floor(greedy.length / 2), Math.floor(greedy.length / 2) + 3);
+    const body = { prompt: PROMPT, max_tokens: 24, temperature: 0, logprobs: 2, stop };
+    const whole = (await complete(body)).choices[0]!;
+    expect(whole.finish_reason).toBe('stop');
+    // A stop string may start inside a token: that token still wrote part of the text and is listed; none after it.
+    const { tokens, text_offset } = whole.logprobs!;
+    expect(tokens.join('').startsWith(whole.text)).toBe(true);
+    expect(text_offset.every((offset) => offset < whole.text.length)).toBe(true);
+    expect(tokens.slice(0, -1).join('').length).toBeLessThan(whole.text.length);
+    const { events } = await stream(body);
+    const streamed = chunksOf(events).flatMap((chunk) => chunk.choices.flatMap((choice) => choice.logprobs?.tokens ?? []));
+    expect(streamed).toEqual(whole.logprobs!.tokens);
   });
 
   it('maps presence and frequency penalties onto the sampler: they change what greedy picks', async () => {
@@ -312,6 +381,7 @@ describe('bad requests get OpenAI-shaped errors that name the parameter', () => 
     { name: 'a prompt object', body: { prompt: { text: 'x' } }, status: 400, param: 'prompt', message: /string/ },
     { name: 'stop of the wrong type', body: { prompt: 'x', stop: 5 }, status: 400, param: 'stop', message: /stop/ },
     { name: 'too many stop strings', body: { prompt: 'x', stop: Array(17).fill('a') }, status: 400, param: 'stop', message: /stop/ },
+    { name: 'logprobs over 5', body: { prompt: 'x', logprobs: 6 }, status: 400, param: 'logprobs', message: /logprobs/ },
     {
       name: 'logit_bias',
       body: { prompt: 'x', logit_bias: { '50256': -100 } },

@@ -77,6 +77,21 @@ describe('the openai client against kaituhi serve', () => {
     expect(usage?.completion_tokens).toBe(again.usage?.completion_tokens);
   });
 
+  it('completions.create with logprobs, with and without stream: tokens, their logprobs and the alternatives', async () => {
+    const completion = await client.completions.create({ model, prompt: PROMPT, max_tokens: 8, temperature: 0, logprobs: 2 });
+    const logprobs = completion.choices[0]!.logprobs!;
+    expect(logprobs.tokens).toHaveLength(8);
+    expect(logprobs.tokens!.join('')).toBe(completion.choices[0]!.text);
+    expect(logprobs.token_logprobs!.every((logprob) => logprob < 0)).toBe(true);
+    expect(logprobs.top_logprobs!.every((top) => Object.keys(top).length >= 1 && Object.keys(top).length <= 3)).toBe(true);
+    expect(logprobs.text_offset![0]).toBe(0);
+
+    const stream = await client.completions.create({ model, prompt: PROMPT, max_tokens: 8, temperature: 0, logprobs: 2, stream: true });
+    const tokens: string[] = [];
+    for await (const chunk of stream) for (const choice of chunk.choices) tokens.push(...(choice.logprobs?.tokens ?? []));
+    expect(tokens).toEqual(logprobs.tokens);
+  });
+
   it('raises the client’s own error classes: bad request, authentication, unknown model', async () => {
     await expect(client.completions.create({ model, prompt: PROMPT, max_tokens: 20, temperature: 9 })).rejects.toBeInstanceOf(
       OpenAI.BadRequestError,
