@@ -15,6 +15,56 @@ export type UiLanguage = (typeof UI_LANGUAGES)[number];
 export const LANGUAGE_PREFERENCES = ['system', ...UI_LANGUAGES] as const;
 export type LanguagePreference = (typeof LANGUAGE_PREFERENCES)[number];
 
+/** Where suggestions are computed: this computer's engine, or a server speaking OpenAI's completions API. */
+export const ENGINE_SOURCES = ['local', 'remote'] as const;
+export type EngineSource = (typeof ENGINE_SOURCES)[number];
+
+export const REMOTE_ENGINE_LIMITS = { urlChars: 2048, apiKeyChars: 512, modelChars: 256 } as const;
+
+/** What can be wrong with a server address; the Settings panel words each one in the interface's language. */
+export type RemoteUrlProblem = 'not-a-url' | 'scheme' | 'credentials' | 'query';
+
+const REMOTE_URL_PROBLEMS: Record<RemoteUrlProblem, string> = {
+  'not-a-url': 'The server address is not a URL; write it as http://host:port/v1.',
+  scheme: 'The server address must start with http:// or https://.',
+  credentials: 'The server address may not carry a user name or password; put the key in its own field.',
+  query: 'The server address may not carry a query or a fragment.',
+};
+
+/**
+ * Why a server URL cannot be used, or null when it can: http or https, a host, and no user name or password (the key
+ * goes in its own field, and only ever in the Authorization header).
+ */
+export function remoteUrlProblem(raw: string): RemoteUrlProblem | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'not-a-url';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'scheme';
+  if (url.username !== '' || url.password !== '') return 'credentials';
+  if (url.search !== '' || url.hash !== '') return 'query';
+  return null;
+}
+
+const remoteEngineSchema = z
+  .object({
+    source: z.enum(ENGINE_SOURCES),
+    /** The server's base URL, e.g. http://gpu-box:8080/v1 ('' until one is given; kept while this computer is in use). */
+    url: z.string().max(REMOTE_ENGINE_LIMITS.urlChars),
+    /** Sent as `Authorization: Bearer` to that server only; '' for none. */
+    apiKey: z.string().max(REMOTE_ENGINE_LIMITS.apiKeyChars),
+    /** The model to ask for; '' for the first the server lists. */
+    model: z.string().max(REMOTE_ENGINE_LIMITS.modelChars),
+  })
+  .strict()
+  .superRefine((engine, context) => {
+    if (engine.source !== 'remote') return;
+    const problem = remoteUrlProblem(engine.url);
+    if (problem) context.addIssue({ code: 'custom', path: ['url'], message: REMOTE_URL_PROBLEMS[problem] });
+  });
+
 export const SETTINGS_LIMITS = {
   maxTokens: GENERATION_LIMITS.maxTokens,
   debounceMs: { min: 0, max: 5000 },
@@ -52,6 +102,8 @@ export const settingsSchema = z
     theme: z.enum(THEMES),
     // Settings files written before the interface had a language choice follow the system.
     language: z.enum(LANGUAGE_PREFERENCES).default('system'),
+    // Settings files written before server engines use this computer.
+    engine: remoteEngineSchema.default({ source: 'local', url: '', apiKey: '', model: '' }),
   })
   .strict();
 
@@ -60,6 +112,7 @@ export type InlineSettings = Settings['inline'];
 export type ContinuationSettings = Settings['continuation'];
 export type InlineLength = InlineSettings['length'];
 export type ThemeName = Settings['theme'];
+export type EngineSettings = Settings['engine'];
 
 /** What a first launch (or a corrupt settings file) gets. Sentence-long ghost text, three alternatives. */
 export function defaultSettings(): Settings {
@@ -71,5 +124,6 @@ export function defaultSettings(): Settings {
     modelDir: null,
     theme: 'light',
     language: 'system',
+    engine: { source: 'local', url: '', apiKey: '', model: '' },
   };
 }

@@ -15,4 +15,5 @@ export { defaultGraphCacheDir } from './model/graph-cache.js';
 export { serveEngine, type HostPort } from './host/serve.js';
 export { ModelLoadError, GenerationAbortedError } from './errors.js';
 export { DEFAULT_SAMPLER } from './types.js';
+export { StopDetector } from './stopping.js';
 export type * from './types.js';

@@ -109,8 +109,22 @@ export interface EngineInfo {
  * (a child process under Node, a utilityProcess under Electron). `electron/engine/index.ts` exports
  * `startEngineHost(options): Promise<EngineHost>` and `loadEngine(options): Promise<Engine>`.
  */
+/**
+ * A model served by another program over OpenAI's completions API (llama.cpp's server, vLLM, TGI, KoboldCpp, another
+ * `kaituhi serve`): what that server says about it. The services' remote engine implements `Engine` with it.
+ */
+export interface RemoteEngineInfo {
+  readonly kind: 'remote';
+  /** The API's base URL, e.g. http://gpu-box:8080/v1. */
+  readonly url: string;
+  readonly modelName: string;
+  /** The model's window in tokens, when the server says; null otherwise. */
+  readonly contextWindow: number | null;
+}
+
 export interface Engine {
-  info(): Promise<EngineInfo>;
+  /** What runs: a model loaded here, or one a server runs. */
+  info(): Promise<EngineInfo | RemoteEngineInfo>;
   /** Streams events; ends after a `done` for every candidate and one `stats`. Aborting ends it with reason 'aborted'. */
   generate(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
   /** Token count of a text (for the memory / window indicators). */
@@ -144,6 +158,7 @@ export type EngineHostEvent =
   | { readonly type: 'gave-up'; readonly reason: string };
 
 export interface EngineHost extends Engine {
+  info(): Promise<EngineInfo>;
   /** Called when the host process/thread died and was restarted (the next request works again). */
   onEvent(listener: (event: EngineHostEvent) => void): () => void;
   /** Kills the host as a crash would (tests and the "restart engine" command). */

@@ -1,6 +1,7 @@
 import type { AppMode, AppSnapshot, ModelsState, SettingsState } from '../shared/api.js';
-import type { Settings } from '../common/settings.js';
-import { EngineSupervisor } from './engine-supervisor.js';
+import type { EngineSettings, Settings } from '../common/settings.js';
+import { EngineSupervisor, type RemoteEngineChoice } from './engine-supervisor.js';
+import type { RemoteLinkTiming } from './remote-engine/remote-link.js';
 import { SettingsStore } from './settings-store.js';
 import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
 import { dirname } from 'node:path';
@@ -14,6 +15,17 @@ export interface AppServicesOptions extends ModelChoicesOptions {
   version: string;
   /** Electron opens links in the system browser; server mode has no such power and leaves it undefined. */
   openExternal?: (url: string) => Promise<void>;
+  /** How often a server engine is checked and retried (tests shorten it). */
+  remoteTiming?: RemoteLinkTiming;
+}
+
+/** The server the engine settings name, or null for this computer. */
+function remoteChoice(engine: EngineSettings): RemoteEngineChoice | null {
+  return engine.source === 'remote' ? { url: engine.url, apiKey: engine.apiKey, model: engine.model } : null;
+}
+
+function sameChoice(a: RemoteEngineChoice | null, b: RemoteEngineChoice | null): boolean {
+  return a === b || (a !== null && b !== null && a.url === b.url && a.apiKey === b.apiKey && a.model === b.model);
 }
 
 export const SERVER_MODEL_FOLDER_REFUSED =
@@ -36,7 +48,7 @@ export class AppServices {
 
   constructor(readonly options: AppServicesOptions) {
     this.settings = new SettingsStore(options.settingsFile);
-    this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions);
+    this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions, options.remoteTiming);
     this.models = new ModelChoices({
       options,
       engine: this.engine,
@@ -85,9 +97,14 @@ export class AppServices {
     return this.settings.load();
   }
 
-  /** Loads the model the launch flags or the settings name; never throws (failures become engine state). */
-  startEngine(): Promise<void> {
-    return this.models.start();
+  /**
+   * Loads the model the launch flags or the settings name, or reaches the server they name; never throws (failures
+   * become engine state).
+   */
+  async startEngine(): Promise<void> {
+    const remote = remoteChoice(this.settings.state.settings.engine);
+    if (remote) await this.engine.useRemote(remote);
+    await this.models.start();
   }
 
   async shutdown(): Promise<void> {
@@ -111,6 +128,8 @@ export class AppServices {
     const state = await this.settings.save(settings);
     for (const listener of this.#settingsListeners) listener(state);
     if (settings.modelDir !== previous.modelDir) void this.models.settingsFolderChanged();
+    const remote = remoteChoice(settings.engine);
+    if (!sameChoice(remote, remoteChoice(previous.engine))) void this.engine.useRemote(remote);
     return state;
   }
 

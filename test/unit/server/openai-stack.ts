@@ -28,12 +28,12 @@ export interface OpenAiStack extends TestServer {
   readonly base: string;
 }
 
-export async function startOpenAiStack(): Promise<OpenAiStack> {
+export async function startOpenAiStack(options: { port?: number } = {}): Promise<OpenAiStack> {
   const generations: WatchedGeneration[] = [];
   const modelDir = await tinyCheckpoint();
   const stack = await startTestServer({
     services: { modelDirOverride: modelDir, startEngineHost: async (options) => watched(await startEngineHost(options), generations) },
-    server: { apiKey: API_KEY, corsOrigins: [ALLOWED_ORIGIN] },
+    server: { apiKey: API_KEY, corsOrigins: [ALLOWED_ORIGIN], port: options.port ?? 0 },
   });
   return { ...stack, modelDir, generations, base: stack.server.apiUrl };
 }
