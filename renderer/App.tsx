@@ -176,14 +176,20 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     void api.app.saveSettings({ settings: next }).catch(() => undefined);
   }, [api]);
 
+  // The way back from a server that is down: this computer's engine, chosen as Settings would choose it.
+  const useThisComputer = useCallback(() => {
+    const current = settingsRef.current;
+    void saveSettings({ ...current, engine: { ...current.engine, source: 'local' } }).catch(() => undefined);
+  }, [saveSettings]);
+
   const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
   const notices = useMemo(
     () =>
       [
-        ...noticesFor(engine, settingsState, link, t, mode),
+        ...noticesFor(engine, settingsState, link, t, mode, useThisComputer),
         ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
       ].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t, mode],
+    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t, mode, useThisComputer],
   );
   const ready = engine.status === 'ready';
 
@@ -323,7 +329,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               draftId={drafts.current.id}
               memory={drafts.current.memory}
               engineReady={ready}
-              contextWindow={engine.info?.contextWindow ?? 1024}
+              serverEngine={Boolean(engine.remote)}
+              contextWindow={engine.info?.contextWindow ?? engine.remote?.contextWindow ?? 1024}
               wordsVersion={wordsVersion}
               onMemory={drafts.setMemory}
               onRestored={drafts.showRestored}

@@ -13,6 +13,8 @@ export interface DraftPanelProps {
   draftId: string;
   memory: string;
   engineReady: boolean;
+  /** A server engine has no tokenizer here: the memory's share of the window cannot be counted. */
+  serverEngine?: boolean;
   contextWindow: number;
   /** Bumped by the caller when the text changed, so the word counts follow. */
   wordsVersion: number;
@@ -35,12 +37,12 @@ export function DraftPanel(props: DraftPanelProps) {
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    if (!props.engineReady) return;
+    if (!props.engineReady || props.serverEngine) return;
     const timer = setTimeout(() => {
       void api.app.countTokens({ text: props.memory }).then(setMemoryTokens, () => setMemoryTokens(null));
     }, TOKEN_COUNT_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [api, props.memory, props.engineReady]);
+  }, [api, props.memory, props.engineReady, props.serverEngine]);
 
   useEffect(() => {
     void api.drafts.draftWordStats({ id: draftId }).then(setStats, () => undefined);
@@ -83,11 +85,13 @@ export function DraftPanel(props: DraftPanelProps) {
           data-testid="memory-input"
         />
         <p className={`hint ${share !== null && share > 0.5 ? 'warn' : ''}`} data-testid="memory-tokens">
-          {memoryTokens === null
-            ? props.engineReady
-              ? t('draftPanel.counting')
-              : t('draftPanel.loadModel')
-            : t('draftPanel.memoryTakes', { tokens: memoryTokens, window: props.contextWindow })}
+          {props.serverEngine
+            ? t('draftPanel.noCountOnServer')
+            : memoryTokens === null
+              ? props.engineReady
+                ? t('draftPanel.counting')
+                : t('draftPanel.loadModel')
+              : t('draftPanel.memoryTakes', { tokens: memoryTokens, window: props.contextWindow })}
         </p>
       </section>
       <section>

@@ -10,22 +10,52 @@ export interface StatusBarProps {
   link: LinkStatus;
 }
 
-/** One quiet line at the bottom: words, model, device (why not the GPU, on hover), speed, window use. */
+/** The server's host and port, for the status bar: the whole URL is on hover. */
+function serverName(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * One quiet line at the bottom: words, model, device (why not the GPU, on hover), speed, window use. With a server
+ * engine: the server, its model and its latency instead of the device.
+ */
 export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
   const { t } = useTranslation();
   const info = engine.info;
+  const remote = engine.remote ?? null;
   const deviceTitle = info?.fallbackReason
     ? t('status.fellBack', { reason: info.fallbackReason })
     : info
       ? t('status.runningOn', { device: info.device })
       : undefined;
-  const contextWindow = stats?.contextWindow ?? info?.contextWindow ?? 1024;
+  const contextWindow = stats?.contextWindow ?? info?.contextWindow ?? remote?.contextWindow ?? 1024;
   return (
     <footer className="status-bar" role="status" aria-label={t('status.label')}>
       <span data-testid="word-count">{t('status.words', { count: words })}</span>
       <span className="spacer" />
       {link !== 'open' && <span className="status-warn">{link === 'connecting' ? t('status.connecting') : t('status.disconnected')}</span>}
-      {engine.status !== 'ready' && <span data-testid="engine-status">{t(`status.engine.${engine.status}`)}</span>}
+      {engine.status !== 'ready' && (
+        <span data-testid="engine-status">{t(remote ? `status.remote.${engine.status}` : `status.engine.${engine.status}`)}</span>
+      )}
+      {remote && (
+        <span data-testid="engine-server" title={t('status.serverTitle', { url: remote.url })}>
+          {serverName(remote.url)}
+        </span>
+      )}
+      {remote?.model && (
+        <span data-testid="model-name" title={remote.url}>
+          {remote.model}
+        </span>
+      )}
+      {remote && remote.latencyMs !== null && (
+        <span data-testid="server-latency" title={t('status.latencyTitle')} className={remote.problem === 'slow' ? 'fallback' : undefined}>
+          {t('status.latency', { ms: remote.latencyMs })}
+        </span>
+      )}
       {info && (
         <span data-testid="model-name" title={info.modelDir}>
           {info.modelName} · {info.precision}

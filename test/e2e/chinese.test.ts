@@ -165,6 +165,12 @@ const LATIN_ALLOWED = new Set([
   'KB',
   'MB',
   'GB',
+  // The completions API and the servers that speak it (Settings → Engine).
+  'OpenAI',
+  'API',
+  'vLLM',
+  'TGI',
+  'KoboldCpp',
 ]);
 
 /**
