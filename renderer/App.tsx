@@ -180,6 +180,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const useThisComputer = useCallback(() => {
     const current = settingsRef.current;
     void saveSettings({ ...current, engine: { ...current.engine, source: 'local' } }).catch(() => undefined);
+    // Back to writing: the button took the focus from the text.
+    editorRef.current?.editor.focus();
   }, [saveSettings]);
 
   const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;

@@ -68,9 +68,15 @@ export class RemoteServerError extends Error {
   }
 }
 
-/** The server did not answer at all (refused connection, unknown host, timeout). */
+/** The server did not answer at all (refused connection, unknown host, timeout); `detail` says how. */
 export class RemoteUnreachableError extends Error {
   override readonly name = 'RemoteUnreachableError';
+  constructor(
+    readonly detail: string,
+    url: string,
+  ) {
+    super(`The server at ${url} did not answer: ${detail}`);
+  }
 }
 
 const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
@@ -375,7 +381,7 @@ export class RemoteEngine implements Engine {
     const timeoutMs = this.#options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     const arm = () =>
       setTimeout(
-        () => controller.abort(new RemoteUnreachableError(`the server went quiet for ${Math.round(timeoutMs / 1000)} s`)),
+        () => controller.abort(new RemoteUnreachableError(`it went quiet for ${Math.round(timeoutMs / 1000)} s`, this.#base)),
         timeoutMs,
       );
     let timer = arm();
@@ -401,7 +407,7 @@ export class RemoteEngine implements Engine {
 
   #reportFailure(error: unknown): void {
     if (error instanceof RemoteServerError) this.#options.onHealth?.({ ok: false, status: error.status, detail: error.detail });
-    else if (error instanceof RemoteUnreachableError) this.#options.onHealth?.({ ok: false, status: null, detail: error.message });
+    else if (error instanceof RemoteUnreachableError) this.#options.onHealth?.({ ok: false, status: null, detail: error.detail });
   }
 
   #serverError(status: number, detail: string): RemoteServerError {
@@ -413,7 +419,7 @@ export class RemoteEngine implements Engine {
     // fetch says "fetch failed" and puts the reason (ECONNREFUSED, ENOTFOUND…) in its cause.
     const cause = (error as { cause?: unknown }).cause;
     const words = cause instanceof Error ? cause.message : errorMessage(error);
-    return new RemoteUnreachableError(this.#masked(`The server at ${this.#base} did not answer: ${words}`));
+    return new RemoteUnreachableError(this.#masked(words), this.#base);
   }
 
   /** A server that echoes the request back must not make the key appear in a notice or a log. */
