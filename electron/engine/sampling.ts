@@ -226,7 +226,9 @@ function prepare(logits: Float32Array, settings: SamplerSettings): Prepared {
   if (max === Infinity) return { n: -1, argmax, greedyLogprob: 0 };
 
   const temperature = settings.temperature;
-  if (settings.greedy || !(temperature > 0)) {
+  // A temperature so small that 1 / T overflows (5e-324) is greedy in the limit, and is taken as greedy: scaled by
+  // Infinity the best token's logit became 0 * Infinity = NaN, which hung the top-p cut and lost the token id.
+  if (settings.greedy || !(temperature > 0) || !Number.isFinite(1 / temperature)) {
     const floor = max - TAIL_NATS;
     let sum = 0;
     for (let i = 0; i < vocab; i++) {

@@ -160,6 +160,17 @@ describe('sampleToken filters on hand-built distributions', () => {
     expect(greedy.tokenId).toBe(2);
   });
 
+  it('a temperature too small to invert (1 / T overflows) is greedy, whatever filters follow', () => {
+    // Found by the completions API fuzzer: temperature 9.4e-323 lost the token id, and with a tiny top_p hung the engine.
+    const logits = Float32Array.from([0.5, 3, 1, -2]);
+    const greedy = sampleToken(Float32Array.from(logits), [], settings({ greedy: true }), createRng(1));
+    for (const over of [{}, { topP: 8.4e-323 }, { minP: 0.999999999999999 }, { typicalP: 1e-300 }, { topK: 2 }]) {
+      const picked = sampleToken(Float32Array.from(logits), [], settings({ temperature: 9.4e-323, ...over }), createRng(1));
+      expect(picked, JSON.stringify(over)).toEqual(greedy);
+    }
+    expect(greedy.tokenId).toBe(1);
+  });
+
   it('no-repeat n-gram bans the token that would complete a seen n-gram', () => {
     const logits = Float32Array.from([0, 1, 2, 5, 3]);
     const history = [1, 2, 3, 4, 1, 2];
