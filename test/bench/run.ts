@@ -10,7 +10,8 @@
  * Knobs (environment): BENCH_SHAPES (gpt2), BENCH_PRECISIONS (fp32,int8), BENCH_CONTEXTS (32,512,1000),
  * BENCH_STEPS (16), BENCH_TJS (1: Transformers.js), BENCH_EXPORT (1: the export's rows), BENCH_AGREEMENT (1),
  * BENCH_SLIDE_WORDS (2000; 0 skips), BENCH_SLIDE_PRECISIONS (int8), BENCH_SLIDE_BASELINE (0: 1 also times the
- * slides with no background preparation).
+ * slides with no background preparation), BENCH_API_CLIENTS (1,2,4: the completions API with that many clients at
+ * once, on the first shape in int8; empty skips).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import { makeTestModel } from '../../models/make-test-model.js';
 import type { TestModelShape } from '../../models/test-model-shapes.js';
 import { TEST_MODEL_SHAPES } from '../../models/test-model-shapes.js';
 import { AGREEMENT_PROMPTS, greedyAgreement, greedyAgreementOf } from './agreement.js';
+import { measureApiConcurrency, type ConcurrencyRow } from './api-concurrency.js';
 import { measureBandwidth } from './bandwidth.js';
 import { fmaPeak, gemmProbe, prefillFlops } from './compute.js';
 import { prose } from './prose.js';
@@ -324,6 +326,21 @@ for (const shape of shapes) {
   }
 }
 
+// The completions API with several clients at once: what each waits for its first token.
+const apiClients = list('BENCH_API_CLIENTS', '1,2,4').map(Number);
+let apiConcurrency: ConcurrencyRow[] = [];
+if (apiClients.length > 0) {
+  const precision: Precision = precisions.includes('int8') ? 'int8' : precisions[0]!;
+  apiConcurrency = await measureApiConcurrency(await ensureModel(shapes[0]!, 'safetensors'), { precision, clients: apiClients });
+  for (const row of apiConcurrency) {
+    notes.push(
+      `completions API, ${shapes[0]} ${precision}, ${row.clients} client(s) at once: first token median ${row.firstTokenMedianMs} ms, ` +
+        `p95 ${row.firstTokenP95Ms} ms; ${row.tokensPerSecond} tokens/s for all together (${row.requests} requests of 16 tokens` +
+        `${row.refused > 0 ? `, ${row.refused} refused` : ''})`,
+    );
+  }
+}
+
 // Greedy agreement (teacher-forced, 4 prompts × 32 steps).
 const agreement: Record<string, number> = {};
 if (flag('BENCH_AGREEMENT', true)) {
@@ -368,6 +385,7 @@ await writeFile(
       fmaPeak: peak,
       gemmProbeGflops: gemm,
       agreement,
+      apiConcurrency,
       peakRssMb,
       results,
       rows,
