@@ -32,6 +32,11 @@ export const GENERATION_LIMITS = {
   stopStringChars: 200,
   /** Alternatives kept per generated token (0: none), as OpenAI's completions API allows at most 20. */
   topAlternatives: { min: 0, max: 20 },
+  /**
+   * A text scored in one request: a long chapter (about 20,000 words). Scoring reads every token with up to a
+   * window of context, so a whole novel is scored in pieces, each with the text before it as its context.
+   */
+  scoreTextChars: 100_000,
 } as const;
 
 const finite = z.number().finite();
@@ -113,5 +118,20 @@ export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 /** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
 export const prefillRequestSchema = z.object({ memory, context: text, maxTokens: intIn(L.maxTokens) }).strict();
 export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
+
+/**
+ * A text to score: every token's log-probability and rank under the model, each token reading the memory, the
+ * context and the text before it (as much as fits the window). The context is read, not scored.
+ */
+export const scoreRequestSchema = z
+  .object({
+    memory,
+    context: text,
+    text: z.string().max(L.scoreTextChars),
+    /** Per scored token, the N likeliest tokens at its position (0, the default: none). */
+    topAlternatives: intIn(L.topAlternatives).optional(),
+  })
+  .strict();
+export type ScoreRequest = z.infer<typeof scoreRequestSchema>;
 
 export const countTokensTextSchema = text;
