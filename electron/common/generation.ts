@@ -37,6 +37,9 @@ export const GENERATION_LIMITS = {
    * window of context, so a whole novel is scored in pieces, each with the text before it as its context.
    */
   scoreTextChars: 100_000,
+  /** The text after the cursor that candidates are scored against: how many of its tokens, and of its characters. */
+  joiningTokens: 24,
+  afterChars: 2000,
 } as const;
 
 const finite = z.number().finite();
@@ -111,6 +114,11 @@ export const generateRequestSchema = z
      * `stream: false` on each candidate's `done` event instead. See `TokenAlternatives` in engine/types.ts.
      */
     topAlternatives: intIn(L.topAlternatives).optional(),
+    /**
+     * The text after the cursor (the rest of the paragraph; only its first `joiningTokens` tokens are read). Each
+     * candidate's `done` then carries its joining score: how well the candidate leads into this text.
+     */
+    after: z.string().max(L.afterChars).optional(),
   })
   .strict();
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;

@@ -5,6 +5,7 @@
  */
 import { GENERATION_LIMITS } from '../common/generation.js';
 import { assembleContext, placementSuffixStart, type AssembledContext } from './context-window.js';
+import { joiningScores } from './joining.js';
 import type { LoadedModel } from './model/load-model.js';
 import { alternativesAt } from './alternatives.js';
 import { applyPenalties, createRng, randomSeed, sampleAdjusted, type Rng } from './sampling.js';
@@ -201,6 +202,8 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   const streaming = request.stream !== false;
   const topAlternatives = request.topAlternatives ?? 0;
   const tokenText = (id: number): string => tokenizer.decode([id]);
+  const joining = request.after !== undefined && request.after.length > 0;
+  const finished: Extract<GenerationEvent, { type: 'done' }>[] = [];
   const finish = function* (c: Candidate, reason: StopReason): Generator<GenerationEvent> {
     const rest = reason === 'aborted' ? '' : c.stop.flush();
     if (rest) {
@@ -209,7 +212,10 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
     }
     // Tokens cut off with a stop string or a boundary's trailing space are not part of the text.
     const tokens = !streaming && topAlternatives > 0 ? { tokens: c.alternatives.filter((t) => t.offset < c.text.length) } : {};
-    yield { type: 'done', candidate: c.index, reason, text: c.text, ...tokens };
+    const done = { type: 'done', candidate: c.index, reason, text: c.text, ...tokens } as const;
+    // With text after the cursor, every candidate's done waits for the joining scores, computed once all have ended.
+    if (joining) finished.push(done);
+    else yield done;
   };
 
   for (let step = 0; active.length > 0; step++) {
@@ -267,6 +273,22 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
 
   const ended = performance.now();
   const decodeMs = ended - prefillDone;
+  if (joining) {
+    const scores = signal?.aborted
+      ? []
+      : await joiningScores(
+          model,
+          tokens.length,
+          promptLogits,
+          finished.map((d) => d.text),
+          request.after!,
+        );
+    for (const [i, done] of finished.entries()) {
+      const score = scores[i];
+      yield typeof score === 'number' ? { ...done, joiningScore: score } : done;
+    }
+  }
+  const joiningMs = joining ? { joiningMs: performance.now() - ended } : {};
   yield {
     type: 'stats',
     promptTokens: tokens.length,
@@ -278,5 +300,6 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
     tokensPerSecond: steps > 0 ? (steps * 1000) / decodeMs : 0,
     contextTokens: tokens.length,
     contextWindow: window,
+    ...joiningMs,
   };
 }

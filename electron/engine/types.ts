@@ -97,6 +97,8 @@ export interface GenerationStats {
   /** Positions of the model's window the context used. */
   readonly contextTokens: number;
   readonly contextWindow: number;
+  /** With `after`: the time the joining scores took, after decoding (not part of decodeMs). */
+  readonly joiningMs?: number;
 }
 
 export type GenerationEvent =
@@ -111,6 +113,13 @@ export type GenerationEvent =
        * streamed request has them on its token events instead).
        */
       readonly tokens?: readonly TokenAlternatives[];
+      /**
+       * With `after`: log P(the first `joiningTokens` tokens of `after` | the context, then this candidate's text),
+       * natural log, from the model's raw logits. Higher is a better fit with the text after the cursor; all
+       * candidates read the same tokens, so the scores compare directly. Absent when `after` has no tokens or the
+       * generation was aborted. A request with `after` sends every `done` after the last candidate has finished.
+       */
+      readonly joiningScore?: number;
     }
   | ({ readonly type: 'stats' } & GenerationStats);
 

@@ -30,7 +30,9 @@ export const generateCommand: Command = {
     '  --seed N                 the same seed gives the same text',
     `  --precision P            ${PRECISIONS.join(', ')} (which variant of an ONNX export, or what a checkpoint is built at)`,
     '  --device D               an execution provider to try (repeatable; e.g. cpu, cuda)',
-    '  --json                   print prompt ids, token ids with logprobs, the device and timings as JSON',
+    '  --after TEXT             the text after the cursor: each candidate gets its joining score (how well it leads',
+    '                           into TEXT: log P(first 24 tokens of TEXT | prompt + candidate)), best first',
+    '  --json                   print prompt ids, token ids with logprobs, the candidates, the device and timings as JSON',
     '  --help, -h               this help',
     '',
   ].join('\n'),
@@ -48,6 +50,7 @@ export const generateCommand: Command = {
       candidates: { type: 'string' },
       precision: { type: 'string' },
       device: { type: 'string', multiple: true },
+      after: { type: 'string' },
       greedy: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
@@ -73,6 +76,7 @@ export const generateCommand: Command = {
       maxTokens: numberOption('max-tokens', values['max-tokens'], 50, true),
       candidates,
       sampler,
+      ...(values.after !== undefined ? { after: values.after } : {}),
     };
     const precision = values.precision as Precision | undefined;
     if (precision && !PRECISIONS.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}`);
@@ -84,18 +88,27 @@ export const generateCommand: Command = {
     const promptIds = model.tokenizer.encode(values.prompt);
     const tokens: { candidate: number; id: number; logprob: number; text: string }[] = [];
     const texts: string[] = Array.from({ length: candidates }, () => '');
+    const finished: { candidate: number; text: string; reason: string; joiningScore?: number }[] = [];
     let stats: unknown = null;
     for await (const event of generateWith(model, request)) {
       if (event.type === 'token') {
         if (event.tokenId >= 0) tokens.push({ candidate: event.candidate, id: event.tokenId, logprob: event.logprob, text: event.text });
         texts[event.candidate] += event.text;
         if (!values.json && candidates === 1) process.stdout.write(event.text);
-      } else if (event.type === 'stats') stats = event;
+      } else if (event.type === 'done') {
+        const { candidate, text, reason, joiningScore } = event;
+        finished.push({ candidate, text, reason, ...(joiningScore === undefined ? {} : { joiningScore }) });
+      } else stats = event;
     }
+    // With text after the cursor, the candidate that leads into it best comes first; otherwise in candidate order.
+    const ranked = [...finished].sort((a, b) => (b.joiningScore ?? -Infinity) - (a.joiningScore ?? -Infinity) || a.candidate - b.candidate);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ model: model.info, promptIds, tokens, texts, stats }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ model: model.info, promptIds, tokens, texts, candidates: ranked, stats }, null, 2)}\n`);
     } else if (candidates > 1) {
-      texts.forEach((t, i) => process.stdout.write(`--- candidate ${i + 1}\n${t}\n`));
+      for (const c of ranked) {
+        const score = c.joiningScore === undefined ? '' : ` (joining score ${c.joiningScore.toFixed(3)})`;
+        process.stdout.write(`--- candidate ${c.candidate + 1}${score}\n${c.text}\n`);
+      }
     } else process.stdout.write('\n');
     await model.release();
     return 0;

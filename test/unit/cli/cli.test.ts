@@ -86,6 +86,35 @@ describe('kaituhi command line', () => {
     expect(stdout).toMatch(/--- candidate 1\n[\s\S]*--- candidate 2\n/);
   });
 
+  it('--after ranks the candidates by their joining score, best first', async () => {
+    const model = path.join(dir, 'a');
+    const { stdout } = await run(process.execPath, [
+      bin,
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'The keeper climbed the stairs',
+      '--after',
+      ' and lit the lamp before the storm came in.',
+      '--candidates',
+      '3',
+      '--max-tokens',
+      '6',
+      '--seed',
+      '5',
+      '--json',
+      '--device',
+      'cpu',
+    ]);
+    const out = JSON.parse(stdout) as { candidates: { candidate: number; text: string; joiningScore: number }[]; texts: string[] };
+    expect(out.candidates).toHaveLength(3);
+    const scores = out.candidates.map((c) => c.joiningScore);
+    for (const score of scores) expect(score).toBeLessThan(0);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    for (const c of out.candidates) expect(c.text).toBe(out.texts[c.candidate]);
+  });
+
   it('explains bad arguments and bad models', async () => {
     await expect(run(process.execPath, [bin, 'generate', '--prompt', 'x'])).rejects.toMatchObject({
       stderr: expect.stringMatching(/--model DIR is required/),
