@@ -17,6 +17,7 @@
 import { alternativesAt, tokenRank } from './alternatives.js';
 import { assembleContext, SLIDE_TOKENS } from './context-window.js';
 import type { LoadedModel } from './model/load-model.js';
+import { tokenTexts } from './token-texts.js';
 import type { ScoredToken, ScoreRequest, ScoreResult } from './types.js';
 
 /**
@@ -127,7 +128,8 @@ export class TextScoring {
     const i = bodyIndex - this.#first;
     const tokenId = this.#body[bodyIndex]!;
     const n = this.#topAlternatives;
-    const { logprob, top } = alternativesAt(logits, n, tokenId, (id) => this.#model.tokenizer.decode([id]));
+    const texts = n > 0 ? tokenTexts(this.#model.tokenizer) : [];
+    const { logprob, top } = alternativesAt(logits, n, tokenId, (id) => texts[id] ?? '');
     this.#scored.push({
       tokenId,
       text: this.#pieces[i]!,
