@@ -49,7 +49,7 @@ export const scoreCommand: Command = {
       try {
         text = await readFile(values.file!, 'utf8');
       } catch (error) {
-        throw new Error(`cannot read ${values.file}: ${errorMessage(error)}`);
+        throw new Error(`cannot read ${values.file}: ${errorMessage(error)}`, { cause: error });
       }
     }
     const parsed = scoreRequestSchema.safeParse({
