@@ -14,6 +14,8 @@ export class ApiSession {
   readonly #generations = new Map<number, AbortController>();
   /** Calls still working, so that a `cancel` or the end of the connection stops them (scoring a long text). */
   readonly #calls = new Map<number, AbortController>();
+  /** scoreText calls running now (CLIENT_LIMITS.scoringsPerClient). */
+  #scorings = 0;
   readonly #unsubscribe: Array<() => void>;
   readonly #handlers: ReturnType<typeof apiHandlers>;
   #closed = false;
@@ -64,6 +66,13 @@ export class ApiSession {
   }
 
   async #call(id: number, call: ApiCall): Promise<void> {
+    const scoring = call.method === 'scoreText';
+    if (scoring && this.#scorings >= CLIENT_LIMITS.scoringsPerClient) {
+      const error = `this page already has ${CLIENT_LIMITS.scoringsPerClient} texts being scored; cancel one or wait for it to end`;
+      this.#post({ type: 'result', id, ok: false, error });
+      return;
+    }
+    if (scoring) this.#scorings += 1;
     const controller = new AbortController();
     // A repeated id must not take over the first call's cancellation.
     const tracked = !this.#calls.has(id);
@@ -75,6 +84,7 @@ export class ApiSession {
       this.#post({ type: 'result', id, ok: false, error: errorMessage(error) });
     } finally {
       if (tracked) this.#calls.delete(id);
+      if (scoring) this.#scorings -= 1;
     }
   }
 

@@ -143,6 +143,11 @@ describe('API session with the real engine', () => {
     const cancelled = await result(21);
     expect(cancelled.ok).toBe(false);
     if (!cancelled.ok) expect(cancelled.error).toMatch(/scoring cancelled/);
+    // Two at once at most per page; a third is refused at once, and the page going away stops the others.
+    const long = { method: 'scoreText', context: '', text: 'The tide came in. '.repeat(3000) } as const;
+    for (const id of [22, 23, 24]) session.handle({ type: 'call', id, call: long });
+    const refused = await result(24);
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/already has 2 texts being scored/) });
     session.dispose();
   });
 
