@@ -42,6 +42,11 @@ export const CLIENT_LIMITS = {
   apiGenerations: 6,
   /** A completions request's body: the longest prompt, every character a 3-byte one, and room for the parameters. */
   maxApiBodyBytes: MAX_TEXT_CHARS * MAX_UTF8_BYTES_PER_CHAR + 65_536,
+  /**
+   * Texts one client may have being scored at once (surprise highlighting needs one; a rescoring after an edit
+   * may overlap the cancelled one for a moment). Scoring yields to generations, but it still holds the engine.
+   */
+  scoringsPerClient: 2,
 } as const;
 
 /** The places for generations across every client, shared by all sessions of one launch. */
