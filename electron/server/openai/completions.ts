@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { AppServices } from '../../services/app-services.js';
 import type { GenerationSlots } from '../../services/client-limits.js';
 import type { GenerationEvent, GenerationStats } from '../../shared/api.js';
+import { GENERATION_LIMITS } from '../../common/generation.js';
 import { errorMessage } from '../../common/error-message.js';
 import type { CompletionPlan } from './completions-request.js';
 import { badRequest, OpenAiError } from './openai-errors.js';
@@ -22,6 +23,14 @@ export interface CompletionDeps {
 type TokenEvent = Extract<GenerationEvent, { type: 'token' }>;
 type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
 type TokenAlternatives = NonNullable<TokenEvent['alternatives']>;
+type Engine = NonNullable<AppServices['engine']['engine']>;
+/** A token with its logprob where it starts in the text, and the likeliest tokens there: generated or scored. */
+interface TokenLogprob {
+  readonly text: string;
+  readonly logprob: number;
+  readonly offset: number;
+  readonly top?: readonly { readonly text: string; readonly logprob: number }[];
+}
 type FinishReason = 'stop' | 'length';
 
 interface Usage {
@@ -68,8 +77,8 @@ export async function serveCompletion(
   if (model.contextWindow !== null && maxTokens > model.contextWindow / 2) {
     throw badRequest(`max_tokens must be at most ${model.contextWindow / 2} (half of this model's window).`, 'max_tokens');
   }
-  if (plan.echo && plan.logprobs !== null) {
-    throw badRequest("echo with logprobs (the prompt's own logprobs) is not available from this engine yet.", 'logprobs');
+  if (plan.echo && plan.logprobs !== null && plan.prompt.length > GENERATION_LIMITS.scoreTextChars) {
+    throw badRequest(`echo with logprobs scores prompts of at most ${GENERATION_LIMITS.scoreTextChars} characters.`, 'prompt');
   }
   if (!deps.apiSlots.take()) throw queueFull(deps.apiSlots.capacity);
   if (!services.generationSlots.take()) {
@@ -82,8 +91,12 @@ export async function serveCompletion(
   const answer = plan.stream ? new StreamedAnswer(response, headers, plan, model) : new JsonAnswer(response, headers, plan, model);
   try {
     answer.begin();
+    // The prompt's own logprobs (echo with logprobs): the engine scores it first, which also leaves it in the
+    // prefix cache for the generation that follows.
+    const scored = plan.echo && plan.logprobs !== null ? await scorePrompt(engine, plan, cancel.signal) : null;
+    answer.echo(scored);
     if (!plan.generate) {
-      answer.end({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, await engine.countTokens(plan.prompt));
+      answer.end({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, scored?.length ?? (await engine.countTokens(plan.prompt)));
       return;
     }
     let stats: GenerationStats | null = null;
@@ -105,6 +118,16 @@ export async function serveCompletion(
     deps.apiSlots.giveBack();
     services.generationSlots.giveBack();
   }
+}
+
+async function scorePrompt(engine: Engine, plan: CompletionPlan, signal: AbortSignal): Promise<TokenLogprob[]> {
+  const result = await engine.score({ context: '', text: plan.prompt, topAlternatives: Math.max(1, plan.logprobs ?? 0) }, signal);
+  return result.tokens.map((token) => ({
+    text: token.text,
+    logprob: token.logprob,
+    offset: token.offset,
+    ...(token.top ? { top: token.top } : {}),
+  }));
 }
 
 function queueFull(capacity: number): OpenAiError {
@@ -130,13 +153,13 @@ function usageOf(stats: GenerationStats | null): Usage {
  * entries, as vLLM gives them); two tokens with the same text keep the likelier one's value. Offsets count from
  * the start of the choice's text, echoed prompt included.
  */
-function logprobsOf(tokens: readonly TokenAlternatives[], top: number, offset: number): Logprobs {
+function logprobsOf(tokens: readonly TokenLogprob[], top: number, offset: number): Logprobs {
   return {
     tokens: tokens.map((token) => token.text),
     token_logprobs: tokens.map((token) => token.logprob),
     top_logprobs: tokens.map((token) => {
       const entries: Record<string, number> = {};
-      for (const alternative of token.top.slice(0, top)) entries[alternative.text] ??= alternative.logprob;
+      for (const alternative of (token.top ?? []).slice(0, top)) entries[alternative.text] ??= alternative.logprob;
       entries[token.text] ??= token.logprob;
       return entries;
     }),
@@ -158,6 +181,8 @@ abstract class Answer {
 
   /** The request is accepted: a stream says so at once (its headers), even while it waits for the engine. */
   begin(): void {}
+  /** With `echo`: the prompt before the text, with its tokens' logprobs when they were asked for (else null). */
+  abstract echo(scored: readonly TokenLogprob[] | null): void;
   abstract token(event: TokenEvent): void;
   abstract done(event: DoneEvent): void;
   /** Everything is decoded; `promptTokens` stands in for the stats when nothing was generated (echo, max_tokens 0). */
@@ -184,6 +209,15 @@ abstract class Answer {
   }
 }
 
+function joinLogprobs(a: Logprobs, b: Logprobs): Logprobs {
+  return {
+    tokens: [...a.tokens, ...b.tokens],
+    token_logprobs: [...a.token_logprobs, ...b.token_logprobs],
+    top_logprobs: [...a.top_logprobs, ...b.top_logprobs],
+    text_offset: [...a.text_offset, ...b.text_offset],
+  };
+}
+
 const promptOnlyUsage = (promptTokens: number): Usage => ({
   prompt_tokens: promptTokens,
   completion_tokens: 0,
@@ -199,6 +233,16 @@ class JsonAnswer extends Answer {
     finish_reason: null,
   }));
 
+  /** The prompt's logprobs, which every choice's logprobs start with. */
+  #echoed: Logprobs | null = null;
+
+  echo(scored: readonly TokenLogprob[] | null): void {
+    if (scored && this.plan.logprobs !== null) {
+      this.#echoed = logprobsOf(scored, this.plan.logprobs, 0);
+      for (const choice of this.#choices) choice.logprobs = this.#echoed;
+    }
+  }
+
   token(): void {
     // A JSON answer asks the engine for final texts only (stream: false): no token events come.
   }
@@ -208,7 +252,9 @@ class JsonAnswer extends Answer {
     if (!choice || event.reason === 'aborted') return;
     choice.text = this.echoed + event.text;
     choice.finish_reason = finishReason(event.reason);
-    if (this.plan.logprobs !== null) choice.logprobs = logprobsOf(event.tokens ?? [], this.plan.logprobs, this.echoed.length);
+    if (this.plan.logprobs === null) return;
+    const generated = logprobsOf(event.tokens ?? [], this.plan.logprobs, this.echoed.length);
+    choice.logprobs = this.#echoed ? joinLogprobs(this.#echoed, generated) : generated;
   }
 
   end(usage: Usage, promptTokens?: number): void {
@@ -253,9 +299,13 @@ class StreamedAnswer extends Answer {
     this.response.flushHeaders();
     // Nagle would hold small chunks back for the next one; every token matters to a reader.
     this.response.socket?.setNoDelay(true);
+  }
+
+  echo(scored: readonly TokenLogprob[] | null): void {
     if (!this.plan.echo) return;
+    const logprobs = this.plan.logprobs === null ? null : logprobsOf(scored ?? [], this.plan.logprobs, 0);
     for (let index = 0; index < this.candidates; index++) {
-      this.#chunk([{ text: this.plan.prompt, index, logprobs: this.#logprobs([]), finish_reason: null }]);
+      this.#chunk([{ text: this.plan.prompt, index, logprobs, finish_reason: null }]);
     }
   }
 

@@ -7,7 +7,7 @@
  * The key goes in the Authorization header to this server's API and nowhere else: redirects are refused, not
  * followed, and any error text that would repeat the key has it masked.
  */
-import { GENERATION_LIMITS, type GenerateRequest, type PrefillRequest } from '../../common/generation.js';
+import { GENERATION_LIMITS, type GenerateRequest, type PrefillRequest, type ScoreRequest } from '../../common/generation.js';
 import { errorMessage } from '../../common/error-message.js';
 import {
   StopDetector,
@@ -16,6 +16,7 @@ import {
   type GenerationStats,
   type PrefillResult,
   type RemoteEngineInfo,
+  type ScoreResult,
   type StopReason,
 } from '../../engine/index.js';
 import {
@@ -150,6 +151,17 @@ export class RemoteEngine implements Engine {
 
   async countTokens(): Promise<number> {
     throw new RemoteUnsupportedError('Counting tokens is not available with a server engine: the completions API has no tokenizer.');
+  }
+
+  /**
+   * Scoring needs every token's logprob given the text before it; the completions API gives that only with
+   * echo and logprobs together, which few servers support (llama.cpp and KoboldCpp do not), so it is refused.
+   */
+  async score(request: ScoreRequest): Promise<ScoreResult> {
+    void request;
+    throw new RemoteUnsupportedError(
+      'Scoring a text (surprise highlighting, ranking by how a candidate joins the text after it) is not available with a server engine; use a local model for it.',
+    );
   }
 
   /** Nothing to prepare: the server keeps its own prefix cache, filled by the first real request. */

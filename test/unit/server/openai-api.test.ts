@@ -172,6 +172,31 @@ describe('/v1/completions against the engine', () => {
     expect(promptOnly.usage).toEqual({ prompt_tokens: promptTokens, completion_tokens: 0, total_tokens: promptTokens });
   });
 
+  it("echo with logprobs: the prompt's own tokens and logprobs (the engine's scoring) come before the generated ones", async () => {
+    const scored = await stack.services.engine.engine!.score({ memory: '', context: '', text: PROMPT, topAlternatives: 2 });
+    const whole = await complete({ prompt: PROMPT, max_tokens: 4, temperature: 0, echo: true, logprobs: 2 });
+    const { text, logprobs } = whole.choices[0]!;
+    expect(text.startsWith(PROMPT)).toBe(true);
+    const { tokens, token_logprobs, text_offset, top_logprobs } = logprobs!;
+    expect(tokens.join('')).toBe(text);
+    expect(tokens).toHaveLength(scored.tokens.length + 4);
+    expect(tokens.slice(0, scored.tokens.length)).toEqual(scored.tokens.map((token) => token.text));
+    expectClose(
+      token_logprobs.slice(0, scored.tokens.length),
+      scored.tokens.map((token) => token.logprob),
+    );
+    expect(text_offset).toEqual(tokens.map((_, i) => tokens.slice(0, i).join('').length));
+    for (const top of top_logprobs) expect(Object.keys(top).length).toBeGreaterThanOrEqual(1);
+
+    const promptOnly = await complete({ prompt: PROMPT, max_tokens: 0, echo: true, logprobs: 0 });
+    expect(promptOnly.choices[0]!.logprobs!.tokens.join('')).toBe(PROMPT);
+    expect(promptOnly.usage.prompt_tokens).toBe(scored.tokens.length);
+
+    const { events } = await stream({ prompt: PROMPT, max_tokens: 4, temperature: 0, echo: true, logprobs: 2 });
+    const streamed = chunksOf(events).flatMap((chunk) => chunk.choices.flatMap((choice) => (choice.logprobs ? [choice.logprobs] : [])));
+    expect(streamed.flatMap((part) => part.tokens)).toEqual(tokens);
+  });
+
   it('logprobs: each token of the text with its logprob, the likeliest alternatives and its offset, streamed or not', async () => {
     const body = { prompt: PROMPT, max_tokens: 16, temperature: 0, logprobs: 3 };
     const whole = await complete(body);

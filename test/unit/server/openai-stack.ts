@@ -43,6 +43,7 @@ function watched(host: EngineHost, log: WatchedGeneration[]): EngineHost {
     info: () => host.info(),
     countTokens: (text) => host.countTokens(text),
     prefill: (request) => host.prefill(request),
+    score: (request, signal) => host.score(request, signal),
     close: () => host.close(),
     onEvent: (listener) => host.onEvent(listener),
     kill: () => host.kill(),

@@ -165,10 +165,12 @@ describe('a server engine on kaituhi serve', () => {
     expect(secondStats.promptTokens + 8).toBeLessThanOrEqual(1024);
   });
 
-  it('says plainly what a server engine cannot do: count tokens', async () => {
+  it('says plainly what a server engine cannot do: count tokens, score a text', async () => {
     const remote = await connect();
     await expect(remote.countTokens()).rejects.toBeInstanceOf(RemoteUnsupportedError);
     await expect(remote.countTokens()).rejects.toThrow(/not available with a server engine/);
+    await expect(remote.score({ memory: '', context: '', text: 'It was a dark night.' })).rejects.toBeInstanceOf(RemoteUnsupportedError);
+    await expect(remote.score({ memory: '', context: '', text: 'x' })).rejects.toThrow(/use a local model/);
   });
 
   it('fails clearly on a wrong key, an unknown model, or no server at all', async () => {
