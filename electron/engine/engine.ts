@@ -2,9 +2,19 @@
  * The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state).
  * Between requests it prepares the next window slide in the background, a small chunk at a time.
  */
+import { inspectContextWith } from './context-view.js';
 import { generateWith, prefillWith, prepareNextWindow } from './generate.js';
 import { loadModel, type LoadedModel } from './model/load-model.js';
-import type { Engine, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
+import type {
+  ContextView,
+  Engine,
+  EngineInfo,
+  EngineLoadOptions,
+  GenerateRequest,
+  GenerationEvent,
+  PrefillRequest,
+  PrefillResult,
+} from './types.js';
 
 /** Tokens prefilled per background chunk: a request arriving meanwhile waits for one chunk at most. */
 const IDLE_CHUNK_TOKENS = 32;
@@ -54,7 +64,7 @@ export class LocalEngine implements Engine {
     this.waiting -= 1;
     return () => {
       release();
-      this.lastText = { memory: text.memory, context: text.context, maxTokens: text.maxTokens };
+      this.lastText = { memory: text.memory, note: text.note, lorebook: text.lorebook, context: text.context, maxTokens: text.maxTokens };
       this.scheduleIdle();
     };
   }
@@ -74,6 +84,21 @@ export class LocalEngine implements Engine {
       return await prefillWith(this.model, request);
     } finally {
       done();
+    }
+  }
+
+  /** Waits its turn like a request (background work gives way) but leaves the text to prepare for as it was. */
+  async inspectContext(request: PrefillRequest): Promise<ContextView> {
+    this.waiting += 1;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const release = await this.acquire();
+    this.waiting -= 1;
+    try {
+      return inspectContextWith(this.model, request);
+    } finally {
+      release();
+      this.scheduleIdle();
     }
   }
 

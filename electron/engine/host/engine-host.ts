@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type {
+  ContextView,
   EngineHost,
   EngineHostEvent,
   EngineInfo,
@@ -238,7 +239,7 @@ export class EngineHostClient implements EngineHost {
     this.transport?.kill();
   }
 
-  private async call(build: (id: number) => ClientMessage): Promise<number | EngineInfo | PrefillResult> {
+  private async call(build: (id: number) => ClientMessage): Promise<number | EngineInfo | PrefillResult | ContextView> {
     await this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -264,6 +265,10 @@ export class EngineHostClient implements EngineHost {
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
     return (await this.call((id) => ({ type: 'prefill', id, request }))) as PrefillResult;
+  }
+
+  async inspectContext(request: PrefillRequest): Promise<ContextView> {
+    return (await this.call((id) => ({ type: 'inspect', id, request }))) as ContextView;
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -12,7 +12,7 @@ import {
   type GenerateRequest,
   type PrefillRequest,
 } from '../../common/generation.js';
-import type { EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult } from '../types.js';
+import type { ContextView, EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult } from '../types.js';
 
 export const loadOptionsSchema = z.object({
   modelDir: z.string().min(1),
@@ -29,6 +29,7 @@ export type ClientMessage =
   | { type: 'abort'; id: number }
   | { type: 'countTokens'; id: number; text: string }
   | { type: 'prefill'; id: number; request: PrefillRequest }
+  | { type: 'inspect'; id: number; request: PrefillRequest }
   | { type: 'info'; id: number };
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -37,6 +38,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('abort'), id: z.number().int() }),
   z.object({ type: z.literal('countTokens'), id: z.number().int(), text: countTokensTextSchema }),
   z.object({ type: z.literal('prefill'), id: z.number().int(), request: prefillRequestSchema }),
+  z.object({ type: z.literal('inspect'), id: z.number().int(), request: prefillRequestSchema }),
   z.object({ type: z.literal('info'), id: z.number().int() }),
 ]);
 
@@ -51,7 +53,7 @@ export type HostMessage =
   | { type: 'load-failed'; error: SerializedError }
   | { type: 'event'; id: number; event: GenerationEvent }
   | { type: 'end'; id: number }
-  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult }
+  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult | ContextView }
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

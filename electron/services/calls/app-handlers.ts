@@ -11,6 +11,11 @@ export const appHandlers: Handlers<typeof appCalls, AppServices> = {
     if (!engine) throw new Error('No model is loaded.');
     return engine.countTokens(text);
   },
+  inspectContext: (app, { request }) => {
+    const engine = app.engine.engine;
+    if (!engine) throw new Error('No model is loaded.');
+    return engine.inspectContext(request);
+  },
   restartEngine: (app) => {
     app.engine.restart();
     return null;

@@ -1,7 +1,8 @@
 /** The app's own calls: the snapshot a window starts from, settings, the engine, links and Electron's folder dialog. */
 import { z } from 'zod';
-import { countTokensTextSchema } from '../../common/generation.js';
+import { countTokensTextSchema, prefillRequestSchema } from '../../common/generation.js';
 import { settingsSchema } from '../../common/settings.js';
+import type { ContextView } from '../../engine/types.js';
 import type { AppSnapshot, SettingsState } from '../state.js';
 import { call } from './define.js';
 
@@ -10,6 +11,8 @@ export const appCalls = {
   saveSettings: call({ settings: settingsSchema }).returns<SettingsState>(),
   /** Tokens in a text under the loaded model (the memory's share of the window). */
   countTokens: call({ text: countTokensTextSchema }).returns<number>(),
+  /** The window the next suggestion for this prompt will run on, and what the engine's cache holds of it (the inspector). */
+  inspectContext: call({ request: prefillRequestSchema }).returns<ContextView>(),
   restartEngine: call({}).returns<null>(),
   openExternal: call({ url: z.string().max(2048) }).returns<null>(),
   /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice; null when cancelled. */
