@@ -1,8 +1,10 @@
 import { loadModel } from '../../engine/model/load-model.js';
-import { generateWith } from '../../engine/generate.js';
+import { generateWith, validateRequest } from '../../engine/generate.js';
+import { inspectContextWith } from '../../engine/context-view.js';
 import { DEFAULT_SAMPLER, type GenerateRequest, type Precision, type SamplerSettings } from '../../engine/types.js';
 import { PRECISIONS } from '../../common/generation.js';
 import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import { contextJson, storyContextFrom, storyContextHelp, storyContextOptions } from './story-context.js';
 
 function numberOption(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined) return fallback;
@@ -31,6 +33,7 @@ export const generateCommand: Command = {
     `  --precision P            ${PRECISIONS.join(', ')} (which variant of an ONNX export, or what a checkpoint is built at)`,
     '  --device D               an execution provider to try (repeatable; e.g. cpu, cuda)',
     '  --json                   print prompt ids, token ids with logprobs, the device and timings as JSON',
+    ...storyContextHelp,
     '  --help, -h               this help',
     '',
   ].join('\n'),
@@ -50,6 +53,7 @@ export const generateCommand: Command = {
       device: { type: 'string', multiple: true },
       greedy: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      ...storyContextOptions,
     });
     if (!values.model) throw new UsageError('--model DIR is required');
     if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
@@ -69,6 +73,7 @@ export const generateCommand: Command = {
     };
     const candidates = numberOption('candidates', values.candidates, 1, true);
     const request: GenerateRequest = {
+      ...(await storyContextFrom(values)),
       context: values.prompt,
       maxTokens: numberOption('max-tokens', values['max-tokens'], 50, true),
       candidates,
@@ -81,6 +86,12 @@ export const generateCommand: Command = {
       ...(precision ? { precision } : {}),
       ...(values.device ? { devices: values.device } : {}),
     });
+    if (values['show-context']) {
+      validateRequest(request, model.decoder.contextWindow);
+      process.stdout.write(contextJson(inspectContextWith(model, request)));
+      await model.release();
+      return 0;
+    }
     const promptIds = model.tokenizer.encode(values.prompt);
     const tokens: { candidate: number; id: number; logprob: number; text: string }[] = [];
     const texts: string[] = Array.from({ length: candidates }, () => '');
