@@ -124,15 +124,25 @@ export function noteInUse(note: AuthorNote | undefined): note is AuthorNote {
   return note !== undefined && note.text.trim().length > 0;
 }
 
+/** A draft's story context: what the model sees besides its text. */
+export interface StoryContext {
+  memory: string;
+  note: AuthorNote;
+  lorebook: Lorebook;
+}
+
+/** The story context as a request carries it. */
+export interface StoryFields {
+  memory?: string;
+  note?: AuthorNote;
+  lorebook?: Lorebook;
+}
+
 /**
  * What a generation request carries of the story context: only what can reach the window (disabled entries and an
  * empty note stay home), so a request is as small as the writer's lore allows.
  */
-export function storyRequestFields(story: { memory: string; note: AuthorNote; lorebook: Lorebook }): {
-  memory?: string;
-  note?: AuthorNote;
-  lorebook?: Lorebook;
-} {
+export function storyRequestFields(story: StoryContext): StoryFields {
   const entries = story.lorebook.entries.filter((entry) => entry.enabled && entry.text.trim().length > 0);
   return {
     ...(story.memory ? { memory: story.memory } : {}),

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { draftCursorSchema, MAX_TITLE_CHARS, modelSpanSchema, type DraftCursor, type ModelSpan } from '../common/drafts.js';
-import { authorNoteSchema, DEFAULT_NOTE, EMPTY_LOREBOOK, lorebookSchema, type AuthorNote, type Lorebook } from '../common/lore.js';
+import {
+  authorNoteSchema,
+  DEFAULT_NOTE,
+  EMPTY_LOREBOOK,
+  lorebookSchema,
+  type AuthorNote,
+  type Lorebook,
+  type StoryContext,
+} from '../common/lore.js';
 
 export type { DraftCursor, ModelSpan };
 
@@ -34,11 +42,7 @@ export interface DraftMeta {
 }
 
 /** What of a draft reaches the model besides its text: kept in draft.json, in the journal and in snapshots. */
-export interface DraftStory {
-  memory: string;
-  note: AuthorNote;
-  lorebook: Lorebook;
-}
+export type DraftStory = StoryContext;
 
 export const draftStorySchema = z.object({ memory: z.string(), note: authorNoteSchema, lorebook: lorebookSchema }).strict();
 
