@@ -4,6 +4,7 @@
  * it the decoder's caches hold. Reading it changes nothing: not the cache, not the lore activation.
  */
 import { promptContext } from './generate.js';
+import { loreStateOf } from './lore-activation.js';
 import type { LoadedModel } from './model/load-model.js';
 import { plannedReuse } from './runtime/decoder.js';
 import type { ContextView, ContextViewSegment, PrefillRequest } from './types.js';
@@ -36,8 +37,11 @@ export function inspectContextWith(model: LoadedModel, request: PrefillRequest):
     let at = 0;
     for (const segment of segments) {
       if (reused < at + segment.tokenIds.length) {
-        if (segment.source === 'memory' || segment.source === 'lore') {
-          rereadFrom = { source: segment.source, ...(segment.entryId ? { entryId: segment.entryId, title: segment.title ?? '' } : {}) };
+        if (segment.source === 'memory') rereadFrom = { source: 'memory', change: 'edited' };
+        else if (segment.source === 'lore' && segment.entryId) {
+          // An entry the last request had active was edited (or one before it was); any other just came in.
+          const change = loreStateOf(model).active.has(segment.entryId) ? 'edited' : 'entered';
+          rereadFrom = { source: 'lore', entryId: segment.entryId, title: segment.title ?? '', change };
         }
         break;
       }

@@ -85,9 +85,15 @@ export interface ContextView {
   readonly reusedTokens: number;
   /**
    * Set when the first token to compute again lies in memory or lore while the engine holds a window: an edit
-   * there makes the next suggestion re-read everything after it.
+   * there ('edited'), or an entry coming into the window ('entered'), makes the next suggestion re-read everything
+   * after it.
    */
-  readonly rereadFrom: { readonly source: 'memory' | 'lore'; readonly entryId?: string; readonly title?: string } | null;
+  readonly rereadFrom: {
+    readonly source: 'memory' | 'lore';
+    readonly entryId?: string;
+    readonly title?: string;
+    readonly change: 'edited' | 'entered';
+  } | null;
 }
 
 export type GenerationEvent =

@@ -90,7 +90,9 @@ function ViewDetails({ view, t }: { view: ContextView; t: TFunction }) {
         <p className="inspector-warning" role="alert" data-testid="inspector-warning">
           {view.rereadFrom.source === 'memory'
             ? t('inspector.rereadMemory', { tokens: recompute })
-            : t('inspector.rereadLore', { title: view.rereadFrom.title ?? '', tokens: recompute })}
+            : view.rereadFrom.change === 'entered'
+              ? t('inspector.loreEntered', { title: view.rereadFrom.title ?? '', tokens: recompute })
+              : t('inspector.rereadLore', { title: view.rereadFrom.title ?? '', tokens: recompute })}
         </p>
       )}
       <h3>{t('inspector.window', { window: view.contextWindow })}</h3>
@@ -138,7 +140,8 @@ function ViewDetails({ view, t }: { view: ContextView; t: TFunction }) {
                 const reused = index++ < view.reusedTokens;
                 return (
                   <span key={p} className={reused ? 'token reused' : 'token'} title={`#${segment.tokenIds[p]}`}>
-                    {piece}
+                    {/* A marker such as [CLS] has no text of its own: its id stands for it. */}
+                    {piece === '' && segment.source === 'start' ? `⟨#${segment.tokenIds[p]}⟩` : piece}
                   </span>
                 );
               })}

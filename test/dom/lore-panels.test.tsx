@@ -142,7 +142,7 @@ const view: ContextView = {
   ],
   promptTokens: 14,
   reusedTokens: 5,
-  rereadFrom: { source: 'lore', entryId: 'mere', title: 'Mere' },
+  rereadFrom: { source: 'lore', entryId: 'mere', title: 'Mere', change: 'edited' },
 };
 
 describe('the context inspector', () => {
@@ -193,14 +193,21 @@ describe('the context inspector', () => {
     const { rerender } = render(<ContextInspector {...props} version={1} />);
     await screen.findByText('Nothing was left out.');
     expect(screen.queryByTestId('inspector-warning')).toBeNull();
-    answer = { ...view, reusedTokens: 1, rereadFrom: { source: 'memory' } };
+    answer = { ...view, reusedTokens: 1, rereadFrom: { source: 'memory', change: 'edited' } };
     rerender(<ContextInspector {...props} version={2} />);
     await waitFor(() =>
       expect(screen.getByTestId('inspector-warning').textContent).toBe(
         'Your change to memory makes the next suggestion re-read 13 tokens.',
       ),
     );
-    expect(inspectContext).toHaveBeenCalledTimes(2);
+    answer = { ...view, reusedTokens: 3, rereadFrom: { source: 'lore', entryId: 'mere', title: 'Mere', change: 'entered' } };
+    rerender(<ContextInspector {...props} version={3} />);
+    await waitFor(() =>
+      expect(screen.getByTestId('inspector-warning').textContent).toBe(
+        'The lore entry “Mere” comes into the window: the next suggestion re-reads 11 tokens after it.',
+      ),
+    );
+    expect(inspectContext).toHaveBeenCalledTimes(3);
   });
 
   it('without a model it asks for one; an engine error is shown in words', async () => {

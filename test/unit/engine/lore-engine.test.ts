@@ -89,11 +89,16 @@ describe('the context inspector on the real engine', () => {
 
     // An edit to memory, or to an active entry, makes the next suggestion re-read from there: the inspector says so.
     const edited = inspectContextWith(model, request(story, { memory: 'This is a story about a harbour town in spring.\n' }));
-    expect(edited.rereadFrom).toEqual({ source: 'memory' });
+    expect(edited.rereadFrom).toEqual({ source: 'memory', change: 'edited' });
     expect(edited.reusedTokens).toBeLessThan(view.budget.memory);
     const changedLore = { ...lorebook, entries: [lighthouse, { ...aroha, text: 'Aroha is the keeper’s niece.' }, law] };
     const loreEdit = inspectContextWith(model, request(story, { lorebook: changedLore }));
-    expect(loreEdit.rereadFrom).toEqual({ source: 'lore', entryId: 'aroha', title: 'Aroha' });
+    expect(loreEdit.rereadFrom).toEqual({ source: 'lore', entryId: 'aroha', title: 'Aroha', change: 'edited' });
+    // An entry that was not active comes in after the others: the warning says it entered, it was not edited.
+    const rua = newLoreEntry('rua', { title: 'Rua', text: 'Rua drowned.', keys: ['Rua'] });
+    const entering = inspectContextWith(model, request(`${story} Rua`, { lorebook: { ...lorebook, entries: [...lorebook.entries, rua] } }));
+    expect(entering.rereadFrom).toEqual({ source: 'lore', entryId: 'rua', title: 'Rua', change: 'entered' });
+    expect(entering.reusedTokens).toBe(view.budget.memory + view.budget.lore);
     // The cache still holds memory, the entry before it and the words the edit kept ("Aroha is the keeper’s").
     const before = view.budget.memory + view.segments[1]!.tokenIds.length;
     expect(loreEdit.reusedTokens).toBeGreaterThanOrEqual(before);
