@@ -41,6 +41,9 @@ function readText(file: Blob): Promise<string> {
 
 type Limits = { readonly min: number; readonly max: number };
 
+/** An entry's switches, each a checkbox labelled by its own key in the string tables (lore.enabled, …). */
+const ENTRY_FLAGS = ['enabled', 'alwaysOn', 'caseSensitive'] as const;
+
 /** A whole number within limits, or null. */
 function wholeIn(raw: string, limits: Limits): number | null {
   const value = Number(raw);
@@ -315,31 +318,17 @@ export function LorePanel(props: LorePanelProps) {
                     />
                   </label>
                   <div className="lore-row">
-                    <label className="check">
-                      <input
-                        type="checkbox"
-                        checked={entry.enabled}
-                        onChange={(event) => updateEntry(entry.id, { enabled: event.target.checked })}
-                      />
-                      {t('lore.enabled')}
-                    </label>
-                    <label className="check">
-                      <input
-                        type="checkbox"
-                        checked={entry.alwaysOn}
-                        data-testid="lore-entry-always"
-                        onChange={(event) => updateEntry(entry.id, { alwaysOn: event.target.checked })}
-                      />
-                      {t('lore.alwaysOn')}
-                    </label>
-                    <label className="check">
-                      <input
-                        type="checkbox"
-                        checked={entry.caseSensitive}
-                        onChange={(event) => updateEntry(entry.id, { caseSensitive: event.target.checked })}
-                      />
-                      {t('lore.caseSensitive')}
-                    </label>
+                    {ENTRY_FLAGS.map((flag) => (
+                      <label key={flag} className="check">
+                        <input
+                          type="checkbox"
+                          checked={entry[flag]}
+                          data-testid={`lore-entry-${flag}`}
+                          onChange={(event) => updateEntry(entry.id, { [flag]: event.target.checked })}
+                        />
+                        {t(`lore.${flag}`)}
+                      </label>
+                    ))}
                   </div>
                   <div className="lore-row">
                     <label className="inline-field">

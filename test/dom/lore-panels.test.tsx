@@ -82,7 +82,7 @@ describe('the lore panel', () => {
       /^Not used until fixed: the regex key \/\(\?<=the \)lamp\/ does not compile/,
     );
 
-    fireEvent.click(within(entry).getByTestId('lore-entry-always'));
+    fireEvent.click(within(entry).getByTestId('lore-entry-alwaysOn'));
     expect(last().entries[0]!.alwaysOn).toBe(true);
     fireEvent.click(within(entry).getByTestId('lore-entry-delete'));
     expect(last().entries).toEqual([]);

@@ -3,7 +3,7 @@
  * carry them, checked by the shared schemas; a key that cannot run, too many entries or a stray field never pass.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NOTE, LORE_LIMITS, newLoreEntry } from '../../../electron/common/lore.js';
+import { DEFAULT_NOTE, EMPTY_LOREBOOK, LORE_LIMITS, newLoreEntry, storyRequestFields } from '../../../electron/common/lore.js';
 import { DEFAULT_SAMPLER } from '../../../electron/common/generation.js';
 import { parseClientMessage } from '../../../electron/shared/validators.js';
 
@@ -44,6 +44,18 @@ describe('story context at the API boundary', () => {
     });
     expect(parseClientMessage({ type: 'call', id: 5, call: { method: 'exportLorebook', id: 'harbour', format: 'docx' } })).toMatchObject({
       ok: false,
+    });
+  });
+
+  it('carries only what can reach the window: no disabled or empty entry, no empty note or memory', () => {
+    expect(storyRequestFields({ memory: '', note: DEFAULT_NOTE, lorebook: EMPTY_LOREBOOK })).toEqual({});
+    const off = newLoreEntry('off', { text: 'Off.', enabled: false });
+    const empty = newLoreEntry('empty', { text: '  ' });
+    const on = newLoreEntry('on', { text: 'On.', keys: ['on'] });
+    expect(storyRequestFields({ memory: 'm', note, lorebook: { budget: 99, entries: [off, empty, on] } })).toEqual({
+      memory: 'm',
+      note,
+      lorebook: { budget: 99, entries: [on] },
     });
   });
 });
