@@ -270,103 +270,109 @@ export function LorePanel(props: LorePanelProps) {
                     {entry.alwaysOn && <span className="lore-badge">{t('lore.alwaysOn')}</span>}
                     {!entry.enabled && <span className="lore-badge off">{t('lore.off')}</span>}
                   </summary>
-                  <label className="lore-field">
-                    {t('lore.entryTitle')}
-                    <input
-                      className="lore-data"
-                      value={entry.title}
-                      maxLength={LORE_LIMITS.titleChars}
-                      data-testid="lore-entry-title"
-                      onChange={(event) => updateEntry(entry.id, { title: event.target.value })}
-                    />
-                  </label>
-                  <label className="lore-field">
-                    {t('lore.keys')}
-                    <textarea
-                      className="lore-data"
-                      rows={2}
-                      value={keysText}
-                      data-testid="lore-entry-keys"
-                      onChange={(event) => {
-                        const raw = event.target.value;
-                        const keys = raw
-                          .split('\n')
-                          .map((k) => k.trim())
-                          .filter(Boolean);
-                        keep(keysField, raw);
-                        const usable =
-                          keys.length <= LORE_LIMITS.keysPerEntry && keys.every((k) => k.length <= LORE_LIMITS.keyChars && !keyProblem(k));
-                        if (usable) updateEntry(entry.id, { keys });
-                      }}
-                      onBlur={() => keyProblems.length === 0 && settle(keysField)}
-                    />
-                  </label>
-                  {keyProblems.map((problem, i) => (
-                    <p key={i} className="hint warn" data-testid="lore-key-problem">
-                      {t('lore.notSaved', { problem })}
-                    </p>
-                  ))}
-                  <label className="lore-field">
-                    {t('lore.text')}
-                    <textarea
-                      className="lore-data"
-                      rows={4}
-                      maxLength={LORE_LIMITS.textChars}
-                      value={entry.text}
-                      data-testid="lore-entry-text"
-                      onChange={(event) => updateEntry(entry.id, { text: event.target.value })}
-                    />
-                  </label>
-                  <div className="lore-row">
-                    {ENTRY_FLAGS.map((flag) => (
-                      <label key={flag} className="check">
+                  {/* Only the open entry's fields are on the page: an imported lorebook may hold hundreds. */}
+                  {opened === entry.id && (
+                    <>
+                      <label className="lore-field">
+                        {t('lore.entryTitle')}
                         <input
-                          type="checkbox"
-                          checked={entry[flag]}
-                          data-testid={`lore-entry-${flag}`}
-                          onChange={(event) => updateEntry(entry.id, { [flag]: event.target.checked })}
+                          className="lore-data"
+                          value={entry.title}
+                          maxLength={LORE_LIMITS.titleChars}
+                          data-testid="lore-entry-title"
+                          onChange={(event) => updateEntry(entry.id, { title: event.target.value })}
                         />
-                        {t(`lore.${flag}`)}
                       </label>
-                    ))}
-                  </div>
-                  <div className="lore-row">
-                    <label className="inline-field">
-                      {t('lore.scanDepth')}
-                      <input
-                        type="number"
-                        min={LORE_LIMITS.scanDepth.min}
-                        max={LORE_LIMITS.scanDepth.max}
-                        {...numberField(depthField, entry.scanDepth, LORE_LIMITS.scanDepth, (scanDepth) =>
-                          updateEntry(entry.id, { scanDepth }),
-                        )}
-                      />
-                    </label>
-                    <label className="inline-field">
-                      {t('lore.priority')}
-                      <input
-                        type="number"
-                        {...numberField(priorityField, entry.priority, LORE_LIMITS.priority, (priority) =>
-                          updateEntry(entry.id, { priority }),
-                        )}
-                      />
-                    </label>
-                  </div>
-                  {[numberProblem(depthField, LORE_LIMITS.scanDepth), numberProblem(priorityField, LORE_LIMITS.priority)]
-                    .filter((p): p is string => p !== null)
-                    .map((p) => (
-                      <p key={p} className="hint warn">
-                        {p}
-                      </p>
-                    ))}
-                  <button
-                    type="button"
-                    className="text-button danger"
-                    data-testid="lore-entry-delete"
-                    onClick={() => props.onLorebook({ ...lorebook, entries: lorebook.entries.filter((e) => e.id !== entry.id) })}
-                  >
-                    {t('lore.delete')}
-                  </button>
+                      <label className="lore-field">
+                        {t('lore.keys')}
+                        <textarea
+                          className="lore-data"
+                          rows={2}
+                          value={keysText}
+                          data-testid="lore-entry-keys"
+                          onChange={(event) => {
+                            const raw = event.target.value;
+                            const keys = raw
+                              .split('\n')
+                              .map((k) => k.trim())
+                              .filter(Boolean);
+                            keep(keysField, raw);
+                            const usable =
+                              keys.length <= LORE_LIMITS.keysPerEntry &&
+                              keys.every((k) => k.length <= LORE_LIMITS.keyChars && !keyProblem(k));
+                            if (usable) updateEntry(entry.id, { keys });
+                          }}
+                          onBlur={() => keyProblems.length === 0 && settle(keysField)}
+                        />
+                      </label>
+                      {keyProblems.map((problem, i) => (
+                        <p key={i} className="hint warn" data-testid="lore-key-problem">
+                          {t('lore.notSaved', { problem })}
+                        </p>
+                      ))}
+                      <label className="lore-field">
+                        {t('lore.text')}
+                        <textarea
+                          className="lore-data"
+                          rows={4}
+                          maxLength={LORE_LIMITS.textChars}
+                          value={entry.text}
+                          data-testid="lore-entry-text"
+                          onChange={(event) => updateEntry(entry.id, { text: event.target.value })}
+                        />
+                      </label>
+                      <div className="lore-row">
+                        {ENTRY_FLAGS.map((flag) => (
+                          <label key={flag} className="check">
+                            <input
+                              type="checkbox"
+                              checked={entry[flag]}
+                              data-testid={`lore-entry-${flag}`}
+                              onChange={(event) => updateEntry(entry.id, { [flag]: event.target.checked })}
+                            />
+                            {t(`lore.${flag}`)}
+                          </label>
+                        ))}
+                      </div>
+                      <div className="lore-row">
+                        <label className="inline-field">
+                          {t('lore.scanDepth')}
+                          <input
+                            type="number"
+                            min={LORE_LIMITS.scanDepth.min}
+                            max={LORE_LIMITS.scanDepth.max}
+                            {...numberField(depthField, entry.scanDepth, LORE_LIMITS.scanDepth, (scanDepth) =>
+                              updateEntry(entry.id, { scanDepth }),
+                            )}
+                          />
+                        </label>
+                        <label className="inline-field">
+                          {t('lore.priority')}
+                          <input
+                            type="number"
+                            {...numberField(priorityField, entry.priority, LORE_LIMITS.priority, (priority) =>
+                              updateEntry(entry.id, { priority }),
+                            )}
+                          />
+                        </label>
+                      </div>
+                      {[numberProblem(depthField, LORE_LIMITS.scanDepth), numberProblem(priorityField, LORE_LIMITS.priority)]
+                        .filter((p): p is string => p !== null)
+                        .map((p) => (
+                          <p key={p} className="hint warn">
+                            {p}
+                          </p>
+                        ))}
+                      <button
+                        type="button"
+                        className="text-button danger"
+                        data-testid="lore-entry-delete"
+                        onClick={() => props.onLorebook({ ...lorebook, entries: lorebook.entries.filter((e) => e.id !== entry.id) })}
+                      >
+                        {t('lore.delete')}
+                      </button>
+                    </>
+                  )}
                 </details>
               </li>
             );
