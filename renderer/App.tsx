@@ -25,9 +25,16 @@ import { ModelsPanel } from './panels/models/ModelsPanel.js';
 import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 import { applyLanguage } from './i18n/index.js';
 import { percent } from './state/model-format.js';
+import { LorePanel } from './lore/LorePanel.js';
+import { ContextInspector } from './lore/ContextInspector.js';
+import { nextSuggestionRequest } from './lore/inspect-request.js';
+import { deliverExport } from './drafts/export-delivery.js';
+import './lore/lore.css';
+import { DEFAULT_NOTE, EMPTY_LOREBOOK, storyRequestFields, type StoryContext } from '../electron/common/lore.js';
+import type { LorebookFormat } from '../electron/common/lore-formats.js';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models';
+type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'lore' | 'inspector';
 
 export interface AppProps {
   api: ApiClient;
@@ -55,8 +62,11 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   const settingsRef = useRef<Settings>(initialSettings.settings);
   settingsRef.current = settingsState.settings;
-  // Story memory: the Draft panel sets it per draft; both kinds of generation send it along.
-  const memoryRef = useRef('');
+  // Memory (the Draft panel), the author's note and the lorebook (the Lore panel), per draft; every request sends them.
+  const storyRef = useRef<StoryContext>({ memory: '', note: DEFAULT_NOTE, lorebook: EMPTY_LOREBOOK });
+  // Bumped whenever the next suggestion's window may have changed: the context inspector looks again.
+  const [inspectVersion, setInspectVersion] = useState(0);
+  const bumpInspector = useCallback(() => setInspectVersion((version) => version + 1), []);
   const engineReadyRef = useRef(initialEngine.status === 'ready');
   engineReadyRef.current = engine.status === 'ready';
   const editorRef = useRef<EditorHandle | null>(null);
@@ -66,7 +76,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   // The drafts library, the open draft bound to the editor, its panels and keys.
   const [editorHandle, setEditorHandle] = useState<EditorHandle | null>(null);
   const [wordsVersion, setWordsVersion] = useState(0);
-  const drafts = useDrafts(api, editorHandle, memoryRef, (command) => {
+  const drafts = useDrafts(api, editorHandle, storyRef, (command) => {
     if (command === 'export') setPanel('export');
     else if (command === 'snapshot') setPanel('draft');
     else if (command === 'save') void draftsRef.current?.saveNow();
@@ -78,6 +88,8 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     save: () => void drafts.saveNow(),
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
     draftPanel: () => setPanel((current) => (current === 'draft' ? 'none' : 'draft')),
+    lorePanel: () => setPanel((current) => (current === 'lore' ? 'none' : 'lore')),
+    inspector: () => setPanel((current) => (current === 'inspector' ? 'none' : 'inspector')),
   });
 
   useEffect(() => {
@@ -119,18 +131,43 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             api,
             editor: handle.editor,
             settings: () => settingsRef.current,
-            memory: () => memoryRef.current,
+            story: () => storyRequestFields(storyRef.current),
             onCards: setCards,
-            onStats: setStats,
+            onStats: (next) => {
+              setStats(next);
+              bumpInspector();
+            },
             onInserted: (range) => handle.marks.markRange(range),
           })
         : null;
     },
-    [api],
+    [api, bumpInspector],
+  );
+
+  // The cursor moves the prompt's end: the inspector follows it while it is open.
+  useEffect(() => {
+    if (panel !== 'inspector' || !editorHandle) return;
+    const subscription = editorHandle.editor.onDidChangeCursorPosition(bumpInspector);
+    return () => subscription.dispose();
+  }, [panel, editorHandle, bumpInspector]);
+  useEffect(bumpInspector, [drafts.current, bumpInspector]);
+  const inspectRequest = useCallback(() => {
+    const editor = editorRef.current?.editor;
+    return editor ? nextSuggestionRequest(editor, storyRef.current, settingsRef.current) : null;
+  }, []);
+  const exportLorebook = useCallback(
+    async (format: LorebookFormat): Promise<string> => {
+      const current = draftsRef.current.current;
+      if (!current) return '';
+      await draftsRef.current.flushStory();
+      return deliverExport(await api.drafts.exportLorebook({ id: current.id, format }), t);
+    },
+    [api, t],
   );
 
   const wordCounter = useRef<WordCounter | null>(null);
   const onText = useCallback(() => {
+    bumpInspector();
     clearTimeout(wordTimer.current);
     const model = editorRef.current?.editor.getModel();
     if (!model) return;
@@ -145,7 +182,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
       },
       model.getValueLength() > 500_000 ? 1000 : 150,
     );
-  }, []);
+  }, [bumpInspector]);
 
   const continueSelection = useCallback(() => {
     if (!engineReadyRef.current) return;
@@ -216,6 +253,27 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           data-testid="draft-button"
         >
           {t('toolbar.draft')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          disabled={!drafts.current}
+          onClick={() => setPanel(panel === 'lore' ? 'none' : 'lore')}
+          aria-pressed={panel === 'lore'}
+          title={t('toolbar.loreTitle')}
+          data-testid="lore-button"
+        >
+          {t('toolbar.lore')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          onClick={() => setPanel(panel === 'inspector' ? 'none' : 'inspector')}
+          aria-pressed={panel === 'inspector'}
+          title={t('toolbar.contextTitle')}
+          data-testid="inspector-button"
+        >
+          {t('toolbar.context')}
         </button>
         <button
           type="button"
@@ -297,9 +355,12 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               api={api}
               theme={settingsState.settings.theme}
               settingsRef={settingsRef}
-              memoryRef={memoryRef}
+              storyRef={storyRef}
               engineReadyRef={engineReadyRef}
-              onStats={setStats}
+              onStats={(next) => {
+                setStats(next);
+                bumpInspector();
+              }}
               onText={onText}
               onContinueSelection={continueSelection}
               onReady={onEditorReady}
@@ -336,6 +397,25 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               wordsVersion={wordsVersion}
               onMemory={drafts.setMemory}
               onRestored={drafts.showRestored}
+              onClose={() => setPanel('none')}
+            />
+          )}
+          {panel === 'lore' && drafts.current && (
+            <LorePanel
+              note={drafts.current.note}
+              lorebook={drafts.current.lorebook}
+              onNote={drafts.setNote}
+              onLorebook={drafts.setLorebook}
+              onExport={exportLorebook}
+              onClose={() => setPanel('none')}
+            />
+          )}
+          {panel === 'inspector' && (
+            <ContextInspector
+              api={api}
+              engineReady={ready}
+              request={inspectRequest}
+              version={inspectVersion}
               onClose={() => setPanel('none')}
             />
           )}

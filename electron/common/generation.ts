@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_MEMORY_CHARS } from './drafts.js';
+import { authorNoteSchema, lorebookSchema } from './lore.js';
 
 /** The weight precisions a model can run at, most exact first. */
 export const PRECISIONS = ['fp32', 'fp16', 'int8', 'q4'] as const;
@@ -141,12 +142,19 @@ export const DEFAULT_SAMPLER: SamplerSettings = {
 };
 
 const text = z.string().max(MAX_TEXT_CHARS);
-/** Pinned ahead of the context (the story's memory notes); never slid out of the window. */
-const memory = z.string().max(MAX_MEMORY_CHARS).optional();
+/**
+ * The story context a request carries besides its text: memory pinned ahead of it (never slid out of the window),
+ * the author's note and the lorebook (electron/common/lore.ts). The engine assembles them (engine/context-window.ts).
+ */
+const story = {
+  memory: z.string().max(MAX_MEMORY_CHARS).optional(),
+  note: authorNoteSchema.optional(),
+  lorebook: lorebookSchema.optional(),
+};
 
 export const generateRequestSchema = z
   .object({
-    memory,
+    ...story,
     /** The text before the cursor: the prompt. */
     context: text,
     maxTokens: intIn(L.maxTokens),
@@ -199,7 +207,7 @@ export const generateRequestSchema = z
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 
 /** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
-export const prefillRequestSchema = z.object({ memory, context: text, maxTokens: intIn(L.maxTokens) }).strict();
+export const prefillRequestSchema = z.object({ ...story, context: text, maxTokens: intIn(L.maxTokens) }).strict();
 export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
 
 /**
@@ -208,7 +216,7 @@ export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
  */
 export const scoreRequestSchema = z
   .object({
-    memory,
+    memory: story.memory,
     context: text,
     text: z.string().max(L.scoreTextChars),
     /** Per scored token, the N likeliest tokens at its position (0, the default: none). */

@@ -2,6 +2,7 @@
 import { MAX_CHANGES_PER_EDIT, type DraftCursor, type ModelSpan, type TextChange } from '../common/drafts.js';
 import type { DiskState } from './draft-folder.js';
 import type { DraftSummary } from './context.js';
+import type { AuthorNote, Lorebook } from '../common/lore.js';
 import type { DraftMeta } from './metadata.js';
 
 export interface DraftBuffer {
@@ -11,7 +12,7 @@ export interface DraftBuffer {
   disk: DiskState | null;
   /** Hashes of our own recent writes: a watcher event carrying one of these is us, however late it arrives. */
   ownHashes: string[];
-  /** Anything not yet on disk (text, memory, spans, title). */
+  /** Anything not yet on disk (text, memory, note, lorebook, spans, title). */
   dirty: boolean;
   textDirty: boolean;
   /** Only the cursor moved: worth writing with the next save, not worth a save of its own. */
@@ -33,6 +34,8 @@ export interface OpenDraft {
   title: string;
   text: string;
   memory: string;
+  note: AuthorNote;
+  lorebook: Lorebook;
   modelSpans: ModelSpan[];
   cursor: DraftCursor | null;
   created: string;
@@ -73,6 +76,8 @@ export function viewOf(b: DraftBuffer): OpenDraft {
     title: b.meta.title,
     text: b.text,
     memory: b.meta.memory,
+    note: b.meta.note,
+    lorebook: b.meta.lorebook,
     modelSpans: b.meta.modelSpans.map((s) => ({ ...s })),
     cursor: b.meta.cursor,
     created: b.meta.created,

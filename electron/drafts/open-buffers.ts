@@ -6,6 +6,7 @@
 import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
 import type { DraftCursor, DraftEdit, ModelSpan } from '../common/drafts.js';
+import type { AuthorNote, Lorebook } from '../common/lore.js';
 import { countWords } from '../common/word-count.js';
 import { atomicWrite, removeStaleTemps } from '../disk/atomic-write.js';
 import { sha256 } from '../disk/sha256.js';
@@ -16,7 +17,7 @@ import { applyTextChanges, newBuffer, summaryOf, viewOf, wordsAtStartOf, type Dr
 import { checkId, pathExists, readMeta, readText, textPath, writeMeta } from './draft-folder.js';
 import { DraftError, toDraftError } from './errors.js';
 import type { Journal } from './journal.js';
-import { normalizeSpans } from './metadata.js';
+import { normalizeSpans, type DraftStory } from './metadata.js';
 import { lookAtDisk, type OutsideChange } from './outside-changes.js';
 import { remapSpans } from './spans.js';
 
@@ -164,6 +165,26 @@ export class OpenBuffers {
     this.markDirty(b, false);
   }
 
+  setNote(id: string, note: AuthorNote): void {
+    const b = this.buffer(id);
+    b.meta.note = note;
+    this.markDirty(b, false);
+  }
+
+  setLorebook(id: string, lorebook: Lorebook): void {
+    const b = this.buffer(id);
+    b.meta.lorebook = lorebook;
+    this.markDirty(b, false);
+  }
+
+  /** Memory, note and lorebook together (a restored snapshot). */
+  setStory(b: DraftBuffer, story: DraftStory): void {
+    b.meta.memory = story.memory;
+    b.meta.note = story.note;
+    b.meta.lorebook = story.lorebook;
+    this.markDirty(b, false);
+  }
+
   /** Remembered with the next save, at close and at quit; a cursor move alone does not cost a write. */
   setCursor(id: string, cursor: DraftCursor): void {
     const b = this.buffer(id);
@@ -270,6 +291,8 @@ export class OpenBuffers {
         title: b.meta.title,
         text: b.text,
         memory: b.meta.memory,
+        note: b.meta.note,
+        lorebook: b.meta.lorebook,
         baseHash: b.disk?.hash ?? null,
         modelSpans: b.meta.modelSpans,
         written: nowIso(this.#ctx),

@@ -7,6 +7,7 @@ import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
 import { dirname } from 'node:path';
 import { ModelChoices, type ModelChoicesOptions } from './model-choices.js';
 import { GenerationSlots } from './client-limits.js';
+import { storyRequestFields, type AuthorNote, type Lorebook } from '../common/lore.js';
 
 export interface AppServicesOptions extends ModelChoicesOptions {
   /** Drafts: this launch's library folder, Electron's PDF printer and save dialog, test timers. */
@@ -67,13 +68,12 @@ export class AppServices {
    * Best effort: fills the engine's prefix cache with an opened draft, placing the window as an inline
    * suggestion will. A failure here only means the first suggestion starts cold.
    */
-  #warmEngine(opened: { textBeforeCursor: string; memory: string }): void {
+  #warmEngine(opened: { textBeforeCursor: string; memory: string; note: AuthorNote; lorebook: Lorebook }): void {
     const engine = this.engine.engine;
     if (!engine) return;
     const maxTokens = this.settings.state.settings.inline.maxTokens;
-    engine
-      .prefill({ context: opened.textBeforeCursor, ...(opened.memory ? { memory: opened.memory } : {}), maxTokens })
-      .catch(() => undefined);
+    // The same story fields the editor's requests carry, so the warm window is the one they will ask for.
+    engine.prefill({ context: opened.textBeforeCursor, ...storyRequestFields(opened), maxTokens }).catch(() => undefined);
   }
 
   get mode(): AppMode {

@@ -17,8 +17,15 @@ export type { DraftExportOptions } from './calls/drafts.js';
 export type { ImportSource } from './calls/models.js';
 export type * from './state.js';
 export type * from './drafts-api.js';
-export type { EngineInfo, GenerationEvent, GenerationStats } from '../engine/types.js';
-export type { GenerateRequest, Precision, Precision as ModelPrecision, SamplerSettings, StopAt } from '../common/generation.js';
+export type { ContextLeftOut, ContextView, ContextViewSegment, EngineInfo, GenerationEvent, GenerationStats } from '../engine/types.js';
+export type {
+  GenerateRequest,
+  PrefillRequest,
+  Precision,
+  Precision as ModelPrecision,
+  SamplerSettings,
+  StopAt,
+} from '../common/generation.js';
 export type {
   Settings,
   InlineSettings,

@@ -7,6 +7,7 @@ import { createInlineProvider } from './inline-provider.js';
 import { ModelTextMarks } from './model-text-marks.js';
 import { setEditorProbe } from './diagnostics.js';
 import { CompositionWatch } from './composition.js';
+import { storyRequestFields, type StoryContext } from '../../electron/common/lore.js';
 
 export interface EditorHandle {
   readonly editor: monaco.editor.IStandaloneCodeEditor;
@@ -18,7 +19,8 @@ export interface ProseEditorProps {
   theme: ThemeName;
   /** Read on every request, so changes apply without re-creating the editor. */
   settingsRef: { readonly current: Settings };
-  memoryRef: { readonly current: string };
+  /** The draft's memory, note and lorebook as requests carry them; read on every request. */
+  storyRef: { readonly current: StoryContext };
   engineReadyRef: { readonly current: boolean };
   onStats(stats: GenerationStats): void;
   /** The text changed, or another draft was loaded; the text itself is read from the model only if needed (a 10 MB draft). */
@@ -76,7 +78,7 @@ export function ProseEditor(props: ProseEditorProps) {
         createInlineProvider({
           api: latest.current.api,
           settings: () => latest.current.settingsRef.current,
-          memory: () => latest.current.memoryRef.current,
+          story: () => storyRequestFields(latest.current.storyRef.current),
           engineReady: () => latest.current.engineReadyRef.current,
           hasSelection: () => !(editor.getSelection()?.isEmpty() ?? true),
           composing: () => ime.composing,

@@ -1,6 +1,7 @@
 import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
+import type { StoryFields } from '../../electron/common/lore.js';
 import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
 
 export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
@@ -16,8 +17,8 @@ export interface ContinuationDeps {
   api: KaituhiApi;
   editor: monaco.editor.ICodeEditor;
   settings(): Settings;
-  /** The draft's story memory ('' for none). */
-  memory(): string;
+  /** The draft's memory, author's note and lorebook, which the engine assembles around the prompt. */
+  story(): StoryFields;
   onCards(cards: readonly ContinuationCard[]): void;
   onStats(stats: GenerationStats): void;
   /** Marks an inserted continuation as model-written. */
@@ -138,10 +139,9 @@ export class ContinuationSession {
     const { seed } = settings.sampler;
     const sampler =
       seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
-    const memory = this.#deps.memory();
     const handle = this.#deps.api.generate(
       {
-        ...(memory ? { memory } : {}),
+        ...this.#deps.story(),
         context: this.#prompt,
         maxTokens: settings.continuation.maxTokens,
         candidates: indices.length,

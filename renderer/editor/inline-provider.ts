@@ -3,13 +3,14 @@ import { monaco } from './monaco.js';
 import { recordInlineRequest } from './diagnostics.js';
 import { i18n } from '../i18n/index.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
+import type { StoryFields } from '../../electron/common/lore.js';
 import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
 
 export interface InlineProviderDeps {
   api: KaituhiApi;
   settings(): Settings;
-  /** The draft's story memory, pinned ahead of the context by the engine ('' for none). */
-  memory(): string;
+  /** The draft's memory, author's note and lorebook, which the engine assembles around the prompt. */
+  story(): StoryFields;
   engineReady(): boolean;
   /** Ghost text over a selection would hide what the writer selected; Ctrl+Enter is for that. */
   hasSelection(): boolean;
@@ -57,9 +58,8 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
       if (prompt.trim().length === 0) return none;
 
       const record = recordInlineRequest(version, before);
-      const memory = deps.memory();
       const handle = deps.api.generate({
-        ...(memory ? { memory } : {}),
+        ...deps.story(),
         context: prompt,
         maxTokens: settings.inline.maxTokens,
         candidates: settings.inline.alternatives,

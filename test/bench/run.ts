@@ -4,14 +4,16 @@
  *   the same export and against the memory floor (from STREAM copy and from a read-only probe);
  * - prefill of 1000 tokens, its GFLOP/s against the FMA peak; load; three candidates; a warm suggestion;
  * - window slides while typing past the window: the worst first-token latency against the warm median;
- * - greedy agreement: quantized against fp32, the export on the fast graph against the export as it is.
+ * - greedy agreement: quantized against fp32, the export on the fast graph against the export as it is;
+ * - lore: typing with 8 lorebook entries whose keys come and go, against the same typing with no lore (lore.ts).
  * Models are generated with the project's own command if missing (random weights at GPT-2 shapes).
  *
  * Knobs (environment): BENCH_SHAPES (gpt2), BENCH_PRECISIONS (fp32,int8), BENCH_CONTEXTS (32,512,1000),
  * BENCH_STEPS (16), BENCH_TJS (1: Transformers.js), BENCH_EXPORT (1: the export's rows), BENCH_AGREEMENT (1),
  * BENCH_SLIDE_WORDS (2000; 0 skips), BENCH_SLIDE_PRECISIONS (int8), BENCH_SLIDE_BASELINE (0: 1 also times the
  * slides with no background preparation), BENCH_SCORE (1: scoring 1,000 words cold and after a one-word edit),
- * BENCH_API_CLIENTS (1,2,4: the completions API with that many clients at once, on the first shape in int8; empty skips).
+ * BENCH_API_CLIENTS (1,2,4: the completions API with that many clients at once, on the first shape in int8; empty skips),
+ * BENCH_LORE_WORDS (300; 0 skips).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,6 +31,7 @@ import { measureBandwidth } from './bandwidth.js';
 import { fmaPeak, gemmProbe, prefillFlops } from './compute.js';
 import { prose } from './prose.js';
 import { scoringBench, scoringLine } from './scoring.js';
+import { BENCH_LOREBOOK, loreBenchLine, typeWithLore } from './lore.js';
 import { transformersJsDecodeMs } from './transformers-js.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,6 +42,7 @@ const precisions = list('BENCH_PRECISIONS', 'fp32,int8') as Precision[];
 const CONTEXTS = list('BENCH_CONTEXTS', '32,512,1000').map(Number);
 const STEPS = Number(process.env.BENCH_STEPS ?? 16);
 const SLIDE_WORDS = Number(process.env.BENCH_SLIDE_WORDS ?? 2000);
+const LORE_WORDS = Number(process.env.BENCH_LORE_WORDS ?? 300);
 const slidePrecisions = list('BENCH_SLIDE_PRECISIONS', 'int8') as Precision[];
 /** The precisions the generated ONNX export carries, as Transformers.js publishes them (model.onnx, model_int8.onnx). */
 const EXPORT_PRECISIONS: readonly Precision[] = ['fp32', 'int8'];
@@ -322,6 +326,12 @@ for (const shape of shapes) {
           `${shape} ${precision}: the same without background preparation: worst ${base.worstMs.toFixed(0)} ms vs median ${base.warmMedianMs.toFixed(0)} ms = ${base.worstVsMedian.toFixed(2)}×`,
         );
       }
+    }
+    if (LORE_WORDS > 0 && slidePrecisions.includes(precision)) {
+      const lore = await typeWithLore(ckpt.model, LORE_WORDS, BENCH_LOREBOOK);
+      const none = await typeWithLore(ckpt.model, LORE_WORDS, null);
+      results[`${shape}/${precision}/lore`] = { lore, none };
+      notes.push(loreBenchLine(`${shape} ${precision}`, LORE_WORDS, lore, none));
     }
     await ckpt.model.release();
     if (flag('BENCH_SCORE', true)) {

@@ -14,6 +14,7 @@ import { draftNotices } from '../../renderer/drafts/draft-notices.js';
 import { i18n } from '../../renderer/i18n/index.js';
 import { WordCounter, type LineSource } from '../../renderer/editor/word-counter.js';
 import { countWords } from '../../electron/common/word-count.js';
+import { DEFAULT_NOTE, EMPTY_LOREBOOK } from '../../electron/common/lore.js';
 import type { DraftsApi, DraftSummary, OpenDraft, SnapshotInfo } from '../../electron/shared/api.js';
 
 afterEach(cleanup);
@@ -136,6 +137,8 @@ const restored: OpenDraft = {
   title: 'The Harbour',
   text: 'The old text.',
   memory: '',
+  note: DEFAULT_NOTE,
+  lorebook: EMPTY_LOREBOOK,
   modelSpans: [],
   cursor: null,
   created: snapshot.created,

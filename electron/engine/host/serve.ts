@@ -61,6 +61,7 @@ export function serveEngine(port: HostPort): void {
         const e = await engine!;
         if (message.type === 'countTokens') port.post({ type: 'result', id, value: await e.countTokens(message.text) });
         else if (message.type === 'prefill') port.post({ type: 'result', id, value: await e.prefill(message.request) });
+        else if (message.type === 'inspect') port.post({ type: 'result', id, value: await e.inspectContext(message.request) });
         else if (message.type === 'info') port.post({ type: 'result', id, value: await e.info() });
         else {
           if (message.type === 'score') port.post({ type: 'result', id, value: await e.score(message.request, controller.signal) });

@@ -16,6 +16,11 @@ export const appHandlers: Handlers<typeof appCalls, AppServices> = {
     if (!engine) throw new Error('No model is loaded.');
     return engine.score(request, signal);
   },
+  inspectContext: (app, { request }) => {
+    const engine = app.engine.engine;
+    if (!engine) throw new Error('No model is loaded.');
+    return engine.inspectContext(request);
+  },
   restartEngine: (app) => {
     app.engine.restart();
     return null;

@@ -10,12 +10,15 @@
 import { GENERATION_LIMITS, type GenerateRequest, type PrefillRequest, type ScoreRequest } from '../../common/generation.js';
 import { errorMessage } from '../../common/error-message.js';
 import {
+  NO_LORE_STATE,
   StopDetector,
   type Engine,
   type GenerationEvent,
   type GenerationStats,
   type PrefillResult,
   type RemoteEngineInfo,
+  type ContextView,
+  type LoreState,
   type ScoreResult,
   type StopReason,
 } from '../../engine/index.js';
@@ -30,7 +33,7 @@ import {
   type ListedModel,
 } from './completions-wire.js';
 import { sseData } from './sse-reader.js';
-import { ASSUMED_CONTEXT_WINDOW, PromptSizer, remotePrompt } from './remote-prompt.js';
+import { ASSUMED_CONTEXT_WINDOW, PromptSizer, remotePrompt, storyForServer } from './remote-prompt.js';
 
 type TokenAlternatives = NonNullable<Extract<GenerationEvent, { type: 'token' }>['alternatives']>;
 
@@ -93,6 +96,8 @@ export class RemoteEngine implements Engine {
   readonly #options: RemoteEngineOptions;
   readonly #base: string;
   readonly #sizer = new PromptSizer();
+  /** The lore activation of the last request, so that an entry stays on a while as it does locally. */
+  #loreState: LoreState = NO_LORE_STATE;
   readonly #open = new Set<AbortController>();
   #model: ListedModel;
   /** Learnt from the server's refusal of `n` > 1: candidates are then asked for one request each. */
@@ -164,6 +169,14 @@ export class RemoteEngine implements Engine {
     );
   }
 
+  /** The inspector shows the local engine's window in tokens; a server's tokenizer is out of reach. */
+  async inspectContext(request: PrefillRequest): Promise<ContextView> {
+    void request;
+    throw new RemoteUnsupportedError(
+      "The context inspector is not available with a server engine: Kaituhi cannot see the server's tokens. The memory, note and active lore are still sent.",
+    );
+  }
+
   /** Nothing to prepare: the server keeps its own prefix cache, filled by the first real request. */
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
     void request;
@@ -230,8 +243,10 @@ export class RemoteEngine implements Engine {
   /** A request whose prompt fits the server's window; once more with half the prompt if the server says it does not. */
   async *#fitted(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
     let budget = this.#sizer.budget(this.#model.contextWindow, request.maxTokens);
+    const story = storyForServer(request, this.#loreState, this.#sizer.charsPerToken);
+    this.#loreState = story.loreState;
     for (let attempt = 0; ; attempt++) {
-      const prompt = remotePrompt(request.context, request.memory ?? '', budget);
+      const prompt = remotePrompt(story.text, story.pinned, budget);
       try {
         yield* this.#stream(request, prompt, signal);
         return;

@@ -6,7 +6,13 @@
  * The prompt starts at a multiple of PROMPT_STEP_CHARS into the text, moved forward to the next whitespace, so
  * while the writer types at the end the start stays put and the server's prefix cache (llama.cpp's, vLLM's,
  * Kaituhi's) keeps working, as the local engine's window does.
+ *
+ * The lore and the author's note reach a server as text: the local engine's activation (with its hysteresis) picks
+ * the entries, and their budget and the note's depth in tokens are turned into characters by the same ratio.
  */
+import { LORE_LIMITS, noteInUse } from '../../common/lore.js';
+import type { GenerateRequest } from '../../common/generation.js';
+import { activateLore, noteText, paragraphsBack, type LoreState } from '../../engine/index.js';
 
 /** Where the prompt's start may lie: it moves only when the writer has typed this much more. */
 export const PROMPT_STEP_CHARS = 512;
@@ -30,6 +36,11 @@ export class PromptSizer {
     this.#learned = true;
   }
 
+  /** Characters per token, as the server's counts have shown (a cautious guess before). */
+  get charsPerToken(): number {
+    return this.#charsPerToken;
+  }
+
   /** The most characters a prompt may have for a request of `maxTokens` on a window of `contextWindow`. */
   budget(contextWindow: number | null, maxTokens: number): number {
     const tokens = Math.max(16, (contextWindow ?? ASSUMED_CONTEXT_WINDOW) - maxTokens - SAFETY_TOKENS);
@@ -50,4 +61,46 @@ export function remotePrompt(text: string, memory: string, budgetChars: number):
   const space = text.slice(start, start + 64).search(/\s/);
   if (space > 0) start += space;
   return memoryPart + text.slice(start);
+}
+
+/** What a request's story context becomes for a server: text pinned ahead (memory, then lore) and the story with its note. */
+export interface ServerStory {
+  readonly pinned: string;
+  readonly text: string;
+  /** The lore activation this request ran with: the next request starts from it. */
+  readonly loreState: LoreState;
+}
+
+/**
+ * The memory and active lore to pin ahead of the story, and the story with the author's note in it, as the local
+ * assembly places them: lore in the order it came on, chosen by priority within the lore budget; the note
+ * `depth` paragraphs (or about `depth` tokens) before the end.
+ */
+export function storyForServer(request: GenerateRequest, previous: LoreState, charsPerToken: number): ServerStory {
+  const memory = request.memory ?? '';
+  const activation = activateLore(request.lorebook?.entries ?? [], request.context, previous);
+  const room = (request.lorebook?.budget ?? LORE_LIMITS.budget.default) * charsPerToken;
+  const placed = new Set<string>();
+  let used = 0;
+  const byPriority = [...activation.active].sort((a, b) => b.entry.priority - a.entry.priority || a.order - b.order);
+  for (const { entry } of byPriority) {
+    const cost = entry.text.trim().length + 1;
+    if (used + cost > room) continue;
+    placed.add(entry.id);
+    used += cost;
+  }
+  const lore = activation.active
+    .filter(({ entry }) => placed.has(entry.id))
+    .map(({ entry }) => `${entry.text.trim()}\n`)
+    .join('');
+  const pinned = lore && memory && !memory.endsWith('\n') ? `${memory}\n${lore}` : memory + lore;
+  let text = request.context;
+  if (noteInUse(request.note) && text.length > 0) {
+    const at =
+      request.note.unit === 'paragraphs'
+        ? paragraphsBack(text, request.note.depth)
+        : Math.max(0, text.length - Math.round(request.note.depth * charsPerToken));
+    text = text.slice(0, at) + noteText(request.note) + text.slice(at);
+  }
+  return { pinned, text, loreState: activation.state };
 }

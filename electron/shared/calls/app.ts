@@ -1,8 +1,9 @@
 /** The app's own calls: the snapshot a window starts from, settings, the engine, links and Electron's folder dialog. */
 import { z } from 'zod';
-import { countTokensTextSchema, scoreRequestSchema } from '../../common/generation.js';
-import type { ScoreResult } from '../../engine/types.js';
+import { countTokensTextSchema, prefillRequestSchema, scoreRequestSchema } from '../../common/generation.js';
+
 import { settingsSchema } from '../../common/settings.js';
+import type { ContextView, ScoreResult } from '../../engine/types.js';
 import type { AppSnapshot, SettingsState } from '../state.js';
 import { call } from './define.js';
 
@@ -16,6 +17,8 @@ export const appCalls = {
    * to generations between chunks; a `cancel` with the call's id stops it (the call then fails).
    */
   scoreText: call(scoreRequestSchema.shape).returns<ScoreResult>(),
+  /** The window the next suggestion for this prompt will run on, and what the engine's cache holds of it (the inspector). */
+  inspectContext: call({ request: prefillRequestSchema }).returns<ContextView>(),
   restartEngine: call({}).returns<null>(),
   openExternal: call({ url: z.string().max(2048) }).returns<null>(),
   /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice; null when cancelled. */

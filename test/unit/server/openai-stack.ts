@@ -44,6 +44,7 @@ function watched(host: EngineHost, log: WatchedGeneration[]): EngineHost {
     countTokens: (text) => host.countTokens(text),
     prefill: (request) => host.prefill(request),
     score: (request, signal) => host.score(request, signal),
+    inspectContext: (request) => host.inspectContext(request),
     close: () => host.close(),
     onEvent: (listener) => host.onEvent(listener),
     kill: () => host.kill(),

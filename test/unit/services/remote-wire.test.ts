@@ -1,7 +1,10 @@
 /** The pieces of the server engine that need no server: prompt sizing, the event-stream reader, the request body. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
-import { PROMPT_STEP_CHARS, PromptSizer, remotePrompt } from '../../../electron/services/remote-engine/remote-prompt.js';
+import { PROMPT_STEP_CHARS, PromptSizer, remotePrompt, storyForServer } from '../../../electron/services/remote-engine/remote-prompt.js';
+import { DEFAULT_NOTE, newLoreEntry } from '../../../electron/common/lore.js';
+import { NO_LORE_STATE } from '../../../electron/engine/index.js';
+import type { GenerateRequest } from '../../../electron/common/generation.js';
 import { sseData } from '../../../electron/services/remote-engine/sse-reader.js';
 import { apiBase, completionBody, errorWords } from '../../../electron/services/remote-engine/completions-wire.js';
 
@@ -57,6 +60,44 @@ describe('the prompt sent to a server', () => {
     expect(sizer.budget(1024, 40)).toBeLessThan(dense * 3);
     // Unknown windows are taken as GPT-2's.
     expect(new PromptSizer().budget(null, 40)).toBe(first);
+  });
+});
+
+describe('the story context sent to a server', () => {
+  const lighthouse = newLoreEntry('lighthouse', { keys: ['lighthouse'], text: 'The lighthouse has stood dark since 1871.', scanDepth: 40 });
+  const rule = newLoreEntry('rule', { alwaysOn: true, text: 'Magic costs blood.', priority: 1 });
+  const big = newLoreEntry('big', { alwaysOn: true, text: 'x'.repeat(300), priority: 0 });
+  const request = (context: string, extra: Partial<GenerateRequest> = {}): GenerateRequest =>
+    ({
+      context,
+      maxTokens: 16,
+      candidates: 1,
+      sampler: { temperature: 1, topK: 0, topP: 1, minP: 0, typicalP: 1, repetitionPenalty: 1, noRepeatNgram: 0 },
+      ...extra,
+    }) as GenerateRequest;
+
+  it('pins the memory, then the active lore in the order it came on, within the lore budget by priority', () => {
+    const lorebook = { budget: 20, entries: [lighthouse, rule, big] };
+    const quiet = storyForServer(request('She walked home.', { memory: 'Winter.', lorebook }), NO_LORE_STATE, 1);
+    // 20 characters of budget: the always-on rule (priority 1) fits, the 300-character entry does not.
+    expect(quiet.pinned).toBe('Winter.\nMagic costs blood.\n');
+    const roomy = { budget: 200, entries: [lighthouse, rule] };
+    const lit = storyForServer(request('She walked to the lighthouse.', { lorebook: roomy }), quiet.loreState, 1);
+    expect(lit.pinned).toBe('Magic costs blood.\nThe lighthouse has stood dark since 1871.\n');
+    // The key slid out of its 40-character scan depth but is within the release depth (200 more): it stays on.
+    const kept = storyForServer(request('She walked to the lighthouse. The night was long.', { lorebook: roomy }), lit.loreState, 1);
+    expect(kept.pinned).toContain('1871');
+    const gone = storyForServer(request(`She walked to the lighthouse.${' Rain.'.repeat(50)}`, { lorebook: roomy }), kept.loreState, 1);
+    expect(gone.pinned).not.toContain('1871');
+  });
+
+  it("puts the author's note the chosen number of paragraphs back, wrapped, and leaves an empty page alone", () => {
+    const note = { ...DEFAULT_NOTE, text: 'Tone: dread', depth: 2 };
+    const story = storyForServer(request('One.\nTwo.\nThree', { note }), NO_LORE_STATE, 4);
+    expect(story.text).toBe('One.\n[ Tone: dread ]\nTwo.\nThree');
+    expect(storyForServer(request('', { note }), NO_LORE_STATE, 4).text).toBe('');
+    const tokensBack = storyForServer(request('abcdefghij', { note: { ...note, unit: 'tokens', depth: 2 } }), NO_LORE_STATE, 2);
+    expect(tokensBack.text).toBe('abcdef\n[ Tone: dread ]\nghij');
   });
 });
 
