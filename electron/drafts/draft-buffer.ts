@@ -3,6 +3,7 @@ import { MAX_CHANGES_PER_EDIT, type DraftCursor, type ModelSpan, type TextChange
 import type { DiskState } from './draft-folder.js';
 import type { DraftSummary } from './context.js';
 import type { DraftMeta } from './metadata.js';
+import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 
 export interface DraftBuffer {
   readonly id: string;
@@ -35,6 +36,8 @@ export interface OpenDraft {
   memory: string;
   modelSpans: ModelSpan[];
   cursor: DraftCursor | null;
+  /** Ghost text for this draft: its own mode, or null to follow Settings. */
+  suggestionMode: DraftSuggestionMode;
   created: string;
   modified: string;
   dirty: boolean;
@@ -75,6 +78,7 @@ export function viewOf(b: DraftBuffer): OpenDraft {
     memory: b.meta.memory,
     modelSpans: b.meta.modelSpans.map((s) => ({ ...s })),
     cursor: b.meta.cursor,
+    suggestionMode: b.meta.suggestionMode,
     created: b.meta.created,
     modified: b.meta.modified,
     dirty: b.dirty,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { draftCursorSchema, MAX_TITLE_CHARS, modelSpanSchema, type DraftCursor, type ModelSpan } from '../common/drafts.js';
+import { draftSuggestionModeSchema, type DraftSuggestionMode } from '../common/suggestion-mode.js';
 
 export type { DraftCursor, ModelSpan };
 
@@ -15,6 +16,7 @@ const fields = {
   modelSpans: z.array(modelSpanSchema),
   wordHistory: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayEntrySchema),
   cursor: draftCursorSchema.nullable(),
+  suggestionMode: draftSuggestionModeSchema,
 } as const;
 
 export interface DraftMeta {
@@ -25,10 +27,12 @@ export interface DraftMeta {
   modelSpans: ModelSpan[];
   wordHistory: Record<string, DayWords>;
   cursor: DraftCursor | null;
+  /** Ghost text for this draft: its own mode, or null to follow Settings. */
+  suggestionMode: DraftSuggestionMode;
 }
 
 export function defaultMeta(title: string, nowIso: string): DraftMeta {
-  return { title, created: nowIso, modified: nowIso, memory: '', modelSpans: [], wordHistory: {}, cursor: null };
+  return { title, created: nowIso, modified: nowIso, memory: '', modelSpans: [], wordHistory: {}, cursor: null, suggestionMode: null };
 }
 
 /**

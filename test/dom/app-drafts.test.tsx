@@ -138,6 +138,7 @@ const restored: OpenDraft = {
   memory: '',
   modelSpans: [],
   cursor: null,
+  suggestionMode: null,
   created: snapshot.created,
   modified: snapshot.created,
   dirty: false,

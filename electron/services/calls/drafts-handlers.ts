@@ -31,6 +31,10 @@ export const draftsHandlers: Handlers<typeof draftsCalls, DraftsService> = {
     drafts.library.buffers.setMemory(id, memory);
     return null;
   },
+  setDraftSuggestionMode: (drafts, { id, mode }) => {
+    drafts.library.buffers.setSuggestionMode(id, mode);
+    return null;
+  },
   setDraftCursor: (drafts, { id, cursor }) => {
     drafts.library.buffers.setCursor(id, cursor);
     return null;

@@ -15,6 +15,7 @@ import {
   snapshotIdSchema,
   SPAN_MODES,
 } from '../../common/drafts.js';
+import { draftSuggestionModeSchema } from '../../common/suggestion-mode.js';
 import type { DraftSummary, OpenDraft, SnapshotInfo, TextDiff, TrashedDraft, WordStats } from '../../drafts/index.js';
 import type { DraftExportResult, DraftsStartup } from '../drafts-api.js';
 import { call } from './define.js';
@@ -56,6 +57,8 @@ export const draftsCalls = {
   saveDraft: call({ id }).returns<null>(),
   setDraftMemory: call({ id, memory: z.string().max(MAX_MEMORY_CHARS) }).returns<null>(),
   setDraftCursor: call({ id, cursor: draftCursorSchema }).returns<null>(),
+  /** Ghost text for this draft: 'automatic', 'manual', or null to follow Settings. Saved in draft.json. */
+  setDraftSuggestionMode: call({ id, mode: draftSuggestionModeSchema }).returns<null>(),
   resolveDraftConflict: call({ id, keep: z.enum(['mine', 'theirs']) }).returns<OpenDraft>(),
   takeSnapshot: call({ id, name: z.string().max(200) }).returns<SnapshotInfo>(),
   listSnapshots: call({ id }).returns<SnapshotInfo[]>(),
