@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
+import type { DraftSuggestionMode } from '../../electron/common/suggestion-mode.js';
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { withSummary } from './draft-list.js';
@@ -11,6 +12,8 @@ export interface CurrentDraft {
   readonly id: string;
   readonly title: string;
   readonly memory: string;
+  /** Ghost text in this draft: its own mode, or null to follow Settings. */
+  readonly suggestionMode: DraftSuggestionMode;
 }
 
 export interface DraftsController {
@@ -32,6 +35,7 @@ export interface DraftsController {
   restore(trashId: string): Promise<void>;
   resolveConflict(keep: 'mine' | 'theirs'): Promise<void>;
   setMemory(memory: string): void;
+  setSuggestionMode(mode: DraftSuggestionMode): void;
   /** After a snapshot restore: the service's text replaces the editor's. */
   showRestored(draft: OpenDraft): void;
   saveNow(): Promise<void>;
@@ -88,7 +92,7 @@ export function useDrafts(
         draft,
       );
       memoryRef.current = draft.memory;
-      setCurrent({ id: draft.id, title: draft.title, memory: draft.memory });
+      setCurrent({ id: draft.id, title: draft.title, memory: draft.memory, suggestionMode: draft.suggestionMode });
     },
     [api, editor, memoryRef],
   );
@@ -247,6 +251,12 @@ export function useDrafts(
       memoryTimer.current = setTimeout(() => {
         void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(errorMessage(error)));
       }, MEMORY_SAVE_DELAY_MS);
+    },
+    setSuggestionMode: (mode) => {
+      const active = binding.current;
+      if (!active || !current) return;
+      setCurrent({ ...current, suggestionMode: mode });
+      void api.drafts.setDraftSuggestionMode({ id: active.id, mode }).catch((error: unknown) => setProblem(errorMessage(error)));
     },
     showRestored: (draft) => binding.current?.replaceText(draft.text, draft.modelSpans),
     saveNow: async () => {

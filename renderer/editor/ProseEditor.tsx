@@ -1,12 +1,15 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { GenerationStats, KaituhiApi, Settings, ThemeName } from '../../electron/shared/api.js';
+import type { SuggestionMode } from '../../electron/common/suggestion-mode.js';
 import { monaco, PROSE_OPTIONS, THEME_IDS } from './monaco.js';
-import { createInlineProvider } from './inline-provider.js';
+import { InlineSuggestions, type ShownSuggestion } from './inline-provider.js';
+import type { FilterCounts } from './suggestion-filters.js';
 import { ModelTextMarks } from './model-text-marks.js';
 import { setEditorProbe } from './diagnostics.js';
 import { CompositionWatch } from './composition.js';
+import { i18n } from '../i18n/index.js';
 
 export interface EditorHandle {
   readonly editor: monaco.editor.IStandaloneCodeEditor;
@@ -19,8 +22,15 @@ export interface ProseEditorProps {
   /** Read on every request, so changes apply without re-creating the editor. */
   settingsRef: { readonly current: Settings };
   memoryRef: { readonly current: string };
+  /** The ghost-text mode in effect for the open draft. */
+  suggestionModeRef: { readonly current: SuggestionMode };
   engineReadyRef: { readonly current: boolean };
   onStats(stats: GenerationStats): void;
+  /** A suggestion came on screen (see InlineProviderDeps.onShown): the place to record it in the draft's history. */
+  onSuggestionShown?(shown: ShownSuggestion): void;
+  onFiltered(counts: FilterCounts): void;
+  /** Ctrl+Shift+\: automatic ⇄ manual for what decides the mode here (the draft's own, else Settings). */
+  onToggleSuggestionMode(): void;
   /** The text changed, or another draft was loaded; the text itself is read from the model only if needed (a 10 MB draft). */
   onText(): void;
   onContinueSelection(): void;
@@ -30,7 +40,11 @@ export interface ProseEditorProps {
 const MARK_COMMAND = 'kaituhi.markModelText';
 
 /** The Kaituhi actions in the editor's context menu and keys, labelled in the interface's language. */
-function addActions(editor: monaco.editor.IStandaloneCodeEditor, t: TFunction, onContinueSelection: () => void): monaco.IDisposable[] {
+function addActions(
+  editor: monaco.editor.IStandaloneCodeEditor,
+  t: TFunction,
+  handlers: { onContinueSelection(): void; onToggleSuggestionMode(): void },
+): monaco.IDisposable[] {
   return [
     editor.addAction({
       id: 'kaituhi.continueSelection',
@@ -38,13 +52,19 @@ function addActions(editor: monaco.editor.IStandaloneCodeEditor, t: TFunction, o
       keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
       contextMenuGroupId: 'navigation',
       contextMenuOrder: 0,
-      run: onContinueSelection,
+      run: () => handlers.onContinueSelection(),
     }),
     editor.addAction({
       id: 'kaituhi.suggestNow',
       label: t('editor.suggestNow'),
       keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.Backslash],
       run: (target) => target.trigger('keyboard', 'editor.action.inlineSuggest.trigger', { explicit: true }),
+    }),
+    editor.addAction({
+      id: 'kaituhi.toggleSuggestionMode',
+      label: t('editor.toggleSuggestionMode'),
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.Backslash],
+      run: () => handlers.onToggleSuggestionMode(),
     }),
   ];
 }
@@ -54,6 +74,8 @@ export function ProseEditor(props: ProseEditorProps) {
   const { t } = useTranslation();
   const container = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  // What a screen reader announces: the text of each suggestion as it comes on screen (VS Code's accessible view does the same).
+  const [announcement, setAnnouncement] = useState('');
   // Monaco lives outside React: create it once; callbacks read the latest props through this ref.
   const latest = useRef(props);
   latest.current = props;
@@ -66,26 +88,38 @@ export function ProseEditor(props: ProseEditorProps) {
     const marks = new ModelTextMarks(editor);
     const ime = new CompositionWatch(editor);
     const disposables: monaco.IDisposable[] = [ime];
+    const suggestions = new InlineSuggestions({
+      api: latest.current.api,
+      settings: () => latest.current.settingsRef.current,
+      mode: () => latest.current.suggestionModeRef.current,
+      memory: () => latest.current.memoryRef.current,
+      engineReady: () => latest.current.engineReadyRef.current,
+      hasSelection: () => !(editor.getSelection()?.isEmpty() ?? true),
+      composing: () => ime.composing,
+      onStats: (stats) => latest.current.onStats(stats),
+      markCommandId: MARK_COMMAND,
+      markAccepted: (offset, text) => marks.markAt(offset, text),
+      onShown: (shown) => {
+        setAnnouncement(
+          i18n.t('editor.suggestionAnnouncement', { text: shown.text.trim(), index: shown.index + 1, count: shown.alternatives.length }),
+        );
+        latest.current.onSuggestionShown?.(shown);
+      },
+      onFiltered: (counts) => latest.current.onFiltered(counts),
+    });
 
     disposables.push(
       monaco.editor.registerCommand(MARK_COMMAND, (_accessor, offset: unknown, text: unknown) => {
-        if (typeof offset === 'number' && typeof text === 'string') marks.markAt(offset, text);
+        if (typeof offset !== 'number' || typeof text !== 'string') return;
+        marks.markAt(offset, text);
+        suggestions.accepted(editor, offset, text);
       }),
-      monaco.languages.registerInlineCompletionsProvider(
-        { language: 'markdown' },
-        createInlineProvider({
-          api: latest.current.api,
-          settings: () => latest.current.settingsRef.current,
-          memory: () => latest.current.memoryRef.current,
-          engineReady: () => latest.current.engineReadyRef.current,
-          hasSelection: () => !(editor.getSelection()?.isEmpty() ?? true),
-          composing: () => ime.composing,
-          onStats: (stats) => latest.current.onStats(stats),
-          markCommandId: MARK_COMMAND,
-          markAccepted: (offset, text) => marks.markAt(offset, text),
-        }),
-      ),
-      editor.onDidChangeModelContent(() => latest.current.onText()),
+      monaco.languages.registerInlineCompletionsProvider({ language: 'markdown' }, suggestions),
+      editor.onDidChangeModelContent((event) => {
+        const model = editor.getModel();
+        if (model) suggestions.contentChanged(model, event);
+        latest.current.onText();
+      }),
       // A draft loaded into the editor is a new model, not a content change; the word count must follow it too.
       editor.onDidChangeModel(() => latest.current.onText()),
     );
@@ -117,9 +151,19 @@ export function ProseEditor(props: ProseEditorProps) {
     const editor = editorRef.current;
     if (!editor) return;
     editor.updateOptions({ placeholder: t('editor.placeholder') });
-    const actions = addActions(editor, t, () => latest.current.onContinueSelection());
+    const actions = addActions(editor, t, {
+      onContinueSelection: () => latest.current.onContinueSelection(),
+      onToggleSuggestionMode: () => latest.current.onToggleSuggestionMode(),
+    });
     return () => actions.forEach((action) => action.dispose());
   }, [t]);
 
-  return <div className="editor-host" ref={container} data-testid="editor" />;
+  return (
+    <>
+      <div className="editor-host" ref={container} data-testid="editor" />
+      <div className="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="suggestion-announcer">
+        {announcement}
+      </div>
+    </>
+  );
 }
