@@ -224,6 +224,12 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
     if (typeof offset === 'number' && typeof text === 'string') this.#deps.markAccepted(offset, text);
   }
 
+  /** Esc dismissed the ghost: what it offered is no longer on offer, or typing on would bring it back. */
+  handleEndOfLifetime(_list: GhostList, item: GhostItem, reason: monaco.languages.InlineCompletionEndOfLifeReason<GhostItem>): void {
+    if (reason.kind === monaco.languages.InlineCompletionEndOfLifeReasonKind.Rejected && this.#offers.offer?.seq === item.seq)
+      this.#offers.forget();
+  }
+
   disposeInlineCompletions(): void {
     // Items hold no resources; what is on offer lives in the OfferKeeper.
   }

@@ -132,6 +132,18 @@ describe('keeping what was offered', () => {
     await expect.poll(() => generateFrames.length, { timeout: 30_000 }).toBe(sent + 1);
   });
 
+  it('after Esc, typing what the ghost held does not bring it back: the next suggestion is asked for', async () => {
+    await typeSlowly('The storm had passed');
+    const { alternatives } = await shownSuggestion();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator(GHOST).count(), SETTLE).toBe(0);
+    const sent = generateFrames.length;
+    const kept = await keptAnswers();
+    await page.keyboard.type(alternatives[0]!.slice(0, 2));
+    await expect.poll(() => generateFrames.length, { timeout: 30_000 }).toBe(sent + 1);
+    expect(await keptAnswers()).toBe(kept);
+  });
+
   it('alternatives that share what was typed survive it, and Alt+] cycles among them without a request', async () => {
     await typeSlowly('The harbour was quiet');
     const { alternatives } = await shownSuggestion();
