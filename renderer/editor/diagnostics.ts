@@ -24,10 +24,18 @@ export interface InlineRecord {
   joinScores: (number | null)[];
   /** What the filters dropped, and why. */
   dropped: { suggestion: string; filter: SuggestionFilter }[];
-  /** The page's clock (performance.now()): the full accept this request continues from, the request, the first ghost on screen. */
+  /**
+   * The page's clock (performance.now()): the full accept this request continues from, the request, Monaco
+   * showing the first ghost, and the start of the first frame painted with it.
+   */
   acceptedAt?: number;
   requestedAt?: number;
   shownAt?: number;
+  paintedAt?: number;
+  /** The engine's account of the request: prompt tokens, how many came from its cache, prefill and decode times. */
+  stats?: { promptTokens: number; reusedTokens: number; prefillMs: number; decodeMs: number; generatedTokens: number };
+  /** The cache warm-up with the alternative on screen (the text Tab would leave): which one, and what it cost. */
+  warmed?: { index: number; reusedTokens: number; prefillMs: number; skipped: boolean };
   error?: string;
 }
 

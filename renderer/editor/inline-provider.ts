@@ -155,7 +155,11 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
       record.error = outcome.error;
       return NONE;
     }
-    if (outcome.stats) deps.onStats(outcome.stats);
+    if (outcome.stats) {
+      deps.onStats(outcome.stats);
+      const { promptTokens, reusedTokens, prefillMs, decodeMs, generatedTokens } = outcome.stats;
+      record.stats = { promptTokens, reusedTokens, prefillMs, decodeMs, generatedTokens };
+    }
 
     const decoded = outcome.texts.map((text) => ({ text: fitSuggestion(text, trailing), joinScore: null }));
     const { kept: worthShowing, dropped } = filterSuggestions(
@@ -168,7 +172,7 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
     record.alternatives = ranked.map((alternative) => alternative.text);
     record.joinScores = ranked.map((alternative) => alternative.joinScore);
     record.outcome = ranked.length > 0 ? 'shown' : 'empty';
-    this.#offers.keep({ documentId, anchor: cursor, suggestions: record.alternatives, seq: record.seq });
+    this.#offers.keep({ documentId, anchor: cursor, before, suggestions: record.alternatives, seq: record.seq });
     return this.#items(
       record.alternatives.map((suggestion, index) => ({ suggestion, index, rest: suggestion })),
       position,
@@ -207,9 +211,14 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
     const key = `${item.seq}:${item.index}`;
     if (key === this.#onScreen) return;
     this.#onScreen = key;
-    if (item.record && item.record.shownAt === undefined) item.record.shownAt = performance.now();
+    const record = item.record;
+    if (record && record.shownAt === undefined) {
+      record.shownAt = performance.now();
+      requestAnimationFrame((painted) => (record.paintedAt = painted));
+    }
     const text = item.alternatives[item.index];
     if (text === undefined) return;
+    this.#warm(item, text);
     this.#deps.onShown({
       documentId: item.documentId,
       offset: item.anchor,
@@ -217,6 +226,32 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
       index: item.index,
       alternatives: item.alternatives,
     });
+  }
+
+  /**
+   * While the writer reads the ghost, the engine reads it too: its prefix cache is filled with the text Tab
+   * would leave, so the next suggestion, asked for at once after Tab, starts from a warm cache (and the
+   * engine's background work prepares the window slide that text will need; a text that would slide the window
+   * now is left to that). Automatic mode only: in manual mode nothing follows Tab.
+   */
+  #warm(item: GhostItem, text: string): void {
+    const offer = this.#offers.offer;
+    const settings = this.#deps.settings();
+    if (offer?.seq !== item.seq || this.#deps.mode() !== 'automatic') return;
+    const memory = this.#deps.memory();
+    const { prompt } = splitTrailingSpaces(offer.before + text);
+    this.#deps.api.app
+      // keepWindow: a guess that would slide the window is left undone, or a writer who types on instead would find
+      // their own text's cache gone (a whole window read again, seconds on a CPU).
+      .prefill({ ...(memory ? { memory } : {}), context: prompt, maxTokens: settings.inline.maxTokens, keepWindow: true })
+      .then((result) => {
+        if (result && item.record) {
+          const { reusedTokens, prefillMs } = result;
+          item.record.warmed = { index: item.index, reusedTokens, prefillMs, skipped: result.skipped === true };
+        }
+      })
+      // Only a warm-up: the suggestion after Tab reads the words itself.
+      .catch(() => undefined);
   }
 
   handlePartialAccept(_list: GhostList, item: GhostItem): void {

@@ -10,6 +10,8 @@ export interface Offer {
   readonly documentId: string;
   /** Where the suggestions start (a UTF-16 offset into the document). */
   readonly anchor: number;
+  /** The text before the anchor the request read (the end of the document, as prompt-window.ts cuts it). */
+  readonly before: string;
   /** The alternatives as shown, best first, each fitted to the cursor at the anchor. */
   readonly suggestions: readonly string[];
   /** The inline request that decoded them (the diagnostics ring numbers them). */

@@ -10,7 +10,8 @@
  * Knobs (environment): BENCH_SHAPES (gpt2), BENCH_PRECISIONS (fp32,int8), BENCH_CONTEXTS (32,512,1000),
  * BENCH_STEPS (16), BENCH_TJS (1: Transformers.js), BENCH_EXPORT (1: the export's rows), BENCH_AGREEMENT (1),
  * BENCH_SLIDE_WORDS (2000; 0 skips), BENCH_SLIDE_PRECISIONS (int8), BENCH_SLIDE_BASELINE (0: 1 also times the
- * slides with no background preparation).
+ * slides with no background preparation), BENCH_GHOST (0: 1 also times Tab → next ghost text against a pause →
+ * first ghost text in Chromium, tab-to-ghost.ts).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -345,6 +346,14 @@ if (flag('BENCH_AGREEMENT', true)) {
       }
     }
   }
+}
+
+if (flag('BENCH_GHOST', false)) {
+  // Chromium, Vite and the server load only when asked for.
+  const { ghostLine, tabToGhost } = await import('./tab-to-ghost.js');
+  const ghost = await tabToGhost();
+  results.ghost = ghost;
+  notes.push(ghostLine(ghost));
 }
 
 const peakRssMb = process.resourceUsage().maxRSS / 1024;

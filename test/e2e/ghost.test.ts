@@ -197,6 +197,8 @@ describe('the next suggestion is ready', () => {
       expect(second.requestedAt! - tabAt).toBeGreaterThanOrEqual(0);
       expect(second.requestedAt! - tabAt).toBeLessThan(debounceMs);
       expect(second.shownAt! - tabAt).toBeLessThan(debounceMs);
+      // While the ghost was on screen its text went into the engine's cache: after Tab nothing is read twice.
+      expect(second.stats!.reusedTokens).toBeGreaterThanOrEqual(second.stats!.promptTokens - 1);
     } finally {
       await saveSettings((settings) => ({ ...settings, inline: { ...settings.inline, debounceMs: DEBOUNCE_MS } }));
     }

@@ -1,6 +1,7 @@
 /** The app's own calls: the snapshot a window starts from, settings, the engine, links and Electron's folder dialog. */
 import { z } from 'zod';
-import { countTokensTextSchema } from '../../common/generation.js';
+import { countTokensTextSchema, prefillRequestSchema } from '../../common/generation.js';
+import type { PrefillResult } from '../../engine/types.js';
 import { settingsSchema } from '../../common/settings.js';
 import type { AppSnapshot, SettingsState } from '../state.js';
 import { call } from './define.js';
@@ -10,6 +11,11 @@ export const appCalls = {
   saveSettings: call({ settings: settingsSchema }).returns<SettingsState>(),
   /** Tokens in a text under the loaded model (the memory's share of the window). */
   countTokens: call({ text: countTokensTextSchema }).returns<number>(),
+  /**
+   * Fills the engine's prefix cache with a text the next suggestion will start from (the ghost text on screen,
+   * which Tab would accept). One runs at a time and one waits; a newer one replaces the waiting one (null).
+   */
+  prefill: call(prefillRequestSchema.shape).returns<PrefillResult | null>(),
   restartEngine: call({}).returns<null>(),
   openExternal: call({ url: z.string().max(2048) }).returns<null>(),
   /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice; null when cancelled. */

@@ -17,7 +17,7 @@ function reader(text: string) {
 const before = 'The keeper climbed';
 const offered = () => {
   const keeper = new OfferKeeper();
-  keeper.keep({ documentId: 'doc', anchor: before.length, suggestions: [' the stairs.', ' the hill.', ' down.'], seq: 4 });
+  keeper.keep({ documentId: 'doc', anchor: before.length, before, suggestions: [' the stairs.', ' the hill.', ' down.'], seq: 4 });
   return keeper;
 };
 
@@ -76,13 +76,13 @@ describe('what was offered stays on offer while the writer agrees with it', () =
 
   it('two alternatives that end the same way after what was typed are offered once', () => {
     const keeper = new OfferKeeper();
-    keeper.keep({ documentId: 'doc', anchor: 0, suggestions: [' a cat.', ' a cat.'], seq: 1 });
+    keeper.keep({ documentId: 'doc', anchor: 0, before: '', suggestions: [' a cat.', ' a cat.'], seq: 1 });
     expect(keeper.rest('doc', 0, reader('').written)).toHaveLength(1);
   });
 
   it('an empty offer is no offer', () => {
     const keeper = new OfferKeeper();
-    keeper.keep({ documentId: 'doc', anchor: 0, suggestions: [], seq: 1 });
+    keeper.keep({ documentId: 'doc', anchor: 0, before: '', suggestions: [], seq: 1 });
     expect(keeper.offer).toBeNull();
   });
 });
