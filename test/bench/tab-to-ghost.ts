@@ -19,17 +19,31 @@ import { prose } from './prose.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+interface Spread {
+  readonly min: number;
+  readonly median: number;
+}
+
+/** One way to a ghost, end to end and in parts (medians and minimums over the rounds, ms). */
+export interface GhostPath {
+  /** The key (the last of a word, or Tab) to the first frame painted with the ghost. */
+  readonly keyToGhost: Spread;
+  /** The key to the request leaving the page: the debounce after a pause, nothing after Tab. */
+  readonly keyToRequest: Spread;
+  /** The engine reading the prompt's new tokens (after Tab: the accepted words, unless the warm-up read them). */
+  readonly prefill: Spread;
+  /** The engine writing the alternatives: the part that does not depend on the path, and the noisiest. */
+  readonly decode: Spread;
+  /** Everything but decoding: the key to the ghost less the engine's decode. */
+  readonly notDecoding: Spread;
+}
+
 export interface GhostTimes {
   readonly rounds: number;
   readonly contextTokens: number;
   readonly debounceMs: number;
-  readonly pauseToGhostMs: { min: number; median: number };
-  readonly tabToGhostMs: { min: number; median: number };
-  /** From Tab to the request leaving the page: what the debounce would otherwise have added. */
-  readonly tabToRequestMs: { min: number; median: number };
-  /** The engine's prefill in each: after a pause it reads the word typed, after Tab the words accepted. */
-  readonly pausePrefillMs: { min: number; median: number };
-  readonly tabPrefillMs: { min: number; median: number };
+  readonly pause: GhostPath;
+  readonly tab: GhostPath;
   readonly settings: string;
 }
 
@@ -45,7 +59,7 @@ async function int8Export(): Promise<string> {
   return dir;
 }
 
-function summary(xs: readonly number[]): { min: number; median: number } {
+function summary(xs: readonly number[]): Spread {
   const sorted = [...xs].sort((a, b) => a - b);
   return { min: Math.round(sorted[0] ?? NaN), median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? NaN) };
 }
@@ -110,34 +124,49 @@ export async function tabToGhost(): Promise<GhostTimes> {
     await painted(seq, 'pause');
     await page.keyboard.press('Escape');
 
-    const pause: number[] = [];
-    const tab: number[] = [];
-    const tabToRequest: number[] = [];
-    const pausePrefill: number[] = [];
-    const tabPrefill: number[] = [];
+    type Shown = NonNullable<Awaited<ReturnType<typeof painted>>>;
+    const rows: { pause: [Shown, number]; tab: [Shown, number] }[] = [];
     const lead = ['And', 'Then', 'But', 'So', 'Still', 'Later', 'Once', 'Now'];
     for (let round = 0; round < rounds; round++) {
       seq = await lastSeq();
       await page.keyboard.type(` ${lead[round % lead.length]}`, { delay: 40 });
       const first = await painted(seq, 'pause');
-      pause.push(first.paintedAt! - (await page.evaluate(() => (window as unknown as { keyAt: number }).keyAt)));
+      const keyAt = await page.evaluate(() => (window as unknown as { keyAt: number }).keyAt);
 
       await page.waitForTimeout(readMs);
       seq = await lastSeq();
       await page.keyboard.press('Tab');
       const next = await painted(seq, 'after-accept');
       const tabAt = await page.evaluate(() => (window as unknown as { tabAt: number }).tabAt);
-      tab.push(next.paintedAt! - tabAt);
-      tabToRequest.push(next.requestedAt! - tabAt);
-      pausePrefill.push(first.stats?.prefillMs ?? NaN);
-      tabPrefill.push(next.stats?.prefillMs ?? NaN);
+      rows.push({ pause: [first, keyAt], tab: [next, tabAt] });
       process.stderr.write(
-        `round ${round + 1}: pause → ghost ${Math.round(pause.at(-1)!)} ms (${JSON.stringify(first.stats)}), ` +
-          `Tab → ghost ${Math.round(tab.at(-1)!)} ms (${JSON.stringify(next.stats)})\n`,
+        `round ${round + 1}: pause → ghost ${Math.round(first.paintedAt! - keyAt)} ms (${JSON.stringify(first.stats)}), ` +
+          `Tab → ghost ${Math.round(next.paintedAt! - tabAt)} ms (${JSON.stringify(next.stats)})\n`,
       );
       await page.waitForTimeout(readMs);
       await page.keyboard.press('Escape');
     }
+    const ghostPath = (which: 'pause' | 'tab'): GhostPath => {
+      const parts = rows.map((row) => {
+        const [record, keyAt] = row[which];
+        const decode = record.stats?.decodeMs ?? NaN;
+        return {
+          keyToGhost: record.paintedAt! - keyAt,
+          keyToRequest: record.requestedAt! - keyAt,
+          prefill: record.stats?.prefillMs ?? NaN,
+          decode,
+          notDecoding: record.paintedAt! - keyAt - decode,
+        };
+      });
+      const of = (key: keyof GhostPath) => summary(parts.map((part) => part[key]));
+      return {
+        keyToGhost: of('keyToGhost'),
+        keyToRequest: of('keyToRequest'),
+        prefill: of('prefill'),
+        decode: of('decode'),
+        notDecoding: of('notDecoding'),
+      };
+    };
     const contextTokens = await page.evaluate(() => {
       const text = document.querySelector('[data-testid=context-use]')?.textContent ?? '';
       return Number(/(\d+)/.exec(text)?.[1] ?? NaN);
@@ -147,11 +176,8 @@ export async function tabToGhost(): Promise<GhostTimes> {
       rounds,
       contextTokens,
       debounceMs,
-      pauseToGhostMs: summary(pause),
-      tabToGhostMs: summary(tab),
-      tabToRequestMs: summary(tabToRequest),
-      pausePrefillMs: summary(pausePrefill),
-      tabPrefillMs: summary(tabPrefill),
+      pause: ghostPath('pause'),
+      tab: ghostPath('tab'),
       settings: `${settings.alternatives} alternatives, up to ${settings.maxTokens} tokens, stop at a ${settings.length}, ${readMs} ms reading each ghost`,
     };
   } finally {
@@ -161,11 +187,12 @@ export async function tabToGhost(): Promise<GhostTimes> {
 }
 
 export function ghostLine(times: GhostTimes): string {
+  const parts = (p: GhostPath) =>
+    `median ${p.keyToGhost.median} ms (min ${p.keyToGhost.min}): request after ${p.keyToRequest.median}, prefill ${p.prefill.median}, ` +
+    `decode ${p.decode.median}; all but decoding ${p.notDecoding.median} (min ${p.notDecoding.min})`;
   return (
-    `ghost text, gpt2 (random) int8 at ctx ${times.contextTokens}, ${times.settings}, ${times.rounds} rounds in Chromium: ` +
-    `Tab → next ghost median ${times.tabToGhostMs.median} ms (min ${times.tabToGhostMs.min}; the request leaves ${times.tabToRequestMs.median} ms after Tab, ` +
-    `prefill ${times.tabPrefillMs.median} ms), pause → first ghost median ${times.pauseToGhostMs.median} ms (min ${times.pauseToGhostMs.min}; ` +
-    `${times.debounceMs} ms of it the debounce, prefill ${times.pausePrefillMs.median} ms)`
+    `ghost text, gpt2 (random) int8 at ctx ≈ ${times.contextTokens}, ${times.settings}, ${times.rounds} rounds in Chromium: ` +
+    `Tab → next ghost ${parts(times.tab)}; pause → first ghost ${parts(times.pause)} (debounce ${times.debounceMs})`
   );
 }
 
