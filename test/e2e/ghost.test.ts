@@ -247,6 +247,17 @@ describe('manual and automatic', () => {
   });
 });
 
+const ghostFontStyle = (): Promise<string> =>
+  page
+    .locator('.ghost-text-decoration')
+    .first()
+    .evaluate((node) => getComputedStyle(node).fontStyle);
+
+const withItalic = (italic: boolean): Settings => {
+  const settings = app.services.settings.state.settings;
+  return { ...settings, inline: { ...settings.inline, italic } };
+};
+
 describe('accessibility', () => {
   it('a screen-reader region announces each suggestion on screen; the ghost can be upright', async () => {
     await typeSlowly('A quiet morning in the');
@@ -254,36 +265,20 @@ describe('accessibility', () => {
     const announcer = page.locator('[data-testid=suggestion-announcer]');
     expect(await announcer.getAttribute('aria-live')).toBe('polite');
     await expect.poll(() => announcer.textContent(), SETTLE).toBe(`Suggestion 1 of ${alternatives.length}: ${alternatives[0]!.trim()}`);
-    expect(
-      await page
-        .locator('.ghost-text-decoration')
-        .first()
-        .evaluate((node) => getComputedStyle(node).fontStyle),
-    ).toBe('italic');
+    expect(await ghostFontStyle()).toBe('italic');
     if (alternatives.length > 1) {
       await page.keyboard.press('Alt+BracketRight');
       await expect.poll(() => announcer.textContent(), SETTLE).toBe(`Suggestion 2 of ${alternatives.length}: ${alternatives[1]!.trim()}`);
     }
 
-    await app.services.saveSettings({
-      ...app.services.settings.state.settings,
-      inline: { ...app.services.settings.state.settings.inline, italic: false },
-    });
+    await app.services.saveSettings(withItalic(false));
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.ghostText), SETTLE).toBe('upright');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Alt+Backslash');
     await page.locator('.ghost-text-decoration').first().waitFor(SETTLE);
-    expect(
-      await page
-        .locator('.ghost-text-decoration')
-        .first()
-        .evaluate((node) => getComputedStyle(node).fontStyle),
-    ).toBe('normal');
+    expect(await ghostFontStyle()).toBe('normal');
     await screenshot(page, 'ghost-05-upright');
-    await app.services.saveSettings({
-      ...app.services.settings.state.settings,
-      inline: { ...app.services.settings.state.settings.inline, italic: true },
-    });
+    await app.services.saveSettings(withItalic(true));
     expect(browser.problems).toEqual([]);
   });
 });
