@@ -2,9 +2,9 @@
  * The engine's public types: what the app, the server mode, the command line and the tests share. Requests
  * (generate, prefill, sampler) are defined with their schemas in electron/common/generation.ts.
  */
-import type { GenerateRequest, Precision, PrefillRequest } from '../common/generation.js';
+import type { GenerateRequest, Precision, PrefillRequest, ScoreRequest } from '../common/generation.js';
 
-export type { GenerateRequest, Precision, PrefillRequest, SamplerSettings, StopAt } from '../common/generation.js';
+export type { GenerateRequest, Precision, PrefillRequest, SamplerSettings, ScoreRequest, StopAt } from '../common/generation.js';
 export { DEFAULT_SAMPLER } from '../common/generation.js';
 
 export interface PrefillResult {
@@ -24,6 +24,67 @@ export interface GeneratedToken {
   readonly tokenId: number;
   /** Natural log of the token's probability under the final (post-sampler) distribution. */
   readonly logprob: number;
+  /** The alternatives at this token's position, when the request asked for `topAlternatives` > 0. */
+  readonly alternatives?: TokenAlternatives;
+}
+
+/** A token the model considered at a position, with its log-probability there. */
+export interface TokenAlternative {
+  readonly tokenId: number;
+  /** The token's text on its own ('\uFFFD' where it holds only part of a UTF-8 character). */
+  readonly text: string;
+  readonly logprob: number;
+}
+
+/**
+ * What the model thought at one generated token's position, taken from the same forward pass that produced the
+ * token (no second pass). The distribution is the exact log-softmax of the logits sampling saw: after the
+ * repetition penalty, the n-gram ban, DRY, phrase bias and banned tokens, before temperature and the top-k /
+ * top-p / min-p / typical filters. So the chosen token may be missing from `top` (it was sampled from the tail)
+ * and its `logprob` differs from the event's own, which is under the final, filtered distribution.
+ */
+export interface TokenAlternatives {
+  readonly tokenId: number;
+  /** The chosen token's own text, as the stream decoder gave it ('' while a UTF-8 character is incomplete). */
+  readonly text: string;
+  /** Where that text starts in the candidate's text (the `done` event's), in UTF-16 code units. */
+  readonly offset: number;
+  /** The chosen token's log-probability in this distribution. */
+  readonly logprob: number;
+  /** The `topAlternatives` likeliest tokens, likeliest first (ties: lower id first). */
+  readonly top: readonly TokenAlternative[];
+}
+
+/** One token of a scored text: how likely the model found it, given everything before it. */
+export interface ScoredToken {
+  readonly tokenId: number;
+  /** The token's own text ('' while a UTF-8 character is incomplete: the next token's text holds it). */
+  readonly text: string;
+  /** Where that text starts in the scored text, in UTF-16 code units. */
+  readonly offset: number;
+  /** The model's raw log-probability of the token (log-softmax of its logits: no sampler, no penalty). */
+  readonly logprob: number;
+  /** 1 for the model's likeliest token: one more than the number of tokens it found likelier. */
+  readonly rank: number;
+  /** With `topAlternatives` > 0: the likeliest tokens at this position, likeliest first (ties: lower id first). */
+  readonly top?: readonly TokenAlternative[];
+}
+
+export interface ScoreResult {
+  readonly tokens: readonly ScoredToken[];
+  /** exp of the mean negative log-probability of the tokens; null for a text without tokens. */
+  readonly perplexity: number | null;
+  readonly stats: {
+    /** Context tokens (memory, a start marker, the preceding text) the text's first token read. */
+    readonly contextTokens: number;
+    /** Tokens whose K/V came from the prefix cache in the first run. */
+    readonly reusedTokens: number;
+    /** Windows the text was read in: a long text slides the window, each token reading as much as fits. */
+    readonly windows: number;
+    /** Runs of the model, each at most SCORE_CHUNK_TOKENS new positions; a generation may run between two. */
+    readonly chunks: number;
+    readonly scoreMs: number;
+  };
 }
 
 export interface GenerationStats {
@@ -38,11 +99,30 @@ export interface GenerationStats {
   /** Positions of the model's window the context used. */
   readonly contextTokens: number;
   readonly contextWindow: number;
+  /** With `after`: the time the joining scores took, after decoding (not part of decodeMs). */
+  readonly joiningMs?: number;
 }
 
 export type GenerationEvent =
   | ({ readonly type: 'token' } & GeneratedToken)
-  | { readonly type: 'done'; readonly candidate: number; readonly reason: StopReason; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly candidate: number;
+      readonly reason: StopReason;
+      readonly text: string;
+      /**
+       * With `stream: false` and `topAlternatives` > 0: the alternatives of every token of `text`, in order (a
+       * streamed request has them on its token events instead).
+       */
+      readonly tokens?: readonly TokenAlternatives[];
+      /**
+       * With `after`: log P(the first `joiningTokens` tokens of `after` | the context, then this candidate's text),
+       * natural log, from the model's raw logits. Higher is a better fit with the text after the cursor; all
+       * candidates read the same tokens, so the scores compare directly. Absent when `after` has no tokens or the
+       * generation was aborted. A request with `after` sends every `done` after the last candidate has finished.
+       */
+      readonly joiningScore?: number;
+    }
   | ({ readonly type: 'stats' } & GenerationStats);
 
 export interface EngineInfo {
@@ -80,6 +160,12 @@ export interface Engine {
   countTokens(text: string): Promise<number>;
   /** Fills the prefix cache for a text (a draft just opened) so the next suggestion starts warm. */
   prefill(request: PrefillRequest): Promise<PrefillResult>;
+  /**
+   * Every token of a text with its log-probability and rank, read with the running context the model sees. Runs
+   * in chunks and gives the engine back between them, so a generation asked for meanwhile goes first; aborting
+   * ends it between chunks with a GenerationAbortedError. Reuses the prefix cache, and leaves the text in it.
+   */
+  score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult>;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,11 @@ export const appHandlers: Handlers<typeof appCalls, AppServices> = {
     return engine.countTokens(text);
   },
   prefill: (app, request) => app.cacheWarmer.warm(request),
+  scoreText: (app, request, signal) => {
+    const engine = app.engine.engine;
+    if (!engine) throw new Error('No model is loaded.');
+    return engine.score(request, signal);
+  },
   restartEngine: (app) => {
     app.engine.restart();
     return null;

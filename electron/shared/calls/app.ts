@@ -1,7 +1,7 @@
 /** The app's own calls: the snapshot a window starts from, settings, the engine, links and Electron's folder dialog. */
 import { z } from 'zod';
-import { countTokensTextSchema, prefillRequestSchema } from '../../common/generation.js';
-import type { PrefillResult } from '../../engine/types.js';
+import { countTokensTextSchema, prefillRequestSchema, scoreRequestSchema } from '../../common/generation.js';
+import type { PrefillResult, ScoreResult } from '../../engine/types.js';
 import { settingsSchema } from '../../common/settings.js';
 import type { AppSnapshot, SettingsState } from '../state.js';
 import { call } from './define.js';
@@ -16,6 +16,11 @@ export const appCalls = {
    * which Tab would accept). One runs at a time and one waits; a newer one replaces the waiting one (null).
    */
   prefill: call(prefillRequestSchema.shape).returns<PrefillResult | null>(),
+  /**
+   * Every token of a text with its log-probability and rank under the loaded model (surprise highlighting). Yields
+   * to generations between chunks; a `cancel` with the call's id stops it (the call then fails).
+   */
+  scoreText: call(scoreRequestSchema.shape).returns<ScoreResult>(),
   restartEngine: call({}).returns<null>(),
   openExternal: call({ url: z.string().max(2048) }).returns<null>(),
   /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice; null when cancelled. */
