@@ -128,17 +128,26 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
     const record = recordInlineRequest(version, before, trigger, after);
     if (accepted && trigger === 'after-accept') record.acceptedAt = accepted.at;
     const memory = deps.memory();
+    /** Each candidate's joining score (mid-paragraph), by the engine's candidate number. */
+    const joinScores: (number | null)[] = [];
     record.requestedAt = performance.now();
-    const handle = deps.api.generate({
-      ...(memory ? { memory } : {}),
-      context: prompt,
-      maxTokens: settings.inline.maxTokens,
-      candidates: settings.inline.alternatives,
-      sampler: settings.sampler,
-      stopAt: settings.inline.length,
-      // Ghost text shows only the finished alternatives: their tokens need not cross two processes one by one.
-      stream: false,
-    });
+    const handle = deps.api.generate(
+      {
+        ...(memory ? { memory } : {}),
+        context: prompt,
+        // Mid-paragraph: the engine scores how well each alternative leads into the rest of the paragraph.
+        ...(after ? { after } : {}),
+        maxTokens: settings.inline.maxTokens,
+        candidates: settings.inline.alternatives,
+        sampler: settings.sampler,
+        stopAt: settings.inline.length,
+        // Ghost text shows only the finished alternatives: their tokens need not cross two processes one by one.
+        stream: false,
+      },
+      (event) => {
+        if (event.type === 'done') joinScores[event.candidate] = event.joiningScore ?? null;
+      },
+    );
     const subscription = token.onCancellationRequested(() => handle.cancel());
     const outcome = await handle.finished.finally(() => subscription.dispose());
 
@@ -161,7 +170,10 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
       record.stats = { promptTokens, reusedTokens, prefillMs, decodeMs, generatedTokens };
     }
 
-    const decoded = outcome.texts.map((text) => ({ text: fitSuggestion(text, trailing), joinScore: null }));
+    const decoded = outcome.texts.map((text, candidate) => ({
+      text: fitSuggestion(text, trailing),
+      joinScore: joinScores[candidate] ?? null,
+    }));
     const { kept: worthShowing, dropped } = filterSuggestions(
       decoded.map((alternative) => alternative.text),
       { before, after },

@@ -1,3 +1,5 @@
+import { GENERATION_LIMITS } from '../../electron/common/generation.js';
+
 /**
  * Spaces and tabs at the end. The lookbehind makes the search try each run of blanks once, from its first
  * blank; `/[ \t]+$/` retried from every blank of a run, O(n²) on a long run of spaces inside the prompt.
@@ -23,14 +25,11 @@ export function fitSuggestion(suggestion: string, trailing: string): string {
   return fitToCursor(suggestion, trailing).replace(TRAILING_BLANKS, '');
 }
 
-/** Far more than the tokens the joining score reads (about four characters a token in English, one or two in Chinese). */
-export const JOIN_TEXT_CHARS = 400;
-
 /**
  * The text after the cursor that a suggestion must lead into: the rest of the paragraph (a line, in a prose
- * editor that wraps), or '' at its end. The engine reads only its first couple of dozen tokens, so a long
- * paragraph is cut (JOIN_TEXT_CHARS).
+ * editor that wraps), or '' at its end. The engine reads only its first `joiningTokens` tokens, so a long
+ * paragraph is cut to what a request may carry (`afterChars`).
  */
 export function paragraphAfter(lineAfterCursor: string): string {
-  return lineAfterCursor.trim().length === 0 ? '' : lineAfterCursor.slice(0, JOIN_TEXT_CHARS);
+  return lineAfterCursor.trim().length === 0 ? '' : lineAfterCursor.slice(0, GENERATION_LIMITS.afterChars);
 }

@@ -28,7 +28,7 @@ let app: AppUnderTest;
 let browser: BrowserSession;
 let page: Page;
 /** Every `generate` frame the page sent, in order. */
-const generateFrames: unknown[] = [];
+const generateFrames: { request: { after?: string } }[] = [];
 
 beforeAll(async () => {
   app = await startApp({
@@ -44,7 +44,7 @@ beforeAll(async () => {
   page = browser.page;
   page.on('websocket', (socket) =>
     socket.on('framesent', ({ payload }) => {
-      const message = JSON.parse(String(payload)) as { type?: string };
+      const message = JSON.parse(String(payload)) as { type?: string; request: { after?: string } };
       if (message.type === 'generate') generateFrames.push(message);
     }),
   );
@@ -202,6 +202,30 @@ describe('the next suggestion is ready', () => {
     } finally {
       await saveSettings((settings) => ({ ...settings, inline: { ...settings.inline, debounceMs: DEBOUNCE_MS } }));
     }
+  });
+});
+
+describe('in the middle of a paragraph', () => {
+  it('the alternative shown first is the one that leads best into the text after the cursor', async () => {
+    const after = ' She waited by the door until the boats came in.';
+    await typeSlowly(`The keeper climbed the stairs.${after}`);
+    await page.keyboard.press('Escape');
+    for (let i = 0; i < after.length; i++) await page.keyboard.press('ArrowLeft');
+    const seq = (await inlineRecords(page)).at(-1)?.seq ?? 0;
+    await page.keyboard.press('Alt+Backslash');
+    const shown = await shownSuggestion(seq);
+    expect(generateFrames.at(-1)?.request.after).toBe(after);
+    expect(shown.afterHead).toBe(after);
+    expect(shown.alternatives.length).toBeGreaterThan(1);
+    const scores = shown.joinScores.map((score) => score!);
+    expect(scores.every((score) => Number.isFinite(score) && score < 0)).toBe(true);
+    expect(scores[0]).toBe(Math.max(...scores));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await screenshot(page, 'ghost-06-mid-paragraph');
+    // The ghost stands inside the line, before the text that follows it.
+    expect(await editorText(page)).toBe(`The keeper climbed the stairs.${after}`);
+    await page.keyboard.press('Tab');
+    await expect.poll(() => editorText(page), SETTLE).toBe(`The keeper climbed the stairs.${shown.alternatives[0]}${after}`);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitSuggestion, fitToCursor, JOIN_TEXT_CHARS, paragraphAfter, splitTrailingSpaces } from '../../../renderer/editor/prompt-text.js';
+import { fitSuggestion, fitToCursor, paragraphAfter, splitTrailingSpaces } from '../../../renderer/editor/prompt-text.js';
+import { GENERATION_LIMITS } from '../../../electron/common/generation.js';
 import { expectLinearGrowth } from '../../support/complexity.js';
 
 describe('prompt text around the cursor', () => {
@@ -21,10 +22,10 @@ describe('prompt text around the cursor', () => {
     expect(fitSuggestion(' He left.\n\n', '')).toBe(' He left.\n\n');
   });
 
-  it('joins the rest of the paragraph after the cursor, nothing at its end, and at most JOIN_TEXT_CHARS of it', () => {
+  it('joins the rest of the paragraph after the cursor, nothing at its end, and no more of it than a request may carry', () => {
     expect(paragraphAfter('')).toBe('');
     expect(paragraphAfter('   ')).toBe('');
     expect(paragraphAfter(' the harbour.')).toBe(' the harbour.');
-    expect(paragraphAfter('x'.repeat(JOIN_TEXT_CHARS + 50))).toHaveLength(JOIN_TEXT_CHARS);
+    expect(paragraphAfter('x'.repeat(GENERATION_LIMITS.afterChars + 50))).toHaveLength(GENERATION_LIMITS.afterChars);
   });
 });
