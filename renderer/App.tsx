@@ -32,6 +32,8 @@ import { deliverExport } from './drafts/export-delivery.js';
 import './lore/lore.css';
 import { DEFAULT_NOTE, EMPTY_LOREBOOK, storyRequestFields, type StoryContext } from '../electron/common/lore.js';
 import type { LorebookFormat } from '../electron/common/lore-formats.js';
+import { effectiveSuggestionMode, type SuggestionMode } from '../electron/common/suggestion-mode.js';
+import { noFilterCounts, type FilterCounts } from './editor/suggestion-filters.js';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
 type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'lore' | 'inspector';
@@ -58,6 +60,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     useCallback(() => setPanel('models'), []),
   );
   const [cards, setCards] = useState<readonly ContinuationCard[]>([]);
+  const [filtered, setFiltered] = useState<FilterCounts>(noFilterCounts);
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
 
   const settingsRef = useRef<Settings>(initialSettings.settings);
@@ -84,6 +87,11 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   });
   const draftsRef = useRef(drafts);
   draftsRef.current = drafts;
+  // Ghost text comes after a pause or only on Alt+\: the open draft's own choice, else Settings'.
+  const draftMode = drafts.current?.suggestionMode ?? null;
+  const suggestionMode = effectiveSuggestionMode(settingsState.settings.inline.mode, draftMode);
+  const suggestionModeRef = useRef<SuggestionMode>(suggestionMode);
+  suggestionModeRef.current = suggestionMode;
   useDraftKeys({
     save: () => void drafts.saveNow(),
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
@@ -120,6 +128,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   useEffect(() => {
     applyLanguage(settingsState.settings.language);
   }, [settingsState.settings.language]);
+
+  useEffect(() => {
+    document.documentElement.dataset.ghostText = settingsState.settings.inline.italic ? 'italic' : 'upright';
+  }, [settingsState.settings.inline.italic]);
 
   const onEditorReady = useCallback(
     (handle: EditorHandle | null) => {
@@ -205,6 +217,19 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     },
     [api],
   );
+
+  /** The toolbar's Auto-suggest and Ctrl+Shift+\ switch what decides the mode here: the draft's own choice if it has one, else Settings. */
+  const toggleSuggestionMode = useCallback(() => {
+    const next: SuggestionMode = suggestionModeRef.current === 'automatic' ? 'manual' : 'automatic';
+    if (draftsRef.current.current?.suggestionMode) {
+      draftsRef.current.setSuggestionMode(next);
+      return;
+    }
+    const current = settingsRef.current;
+    const settings: Settings = { ...current, inline: { ...current.inline, mode: next } };
+    setSettingsState((state) => ({ ...state, settings }));
+    void api.app.saveSettings({ settings }).catch(() => undefined);
+  }, [api]);
 
   const toggleTheme = useCallback(() => {
     const current = settingsRef.current;
@@ -309,6 +334,16 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         >
           {t('toolbar.suggest')}
         </button>
+        <button
+          type="button"
+          className="text-button"
+          onClick={toggleSuggestionMode}
+          aria-pressed={suggestionMode === 'automatic'}
+          title={draftMode ? t('toolbar.autoSuggestDraftTitle') : t('toolbar.autoSuggestTitle')}
+          data-testid="suggestion-mode"
+        >
+          {t('toolbar.autoSuggest')}
+        </button>
         <button type="button" className="text-button" onClick={toggleTheme} title={t('toolbar.themeTitle')} data-testid="theme-toggle">
           {settingsState.settings.theme === 'dark' ? t('toolbar.light') : t('toolbar.dark')}
         </button>
@@ -356,11 +391,14 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               theme={settingsState.settings.theme}
               settingsRef={settingsRef}
               storyRef={storyRef}
+              suggestionModeRef={suggestionModeRef}
               engineReadyRef={engineReadyRef}
               onStats={(next) => {
                 setStats(next);
                 bumpInspector();
               }}
+              onFiltered={setFiltered}
+              onToggleSuggestionMode={toggleSuggestionMode}
               onText={onText}
               onContinueSelection={continueSelection}
               onReady={onEditorReady}
@@ -391,6 +429,9 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               api={api}
               draftId={drafts.current.id}
               memory={drafts.current.memory}
+              suggestionMode={drafts.current.suggestionMode}
+              settingsSuggestionMode={settingsState.settings.inline.mode}
+              onSuggestionMode={drafts.setSuggestionMode}
               engineReady={ready}
               serverEngine={Boolean(engine.remote)}
               contextWindow={engine.info?.contextWindow ?? engine.remote?.contextWindow ?? 1024}
@@ -424,7 +465,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           )}
         </main>
       </div>
-      <StatusBar engine={engine} stats={stats} words={words} link={link} />
+      <StatusBar engine={engine} stats={stats} words={words} link={link} suggestions={{ mode: suggestionMode, filtered }} />
     </div>
   );
 }

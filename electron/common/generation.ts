@@ -207,7 +207,19 @@ export const generateRequestSchema = z
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 
 /** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
-export const prefillRequestSchema = z.object({ ...story, context: text, maxTokens: intIn(L.maxTokens) }).strict();
+export const prefillRequestSchema = z
+  .object({
+    ...story,
+    context: text,
+    maxTokens: intIn(L.maxTokens),
+    /**
+     * A guess at the next request (the ghost text on screen, which Tab would accept): cache it only where that
+     * keeps the window where the cache has it. A guess that would slide the window is left undone, so a request
+     * that does not follow the guess still finds its own text cached.
+     */
+    keepWindow: z.boolean().optional(),
+  })
+  .strict();
 export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
 
 /**

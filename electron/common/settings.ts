@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SAMPLER, GENERATION_LIMITS, samplerSchema, STOP_AT } from './generation.js';
+import { suggestionModeSchema } from './suggestion-mode.js';
 
 /** How far an inline suggestion runs before it stops by itself ('none' is not offered: ghost text must end). */
 export const INLINE_LENGTHS = STOP_AT.filter((stop) => stop !== 'none') as Exclude<(typeof STOP_AT)[number], 'none'>[];
@@ -88,6 +89,11 @@ export const settingsSchema = z
         debounceMs: intIn(SETTINGS_LIMITS.debounceMs),
         /** Alternatives decoded in one request, cycled with Alt+] and Alt+[. */
         alternatives: intIn(SETTINGS_LIMITS.alternatives),
+        // Settings files written before these existed get the behaviour they had: automatic, italic.
+        /** 'manual': a suggestion only on Alt+\. A draft may override it. */
+        mode: suggestionModeSchema.default('automatic'),
+        /** Ghost text in italics (Monaco's look); off for readers who find italics hard to read. */
+        italic: z.boolean().default(true),
       })
       .strict(),
     continuation: z
@@ -119,7 +125,7 @@ export function defaultSettings(): Settings {
   return {
     version: 1,
     sampler: { ...DEFAULT_SAMPLER },
-    inline: { enabled: true, length: 'sentence', maxTokens: 40, debounceMs: 300, alternatives: 3 },
+    inline: { enabled: true, length: 'sentence', maxTokens: 40, debounceMs: 300, alternatives: 3, mode: 'automatic', italic: true },
     continuation: { candidates: 3, maxTokens: 80 },
     modelDir: null,
     theme: 'light',

@@ -105,6 +105,7 @@ export class DraftCatalog {
     b.meta.memory = src.meta.memory;
     b.meta.note = src.meta.note;
     b.meta.lorebook = src.meta.lorebook;
+    b.meta.suggestionMode = src.meta.suggestionMode;
     b.meta.modelSpans = src.meta.modelSpans.map((s) => ({ ...s }));
     this.#buffers.markDirty(b, false);
     await this.#buffers.close(copy.id);

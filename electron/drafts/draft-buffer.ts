@@ -4,6 +4,7 @@ import type { DiskState } from './draft-folder.js';
 import type { DraftSummary } from './context.js';
 import type { AuthorNote, Lorebook } from '../common/lore.js';
 import type { DraftMeta } from './metadata.js';
+import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 
 export interface DraftBuffer {
   readonly id: string;
@@ -38,6 +39,8 @@ export interface OpenDraft {
   lorebook: Lorebook;
   modelSpans: ModelSpan[];
   cursor: DraftCursor | null;
+  /** Ghost text for this draft: its own mode, or null to follow Settings. */
+  suggestionMode: DraftSuggestionMode;
   created: string;
   modified: string;
   dirty: boolean;
@@ -80,6 +83,7 @@ export function viewOf(b: DraftBuffer): OpenDraft {
     lorebook: b.meta.lorebook,
     modelSpans: b.meta.modelSpans.map((s) => ({ ...s })),
     cursor: b.meta.cursor,
+    suggestionMode: b.meta.suggestionMode,
     created: b.meta.created,
     modified: b.meta.modified,
     dirty: b.dirty,

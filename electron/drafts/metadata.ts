@@ -9,6 +9,7 @@ import {
   type Lorebook,
   type StoryContext,
 } from '../common/lore.js';
+import { draftSuggestionModeSchema, type DraftSuggestionMode } from '../common/suggestion-mode.js';
 
 export type { DraftCursor, ModelSpan };
 
@@ -26,6 +27,7 @@ const fields = {
   modelSpans: z.array(modelSpanSchema),
   wordHistory: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayEntrySchema),
   cursor: draftCursorSchema.nullable(),
+  suggestionMode: draftSuggestionModeSchema,
 } as const;
 
 export interface DraftMeta {
@@ -39,6 +41,8 @@ export interface DraftMeta {
   modelSpans: ModelSpan[];
   wordHistory: Record<string, DayWords>;
   cursor: DraftCursor | null;
+  /** Ghost text for this draft: its own mode, or null to follow Settings. */
+  suggestionMode: DraftSuggestionMode;
 }
 
 /** What of a draft reaches the model besides its text: kept in draft.json, in the journal and in snapshots. */
@@ -67,6 +71,7 @@ export function defaultMeta(title: string, nowIso: string): DraftMeta {
     modelSpans: [],
     wordHistory: {},
     cursor: null,
+    suggestionMode: null,
   };
 }
 

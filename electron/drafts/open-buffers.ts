@@ -7,6 +7,7 @@ import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
 import type { DraftCursor, DraftEdit, ModelSpan } from '../common/drafts.js';
 import type { AuthorNote, Lorebook } from '../common/lore.js';
+import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 import { countWords } from '../common/word-count.js';
 import { atomicWrite, removeStaleTemps } from '../disk/atomic-write.js';
 import { sha256 } from '../disk/sha256.js';
@@ -162,6 +163,12 @@ export class OpenBuffers {
   setMemory(id: string, memory: string): void {
     const b = this.buffer(id);
     b.meta.memory = memory;
+    this.markDirty(b, false);
+  }
+
+  setSuggestionMode(id: string, mode: DraftSuggestionMode): void {
+    const b = this.buffer(id);
+    b.meta.suggestionMode = mode;
     this.markDirty(b, false);
   }
 

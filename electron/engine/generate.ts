@@ -12,6 +12,7 @@ import { joiningScores } from './joining.js';
 import { keepLoreState, loreStateOf, type LoreState } from './lore-activation.js';
 import type { LoadedModel } from './model/load-model.js';
 import { PhraseBias } from './phrase-bias.js';
+import { reusablePrefix } from './runtime/decoder.js';
 import { createRng, randomSeed } from './sampling.js';
 import { tokenTexts } from './token-texts.js';
 import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
@@ -188,6 +189,14 @@ export async function prepareNextWindow(model: LoadedModel, request: PrefillRequ
   return !(await model.decoder.prepareSpare(memo.next.prefix, maxNewTokens, minNewTokens));
 }
 
+/** The last tokens of a cached text that a longer text may tokenize differently (a word cut at the cache's end). */
+const CACHE_END_TOKENS = 4;
+
+/** Whether caching `tokens` would throw away the cached context: its window starts elsewhere (a slide). */
+function movesWindow(cached: readonly number[], tokens: readonly number[]): boolean {
+  return cached.length > 0 && reusablePrefix(cached, tokens) < cached.length - CACHE_END_TOKENS;
+}
+
 /**
  * Fills the prefix cache for a text without generating: when a draft opens, the first suggestion then
  * costs only the words typed since, not a cold prefill of the whole window (seconds on a CPU).
@@ -196,6 +205,9 @@ export async function prefillWith(model: LoadedModel, request: PrefillRequest): 
   const started = performance.now();
   checkMaxTokens(request.maxTokens, model.decoder.contextWindow);
   const tokens = promptTokens(model, request);
+  if (request.keepWindow && movesWindow(model.decoder.cachedTokens, tokens)) {
+    return { contextTokens: tokens.length, reusedTokens: 0, prefillMs: performance.now() - started, skipped: true };
+  }
   const { reused } = await model.decoder.setContext(tokens);
   return { contextTokens: tokens.length, reusedTokens: reused, prefillMs: performance.now() - started };
 }

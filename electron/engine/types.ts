@@ -11,6 +11,8 @@ export interface PrefillResult {
   readonly contextTokens: number;
   readonly reusedTokens: number;
   readonly prefillMs: number;
+  /** A `keepWindow` prefill left undone: the text would have slid the window. */
+  readonly skipped?: boolean;
 }
 
 export type StopReason = 'eos' | 'length' | 'stop-string' | 'sentence' | 'phrase' | 'paragraph' | 'aborted';

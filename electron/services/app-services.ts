@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { ModelChoices, type ModelChoicesOptions } from './model-choices.js';
 import { GenerationSlots } from './client-limits.js';
 import { storyRequestFields, type AuthorNote, type Lorebook } from '../common/lore.js';
+import { CacheWarmer } from './cache-warmer.js';
 
 export interface AppServicesOptions extends ModelChoicesOptions {
   /** Drafts: this launch's library folder, Electron's PDF printer and save dialog, test timers. */
@@ -45,6 +46,8 @@ export class AppServices {
   readonly models: ModelChoices;
   /** Generations across every window or page, so that no number of them can queue the engine without end. */
   readonly generationSlots = new GenerationSlots();
+  /** The editor's cache warm-ups (the ghost text on screen, ahead of Tab): one running, at most one waiting. */
+  readonly cacheWarmer = new CacheWarmer(() => this.engine.engine);
   readonly #settingsListeners = new Set<(state: SettingsState) => void>();
 
   constructor(readonly options: AppServicesOptions) {

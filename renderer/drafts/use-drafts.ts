@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
+import type { DraftSuggestionMode } from '../../electron/common/suggestion-mode.js';
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { withSummary } from './draft-list.js';
@@ -14,6 +15,8 @@ export interface CurrentDraft {
   readonly memory: string;
   readonly note: AuthorNote;
   readonly lorebook: Lorebook;
+  /** Ghost text in this draft: its own mode, or null to follow Settings. */
+  readonly suggestionMode: DraftSuggestionMode;
 }
 
 export interface DraftsController {
@@ -39,6 +42,7 @@ export interface DraftsController {
   setLorebook(lorebook: Lorebook): void;
   /** Sends a note or lorebook edit still waiting for its save delay now (before exporting the lorebook). */
   flushStory(): Promise<void>;
+  setSuggestionMode(mode: DraftSuggestionMode): void;
   /** After a snapshot restore: the service's text replaces the editor's. */
   showRestored(draft: OpenDraft): void;
   saveNow(): Promise<void>;
@@ -106,7 +110,14 @@ export function useDrafts(
         draft,
       );
       storyRef.current = { memory: draft.memory, note: draft.note, lorebook: draft.lorebook };
-      setCurrent({ id: draft.id, title: draft.title, memory: draft.memory, note: draft.note, lorebook: draft.lorebook });
+      setCurrent({
+        id: draft.id,
+        title: draft.title,
+        memory: draft.memory,
+        note: draft.note,
+        lorebook: draft.lorebook,
+        suggestionMode: draft.suggestionMode,
+      });
     },
     [api, editor, storyRef],
   );
@@ -283,6 +294,12 @@ export function useDrafts(
     setNote: (note) => editStory('note', { note }, (id) => api.drafts.setDraftNote({ id, note })),
     setLorebook: (lorebook) => editStory('lorebook', { lorebook }, (id) => api.drafts.setDraftLorebook({ id, lorebook })),
     flushStory,
+    setSuggestionMode: (mode) => {
+      const active = binding.current;
+      if (!active || !current) return;
+      setCurrent({ ...current, suggestionMode: mode });
+      void api.drafts.setDraftSuggestionMode({ id: active.id, mode }).catch((error: unknown) => setProblem(errorMessage(error)));
+    },
     showRestored: (draft) => binding.current?.replaceText(draft.text, draft.modelSpans),
     saveNow: async () => {
       await binding.current?.save();

@@ -7,6 +7,7 @@ import { SidePanel } from './SidePanel.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { GENERATION_LIMITS } from '../../electron/common/generation.js';
 import { remoteUrlProblem, REMOTE_ENGINE_LIMITS, SETTINGS_LIMITS, type EngineSource } from '../../electron/common/settings.js';
+import { SUGGESTION_MODES } from '../../electron/common/suggestion-mode.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -158,6 +159,19 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
         <fieldset>
           <legend>{t('settings.inline')}</legend>
           <Check label={t('settings.suggestAsIWrite')} checked={draft.inline.enabled} onChange={(value) => setInline('enabled', value)} />
+          <Field label={t('settings.mode')}>
+            <select
+              value={draft.inline.mode}
+              onChange={(event) => setInline('mode', event.target.value === 'manual' ? 'manual' : 'automatic')}
+              data-testid="suggestion-mode-select"
+            >
+              {SUGGESTION_MODES.map((mode) => (
+                <option key={mode} value={mode}>
+                  {t(`settings.modes.${mode}`)}
+                </option>
+              ))}
+            </select>
+          </Field>
           <Field label={t('settings.length')}>
             <select value={draft.inline.length} onChange={(event) => setInline('length', event.target.value as InlineLength)}>
               {LENGTHS.map((length) => (
@@ -189,6 +203,7 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
             max={SETTINGS_LIMITS.maxTokens.max}
             onChange={(value) => setInline('maxTokens', value)}
           />
+          <Check label={t('settings.italic')} checked={draft.inline.italic} onChange={(value) => setInline('italic', value)} />
         </fieldset>
         <fieldset>
           <legend>{t('settings.continuation')}</legend>

@@ -2,12 +2,16 @@ import { useTranslation } from 'react-i18next';
 import type { EngineState, GenerationStats } from '../../electron/shared/api.js';
 import type { LinkStatus } from '../transport/message-link.js';
 import { formatNumber } from '../i18n/index.js';
+import type { SuggestionMode } from '../../electron/common/suggestion-mode.js';
+import type { FilterCounts } from '../editor/suggestion-filters.js';
 
 export interface StatusBarProps {
   engine: EngineState;
   stats: GenerationStats | null;
   words: number;
   link: LinkStatus;
+  /** Ghost text: the mode in effect, and how often each filter kept a suggestion off the screen (on hover). */
+  suggestions: { mode: SuggestionMode; filtered: FilterCounts };
 }
 
 /** The server's host and port, for the status bar: the whole URL is on hover. */
@@ -20,10 +24,11 @@ function serverName(url: string): string {
 }
 
 /**
- * One quiet line at the bottom: words, model, device (why not the GPU, on hover), speed, window use. With a server
- * engine: the server, its model and its latency instead of the device.
+ * One quiet line at the bottom: words, ghost-text mode (what the filters dropped, on hover), model, device (why not
+ * the GPU, on hover), speed, window use. With a server engine: the server, its model and its latency instead of the
+ * device.
  */
-export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
+export function StatusBar({ engine, stats, words, link, suggestions }: StatusBarProps) {
   const { t } = useTranslation();
   const info = engine.info;
   const remote = engine.remote ?? null;
@@ -37,6 +42,17 @@ export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
     <footer className="status-bar" role="status" aria-label={t('status.label')}>
       <span data-testid="word-count">{t('status.words', { count: words })}</span>
       <span className="spacer" />
+      <span
+        data-testid="ghost-status"
+        title={t('status.filteredTitle', {
+          blank: suggestions.filtered.blank,
+          repeat: suggestions.filtered.repeat,
+          endOfText: suggestions.filtered['end-of-text'],
+          splitWord: suggestions.filtered['split-word'],
+        })}
+      >
+        {t(`status.ghostMode.${suggestions.mode}`)}
+      </span>
       {link !== 'open' && <span className="status-warn">{link === 'connecting' ? t('status.connecting') : t('status.disconnected')}</span>}
       {engine.status !== 'ready' && (
         <span data-testid="engine-status">{t(remote ? `status.remote.${engine.status}` : `status.engine.${engine.status}`)}</span>

@@ -13,7 +13,8 @@
  * BENCH_SLIDE_WORDS (2000; 0 skips), BENCH_SLIDE_PRECISIONS (int8), BENCH_SLIDE_BASELINE (0: 1 also times the
  * slides with no background preparation), BENCH_SCORE (1: scoring 1,000 words cold and after a one-word edit),
  * BENCH_API_CLIENTS (1,2,4: the completions API with that many clients at once, on the first shape in int8; empty skips),
- * BENCH_LORE_WORDS (300; 0 skips).
+ * BENCH_LORE_WORDS (300; 0 skips), BENCH_GHOST (0: 1 also times Tab → next ghost text against a pause → first
+ * ghost text in Chromium, tab-to-ghost.ts).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -378,6 +379,14 @@ if (flag('BENCH_AGREEMENT', true)) {
       }
     }
   }
+}
+
+if (flag('BENCH_GHOST', false)) {
+  // Chromium, Vite and the server load only when asked for.
+  const { ghostLine, tabToGhost } = await import('./tab-to-ghost.js');
+  const ghost = await tabToGhost();
+  results.ghost = ghost;
+  notes.push(ghostLine(ghost));
 }
 
 const peakRssMb = process.resourceUsage().maxRSS / 1024;

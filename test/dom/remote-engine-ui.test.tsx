@@ -6,6 +6,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StatusBar } from '../../renderer/panels/StatusBar.js';
+import { noFilterCounts } from '../../renderer/editor/suggestion-filters.js';
 import { SettingsPanel } from '../../renderer/panels/SettingsPanel.js';
 import { NoticeBar } from '../../renderer/panels/NoticeBar.js';
 import { noticesFor } from '../../renderer/state/notices.js';
@@ -103,7 +104,15 @@ describe('Settings → Engine', () => {
 
 describe('the status bar with a server engine', () => {
   it('shows the server, its model and its latency instead of a device', () => {
-    render(<StatusBar engine={onServer('ready')} stats={null} words={3} link="open" />);
+    render(
+      <StatusBar
+        engine={onServer('ready')}
+        stats={null}
+        words={3}
+        link="open"
+        suggestions={{ mode: 'automatic', filtered: noFilterCounts() }}
+      />,
+    );
     expect(screen.getByTestId('engine-server').textContent).toBe('gpu-box:8080');
     expect(screen.getByTestId('engine-server').getAttribute('title')).toBe('The engine is a server: http://gpu-box:8080/v1');
     expect(screen.getByTestId('model-name').textContent).toBe('gpt2-xl');
@@ -113,10 +122,26 @@ describe('the status bar with a server engine', () => {
   });
 
   it('says when the server is being reached or is unavailable', () => {
-    render(<StatusBar engine={onServer('loading', { model: null, latencyMs: null })} stats={null} words={3} link="open" />);
+    render(
+      <StatusBar
+        engine={onServer('loading', { model: null, latencyMs: null })}
+        stats={null}
+        words={3}
+        link="open"
+        suggestions={{ mode: 'automatic', filtered: noFilterCounts() }}
+      />,
+    );
     expect(screen.getByTestId('engine-status').textContent).toBe('Reaching the server…');
     cleanup();
-    render(<StatusBar engine={onServer('failed', { problem: 'unreachable' })} stats={null} words={3} link="open" />);
+    render(
+      <StatusBar
+        engine={onServer('failed', { problem: 'unreachable' })}
+        stats={null}
+        words={3}
+        link="open"
+        suggestions={{ mode: 'automatic', filtered: noFilterCounts() }}
+      />,
+    );
     expect(screen.getByTestId('engine-status').textContent).toBe('Server unavailable');
   });
 });

@@ -191,7 +191,7 @@ function interfaceStrings(): Promise<string[]> {
     // The writer's text and titles, the model's text (also as read to a screen reader) and name, command lines, and the engine's own words on why it
     // is not on the GPU (shown after a translated "fell back:" on hover) are data, the same in any language.
     const data =
-      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, .card-body, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device], .lore-data, .inspector-pieces';
+      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, [data-testid=suggestion-announcer], .card-body, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device], .lore-data, .inspector-pieces';
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;

@@ -11,6 +11,7 @@ export const appHandlers: Handlers<typeof appCalls, AppServices> = {
     if (!engine) throw new Error('No model is loaded.');
     return engine.countTokens(text);
   },
+  prefill: (app, request) => app.cacheWarmer.warm(request),
   scoreText: (app, request, signal) => {
     const engine = app.engine.engine;
     if (!engine) throw new Error('No model is loaded.');

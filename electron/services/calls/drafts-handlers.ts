@@ -40,6 +40,10 @@ export const draftsHandlers: Handlers<typeof draftsCalls, DraftsService> = {
     return null;
   },
   exportLorebook: (drafts, { id, format }) => drafts.exportLorebook(id, format),
+  setDraftSuggestionMode: (drafts, { id, mode }) => {
+    drafts.library.buffers.setSuggestionMode(id, mode);
+    return null;
+  },
   setDraftCursor: (drafts, { id, cursor }) => {
     drafts.library.buffers.setCursor(id, cursor);
     return null;

@@ -17,6 +17,7 @@ import {
 } from '../../common/drafts.js';
 import { authorNoteSchema, lorebookSchema } from '../../common/lore.js';
 import { LOREBOOK_FORMATS } from '../../common/lore-formats.js';
+import { draftSuggestionModeSchema } from '../../common/suggestion-mode.js';
 import type { DraftSummary, OpenDraft, SnapshotInfo, TextDiff, TrashedDraft, WordStats } from '../../drafts/index.js';
 import type { DraftExportResult, DraftsStartup } from '../drafts-api.js';
 import { call } from './define.js';
@@ -63,6 +64,8 @@ export const draftsCalls = {
   /** The draft's lorebook as a file for NovelAI, SillyTavern, KoboldAI or Kaituhi (a save dialog, or a download). */
   exportLorebook: call({ id, format: z.enum(LOREBOOK_FORMATS) }).returns<DraftExportResult>(),
   setDraftCursor: call({ id, cursor: draftCursorSchema }).returns<null>(),
+  /** Ghost text for this draft: 'automatic', 'manual', or null to follow Settings. Saved in draft.json. */
+  setDraftSuggestionMode: call({ id, mode: draftSuggestionModeSchema }).returns<null>(),
   resolveDraftConflict: call({ id, keep: z.enum(['mine', 'theirs']) }).returns<OpenDraft>(),
   takeSnapshot: call({ id, name: z.string().max(200) }).returns<SnapshotInfo>(),
   listSnapshots: call({ id }).returns<SnapshotInfo[]>(),

@@ -404,6 +404,9 @@ function hostileCalls(realDraftIds: readonly string[]): fc.Arbitrary<{ call: obj
     refuse(fc.constant({ method: 'listDrafts', query: 'q'.repeat(501) })),
     refuse(fc.constant({ method: 'createDraft', title: 't'.repeat(501) })),
     fc.string({ maxLength: 2000 }).map((text) => ({ call: { method: 'countTokens', text }, owed: 'reply' as const })),
+    fc
+      .record({ context: fc.string({ maxLength: 2000 }), maxTokens: fc.integer({ min: 1, max: 512 }) })
+      .map((request) => ({ call: { method: 'prefill', ...request }, owed: 'reply' as const })),
     refuse(
       fc.constantFrom('file:///etc/passwd', 'javascript:alert(1)', 'https://example.com', 'http://127.0.0.1:1/').map((url) => ({
         method: 'openExternal',
