@@ -14,7 +14,7 @@ export function apiBase(url: string): string {
 }
 
 /** OpenAI caps completions' `logprobs` at 5 and `stop` at 4 strings; Kaituhi asks for no more. */
-const MAX_REMOTE_LOGPROBS = 5;
+export const MAX_REMOTE_LOGPROBS = 5;
 const MAX_REMOTE_STOPS = 4;
 
 /**
@@ -90,6 +90,29 @@ export const completionChunkSchema = z.object({
   error: z.unknown().optional(),
 });
 export type CompletionChunk = z.infer<typeof completionChunkSchema>;
+
+/** A completion with `echo` and `logprobs` (not streamed): the prompt's tokens, their logprobs and where they start. */
+export const echoAnswerSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        logprobs: z
+          .object({
+            tokens: z.array(z.string().max(MAX_PIECE_CHARS)).max(8192),
+            token_logprobs: z.array(z.number().nullable()).max(8192),
+            top_logprobs: z
+              .array(z.record(z.string().max(MAX_PIECE_CHARS), z.number()).nullable())
+              .max(8192)
+              .nullish(),
+            text_offset: z.array(count).max(8192),
+          })
+          .nullish(),
+      }),
+    )
+    .min(1)
+    .max(64),
+});
+export type EchoAnswer = z.infer<typeof echoAnswerSchema>;
 export type ChunkLogprobs = NonNullable<z.infer<typeof logprobsSchema>>;
 
 /**

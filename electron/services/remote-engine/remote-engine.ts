@@ -26,6 +26,7 @@ import {
   apiBase,
   completionBody,
   completionChunkSchema,
+  echoAnswerSchema,
   errorWords,
   listedModels,
   modelListSchema,
@@ -33,6 +34,7 @@ import {
   type ListedModel,
 } from './completions-wire.js';
 import { sseData } from './sse-reader.js';
+import { scoreByEcho, type EchoScoring } from './remote-score.js';
 import { ASSUMED_CONTEXT_WINDOW, PromptSizer, remotePrompt, storyForServer } from './remote-prompt.js';
 
 type TokenAlternatives = NonNullable<Extract<GenerationEvent, { type: 'token' }>['alternatives']>;
@@ -86,6 +88,8 @@ export class RemoteUnreachableError extends Error {
 const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
 const MAX_LIST_BYTES = 1 << 20;
 const MAX_ERROR_BYTES = 16_384;
+/** An echoed prompt's logprobs: a few thousand tokens, each with its top five. */
+const MAX_ECHO_BYTES = 8 << 20;
 
 /** Words servers use when a prompt is longer than their model's window. */
 const CONTEXT_TOO_LONG = /context|too long|maximum.*length|exceeds/i;
@@ -159,13 +163,26 @@ export class RemoteEngine implements Engine {
   }
 
   /**
-   * Scoring needs every token's logprob given the text before it; the completions API gives that only with
-   * echo and logprobs together, which few servers support (llama.cpp and KoboldCpp do not), so it is refused.
+   * Scoring needs every token's logprob given the text before it: the completions API gives that with echo and
+   * logprobs together (vLLM, `kaituhi serve`); a server that does not (llama.cpp, KoboldCpp) is told apart by its
+   * answer and refused with a sentence.
    */
-  async score(request: ScoreRequest): Promise<ScoreResult> {
-    void request;
+  async score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult> {
+    const scoring: EchoScoring = {
+      model: this.#model.id || null,
+      budgetChars: this.#sizer.budget(this.#model.contextWindow, 1),
+      complete: async (body, abort) => {
+        const response = await this.#fetch('/completions', { method: 'POST', body: JSON.stringify(body) }, abort);
+        const parsed = echoAnswerSchema.safeParse(JSON.parse(await boundedText(response, MAX_ECHO_BYTES)));
+        if (!parsed.success)
+          throw this.#serverError(response.status, 'its answer to an echo with logprobs does not have the expected shape');
+        return parsed.data;
+      },
+    };
+    const scored = await this.#reported(() => scoreByEcho(scoring, request, signal));
+    if (scored) return scored;
     throw new RemoteUnsupportedError(
-      'Scoring a text (surprise highlighting, ranking by how a candidate joins the text after it) is not available with a server engine; use a local model for it.',
+      "Scoring a text (surprise highlighting) needs the server to give the prompt's own logprobs (echo with logprobs), and this server does not; vLLM and kaituhi serve do, or use a local model.",
     );
   }
 

@@ -165,12 +165,32 @@ describe('a server engine on kaituhi serve', () => {
     expect(secondStats.promptTokens + 8).toBeLessThanOrEqual(1024);
   });
 
-  it('says plainly what a server engine cannot do: count tokens, score a text', async () => {
+  it('says plainly what a server engine cannot do: count tokens', async () => {
     const remote = await connect();
     await expect(remote.countTokens()).rejects.toBeInstanceOf(RemoteUnsupportedError);
     await expect(remote.countTokens()).rejects.toThrow(/not available with a server engine/);
-    await expect(remote.score({ memory: '', context: '', text: 'It was a dark night.' })).rejects.toBeInstanceOf(RemoteUnsupportedError);
-    await expect(remote.score({ memory: '', context: '', text: 'x' })).rejects.toThrow(/use a local model/);
+  });
+
+  it("scores a text through echo with logprobs: the local engine's logprobs, in pieces when the text is long", async () => {
+    const remote = await connect();
+    const text = ' She lit the lamp at dusk, and the harbour went quiet under the rain.';
+    const request = { memory: '', context: 'The storm came in from the west.', text, topAlternatives: 3 };
+    const [far, near] = await Promise.all([remote.score(request), local.score(request)]);
+    expect(far.tokens.map((token) => token.text)).toEqual(near.tokens.map((token) => token.text));
+    expect(far.tokens.map((token) => token.offset)).toEqual(near.tokens.map((token) => token.offset));
+    far.tokens.forEach((token, i) => expect(token.logprob, `token ${i}`).toBeCloseTo(near.tokens[i]!.logprob, 3));
+    // Ranks are exact within the top three the server sent; beyond, "at least four".
+    far.tokens.forEach((token, i) => expect(token.rank).toBe(Math.min(near.tokens[i]!.rank, 4)));
+    expect(far.perplexity).toBeCloseTo(near.perplexity!, 2);
+
+    // A text far longer than the window goes in pieces; every character is covered once, in order.
+    const long = Array.from({ length: 120 }, (_, i) => ` The keeper counted ${i} ships.`).join('');
+    const pieces = await remote.score({ memory: '', context: '', text: long });
+    expect(pieces.stats.windows).toBeGreaterThan(1);
+    const offsets = pieces.tokens.map((token) => token.offset);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(new Set(offsets).size).toBe(offsets.length);
+    expect(pieces.tokens.map((token) => token.text).join('')).toBe(long.slice(offsets[0]));
   });
 
   it('fails clearly on a wrong key, an unknown model, or no server at all', async () => {
@@ -229,6 +249,14 @@ describe('servers that differ from kaituhi serve', () => {
     expect(prompts.at(-1)).toBeLessThanOrEqual(300);
   });
 
+  it('one that ignores echo (llama.cpp, KoboldCpp): scoring is refused in a sentence, not misread', async () => {
+    proxy.rules = { ignoreEcho: true };
+    const remote = await connect({ url: proxy.url });
+    const scoring = remote.score({ memory: '', context: '', text: 'It was late, and the lamp was out.' });
+    await expect(scoring).rejects.toBeInstanceOf(RemoteUnsupportedError);
+    await expect(remote.score({ memory: '', context: '', text: 'x y' })).rejects.toThrow(/echo with logprobs.*this server does not/);
+  });
+
   it('one that redirects: not followed, so the key and the text never reach the other address', async () => {
     const elsewhere = await startProxy(stack.server.port);
     try {
@@ -266,6 +294,8 @@ interface ProxyRules {
   maxPromptChars?: number;
   redirectTo?: string;
   echoKey?: boolean;
+  /** Answers as if `echo` were not there: the one generated token and its logprobs alone. */
+  ignoreEcho?: boolean;
 }
 
 interface Proxy {
@@ -286,7 +316,7 @@ async function startProxy(targetPort: number): Promise<Proxy> {
       const chunks: Buffer[] = [];
       for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
       const body = Buffer.concat(chunks).toString('utf8');
-      const parsed = body ? (JSON.parse(body) as { n?: number; prompt?: string }) : {};
+      const parsed = body ? (JSON.parse(body) as { n?: number; prompt?: string; echo?: boolean }) : {};
       proxy.seen.push({
         path: req.url ?? '',
         n: parsed.n ?? 1,
@@ -301,6 +331,14 @@ async function startProxy(targetPort: number): Promise<Proxy> {
       if (rules.redirectTo) return void res.writeHead(307, { location: `${rules.redirectTo}${req.url ?? ''}` }).end();
       if (rules.echoKey) return refuse(400, `unexpected header: ${req.headers.authorization ?? ''}`);
       if (req.url?.endsWith('/completions')) {
+        if (rules.ignoreEcho && parsed.echo) {
+          const logprobs = { tokens: [' the'], token_logprobs: [-2.5], top_logprobs: [{ ' the': -2.5 }], text_offset: [0] };
+          const answer = {
+            choices: [{ text: ' the', index: 0, logprobs, finish_reason: 'length' }],
+            usage: { prompt_tokens: 9, completion_tokens: 1 },
+          };
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+        }
         if (rules.oneChoice && (parsed.n ?? 1) !== 1) return refuse(400, 'Only one completion choice is allowed');
         if (rules.maxPromptChars !== undefined && (parsed.prompt?.length ?? 0) > rules.maxPromptChars) {
           return refuse(400, 'the request exceeds the available context size, try increasing it');
