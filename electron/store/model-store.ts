@@ -2,6 +2,10 @@
  * The model store service: what the app, server mode and the CLI call. Plain Node; the UI sees it through the
  * API in electron/shared. One instance per store folder is the norm, but downloads are shared per folder and
  * variant across instances in the process, so a second caller joins the first instead of writing the same files.
+ *
+ * Why one file of ~470 lines: it is the store's one public class, a thin layer of short methods over the parts that
+ * already live apart (download-job.ts, store-state.ts, install.ts, validate-folder.ts, catalog.ts); the download
+ * bookkeeping it keeps (#forward, #handle, #forget) is shared by download, resume, pause and cancel.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';

@@ -14,6 +14,10 @@
  * points convert to MatMulNBits blocks of 32 exactly (the same numbers, only laid out in blocks), and MatMulNBits
  * weights pass through. Anything else (fused attention, an unexpected layer sequence) is an UnmappableExport,
  * and the caller runs the export as it is.
+ *
+ * Why one file of ~500 lines: the finders (GraphIndex) and the conversions they hand their findings to share the
+ * private Source and Dequantize shapes and one contract, the mapping that EXPORT_MAPPING_VERSION versions; split,
+ * those shapes would become a module's public surface for no other caller.
  */
 import type { Gpt2Config } from '../formats/gpt2-config.js';
 import type { LayerWeights } from '../formats/gpt2-checkpoint.js';
