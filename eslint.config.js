@@ -40,30 +40,6 @@ function roomDoors(room) {
   ];
 }
 
-/**
- * Files that still use TypeScript's `private`: the engine and the model store, which other branches are
- * rewriting right now. They move to #private after those merges; nothing new joins this list.
- */
-const PRIVATE_KEYWORD_PENDING = [
-  'electron/engine/engine.ts',
-  'electron/engine/graph/export-weights.ts',
-  'electron/engine/runtime/device-decoder.ts',
-  'electron/engine/host/engine-host.ts',
-  'electron/engine/onnx/graph-builder.ts',
-  'electron/engine/onnx/onnx-signature.ts',
-  'electron/engine/runtime/kaituhi-decoder.ts',
-  'electron/engine/runtime/kv-buffers.ts',
-  'electron/engine/runtime/optimum-decoder.ts',
-  'electron/engine/stopping.ts',
-  'electron/engine/tokenizer/byte-level-bpe.ts',
-  'electron/engine/tokenizer/word-piece.ts',
-  'electron/services/engine-supervisor.ts',
-  'electron/store/download-job.ts',
-  'electron/store/model-store.ts',
-  'electron/store/progress.ts',
-  'electron/store/store-state.ts',
-];
-
 const noElectron = { name: 'electron', message: `Only electron/main and electron/preload import electron (${map}).` };
 
 export default tseslint.config(
@@ -81,7 +57,6 @@ export default tseslint.config(
   {
     // One class-privacy style: JavaScript's own #private, which holds at run time too.
     files: ['electron/**', 'renderer/**'],
-    ignores: PRIVATE_KEYWORD_PENDING,
     rules: {
       'no-restricted-syntax': [
         'error',

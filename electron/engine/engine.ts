@@ -27,60 +27,64 @@ const IDLE_DELAY_MS = 200;
 
 export class LocalEngine implements Engine {
   /** Requests run one after another; a new one waits until the previous has released the decoder. */
-  private tail: Promise<void> = Promise.resolve();
+  #tail: Promise<void> = Promise.resolve();
   /** Requests waiting for the decoder: background work yields to them. */
-  private waiting = 0;
+  #waiting = 0;
   /** The text of the last request, whose next window slide the background work prepares. */
-  private lastText: PrefillRequest | null = null;
-  private idleTimer: ReturnType<typeof setTimeout> | null = null;
-  private idleRun: Promise<void> | null = null;
-  private closed = false;
+  #lastText: PrefillRequest | null = null;
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  #idleRun: Promise<void> | null = null;
+  #closed = false;
 
-  private constructor(private readonly model: LoadedModel) {}
+  readonly #model: LoadedModel;
+
+  private constructor(model: LoadedModel) {
+    this.#model = model;
+  }
 
   static async load(options: EngineLoadOptions): Promise<LocalEngine> {
     return new LocalEngine(await loadModel(options));
   }
 
   async info(): Promise<EngineInfo> {
-    return this.model.info;
+    return this.#model.info;
   }
 
   async countTokens(text: string): Promise<number> {
-    return this.model.encode(text).length;
+    return this.#model.encode(text).length;
   }
 
   /** Waits for the decoder, then holds it until `release` is called. */
-  private async acquire(): Promise<() => void> {
+  async #acquire(): Promise<() => void> {
     let release!: () => void;
-    const previous = this.tail;
-    this.tail = new Promise((resolve) => (release = resolve));
+    const previous = this.#tail;
+    this.#tail = new Promise((resolve) => (release = resolve));
     await previous;
     return release;
   }
 
   /** A request's turn: it waits for the decoder (background work gives way), and schedules background work after. */
-  private async request(text: PrefillRequest): Promise<() => void> {
-    const done = await this.turn();
+  async #request(text: PrefillRequest): Promise<() => void> {
+    const done = await this.#turn();
     return () => {
-      this.lastText = { memory: text.memory, note: text.note, lorebook: text.lorebook, context: text.context, maxTokens: text.maxTokens };
+      this.#lastText = { memory: text.memory, note: text.note, lorebook: text.lorebook, context: text.context, maxTokens: text.maxTokens };
       done();
     };
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
-    const done = await this.request(request);
+    const done = await this.#request(request);
     try {
-      yield* generateWith(this.model, request, signal);
+      yield* generateWith(this.#model, request, signal);
     } finally {
       done();
     }
   }
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
-    const done = await this.request(request);
+    const done = await this.#request(request);
     try {
-      return await prefillWith(this.model, request);
+      return await prefillWith(this.#model, request);
     } finally {
       done();
     }
@@ -92,10 +96,10 @@ export class LocalEngine implements Engine {
    * by message (the engine host) queue up before the next chunk takes its turn.
    */
   async score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult> {
-    const scoring = new TextScoring(this.model, request);
+    const scoring = new TextScoring(this.#model, request);
     while (!scoring.done) {
       if (signal?.aborted) throw new GenerationAbortedError('scoring');
-      const done = await this.turn();
+      const done = await this.#turn();
       try {
         if (!signal?.aborted) await scoring.step();
       } finally {
@@ -108,64 +112,64 @@ export class LocalEngine implements Engine {
 
   /** Waits its turn like a request (background work gives way) but leaves the text to prepare for as it was. */
   async inspectContext(request: PrefillRequest): Promise<ContextView> {
-    const done = await this.turn();
+    const done = await this.#turn();
     try {
-      return inspectContextWith(this.model, request);
+      return inspectContextWith(this.#model, request);
     } finally {
       done();
     }
   }
 
   /** A turn with the decoder that, unlike a request's, does not change the text the background work prepares for. */
-  private async turn(): Promise<() => void> {
-    this.waiting += 1;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    const release = await this.acquire();
-    this.waiting -= 1;
+  async #turn(): Promise<() => void> {
+    this.#waiting += 1;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    const release = await this.#acquire();
+    this.#waiting -= 1;
     return () => {
       release();
-      this.scheduleIdle();
+      this.#scheduleIdle();
     };
   }
 
-  private scheduleIdle(delayMs = IDLE_DELAY_MS): void {
-    if (this.closed || this.idleTimer || !this.model.decoder.prepareSpare) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      this.idleRun = this.idleStep().finally(() => (this.idleRun = null));
+  #scheduleIdle(delayMs = IDLE_DELAY_MS): void {
+    if (this.#closed || this.#idleTimer || !this.#model.decoder.prepareSpare) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      this.#idleRun = this.#idleStep().finally(() => (this.#idleRun = null));
     }, delayMs);
   }
 
   /** One chunk of background work, unless a request is waiting; reschedules itself while there is more. */
-  private async idleStep(): Promise<void> {
-    if (this.waiting > 0 || this.closed || !this.lastText) return;
-    const release = await this.acquire();
+  async #idleStep(): Promise<void> {
+    if (this.#waiting > 0 || this.#closed || !this.#lastText) return;
+    const release = await this.#acquire();
     let more = false;
     try {
-      if (this.waiting === 0 && !this.closed) more = await prepareNextWindow(this.model, this.lastText, IDLE_CHUNK_TOKENS);
+      if (this.#waiting === 0 && !this.#closed) more = await prepareNextWindow(this.#model, this.#lastText, IDLE_CHUNK_TOKENS);
     } catch (error) {
       console.warn(`kaituhi: preparing the next window failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       release();
     }
-    if (more && this.waiting === 0) this.scheduleIdle(0);
+    if (more && this.#waiting === 0) this.#scheduleIdle(0);
   }
 
   /** Resolves when no background work is scheduled or running (tests and benchmarks wait for it). */
   async idle(): Promise<void> {
-    while (this.idleTimer || this.idleRun) {
-      if (this.idleRun) await this.idleRun;
+    while (this.#idleTimer || this.#idleRun) {
+      if (this.#idleRun) await this.#idleRun;
       else await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    await this.tail;
-    await this.model.release();
+    this.#closed = true;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    await this.#tail;
+    await this.#model.release();
   }
 }
 

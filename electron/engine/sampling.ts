@@ -1,5 +1,5 @@
 /**
- * Token sampling: penalties, temperature, top-k, top-p, min-p, typical-p, and a seeded PRNG.
+ * Token sampling: penalties (penalties.ts), temperature, top-k, top-p, min-p, typical-p, and a seeded PRNG.
  *
  * Order (the order Hugging Face transformers' `generate` builds its logits processors in):
  *   1. repetition penalty over the last `repetitionWindow` tokens (HF/CTRL: positive logits divided, negative multiplied),
@@ -21,10 +21,11 @@
  * precision of the logits themselves, and no filter with a mass below 1 could reach them. exp() is inlined
  * (expNonPositive) because Math.exp over the vocabulary was the largest single cost.
  *
- * Why one file of ~550 lines: the filters share the candidate staging buffers, the bins and the inlined exp, and
+ * Why one file of ~500 lines: the filters share the candidate staging buffers, the bins and the inlined exp, and
  * each filter's fast path depends on which filters ran before it; split apart, that shared state would have to
- * travel between modules on every token.
+ * travel between modules on every token. The penalties share none of it and live in penalties.ts.
  */
+import { applyPenalties } from './penalties.js';
 import type { SamplerSettings } from './types.js';
 
 export interface Rng {
@@ -103,8 +104,6 @@ let sel = new Int32Array(0);
 const binMass = new Float64Array(BIN_COUNT);
 const binHead = new Int32Array(BIN_COUNT);
 let topHeap = new Float64Array(0);
-let stamp = new Uint32Array(0);
-let stampGen = 0;
 
 function ensureCapacity(n: number): void {
   if (n <= cap) return;
@@ -141,17 +140,6 @@ export function expNonPositive(z: number): number {
 export function sampleToken(logits: Float32Array, history: readonly number[], settings: SamplerSettings, rng: Rng): SampledToken {
   applyPenalties(logits, history, settings);
   return sampleAdjusted(logits, settings, rng);
-}
-
-/**
- * Steps 1 and 2 of the order above, in place: the repetition penalty and the no-repeat n-gram ban. The generator
- * runs them itself, then its own logit processors (DRY, phrase bias, bans), then `sampleAdjusted`.
- */
-export function applyPenalties(logits: Float32Array, history: readonly number[], settings: SamplerSettings): void {
-  if (logits.length === 0) throw new RangeError('sampleToken: empty logits');
-  applyRepetitionPenalty(logits, history, settings.repetitionPenalty, settings.repetitionWindow);
-  applyPresenceAndFrequency(logits, history, settings.presencePenalty ?? 0, settings.frequencyPenalty ?? 0, settings.repetitionWindow);
-  applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
 }
 
 /** Picks the next token from logits whose penalties are already applied: temperature and the filters, then a draw. */
@@ -290,84 +278,6 @@ function prepare(logits: Float32Array, settings: SamplerSettings): Prepared {
     n = keepLowestKeys(n, Math.max(0, settings.typicalP));
   }
   return { n, argmax, greedyLogprob: 0 };
-}
-
-/** HF RepetitionPenaltyLogitsProcessor, restricted to the last `window` tokens; each distinct token is penalised once. */
-function applyRepetitionPenalty(logits: Float32Array, history: readonly number[], penalty: number, window: number): void {
-  if (!(penalty > 0) || penalty === 1) return;
-  const start = windowStart(history, window);
-  if (start >= history.length) return;
-  const vocab = logits.length;
-  const seen = nextStamp(vocab);
-  for (let i = start; i < history.length; i++) {
-    const t = history[i]!;
-    if (!(t >= 0 && t < vocab) || stamp[t] === seen) continue;
-    stamp[t] = seen;
-    const v = logits[t]!;
-    logits[t] = v < 0 ? v * penalty : v / penalty;
-  }
-}
-
-/** OpenAI's penalties: logit -= presence * [count > 0] + frequency * count, counted over the window. */
-function applyPresenceAndFrequency(
-  logits: Float32Array,
-  history: readonly number[],
-  presence: number,
-  frequency: number,
-  window: number,
-): void {
-  if (presence === 0 && frequency === 0) return;
-  const start = windowStart(history, window);
-  if (start >= history.length) return;
-  const vocab = logits.length;
-  const seen = nextStamp(vocab);
-  for (let i = start; i < history.length; i++) {
-    const t = history[i]!;
-    if (!(t >= 0 && t < vocab)) continue;
-    const first = stamp[t] !== seen;
-    stamp[t] = seen;
-    logits[t] = logits[t]! - frequency - (first ? presence : 0);
-  }
-}
-
-/** Where the last `window` tokens of `history` start (all of it for a non-finite window). */
-function windowStart(history: readonly number[], window: number): number {
-  const size = Number.isFinite(window) ? Math.max(0, Math.floor(window)) : history.length;
-  return Math.max(0, history.length - size);
-}
-
-/** A fresh mark for "seen in this pass" over a vocabulary, without clearing the array each time. */
-function nextStamp(vocab: number): number {
-  if (stamp.length < vocab) {
-    stamp = new Uint32Array(vocab);
-    stampGen = 0;
-  }
-  stampGen = (stampGen + 1) >>> 0;
-  if (stampGen === 0) {
-    stamp.fill(0);
-    stampGen = 1;
-  }
-  return stampGen;
-}
-
-/** HF NoRepeatNGramLogitsProcessor: ban every token that would complete an n-gram already present in `history`. */
-function applyNoRepeatNgram(logits: Float32Array, history: readonly number[], size: number): void {
-  const n = Math.floor(size);
-  const len = history.length;
-  if (!(n > 0) || len + 1 < n) return;
-  const prefixStart = len - (n - 1);
-  for (let s = 0; s + n <= len; s++) {
-    let match = true;
-    for (let j = 0; j < n - 1; j++) {
-      if (history[s + j] !== history[prefixStart + j]) {
-        match = false;
-        break;
-      }
-    }
-    if (!match) continue;
-    const banned = history[s + n - 1]!;
-    if (banned >= 0 && banned < logits.length) logits[banned] = -Infinity;
-  }
 }
 
 /** Candidates = every token whose logit is at least the k-th largest (ties included), found with a size-k min-heap. */

@@ -129,73 +129,73 @@ function isNewline(ch: string): boolean {
 type MarkClass = 'terminator' | 'phrase' | 'dash';
 
 export class StopDetector {
-  private readonly stopStrings: readonly string[];
-  private readonly stopAt: StopAt;
-  private readonly context: string;
-  private generated = '';
-  private emitted = 0;
+  readonly #stopStrings: readonly string[];
+  readonly #stopAt: StopAt;
+  readonly #context: string;
+  #generated = '';
+  #emitted = 0;
   /** Boundaries before this index are decided; scanning resumes here. */
-  private scanPos = 0;
+  #scanPos = 0;
   /** Index of the first non-whitespace generated character, -1 while there is none. */
-  private firstContent = -1;
-  private stopped: StopReason | null = null;
-  private finished = false;
+  #firstContent = -1;
+  #stopped: StopReason | null = null;
+  #finished = false;
   /** Text from here on waits for a pending boundary decision (see scan). */
-  private holdFrom = 0;
+  #holdFrom = 0;
 
   constructor(options: StopDetectorOptions) {
-    this.stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
-    this.stopAt = options.stopAt ?? 'none';
-    this.context = (options.precedingText ?? '').slice(-CONTEXT_CHARS);
+    this.#stopStrings = (options.stopStrings ?? []).filter((s) => s.length > 0);
+    this.#stopAt = options.stopAt ?? 'none';
+    this.#context = (options.precedingText ?? '').slice(-CONTEXT_CHARS);
   }
 
   push(text: string): StopCheck {
-    if (this.stopped !== null || this.finished) return { emit: '', stop: this.stopped };
-    const from = this.generated.length;
-    this.generated += text;
-    const all = this.generated;
-    if (this.firstContent < 0) {
+    if (this.#stopped !== null || this.#finished) return { emit: '', stop: this.#stopped };
+    const from = this.#generated.length;
+    this.#generated += text;
+    const all = this.#generated;
+    if (this.#firstContent < 0) {
       const m = /\S/u.exec(text);
-      if (m) this.firstContent = from + m.index;
+      if (m) this.#firstContent = from + m.index;
     }
 
     let stringAt = Infinity;
-    for (const s of this.stopStrings) {
-      const at = all.indexOf(s, Math.max(this.emitted, from - s.length + 1));
+    for (const s of this.#stopStrings) {
+      const at = all.indexOf(s, Math.max(this.#emitted, from - s.length + 1));
       if (at >= 0 && at < stringAt) stringAt = at;
     }
-    const boundary = this.stopAt === 'none' ? null : this.scan();
+    const boundary = this.#stopAt === 'none' ? null : this.#scan();
 
     if (stringAt !== Infinity || boundary) {
       const useString = !boundary || stringAt <= boundary.cut;
       const cut = useString ? stringAt : boundary.cut;
-      const emit = cut > this.emitted ? all.slice(this.emitted, cut) : '';
-      this.emitted = all.length;
-      this.stopped = useString ? 'stop-string' : boundary.reason;
-      return { emit, stop: this.stopped };
+      const emit = cut > this.#emitted ? all.slice(this.#emitted, cut) : '';
+      this.#emitted = all.length;
+      this.#stopped = useString ? 'stop-string' : boundary.reason;
+      return { emit, stop: this.#stopped };
     }
 
-    const safe = Math.min(all.length - this.heldBack(), this.stopAt === 'none' ? all.length : this.holdFrom);
-    const emit = all.slice(this.emitted, safe);
-    this.emitted = safe;
+    const safe = Math.min(all.length - this.#heldBack(), this.#stopAt === 'none' ? all.length : this.#holdFrom);
+    const emit = all.slice(this.#emitted, safe);
+    this.#emitted = safe;
     return { emit, stop: null };
   }
 
   /** End of generation: the text held back (a possible stop-string start), or '' after a stop. */
   flush(): string {
-    if (this.stopped !== null || this.finished) return '';
-    this.finished = true;
-    const rest = this.generated.slice(this.emitted);
-    this.emitted = this.generated.length;
+    if (this.#stopped !== null || this.#finished) return '';
+    this.#finished = true;
+    const rest = this.#generated.slice(this.#emitted);
+    this.#emitted = this.#generated.length;
     return rest;
   }
 
   /** Length of the longest unemitted tail that is a proper prefix of some stop string. */
-  private heldBack(): number {
-    const all = this.generated;
-    const open = all.length - this.emitted;
+  #heldBack(): number {
+    const all = this.#generated;
+    const open = all.length - this.#emitted;
     let hold = 0;
-    for (const s of this.stopStrings) {
+    for (const s of this.#stopStrings) {
       for (let len = Math.min(s.length - 1, open); len > hold; len--) {
         if (all.endsWith(s.slice(0, len))) {
           hold = len;
@@ -206,13 +206,13 @@ export class StopDetector {
     return hold;
   }
 
-  private hasContentBefore(index: number): boolean {
-    return this.firstContent >= 0 && this.firstContent < index;
+  #hasContentBefore(index: number): boolean {
+    return this.#firstContent >= 0 && this.#firstContent < index;
   }
 
-  private markClass(ch: string): MarkClass | null {
+  #markClass(ch: string): MarkClass | null {
     if (TERMINATORS.includes(ch)) return 'terminator';
-    if (this.stopAt !== 'phrase') return null;
+    if (this.#stopAt !== 'phrase') return null;
     if (PHRASE_MARKS.includes(ch)) return 'phrase';
     if (DASHES.includes(ch)) return 'dash';
     return null;
@@ -223,50 +223,50 @@ export class StopDetector {
    * and holdFrom at the first character that may fall after its cut (the whitespace after "Stop!”" is not shown
    * until the next word says whether the sentence ended there).
    */
-  private scan(): { cut: number; reason: StopReason } | null {
-    const all = this.generated;
+  #scan(): { cut: number; reason: StopReason } | null {
+    const all = this.#generated;
     const len = all.length;
-    this.holdFrom = len;
-    for (let i = this.scanPos; i < len; i++) {
+    this.#holdFrom = len;
+    for (let i = this.#scanPos; i < len; i++) {
       const ch = all[i]!;
       if (isNewline(ch)) {
-        if (this.hasContentBefore(i)) return { cut: i, reason: 'paragraph' };
+        if (this.#hasContentBefore(i)) return { cut: i, reason: 'paragraph' };
         continue;
       }
-      if (this.stopAt === 'paragraph') continue;
-      const cls = this.markClass(ch);
+      if (this.#stopAt === 'paragraph') continue;
+      const cls = this.#markClass(ch);
       if (cls === null) continue;
 
       // The run of marks of this class ("?!", "...", "——"); a phrase mark stands alone.
       let j = i + 1;
-      if (cls !== 'phrase') while (j < len && this.markClass(all[j]!) === cls) j++;
+      if (cls !== 'phrase') while (j < len && this.#markClass(all[j]!) === cls) j++;
       let k = j;
       while (k < len && CLOSERS.includes(all[k]!)) k++;
-      const verdict = this.judge(cls, i, j, k);
+      const verdict = this.#judge(cls, i, j, k);
       if (verdict === 'undecided') {
-        this.scanPos = i;
-        this.holdFrom = k;
+        this.#scanPos = i;
+        this.#holdFrom = k;
         return null;
       }
       if (verdict === 'boundary') return { cut: k, reason: cls === 'terminator' ? 'sentence' : 'phrase' };
       i = k - 1;
     }
-    this.scanPos = len;
+    this.#scanPos = len;
     return null;
   }
 
   /** Marks [start, end) followed by closers up to `after`: do they end a sentence or phrase? */
-  private judge(cls: MarkClass, start: number, end: number, after: number): 'boundary' | 'no' | 'undecided' {
-    const all = this.generated;
+  #judge(cls: MarkClass, start: number, end: number, after: number): 'boundary' | 'no' | 'undecided' {
+    const all = this.#generated;
     const len = all.length;
     if (after === len) return 'undecided';
-    if (!this.hasContentBefore(start)) return 'no';
+    if (!this.#hasContentBefore(start)) return 'no';
     const next = all[after]!;
-    if (cls === 'dash') return this.markClass(next) === null ? 'boundary' : 'no';
-    if (this.isCjkStop(start, end, after)) return 'boundary';
+    if (cls === 'dash') return this.#markClass(next) === null ? 'boundary' : 'no';
+    if (this.#isCjkStop(start, end, after)) return 'boundary';
     if (!isWhitespace(next)) return 'no';
     if (cls === 'phrase') return 'boundary';
-    if (this.isAbbreviation(start, end)) return 'no';
+    if (this.#isAbbreviation(start, end)) return 'no';
     // A sentence goes on when the next word is lowercase: “Stop!” he cried. A line break settles it at once.
     let w = after;
     while (w < len && isWhitespace(all[w]!)) {
@@ -281,18 +281,18 @@ export class StopDetector {
    * CJK punctuation needs no space after it, and neither does a half-width mark right before a CJK character
    * ("他说好!她笑了"); a '.' there may still close an abbreviation ("Mr.王").
    */
-  private isCjkStop(start: number, end: number, after: number): boolean {
-    const all = this.generated;
+  #isCjkStop(start: number, end: number, after: number): boolean {
+    const all = this.#generated;
     for (let i = start; i < end; i++) if (CJK_MARKS.includes(all[i]!)) return true;
     const next = String.fromCodePoint(all.codePointAt(after)!);
-    return CJK_CHARACTER.test(next) && !this.isAbbreviation(start, end);
+    return CJK_CHARACTER.test(next) && !this.#isAbbreviation(start, end);
   }
 
   /** Whether the mark run [start, end) is a single '.' closing an abbreviation or an initial. */
-  private isAbbreviation(start: number, end: number): boolean {
-    if (end - start !== 1 || this.generated[start] !== '.') return false;
+  #isAbbreviation(start: number, end: number): boolean {
+    if (end - start !== 1 || this.#generated[start] !== '.') return false;
     const before =
-      start >= CONTEXT_CHARS ? this.generated.slice(start - CONTEXT_CHARS, start) : this.context + this.generated.slice(0, start);
+      start >= CONTEXT_CHARS ? this.#generated.slice(start - CONTEXT_CHARS, start) : this.#context + this.#generated.slice(0, start);
     // Chinese and Japanese run into the word with no space: "见到了Mr." is the word "Mr".
     const word =
       /[\p{L}.]*$/u

@@ -32,11 +32,15 @@ export class EngineSupervisor {
   /** Serialises loads so a quick succession of model changes ends with the last one. */
   #loading: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly startHost: StartEngineHost,
-    private readonly loadOptions: Omit<EngineLoadOptions, 'modelDir'> = {},
-    private readonly remoteTiming?: RemoteLinkTiming,
-  ) {}
+  readonly #startEngineHost: StartEngineHost;
+  readonly #loadOptions: Omit<EngineLoadOptions, 'modelDir'>;
+  readonly #remoteTiming: RemoteLinkTiming | undefined;
+
+  constructor(startHost: StartEngineHost, loadOptions: Omit<EngineLoadOptions, 'modelDir'> = {}, remoteTiming?: RemoteLinkTiming) {
+    this.#startEngineHost = startHost;
+    this.#loadOptions = loadOptions;
+    this.#remoteTiming = remoteTiming;
+  }
 
   get state(): EngineState {
     return this.#state;
@@ -112,7 +116,7 @@ export class EngineSupervisor {
       (state) => {
         if (this.#remote === link) this.#publishRemote(state);
       },
-      this.remoteTiming,
+      this.#remoteTiming,
     );
     this.#remote = link;
     await link.start();
@@ -133,7 +137,7 @@ export class EngineSupervisor {
     try {
       await assertFolder(modelDir);
       // A running host loads the next model in place: no new process, and its crash-restart wiring stays.
-      const info = this.#host ? await this.#host.reload({ ...this.loadOptions, modelDir }) : await this.#startHost(modelDir);
+      const info = this.#host ? await this.#host.reload({ ...this.#loadOptions, modelDir }) : await this.#startHost(modelDir);
       this.#publish({ status: 'ready', modelDir, info, message: null });
     } catch (error) {
       this.#publish({ status: 'failed', modelDir, info: null, message: `The model could not be loaded: ${errorMessage(error)}` });
@@ -141,7 +145,7 @@ export class EngineSupervisor {
   }
 
   async #startHost(modelDir: string): Promise<EngineInfo> {
-    const host = await this.startHost({ ...this.loadOptions, modelDir });
+    const host = await this.#startEngineHost({ ...this.#loadOptions, modelDir });
     const info = await host.info();
     this.#host = host;
     this.#unsubscribe = host.onEvent((event) => this.#onHostEvent(event));

@@ -98,26 +98,31 @@ function isRetryable(err: unknown): boolean {
 
 export class DownloadJob {
   readonly done: Promise<Manifest>;
-  private readonly controller = new AbortController();
-  private readonly listeners = new Set<(event: DownloadEvent) => void>();
-  private readonly meter = new SpeedMeter();
-  private phase: DownloadPhase = 'resolving';
-  private total: number;
-  private doneBytes = 0;
-  private fileBytes = 0;
-  private file: string | null = null;
-  private fileIndex = 0;
-  private fileCount: number;
-  private lastEmit = 0;
+  readonly #controller = new AbortController();
+  readonly #listeners = new Set<(event: DownloadEvent) => void>();
+  readonly #meter = new SpeedMeter();
+  #phase: DownloadPhase = 'resolving';
+  #total: number;
+  #doneBytes = 0;
+  #fileBytes = 0;
+  #file: string | null = null;
+  #fileIndex = 0;
+  #fileCount: number;
+  #lastEmit = 0;
+
+  readonly #deps: DownloadDeps;
+  readonly #options: DownloadOptions;
 
   constructor(
     readonly ref: VariantRef,
-    private readonly deps: DownloadDeps,
-    private readonly options: DownloadOptions = {},
+    deps: DownloadDeps,
+    options: DownloadOptions = {},
   ) {
-    this.total = variantDownloadSize(ref.variant).bytes;
-    this.fileCount = ref.variant.files.length;
-    this.done = this.run();
+    this.#deps = deps;
+    this.#options = options;
+    this.#total = variantDownloadSize(ref.variant).bytes;
+    this.#fileCount = ref.variant.files.length;
+    this.done = this.#run();
     // Callers may only listen to events; the rejection is theirs to read, never an unhandled one.
     this.done.catch(() => undefined);
   }
@@ -127,39 +132,39 @@ export class DownloadJob {
   }
 
   onEvent(listener: (event: DownloadEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   progress(): DownloadProgress {
-    const bytes = this.doneBytes + this.fileBytes;
-    const bytesPerSecond = this.meter.bytesPerSecond();
+    const bytes = this.#doneBytes + this.#fileBytes;
+    const bytesPerSecond = this.#meter.bytesPerSecond();
     return {
       variantId: this.variantId,
-      phase: this.phase,
+      phase: this.#phase,
       bytes,
-      total: this.total,
+      total: this.#total,
       bytesPerSecond: Math.round(bytesPerSecond),
-      etaSeconds: etaSeconds(this.total - bytes, bytesPerSecond),
-      file: this.file,
-      fileIndex: this.fileIndex,
-      fileCount: this.fileCount,
+      etaSeconds: etaSeconds(this.#total - bytes, bytesPerSecond),
+      file: this.#file,
+      fileIndex: this.#fileIndex,
+      fileCount: this.#fileCount,
     };
   }
 
   /** Stops now and keeps every byte: resume() later (or after a restart) continues where it stopped. */
   pause(): void {
-    this.controller.abort(new StoreError('paused', `${this.variantId}: download paused.`));
+    this.#controller.abort(new StoreError('paused', `${this.variantId}: download paused.`));
   }
 
   /** Stops and removes the partial files; settles once they are gone. */
   async cancel(): Promise<void> {
-    this.controller.abort(new StoreError('cancelled', `${this.variantId}: download cancelled.`));
+    this.#controller.abort(new StoreError('cancelled', `${this.variantId}: download cancelled.`));
     await this.done.catch(() => undefined);
   }
 
-  private emit(event: DownloadEvent): void {
-    for (const listener of this.listeners) {
+  #emit(event: DownloadEvent): void {
+    for (const listener of this.#listeners) {
       try {
         listener(event);
       } catch {
@@ -168,63 +173,63 @@ export class DownloadJob {
     }
   }
 
-  private emitProgress(force = false): void {
+  #emitProgress(force = false): void {
     const now = Date.now();
-    if (!force && now - this.lastEmit < this.deps.progressIntervalMs) return;
-    this.lastEmit = now;
-    this.emit({ type: 'progress', progress: this.progress() });
+    if (!force && now - this.#lastEmit < this.#deps.progressIntervalMs) return;
+    this.#lastEmit = now;
+    this.#emit({ type: 'progress', progress: this.progress() });
   }
 
-  private setPhase(phase: DownloadPhase): void {
-    this.phase = phase;
-    this.emitProgress(true);
+  #setPhase(phase: DownloadPhase): void {
+    this.#phase = phase;
+    this.#emitProgress(true);
   }
 
-  private async run(): Promise<Manifest> {
-    const { layout } = this.deps;
+  async #run(): Promise<Manifest> {
+    const { layout } = this.#deps;
     const dir = partialDir(layout, this.variantId);
     const filesDir = path.join(dir, PARTIAL_FILES_DIR);
-    const heartbeat = setInterval(() => this.emitProgress(true), 1000);
-    const signal = this.controller.signal;
+    const heartbeat = setInterval(() => this.#emitProgress(true), 1000);
+    const signal = this.#controller.signal;
     let unlock: (() => Promise<void>) | null = null;
     try {
       // Start after the caller has had the chance to subscribe, so it sees the first phase too.
       await Promise.resolve();
       await mkdir(dir, { recursive: true });
       unlock = await acquireLock(path.join(dir, LOCK_FILE), this.variantId);
-      this.setPhase('resolving');
-      const expected = await this.resolve(signal);
-      this.fileCount = expected.length;
-      this.total = expected.reduce((sum, f) => sum + f.size, 0);
+      this.#setPhase('resolving');
+      const expected = await this.#resolve(signal);
+      this.#fileCount = expected.length;
+      this.#total = expected.reduce((sum, f) => sum + f.size, 0);
       await mkdir(filesDir, { recursive: true });
-      const state = await this.reconcile(expected, filesDir);
-      await this.saveState(dir, state);
+      const state = await this.#reconcile(expected, filesDir);
+      await this.#saveState(dir, state);
 
       let remaining = 0;
       for (const f of state.files) if (!f.verified) remaining += f.size - (await sizeOnDisk(fileIn(filesDir, f.path)));
-      await ensureFreeSpace(this.deps.statfs, layout.root, remaining, this.variantId);
+      await ensureFreeSpace(this.#deps.statfs, layout.root, remaining, this.variantId);
       signal.throwIfAborted();
 
-      this.setPhase('downloading');
+      this.#setPhase('downloading');
       for (const [i, f] of state.files.entries()) {
-        this.fileIndex = i;
-        this.file = f.path;
-        this.fileBytes = 0;
+        this.#fileIndex = i;
+        this.#file = f.path;
+        this.#fileBytes = 0;
         if (f.verified) {
-          this.doneBytes += f.size;
+          this.#doneBytes += f.size;
           continue;
         }
-        await this.fetchAndVerify(f, filesDir, signal);
-        this.doneBytes += f.size;
-        this.fileBytes = 0;
+        await this.#fetchAndVerify(f, filesDir, signal);
+        this.#doneBytes += f.size;
+        this.#fileBytes = 0;
         f.verified = true;
-        await this.saveState(dir, state);
-        if (this.phase !== 'downloading') this.setPhase('downloading');
+        await this.#saveState(dir, state);
+        if (this.#phase !== 'downloading') this.#setPhase('downloading');
       }
 
       signal.throwIfAborted();
-      this.setPhase('installing');
-      this.file = null;
+      this.#setPhase('installing');
+      this.#file = null;
       const { model, variant } = this.ref;
       const manifest: Manifest = {
         schemaVersion: 1,
@@ -240,24 +245,24 @@ export class DownloadJob {
             sha256: f.digest ?? (await fileDigests(fileIn(filesDir, f.path), signal)).sha256,
           })),
         ),
-        totalBytes: this.total,
+        totalBytes: this.#total,
         installedAt: new Date().toISOString(),
       };
       await installStaged(layout, filesDir, manifest);
-      await this.deps.trust.record(
+      await this.#deps.trust.record(
         variant.repo,
         variant.revision,
         manifest.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256! })),
-        this.options.acceptChangedFiles === true,
+        this.#options.acceptChangedFiles === true,
       );
       await rm(dir, { recursive: true, force: true });
-      this.emitProgress(true);
-      this.emit({ type: 'done', variantId: this.variantId, modelId: manifest.id });
+      this.#emitProgress(true);
+      this.#emit({ type: 'done', variantId: this.variantId, modelId: manifest.id });
       return manifest;
     } catch (err) {
       const reason: unknown = signal.aborted ? signal.reason : err;
       if (reason instanceof StoreError && reason.code === 'cancelled') await rm(dir, { recursive: true, force: true });
-      this.emit({ type: 'failed', variantId: this.variantId, error: toErrorInfo(reason) });
+      this.#emit({ type: 'failed', variantId: this.variantId, error: toErrorInfo(reason) });
       throw reason;
     } finally {
       clearInterval(heartbeat);
@@ -267,24 +272,24 @@ export class DownloadJob {
   }
 
   /** What every file must be, from the catalog, the first download and the hub; a disagreement stops before any byte is fetched. */
-  private async resolve(signal: AbortSignal): Promise<ExpectedFile[]> {
+  async #resolve(signal: AbortSignal): Promise<ExpectedFile[]> {
     const { variant } = this.ref;
-    const accept = this.options.acceptChangedFiles === true;
-    const trusted = accept ? new Map<string, TrustedFile>() : await this.deps.trust.recorded(variant.repo, variant.revision);
+    const accept = this.#options.acceptChangedFiles === true;
+    const trusted = accept ? new Map<string, TrustedFile>() : await this.#deps.trust.recorded(variant.repo, variant.revision);
     const changed: { path: string; was: TrustedFile; now: { sha256: string | null; size: number } }[] = [];
     const out: ExpectedFile[] = [];
     for (const f of variant.files) {
       const what = `${variant.id}: ${variant.repo}/${f.path}`;
-      const url = resolveUrl(this.deps.endpoint, variant.repo, variant.revision, f.path);
+      const url = resolveUrl(this.#deps.endpoint, variant.repo, variant.revision, f.path);
       let remote: RemoteFile;
       try {
-        remote = await this.withRetry(() => headRemoteFile(this.deps.fetch, url, what, { token: this.deps.token, signal }), signal);
+        remote = await this.#withRetry(() => headRemoteFile(this.#deps.fetch, url, what, { token: this.#deps.token, signal }), signal);
       } catch (err) {
         if (f.optional && err instanceof StoreError && err.code === 'not-found') continue;
-        if (this.deps.tokenWithheld && err instanceof StoreError && err.code === 'unauthorized') {
+        if (this.#deps.tokenWithheld && err instanceof StoreError && err.code === 'unauthorized') {
           throw new StoreError(
             'unauthorized',
-            `${err.message} HF_TOKEN is set but was not sent to ${new URL(this.deps.endpoint).host}, which is not huggingface.co; ` +
+            `${err.message} HF_TOKEN is set but was not sent to ${new URL(this.#deps.endpoint).host}, which is not huggingface.co; ` +
               `to send it there, set ${SEND_TOKEN_OPT_IN}=1.`,
             f.path,
           );
@@ -320,11 +325,11 @@ export class DownloadJob {
       }
       out.push({ path: f.path, size: remote.size, sha256, gitSha1, trustedSha256: first?.sha256 ?? null, digest: null, verified: false });
     }
-    if (changed.length > 0) throw this.filesChanged(changed);
+    if (changed.length > 0) throw this.#filesChanged(changed);
     return out;
   }
 
-  private filesChanged(changed: readonly { path: string; was: TrustedFile; now: { sha256: string | null; size: number } }[]): StoreError {
+  #filesChanged(changed: readonly { path: string; was: TrustedFile; now: { sha256: string | null; size: number } }[]): StoreError {
     const { variant } = this.ref;
     const list = changed
       .map(
@@ -341,9 +346,9 @@ export class DownloadJob {
   }
 
   /** Keeps what an earlier run verified or half-fetched, but only for files the hub still describes the same way. */
-  private async reconcile(expected: ExpectedFile[], filesDir: string): Promise<PartialState> {
+  async #reconcile(expected: ExpectedFile[], filesDir: string): Promise<PartialState> {
     const { variant } = this.ref;
-    const previous = await readPartialState(this.deps.layout, variant.id);
+    const previous = await readPartialState(this.#deps.layout, variant.id);
     const files = await Promise.all(
       expected.map(async (f) => {
         const prev = previous?.files.find((p) => p.path === f.path);
@@ -360,35 +365,35 @@ export class DownloadJob {
     return { schemaVersion: 1, variantId: variant.id, repo: variant.repo, revision: variant.revision, files };
   }
 
-  private async saveState(dir: string, state: PartialState): Promise<void> {
+  async #saveState(dir: string, state: PartialState): Promise<void> {
     await mkdir(dir, { recursive: true });
     await writeJsonAtomic(path.join(dir, PARTIAL_STATE_FILE), state);
   }
 
-  private async fetchAndVerify(f: ExpectedFile, filesDir: string, signal: AbortSignal): Promise<void> {
+  async #fetchAndVerify(f: ExpectedFile, filesDir: string, signal: AbortSignal): Promise<void> {
     const { variant } = this.ref;
     const dest = fileIn(filesDir, f.path);
     const what = `${variant.id}: ${variant.repo}/${f.path}`;
     let seen = -1;
     await transferFile({
-      fetch: this.deps.fetch,
-      url: resolveUrl(this.deps.endpoint, variant.repo, variant.revision, f.path),
+      fetch: this.#deps.fetch,
+      url: resolveUrl(this.#deps.endpoint, variant.repo, variant.revision, f.path),
       dest,
       expectedSize: f.size,
       what,
-      token: this.deps.token,
+      token: this.#deps.token,
       signal,
-      retry: this.deps.retry,
-      stallTimeoutMs: this.deps.stallTimeoutMs,
+      retry: this.#deps.retry,
+      stallTimeoutMs: this.#deps.stallTimeoutMs,
       onBytes: (bytes) => {
         // Only bytes that crossed the wire count toward the speed, not those found on disk at the start.
-        if (seen >= 0 && bytes > seen) this.meter.add(bytes - seen);
+        if (seen >= 0 && bytes > seen) this.#meter.add(bytes - seen);
         seen = bytes;
-        this.fileBytes = bytes;
-        this.emitProgress();
+        this.#fileBytes = bytes;
+        this.#emitProgress();
       },
     });
-    this.setPhase('verifying');
+    this.#setPhase('verifying');
     const digests = await fileDigests(dest, signal);
     const actual = f.sha256 !== null ? digests.sha256 : digests.gitSha1;
     const want = f.sha256 ?? f.gitSha1;
@@ -402,26 +407,26 @@ export class DownloadJob {
       );
     }
     // A small file is known to the hub by its git hash only: its SHA-256 meets the first download's here.
-    if (f.trustedSha256 !== null && digests.sha256 !== f.trustedSha256 && this.options.acceptChangedFiles !== true) {
+    if (f.trustedSha256 !== null && digests.sha256 !== f.trustedSha256 && this.#options.acceptChangedFiles !== true) {
       await rm(dest, { force: true });
-      throw this.filesChanged([
+      throw this.#filesChanged([
         { path: f.path, was: { sha256: f.trustedSha256, size: f.size }, now: { sha256: digests.sha256, size: f.size } },
       ]);
     }
     f.digest = digests.sha256;
   }
 
-  private async withRetry<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  async #withRetry<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (signal.aborted) throw signal.reason;
-        if (!isRetryable(err) || attempt > this.deps.retry.attempts) {
+        if (!isRetryable(err) || attempt > this.#deps.retry.attempts) {
           if (isRetryable(err)) throw new StoreError('network', `${this.variantId}: the hub did not answer (${(err as Error).message}).`);
           throw err;
         }
-        await sleep(backoffDelay(this.deps.retry, attempt), signal);
+        await sleep(backoffDelay(this.#deps.retry, attempt), signal);
       }
     }
   }

@@ -2,6 +2,10 @@
  * The model store service: what the app, server mode and the CLI call. Plain Node; the UI sees it through the
  * API in electron/shared. One instance per store folder is the norm, but downloads are shared per folder and
  * variant across instances in the process, so a second caller joins the first instead of writing the same files.
+ *
+ * Why one file of ~470 lines: it is the store's one public class, a thin layer of short methods over the parts that
+ * already live apart (download-job.ts, store-state.ts, install.ts, validate-folder.ts, catalog.ts); the download
+ * bookkeeping it keeps (#forward, #handle, #forget) is shared by download, resume, pause and cancel.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
@@ -107,30 +111,33 @@ function slug(text: string): string {
 }
 
 export class ModelStore {
-  private readonly layout: StoreLayout;
-  private readonly state: StoreStateFile;
-  private readonly deps: DownloadDeps;
-  private readonly listeners = new Set<(event: DownloadEvent) => void>();
-  private readonly forwarded = new WeakSet<DownloadJob>();
-  private readonly mine = new Set<DownloadJob>();
-  private closed = false;
+  readonly #layout: StoreLayout;
+  readonly #state: StoreStateFile;
+  readonly #deps: DownloadDeps;
+  readonly #listeners = new Set<(event: DownloadEvent) => void>();
+  readonly #forwarded = new WeakSet<DownloadJob>();
+  readonly #mine = new Set<DownloadJob>();
+  #closed = false;
+
+  readonly #options: ModelStoreOptions;
 
   private constructor(
     readonly catalog: Catalog,
-    private readonly options: ModelStoreOptions,
+    options: ModelStoreOptions,
   ) {
-    this.layout = storeLayout(options.root);
-    this.state = new StoreStateFile(this.layout.stateFile, options.onWarning);
+    this.#options = options;
+    this.#layout = storeLayout(options.root);
+    this.#state = new StoreStateFile(this.#layout.stateFile, options.onWarning);
     const endpoint = (options.endpoint ?? hubEndpoint()).replace(/\/+$/, '');
     const token = options.token ?? (process.env.HF_TOKEN || undefined);
     const tokenMayGo = options.sendTokenToEndpoint === true || mayReceiveHubToken(endpoint);
-    this.deps = {
-      layout: this.layout,
+    this.#deps = {
+      layout: this.#layout,
       trust: {
         recorded: async (repo, revision) =>
-          new Map(Object.entries((await this.state.read()).trusted[trustKey(repo, revision)]?.files ?? {})),
+          new Map(Object.entries((await this.#state.read()).trusted[trustKey(repo, revision)]?.files ?? {})),
         record: (repo, revision, files, replace) =>
-          this.state
+          this.#state
             .update((s) => {
               const key = trustKey(repo, revision);
               const entry = s.trusted[key] ?? { firstSeen: new Date().toISOString(), files: {} };
@@ -152,7 +159,7 @@ export class ModelStore {
 
   static async open(options: ModelStoreOptions): Promise<ModelStore> {
     const store = new ModelStore(options.catalog ?? (await loadCatalog()), options);
-    const { layout } = store;
+    const layout = store.#layout;
     await mkdir(layout.models, { recursive: true });
     await mkdir(layout.partial, { recursive: true });
     // Left over from a delete that a crash interrupted.
@@ -161,39 +168,39 @@ export class ModelStore {
   }
 
   get root(): string {
-    return this.layout.root;
+    return this.#layout.root;
   }
 
   // ---- installed models ----
 
   async list(): Promise<InstalledModel[]> {
-    const state = await this.state.read();
+    const state = await this.#state.read();
     const out: InstalledModel[] = [];
     let entries: string[];
     try {
-      entries = await readdir(this.layout.models);
+      entries = await readdir(this.#layout.models);
     } catch {
       return [];
     }
     for (const id of entries) {
-      const manifest = await this.readManifest(id);
+      const manifest = await this.#readManifest(id);
       if (manifest === null) continue;
-      out.push(this.describe(manifest, state.active, state.benchmarks[manifest.id] ?? null));
+      out.push(this.#describe(manifest, state.active, state.benchmarks[manifest.id] ?? null));
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async get(id: string): Promise<InstalledModel | null> {
-    const manifest = await this.readManifest(id);
+    const manifest = await this.#readManifest(id);
     if (manifest === null) return null;
-    const state = await this.state.read();
-    return this.describe(manifest, state.active, state.benchmarks[id] ?? null);
+    const state = await this.#state.read();
+    return this.#describe(manifest, state.active, state.benchmarks[id] ?? null);
   }
 
   async delete(id: string): Promise<void> {
-    if ((await this.readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
-    const trashed = await moveToTrash(this.layout, installedDir(this.layout, id));
-    await this.state.update((s) => {
+    if ((await this.#readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
+    const trashed = await moveToTrash(this.#layout, installedDir(this.#layout, id));
+    await this.#state.update((s) => {
       if (s.active === id) s.active = null;
       delete s.benchmarks[id];
     });
@@ -202,23 +209,23 @@ export class ModelStore {
 
   /** The active model, or null when none is chosen or it was deleted behind our back. */
   async getActive(): Promise<InstalledModel | null> {
-    const { active } = await this.state.read();
+    const { active } = await this.#state.read();
     return active === null ? null : this.get(active);
   }
 
   async setActive(id: string | null): Promise<void> {
-    if (id !== null && (await this.readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
-    await this.state.update((s) => {
+    if (id !== null && (await this.#readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
+    await this.#state.update((s) => {
       s.active = id;
     });
   }
 
   /** Written by the app after it measured a model (the Models panel shows tokens/s on this machine). */
   async recordBenchmark(id: string, result: { tokensPerSecond: number; device: string; precision?: Precision | null }): Promise<void> {
-    if ((await this.readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
+    if ((await this.#readManifest(id)) === null) throw new StoreError('unknown-model', `No installed model "${id}".`);
     if (!(Number.isFinite(result.tokensPerSecond) && result.tokensPerSecond > 0))
       throw new RangeError('tokensPerSecond must be a positive number');
-    await this.state.update((s) => {
+    await this.#state.update((s) => {
       s.benchmarks[id] = {
         tokensPerSecond: result.tokensPerSecond,
         device: result.device,
@@ -231,7 +238,7 @@ export class ModelStore {
   // ---- first run ----
 
   async freeDiskBytes(): Promise<number> {
-    return freeBytes(this.deps.statfs, this.layout.root);
+    return freeBytes(this.#deps.statfs, this.#layout.root);
   }
 
   recommend(machine: MachineProfile, language: WriterLanguage = 'en'): Recommendation | null {
@@ -246,23 +253,23 @@ export class ModelStore {
    * `acceptChangedFiles` (the writer confirmed them).
    */
   download(variantId: string, options: DownloadOptions = {}): DownloadHandle {
-    if (this.closed) throw new StoreError('closed', 'The model store is closed.');
-    const key = this.key(variantId);
+    if (this.#closed) throw new StoreError('closed', 'The model store is closed.');
+    const key = this.#key(variantId);
     let job = running.get(key);
     if (job === undefined) {
       const ref = findVariant(this.catalog, variantId);
       if (ref === null) throw new StoreError('unknown-model', `"${variantId}" is not in the model catalog.`);
-      const created = new DownloadJob(ref, this.deps, options);
+      const created = new DownloadJob(ref, this.#deps, options);
       running.set(key, created);
       created.done.then(
-        () => this.forget(key, created),
-        () => this.forget(key, created),
+        () => this.#forget(key, created),
+        () => this.#forget(key, created),
       );
       job = created;
     }
-    this.mine.add(job);
-    this.forward(job);
-    return this.handle(job);
+    this.#mine.add(job);
+    this.#forward(job);
+    return this.#handle(job);
   }
 
   /** Same as download(): a paused or interrupted download continues from the bytes on disk. */
@@ -271,38 +278,38 @@ export class ModelStore {
   }
 
   pause(variantId: string): void {
-    running.get(this.key(variantId))?.pause();
+    running.get(this.#key(variantId))?.pause();
   }
 
   /** Stops the download if it runs and removes its partial files either way. */
   async cancel(variantId: string): Promise<void> {
-    const job = running.get(this.key(variantId));
+    const job = running.get(this.#key(variantId));
     if (job !== undefined) await job.cancel();
-    await rm(partialDir(this.layout, variantId), { recursive: true, force: true });
+    await rm(partialDir(this.#layout, variantId), { recursive: true, force: true });
   }
 
   /** Downloads running now or left paused / interrupted on disk (offer "resume" for those after a restart). */
   async pendingDownloads(): Promise<PendingDownload[]> {
     let ids: string[];
     try {
-      ids = await readdir(this.layout.partial);
+      ids = await readdir(this.#layout.partial);
     } catch {
       return [];
     }
     const out: PendingDownload[] = [];
     for (const id of ids) {
-      const job = running.get(this.key(id));
+      const job = running.get(this.#key(id));
       if (job !== undefined) {
         const p = job.progress();
         out.push({ variantId: id, running: true, bytes: p.bytes, total: p.total });
         continue;
       }
-      const state = await readPartialState(this.layout, id);
+      const state = await readPartialState(this.#layout, id);
       if (state === null || findVariant(this.catalog, id) === null) continue;
       let bytes = 0;
       for (const f of state.files) {
         try {
-          bytes += (await stat(fileIn(path.join(partialDir(this.layout, id), PARTIAL_FILES_DIR), f.path))).size;
+          bytes += (await stat(fileIn(path.join(partialDir(this.#layout, id), PARTIAL_FILES_DIR), f.path))).size;
         } catch {
           // not started yet
         }
@@ -314,8 +321,8 @@ export class ModelStore {
 
   /** Events of every download this store started or joined. */
   onEvent(listener: (event: DownloadEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   // ---- import ----
@@ -329,10 +336,10 @@ export class ModelStore {
     if (!check.ok || check.format === null) {
       throw new StoreError('invalid-model', `${check.dir} cannot be imported: ${check.problems.join('; ')}.`);
     }
-    await ensureFreeSpace(this.deps.statfs, this.layout.root, check.totalBytes, path.basename(check.dir));
+    await ensureFreeSpace(this.#deps.statfs, this.#layout.root, check.totalBytes, path.basename(check.dir));
     const name = options.name ?? path.basename(check.dir);
-    const id = await this.freeId(`${slug(name)}-import`);
-    const staging = partialDir(this.layout, `.import-${randomBytes(6).toString('hex')}`);
+    const id = await this.#freeId(`${slug(name)}-import`);
+    const staging = partialDir(this.#layout, `.import-${randomBytes(6).toString('hex')}`);
     try {
       let bytes = 0;
       for (const rel of check.files) {
@@ -342,9 +349,9 @@ export class ModelStore {
         bytes += (await stat(dest)).size;
         options.onProgress?.({ bytes, total: check.totalBytes, file: rel });
       }
-      if (this.options.deepCheck !== undefined) {
+      if (this.#options.deepCheck !== undefined) {
         try {
-          await this.options.deepCheck(staging);
+          await this.#options.deepCheck(staging);
         } catch (err) {
           throw new StoreError('invalid-model', `${check.dir} cannot be imported: ${(err as Error).message}`);
         }
@@ -361,7 +368,7 @@ export class ModelStore {
         installedAt: new Date().toISOString(),
       };
       const sized = await Promise.all(manifest.files.map(async (f) => ({ ...f, size: (await stat(fileIn(staging, f.path))).size })));
-      await installStaged(this.layout, staging, { ...manifest, files: sized });
+      await installStaged(this.#layout, staging, { ...manifest, files: sized });
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
@@ -372,29 +379,29 @@ export class ModelStore {
 
   /** Pauses the downloads this store started (their bytes stay for the next run) and refuses new ones. */
   async close(): Promise<void> {
-    this.closed = true;
-    const jobs = [...this.mine];
+    this.#closed = true;
+    const jobs = [...this.#mine];
     for (const job of jobs) job.pause();
     await Promise.all(jobs.map((job) => job.done.catch(() => undefined)));
-    this.listeners.clear();
+    this.#listeners.clear();
   }
 
   // ---- internals ----
 
-  private key(variantId: string): string {
-    return `${this.layout.root}\0${variantId}`;
+  #key(variantId: string): string {
+    return `${this.#layout.root}\0${variantId}`;
   }
 
-  private forget(key: string, job: DownloadJob): void {
+  #forget(key: string, job: DownloadJob): void {
     if (running.get(key) === job) running.delete(key);
-    this.mine.delete(job);
+    this.#mine.delete(job);
   }
 
-  private forward(job: DownloadJob): void {
-    if (this.forwarded.has(job)) return;
-    this.forwarded.add(job);
+  #forward(job: DownloadJob): void {
+    if (this.#forwarded.has(job)) return;
+    this.#forwarded.add(job);
     job.onEvent((event) => {
-      for (const listener of this.listeners) {
+      for (const listener of this.#listeners) {
         try {
           listener(event);
         } catch {
@@ -404,7 +411,7 @@ export class ModelStore {
     });
   }
 
-  private handle(job: DownloadJob): DownloadHandle {
+  #handle(job: DownloadJob): DownloadHandle {
     const done = job.done.then(async (manifest) => {
       const model = await this.get(manifest.id);
       if (model === null) throw new StoreError('invalid-model', `${manifest.id}: installed, but its folder is gone.`);
@@ -421,21 +428,21 @@ export class ModelStore {
     };
   }
 
-  private async readManifest(id: string): Promise<Manifest | null> {
+  async #readManifest(id: string): Promise<Manifest | null> {
     if (id.startsWith('.') || id.includes('/') || id.includes('\\')) return null;
     const manifest = await readJsonValidated(
-      path.join(installedDir(this.layout, id), MANIFEST_FILE),
+      path.join(installedDir(this.#layout, id), MANIFEST_FILE),
       ManifestSchema,
-      this.options.onWarning,
+      this.#options.onWarning,
     );
     return manifest !== null && manifest.id === id ? manifest : null;
   }
 
-  private describe(manifest: Manifest, active: string | null, benchmark: Benchmark | null): InstalledModel {
+  #describe(manifest: Manifest, active: string | null, benchmark: Benchmark | null): InstalledModel {
     return {
       id: manifest.id,
       name: manifest.name,
-      dir: installedDir(this.layout, manifest.id),
+      dir: installedDir(this.#layout, manifest.id),
       format: manifest.format,
       precisions: manifest.precisions,
       sizeBytes: manifest.totalBytes,
@@ -446,11 +453,11 @@ export class ModelStore {
     };
   }
 
-  private async freeId(base: string): Promise<string> {
+  async #freeId(base: string): Promise<string> {
     for (let n = 1; ; n++) {
       const id = n === 1 ? base : `${base}-${n}`;
       try {
-        await stat(installedDir(this.layout, id));
+        await stat(installedDir(this.#layout, id));
       } catch {
         if (findVariant(this.catalog, id) === null) return id;
       }

@@ -18,38 +18,41 @@ export interface DownloadProgress {
 }
 
 export class SpeedMeter {
-  private readonly samples: { t: number; received: number }[] = [];
-  private received = 0;
+  readonly #samples: { t: number; received: number }[] = [];
+  #received = 0;
 
-  constructor(
-    private readonly windowMs = 5000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  readonly #windowMs: number;
+  readonly #now: () => number;
+
+  constructor(windowMs = 5000, now: () => number = Date.now) {
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
 
   /** Bytes that came over the wire this session (not those found on disk when resuming). */
   add(bytes: number): void {
-    if (bytes > 0) this.received += bytes;
-    this.sample();
+    if (bytes > 0) this.#received += bytes;
+    this.#sample();
   }
 
   bytesPerSecond(): number {
-    this.sample();
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
+    this.#sample();
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
     if (first === undefined || last === undefined || last.t - first.t < 200) return 0;
     return ((last.received - first.received) * 1000) / (last.t - first.t);
   }
 
-  private sample(): void {
-    const t = this.now();
-    const n = this.samples.length;
-    const last = this.samples[n - 1];
+  #sample(): void {
+    const t = this.#now();
+    const n = this.#samples.length;
+    const last = this.#samples[n - 1];
     // Coalesce samples closer than 100 ms so a fast link keeps the window small.
-    if (last !== undefined && n > 1 && t - this.samples[n - 2]!.t < 100) {
+    if (last !== undefined && n > 1 && t - this.#samples[n - 2]!.t < 100) {
       last.t = t;
-      last.received = this.received;
-    } else this.samples.push({ t, received: this.received });
-    while (this.samples.length > 2 && t - this.samples[1]!.t > this.windowMs) this.samples.shift();
+      last.received = this.#received;
+    } else this.#samples.push({ t, received: this.#received });
+    while (this.#samples.length > 2 && t - this.#samples[1]!.t > this.#windowMs) this.#samples.shift();
   }
 }
 

@@ -40,29 +40,32 @@ export function trustKey(repo: string, revision: string): string {
 }
 
 export class StoreStateFile {
-  private queue: Promise<unknown> = Promise.resolve();
+  #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly file: string,
-    private readonly onInvalid: (reason: string) => void = () => undefined,
-  ) {}
+  readonly #file: string;
+  readonly #onInvalid: (reason: string) => void;
+
+  constructor(file: string, onInvalid: (reason: string) => void = () => undefined) {
+    this.#file = file;
+    this.#onInvalid = onInvalid;
+  }
 
   async read(): Promise<StoreState> {
-    await this.queue.catch(() => undefined);
-    return (await readJsonValidated(this.file, StoreStateSchema, this.onInvalid)) ?? structuredClone(EMPTY);
+    await this.#queue.catch(() => undefined);
+    return (await readJsonValidated(this.#file, StoreStateSchema, this.#onInvalid)) ?? structuredClone(EMPTY);
   }
 
   /** Read-modify-write under the queue, so concurrent updates (a benchmark and a model switch) both land. */
   update(change: (state: StoreState) => void): Promise<StoreState> {
-    const next = this.queue
+    const next = this.#queue
       .catch(() => undefined)
       .then(async () => {
-        const state = (await readJsonValidated(this.file, StoreStateSchema, this.onInvalid)) ?? structuredClone(EMPTY);
+        const state = (await readJsonValidated(this.#file, StoreStateSchema, this.#onInvalid)) ?? structuredClone(EMPTY);
         change(state);
-        await writeJsonAtomic(this.file, state);
+        await writeJsonAtomic(this.#file, state);
         return state;
       });
-    this.queue = next;
+    this.#queue = next;
     return next;
   }
 }

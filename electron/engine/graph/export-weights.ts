@@ -14,6 +14,10 @@
  * points convert to MatMulNBits blocks of 32 exactly (the same numbers, only laid out in blocks), and MatMulNBits
  * weights pass through. Anything else (fused attention, an unexpected layer sequence) is an UnmappableExport,
  * and the caller runs the export as it is.
+ *
+ * Why one file of ~500 lines: the finders (GraphIndex) and the conversions they hand their findings to share the
+ * private Source and Dequantize shapes and one contract, the mapping that EXPORT_MAPPING_VERSION versions; split,
+ * those shapes would become a module's public surface for no other caller.
  */
 import type { Gpt2Config } from '../formats/gpt2-config.js';
 import type { LayerWeights } from '../formats/gpt2-checkpoint.js';
@@ -187,16 +191,16 @@ function decoderNodes(graph: OnnxGraph): OnnxNode[] {
 }
 
 class GraphIndex {
-  private readonly producer = new Map<string, OnnxNode>();
-  private readonly consumers = new Map<string, OnnxNode[]>();
+  readonly #producer = new Map<string, OnnxNode>();
+  readonly #consumers = new Map<string, OnnxNode[]>();
 
   constructor(
     readonly nodes: readonly OnnxNode[],
     readonly constants: ReadonlyMap<string, ConstantTensor>,
   ) {
     for (const n of nodes) {
-      for (const o of n.outputs) this.producer.set(o, n);
-      for (const i of n.inputs) if (i) (this.consumers.get(i) ?? this.consumers.set(i, []).get(i)!).push(n);
+      for (const o of n.outputs) this.#producer.set(o, n);
+      for (const i of n.inputs) if (i) (this.#consumers.get(i) ?? this.#consumers.set(i, []).get(i)!).push(n);
     }
   }
 
@@ -211,7 +215,7 @@ class GraphIndex {
   }
 
   only(value: string): OnnxNode | null {
-    const c = this.consumers.get(value);
+    const c = this.#consumers.get(value);
     return c && c.length === 1 ? c[0]! : null;
   }
 
@@ -220,7 +224,7 @@ class GraphIndex {
     if (!value) return null;
     const tensor = this.constants.get(value);
     if (tensor) return { tensor, transposed, dequantize: null };
-    const p = this.producer.get(value);
+    const p = this.#producer.get(value);
     if (!p) return null;
     if (p.opType === 'Identity' || p.opType === 'Cast') return this.resolve(p.inputs[0], transposed);
     if (p.opType === 'Transpose') {
@@ -249,8 +253,8 @@ class GraphIndex {
           throw new UnmappableExport('a Gemm with transA or alpha ≠ 1');
         }
         const [k, n] = kn(source);
-        const bias = node.opType === 'Gemm' && node.inputs[2] ? this.vector(node.inputs[2], n) : this.biasAfter(node.outputs[0]!, n);
-        if (source.dequantize) return this.quantizedLinear(node, source, source.dequantize, k, n, bias, 'DequantizeLinear');
+        const bias = node.opType === 'Gemm' && node.inputs[2] ? this.vector(node.inputs[2], n) : this.#biasAfter(node.outputs[0]!, n);
+        if (source.dequantize) return this.#quantizedLinear(node, source, source.dequantize, k, n, bias, 'DequantizeLinear');
         return floatLinear(node, source, k, n, bias);
       }
       case 'MatMulInteger': {
@@ -261,14 +265,14 @@ class GraphIndex {
         const mul = cast?.opType === 'Cast' ? this.only(cast.outputs[0]!) : null;
         if (mul?.opType !== 'Mul') throw new UnmappableExport('a MatMulInteger whose output is not scaled by a Mul');
         const scaleOperand = mul.inputs.find((i) => i !== cast!.outputs[0]);
-        const scaleNode = scaleOperand ? this.producer.get(scaleOperand) : undefined;
+        const scaleNode = scaleOperand ? this.#producer.get(scaleOperand) : undefined;
         const weightScale =
           this.constant(scaleOperand) ??
           (scaleNode?.opType === 'Mul' ? (scaleNode.inputs.map((i) => this.constant(i)).find((t) => t !== null) ?? null) : null);
         if (!weightScale) throw new UnmappableExport('a MatMulInteger whose weight scale is not a constant');
         const [k, n] = kn(source);
         const dq: Dequantize = { scale: weightScale, zero: this.constant(node.inputs[3]), axis: source.transposed ? 0 : 1 };
-        return this.quantizedLinear(node, source, dq, k, n, this.biasAfter(mul.outputs[0]!, n), 'MatMulInteger');
+        return this.#quantizedLinear(node, source, dq, k, n, this.#biasAfter(mul.outputs[0]!, n), 'MatMulInteger');
       }
       case 'DynamicQuantizeMatMul': {
         const source = this.resolve(node.inputs[1]);
@@ -276,25 +280,17 @@ class GraphIndex {
         if (!source || !scale || source.tensor.dims.length !== 2) return null;
         const [k, n] = kn(source);
         const dq: Dequantize = { scale, zero: this.constant(node.inputs[3]), axis: source.transposed ? 0 : 1 };
-        const bias = node.inputs[4] ? this.vector(node.inputs[4], n) : this.biasAfter(node.outputs[0]!, n);
-        return this.quantizedLinear(node, source, dq, k, n, bias, 'DynamicQuantizeMatMul');
+        const bias = node.inputs[4] ? this.vector(node.inputs[4], n) : this.#biasAfter(node.outputs[0]!, n);
+        return this.#quantizedLinear(node, source, dq, k, n, bias, 'DynamicQuantizeMatMul');
       }
       case 'MatMulNBits':
-        return this.blockLinear(node);
+        return this.#blockLinear(node);
       default:
         return null;
     }
   }
 
-  private quantizedLinear(
-    node: OnnxNode,
-    source: Source,
-    dq: Dequantize,
-    k: number,
-    n: number,
-    bias: Source | null,
-    op: string,
-  ): FoundLinear {
+  #quantizedLinear(node: OnnxNode, source: Source, dq: Dequantize, k: number, n: number, bias: Source | null, op: string): FoundLinear {
     const perTensor = dq.scale.size === 1;
     const form = `${source.tensor.type} ${perTensor ? 'per tensor' : 'per channel'} (${op})`;
     return {
@@ -308,7 +304,7 @@ class GraphIndex {
     };
   }
 
-  private blockLinear(node: OnnxNode): FoundLinear | null {
+  #blockLinear(node: OnnxNode): FoundLinear | null {
     const packed = this.constant(node.inputs[1]);
     const scales = this.constant(node.inputs[2]);
     if (!packed || !scales) return null;
@@ -320,7 +316,7 @@ class GraphIndex {
     if (node.inputs[4]) throw new UnmappableExport('MatMulNBits with a g_idx (act-order) input');
     const zero = this.constant(node.inputs[3]);
     if (zero && zero.type !== 'uint8') throw new UnmappableExport('MatMulNBits with float zero points');
-    const bias = node.inputs[5] ? this.vector(node.inputs[5], n) : this.biasAfter(node.outputs[0]!, n);
+    const bias = node.inputs[5] ? this.vector(node.inputs[5], n) : this.#biasAfter(node.outputs[0]!, n);
     return {
       node,
       k,
@@ -341,7 +337,7 @@ class GraphIndex {
   }
 
   /** The bias of a linear written as MatMul then Add: a constant of N values added to its output. */
-  private biasAfter(value: string, n: number): Source | null {
+  #biasAfter(value: string, n: number): Source | null {
     const add = this.only(value);
     return add?.opType === 'Add'
       ? this.vector(
@@ -362,7 +358,7 @@ class GraphIndex {
       if (node.opType !== 'Mul') continue;
       const gamma = node.inputs.map((i) => this.vector(i, C)).find((v) => v !== null);
       const normalized = node.inputs.find((i) => this.resolve(i) === null);
-      if (!gamma || !normalized || this.producer.get(normalized)?.opType !== 'Div') continue;
+      if (!gamma || !normalized || this.#producer.get(normalized)?.opType !== 'Div') continue;
       const add = this.only(node.outputs[0]!);
       out.push({
         scale: gamma,

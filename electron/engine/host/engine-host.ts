@@ -101,159 +101,163 @@ export class EngineStoppedError extends Error {
 }
 
 export class EngineHostClient implements EngineHost {
-  private transport: HostTransport | null = null;
-  private ready: Promise<EngineInfo> | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Set<(event: EngineHostEvent) => void>();
-  private closed = false;
+  #transport: HostTransport | null = null;
+  #ready: Promise<EngineInfo> | null = null;
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+  readonly #listeners = new Set<(event: EngineHostEvent) => void>();
+  #closed = false;
   /** When the host died recently, for the backoff and the give-up rule. */
-  private crashTimes: number[] = [];
+  #crashTimes: number[] = [];
   /** A restart waiting out its pause; a reload in the meantime settles it instead. */
-  private scheduled: { timer: NodeJS.Timeout; settle(load: Promise<EngineInfo>): void } | null = null;
+  #scheduled: { timer: NodeJS.Timeout; settle(load: Promise<EngineInfo>): void } | null = null;
   /** Set while the host is down for good; start() fails with it until reload() is called. */
-  private stopped: EngineStoppedError | null = null;
+  #stopped: EngineStoppedError | null = null;
 
-  constructor(
-    private options: EngineLoadOptions,
-    private readonly spawn: SpawnHost = spawnProcessHost,
-    private readonly policy: RestartPolicy = DEFAULT_RESTART_POLICY,
-  ) {}
+  #options: EngineLoadOptions;
+  readonly #spawn: SpawnHost;
+  readonly #policy: RestartPolicy;
+
+  constructor(options: EngineLoadOptions, spawn: SpawnHost = spawnProcessHost, policy: RestartPolicy = DEFAULT_RESTART_POLICY) {
+    this.#options = options;
+    this.#spawn = spawn;
+    this.#policy = policy;
+  }
 
   /** Resolves or rejects the load in flight on the current transport. */
-  private loadWaiter: { resolve(info: EngineInfo): void; reject(error: Error): void } | null = null;
+  #loadWaiter: { resolve(info: EngineInfo): void; reject(error: Error): void } | null = null;
 
   /** Starts the host and loads the model; rejects with the host's error (e.g. a ModelLoadError). */
   start(): Promise<EngineInfo> {
-    if (this.stopped) return Promise.reject(this.stopped);
-    if (this.ready) return this.ready;
-    return this.spawnAndLoad();
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    if (this.#ready) return this.#ready;
+    return this.#spawnAndLoad();
   }
 
-  private spawnAndLoad(): Promise<EngineInfo> {
-    const transport = this.spawn();
-    this.transport = transport;
+  #spawnAndLoad(): Promise<EngineInfo> {
+    const transport = this.#spawn();
+    this.#transport = transport;
     transport.onMessage((message) => {
-      const waiter = this.transport === transport ? this.loadWaiter : null;
+      const waiter = this.#transport === transport ? this.#loadWaiter : null;
       if (message.type === 'loaded' && waiter) {
-        this.loadWaiter = null;
+        this.#loadWaiter = null;
         waiter.resolve(message.info);
       } else if (message.type === 'load-failed' && waiter) {
-        this.loadWaiter = null;
+        this.#loadWaiter = null;
         waiter.reject(new EngineHostError(message.error));
-      } else if ('id' in message) this.pending.get(message.id)?.onMessage(message);
+      } else if ('id' in message) this.#pending.get(message.id)?.onMessage(message);
     });
-    transport.onExit((reason) => this.handleExit(transport, reason));
-    return this.load(transport);
+    transport.onExit((reason) => this.#handleExit(transport, reason));
+    return this.#load(transport);
   }
 
-  private load(transport: HostTransport): Promise<EngineInfo> {
-    this.ready = new Promise<EngineInfo>((resolve, reject) => {
-      this.loadWaiter = { resolve, reject };
+  #load(transport: HostTransport): Promise<EngineInfo> {
+    this.#ready = new Promise<EngineInfo>((resolve, reject) => {
+      this.#loadWaiter = { resolve, reject };
     });
     // A failed load leaves the host alive (another model can be loaded); the rejection is the caller's to show.
-    this.ready.catch(() => undefined);
-    transport.post({ type: 'load', options: this.options });
-    return this.ready;
+    this.#ready.catch(() => undefined);
+    transport.post({ type: 'load', options: this.#options });
+    return this.#ready;
   }
 
   /** Loads another model into the running host (after a failed load, or when the writer switches models). */
   reload(options: EngineLoadOptions): Promise<EngineInfo> {
-    this.options = options;
+    this.#options = options;
     // The writer chose a model: that is a fresh start, whatever happened before.
-    this.stopped = null;
-    this.crashTimes = [];
-    const scheduled = this.scheduled;
-    this.scheduled = null;
+    this.#stopped = null;
+    this.#crashTimes = [];
+    const scheduled = this.#scheduled;
+    this.#scheduled = null;
     if (scheduled) clearTimeout(scheduled.timer);
-    const loaded = this.transport ? this.load(this.transport) : this.spawnAndLoad();
+    const loaded = this.#transport ? this.#load(this.#transport) : this.#spawnAndLoad();
     scheduled?.settle(loaded);
     return loaded;
   }
 
-  private handleExit(transport: HostTransport, reason: string): void {
-    if (this.transport !== transport) return;
-    const waiter = this.loadWaiter;
-    this.transport = null;
-    this.ready = null;
-    this.loadWaiter = null;
-    for (const p of [...this.pending.values()]) p.onExit(reason);
-    this.pending.clear();
+  #handleExit(transport: HostTransport, reason: string): void {
+    if (this.#transport !== transport) return;
+    const waiter = this.#loadWaiter;
+    this.#transport = null;
+    this.#ready = null;
+    this.#loadWaiter = null;
+    for (const p of [...this.#pending.values()]) p.onExit(reason);
+    this.#pending.clear();
     if (waiter) {
       // Loading this model killed the host; loading it again would only do that again.
       const error = new EngineStoppedError(
-        `The engine stopped while loading ${this.options.modelDir} (${reason}); it was not started again with that model. ` +
+        `The engine stopped while loading ${this.#options.modelDir} (${reason}); it was not started again with that model. ` +
           'The model may need more memory than this machine has, or it is damaged.',
       );
-      this.stopped = error;
+      this.#stopped = error;
       waiter.reject(error);
       return;
     }
-    if (this.closed) return;
-    this.scheduleRestart(reason);
+    if (this.#closed) return;
+    this.#scheduleRestart(reason);
   }
 
-  private scheduleRestart(reason: string): void {
+  #scheduleRestart(reason: string): void {
     const now = Date.now();
-    this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.policy.windowMs), now];
-    const crashes = this.crashTimes.length;
-    if (crashes > this.policy.maxCrashes) {
-      this.stopped = new EngineStoppedError(
-        `The engine stopped ${crashes} times within ${Math.round(this.policy.windowMs / 1000)} s (last: ${reason}); it was not restarted again.`,
+    this.#crashTimes = [...this.#crashTimes.filter((t) => now - t < this.#policy.windowMs), now];
+    const crashes = this.#crashTimes.length;
+    if (crashes > this.#policy.maxCrashes) {
+      this.#stopped = new EngineStoppedError(
+        `The engine stopped ${crashes} times within ${Math.round(this.#policy.windowMs / 1000)} s (last: ${reason}); it was not restarted again.`,
       );
-      this.emit({ type: 'gave-up', reason: this.stopped.message });
+      this.#emit({ type: 'gave-up', reason: this.#stopped.message });
       return;
     }
-    const restartInMs = Math.min(this.policy.maxDelayMs, this.policy.firstDelayMs * 2 ** (crashes - 1));
-    this.emit({ type: 'crashed', reason, restartInMs });
+    const restartInMs = Math.min(this.#policy.maxDelayMs, this.#policy.firstDelayMs * 2 ** (crashes - 1));
+    this.#emit({ type: 'crashed', reason, restartInMs });
     let settle!: (load: Promise<EngineInfo>) => void;
     const restarted = new Promise<EngineInfo>((resolve, reject) => {
       settle = (load) => load.then(resolve, reject);
     });
     restarted.catch(() => undefined);
-    this.ready = restarted;
+    this.#ready = restarted;
     const timer = setTimeout(() => {
-      if (this.scheduled?.timer !== timer) return;
-      this.scheduled = null;
-      const load = this.spawnAndLoad();
+      if (this.#scheduled?.timer !== timer) return;
+      this.#scheduled = null;
+      const load = this.#spawnAndLoad();
       settle(load);
       // A restart that does not load (the host died again while loading, or the model is gone) ends the restarts.
       load.then(
-        () => this.emit({ type: 'restarted', reason }),
+        () => this.#emit({ type: 'restarted', reason }),
         (error: unknown) => {
-          if (!this.closed) this.emit({ type: 'gave-up', reason: error instanceof Error ? error.message : String(error) });
+          if (!this.#closed) this.#emit({ type: 'gave-up', reason: error instanceof Error ? error.message : String(error) });
         },
       );
     }, restartInMs);
-    this.scheduled = { timer, settle };
+    this.#scheduled = { timer, settle };
   }
 
-  private emit(event: EngineHostEvent): void {
-    for (const l of this.listeners) l(event);
+  #emit(event: EngineHostEvent): void {
+    for (const l of this.#listeners) l(event);
   }
 
   onEvent(listener: (event: EngineHostEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   kill(): void {
-    this.transport?.kill();
+    this.#transport?.kill();
   }
 
   /** One request and its one answer; `signal` sends an abort for it (the host answers with its error). */
-  private async call(
+  async #call(
     build: (id: number) => ClientMessage,
     signal?: AbortSignal,
   ): Promise<number | EngineInfo | PrefillResult | ScoreResult | ContextView> {
     await this.start();
-    const id = this.nextId++;
-    const transport = this.transport!;
+    const id = this.#nextId++;
+    const transport = this.#transport!;
     const onAbort = (): void => transport.post({ type: 'abort', id });
     return new Promise<number | EngineInfo | PrefillResult | ScoreResult | ContextView>((resolve, reject) => {
-      this.pending.set(id, {
+      this.#pending.set(id, {
         onMessage: (m) => {
-          this.pending.delete(id);
+          this.#pending.delete(id);
           if (m.type === 'result') resolve(m.value);
           else if (m.type === 'error') reject(new EngineHostError(m.error));
         },
@@ -266,29 +270,29 @@ export class EngineHostClient implements EngineHost {
   }
 
   async info(): Promise<EngineInfo> {
-    return (await this.call((id) => ({ type: 'info', id }))) as EngineInfo;
+    return (await this.#call((id) => ({ type: 'info', id }))) as EngineInfo;
   }
 
   async countTokens(text: string): Promise<number> {
-    return (await this.call((id) => ({ type: 'countTokens', id, text }))) as number;
+    return (await this.#call((id) => ({ type: 'countTokens', id, text }))) as number;
   }
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
-    return (await this.call((id) => ({ type: 'prefill', id, request }))) as PrefillResult;
+    return (await this.#call((id) => ({ type: 'prefill', id, request }))) as PrefillResult;
   }
 
   async score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult> {
-    return (await this.call((id) => ({ type: 'score', id, request }), signal)) as ScoreResult;
+    return (await this.#call((id) => ({ type: 'score', id, request }), signal)) as ScoreResult;
   }
 
   async inspectContext(request: PrefillRequest): Promise<ContextView> {
-    return (await this.call((id) => ({ type: 'inspect', id, request }))) as ContextView;
+    return (await this.#call((id) => ({ type: 'inspect', id, request }))) as ContextView;
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {
     await this.start();
-    const transport = this.transport!;
-    const id = this.nextId++;
+    const transport = this.#transport!;
+    const id = this.#nextId++;
     const queue: GenerationEvent[] = [];
     let finished: { error?: Error } | null = null;
     let wake: (() => void) | null = null;
@@ -296,7 +300,7 @@ export class EngineHostClient implements EngineHost {
       wake?.();
       wake = null;
     };
-    this.pending.set(id, {
+    this.#pending.set(id, {
       onMessage: (m) => {
         if (m.type === 'event') queue.push(m.event);
         else if (m.type === 'end') finished = {};
@@ -326,19 +330,19 @@ export class EngineHostClient implements EngineHost {
       signal?.removeEventListener('abort', onAbort);
       // A consumer that stops early must not leave the host generating.
       if (!finished) onAbort();
-      this.pending.delete(id);
+      this.#pending.delete(id);
     }
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.scheduled) {
-      clearTimeout(this.scheduled.timer);
-      this.scheduled.settle(Promise.reject(new EngineStoppedError('The engine was closed.')));
-      this.scheduled = null;
+    this.#closed = true;
+    if (this.#scheduled) {
+      clearTimeout(this.#scheduled.timer);
+      this.#scheduled.settle(Promise.reject(new EngineStoppedError('The engine was closed.')));
+      this.#scheduled = null;
     }
-    this.transport?.kill();
-    this.transport = null;
+    this.#transport?.kill();
+    this.#transport = null;
   }
 }
 

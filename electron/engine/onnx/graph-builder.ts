@@ -64,36 +64,36 @@ const EXTERNAL_THRESHOLD_BYTES = 1024;
 const EXTERNAL_ALIGNMENT = 4096;
 
 export class GraphBuilder {
-  private readonly nodes: onnxProto.onnx.INodeProto[] = [];
-  private readonly inputs: onnxProto.onnx.IValueInfoProto[] = [];
-  private readonly outputs: onnxProto.onnx.IValueInfoProto[] = [];
-  private readonly initializers = new Map<string, TensorData>();
-  private counter = 0;
+  readonly #nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly #inputs: onnxProto.onnx.IValueInfoProto[] = [];
+  readonly #outputs: onnxProto.onnx.IValueInfoProto[] = [];
+  readonly #initializers = new Map<string, TensorData>();
+  #counter = 0;
 
   constructor(readonly name: string) {}
 
   /** A fresh, unique value name with a readable stem. */
   fresh(stem: string): string {
-    this.counter += 1;
-    return `${stem}__${this.counter}`;
+    this.#counter += 1;
+    return `${stem}__${this.#counter}`;
   }
 
   input(name: string, type: DataTypeName, shape: readonly Dim[]): string {
-    this.inputs.push(valueInfo(name, type, shape));
+    this.#inputs.push(valueInfo(name, type, shape));
     return name;
   }
 
   output(name: string, type: DataTypeName, shape: readonly Dim[]): void {
-    this.outputs.push(valueInfo(name, type, shape));
+    this.#outputs.push(valueInfo(name, type, shape));
   }
 
   initializer(name: string, tensor: TensorData): string {
-    if (this.initializers.has(name)) throw new Error(`duplicate initializer ${name}`);
+    if (this.#initializers.has(name)) throw new Error(`duplicate initializer ${name}`);
     const expected = tensor.dims.reduce((a, b) => a * b, 1) * bytesPerElement(tensor.type);
     if (tensor.bytes.byteLength !== expected) {
       throw new Error(`initializer ${name}: ${tensor.bytes.byteLength} bytes for dims [${tensor.dims.join(',')}] of ${tensor.type}`);
     }
-    this.initializers.set(name, tensor);
+    this.#initializers.set(name, tensor);
     return name;
   }
 
@@ -114,7 +114,7 @@ export class GraphBuilder {
   ): string[] {
     const outs =
       typeof options.outputs === 'object' ? [...options.outputs] : Array.from({ length: options.outputs ?? 1 }, () => this.fresh(opType));
-    this.nodes.push({
+    this.#nodes.push({
       opType,
       domain: options.domain ?? '',
       name: options.name ?? this.fresh(`n_${opType}`),
@@ -135,7 +135,7 @@ export class GraphBuilder {
     const external: { offset: number; bytes: Uint8Array }[] = [];
     let offset = 0;
     const initializer: onnxProto.onnx.ITensorProto[] = [];
-    for (const [name, t] of this.initializers) {
+    for (const [name, t] of this.#initializers) {
       const base = { name, dims: [...t.dims], dataType: DataType[t.type] };
       if (externalFileName === null || t.bytes.byteLength < EXTERNAL_THRESHOLD_BYTES) {
         initializer.push({ ...base, rawData: t.bytes });
@@ -156,9 +156,9 @@ export class GraphBuilder {
     }
     const graph: onnxProto.onnx.IGraphProto = {
       name: this.name,
-      node: this.nodes,
-      input: this.inputs,
-      output: this.outputs,
+      node: this.#nodes,
+      input: this.#inputs,
+      output: this.#outputs,
       initializer,
     };
     return { graph, external };

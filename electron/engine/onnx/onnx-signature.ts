@@ -64,68 +64,77 @@ interface Field {
 
 /** Positioned reads through one cached window: the walker's many small reads mostly hit memory. */
 class WindowReader {
-  private window = Buffer.alloc(0);
-  private windowStart = 0;
+  #window = Buffer.alloc(0);
+  #windowStart = 0;
+
+  readonly #handle: FileHandle;
+  readonly #fail: (problem: string) => ModelLoadError;
 
   constructor(
-    private readonly handle: FileHandle,
+    handle: FileHandle,
     readonly size: number,
-    private readonly fail: (problem: string) => ModelLoadError,
-  ) {}
+    fail: (problem: string) => ModelLoadError,
+  ) {
+    this.#handle = handle;
+    this.#fail = fail;
+  }
 
   async byteAt(pos: number): Promise<number> {
-    if (pos < this.windowStart || pos >= this.windowStart + this.window.length) await this.load(pos);
-    const byte = this.window[pos - this.windowStart];
-    if (byte === undefined) throw this.fail(`the file ends at byte ${this.size}, inside a message`);
+    if (pos < this.#windowStart || pos >= this.#windowStart + this.#window.length) await this.#load(pos);
+    const byte = this.#window[pos - this.#windowStart];
+    if (byte === undefined) throw this.#fail(`the file ends at byte ${this.size}, inside a message`);
     return byte;
   }
 
   async bytes(start: number, end: number): Promise<Buffer> {
     const out = Buffer.alloc(end - start);
-    const { bytesRead } = await this.handle.read(out, 0, out.length, start);
-    if (bytesRead !== out.length) throw this.fail('the file ended early');
+    const { bytesRead } = await this.#handle.read(out, 0, out.length, start);
+    if (bytesRead !== out.length) throw this.#fail('the file ended early');
     return out;
   }
 
-  private async load(pos: number): Promise<void> {
+  async #load(pos: number): Promise<void> {
     const length = Math.max(0, Math.min(WINDOW_BYTES, this.size - pos));
     const window = Buffer.alloc(length);
-    const { bytesRead } = await this.handle.read(window, 0, length, pos);
-    this.window = window.subarray(0, bytesRead);
-    this.windowStart = pos;
+    const { bytesRead } = await this.#handle.read(window, 0, length, pos);
+    this.#window = window.subarray(0, bytesRead);
+    this.#windowStart = pos;
   }
 }
 
 class Walker {
-  constructor(
-    private readonly reader: WindowReader,
-    private readonly fail: (problem: string) => ModelLoadError,
-  ) {}
+  readonly #reader: WindowReader;
+  readonly #fail: (problem: string) => ModelLoadError;
 
-  private async varint(pos: number, end: number): Promise<{ value: bigint; next: number }> {
+  constructor(reader: WindowReader, fail: (problem: string) => ModelLoadError) {
+    this.#reader = reader;
+    this.#fail = fail;
+  }
+
+  async #varint(pos: number, end: number): Promise<{ value: bigint; next: number }> {
     let value = 0n;
     for (let i = 0; i < 10; i++) {
-      if (pos + i >= end) throw this.fail('a number runs past the end of its message');
-      const byte = await this.reader.byteAt(pos + i);
+      if (pos + i >= end) throw this.#fail('a number runs past the end of its message');
+      const byte = await this.#reader.byteAt(pos + i);
       value |= BigInt(byte & 0x7f) << BigInt(7 * i);
       if ((byte & 0x80) === 0) return { value: BigInt.asIntN(64, value), next: pos + i + 1 };
     }
-    throw this.fail('a number is longer than ten bytes');
+    throw this.#fail('a number is longer than ten bytes');
   }
 
   /** The fields of the message in [start, end), one at a time; length-delimited payloads are not read. */
   async *fields(start: number, end: number): AsyncGenerator<Field> {
     let pos = start;
     while (pos < end) {
-      const tag = await this.varint(pos, end);
+      const tag = await this.#varint(pos, end);
       pos = tag.next;
       const key = Number(BigInt.asUintN(32, tag.value));
       const number = key >>> 3;
       const wire = key & 7;
-      if (number === 0) throw this.fail('a field has number 0');
+      if (number === 0) throw this.#fail('a field has number 0');
       switch (wire) {
         case Wire.Varint: {
-          const v = await this.varint(pos, end);
+          const v = await this.#varint(pos, end);
           yield { number, wire, value: v.value, start: pos, end: v.next };
           pos = v.next;
           break;
@@ -133,39 +142,39 @@ class Walker {
         case Wire.Fixed64:
         case Wire.Fixed32: {
           const next = pos + (wire === Wire.Fixed64 ? 8 : 4);
-          if (next > end) throw this.fail('a fixed-size field runs past the end of its message');
+          if (next > end) throw this.#fail('a fixed-size field runs past the end of its message');
           yield { number, wire, value: 0n, start: pos, end: next };
           pos = next;
           break;
         }
         case Wire.Bytes: {
-          const len = await this.varint(pos, end);
+          const len = await this.#varint(pos, end);
           const payloadEnd = len.next + Number(len.value);
           if (len.value < 0n || payloadEnd > end) {
-            throw this.fail(`a field of ${len.value} bytes at byte ${len.next} runs past the end of its message (byte ${end})`);
+            throw this.#fail(`a field of ${len.value} bytes at byte ${len.next} runs past the end of its message (byte ${end})`);
           }
           yield { number, wire, value: len.value, start: len.next, end: payloadEnd };
           pos = payloadEnd;
           break;
         }
         default:
-          throw this.fail(`field ${number} has wire type ${wire}, which ONNX does not use`);
+          throw this.#fail(`field ${number} has wire type ${wire}, which ONNX does not use`);
       }
     }
   }
 
   async text(field: Field, what: string): Promise<string> {
-    if (field.wire !== Wire.Bytes) throw this.fail(`${what} is not a string`);
-    if (field.end - field.start > MAX_NAME_BYTES) throw this.fail(`${what} is ${field.end - field.start} bytes long`);
-    return (await this.reader.bytes(field.start, field.end)).toString('utf8');
+    if (field.wire !== Wire.Bytes) throw this.#fail(`${what} is not a string`);
+    if (field.end - field.start > MAX_NAME_BYTES) throw this.#fail(`${what} is ${field.end - field.start} bytes long`);
+    return (await this.#reader.bytes(field.start, field.end)).toString('utf8');
   }
 
   async varints(field: Field): Promise<bigint[]> {
     if (field.wire === Wire.Varint) return [field.value];
-    if (field.wire !== Wire.Bytes) throw this.fail('a list of numbers has the wrong wire type');
+    if (field.wire !== Wire.Bytes) throw this.#fail('a list of numbers has the wrong wire type');
     const out: bigint[] = [];
     for (let pos = field.start; pos < field.end;) {
-      const v = await this.varint(pos, field.end);
+      const v = await this.#varint(pos, field.end);
       out.push(v.value);
       pos = v.next;
     }

@@ -29,18 +29,22 @@ interface Present {
 }
 
 export class DeviceDecoder implements Decoder {
-  private present: Present | null = null;
+  #present: Present | null = null;
   /** Tokens of the context, whose K/V are the first positions of row 0 of the present. */
-  private contextTokens: number[] = [];
-  private genLength = 0;
-  private batch = 1;
+  #contextTokens: number[] = [];
+  #genLength = 0;
+  #batch = 1;
   /** The present's rows the next step continues; null: each row its own. */
-  private nextRows: number[] | null = null;
+  #nextRows: number[] | null = null;
+
+  readonly #session: ort.InferenceSession;
 
   constructor(
-    private readonly session: ort.InferenceSession,
+    session: ort.InferenceSession,
     readonly shape: DecoderShape,
-  ) {}
+  ) {
+    this.#session = session;
+  }
 
   get vocabSize(): number {
     return this.shape.vocabSize;
@@ -51,7 +55,7 @@ export class DeviceDecoder implements Decoder {
   }
 
   get cachedTokens(): readonly number[] {
-    return this.contextTokens;
+    return this.#contextTokens;
   }
 
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
@@ -64,10 +68,10 @@ export class DeviceDecoder implements Decoder {
       throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
     if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
       throw new RangeError(`logits from position ${from} of ${tokens.length}`);
-    const reused = this.present ? Math.min(reusablePrefix(this.contextTokens, tokens), from) : 0;
-    this.genLength = 0;
-    this.batch = 1;
-    this.nextRows = null;
+    const reused = this.#present ? Math.min(reusablePrefix(this.#contextTokens, tokens), from) : 0;
+    this.#genLength = 0;
+    this.#batch = 1;
+    this.#nextRows = null;
     const V = this.shape.vocabSize;
     const logits = new Float32Array((tokens.length - from) * V);
     let keep = reused;
@@ -75,39 +79,39 @@ export class DeviceDecoder implements Decoder {
       const chunk = tokens.slice(start, Math.min(tokens.length, start + PREFILL_CHUNK));
       // A chunk wholly before `from` still names its last row: the graph's head never runs on zero rows.
       const first = Math.min(Math.max(0, from - start), chunk.length - 1);
-      const rows = await this.run(chunk, 1, start, keep, [0], rowRange(first, chunk.length));
+      const rows = await this.#run(chunk, 1, start, keep, [0], rowRange(first, chunk.length));
       const keepFrom = Math.max(from, start);
       if (keepFrom < start + chunk.length) logits.set(rows.subarray((keepFrom - start - first) * V), (keepFrom - from) * V);
       keep = start + chunk.length;
     }
-    this.contextTokens = [...tokens];
+    this.#contextTokens = [...tokens];
     return { logits, reused };
   }
 
   /** The cache grows by one position a step; nothing to reserve ahead. */
   startGeneration(batch: number, _maxNewTokens?: number): void {
-    this.batch = batch;
-    this.genLength = 0;
+    this.#batch = batch;
+    this.#genLength = 0;
     // The first step broadcasts the context (row 0) to every candidate.
-    this.nextRows = Array.from({ length: batch }, () => 0);
+    this.#nextRows = Array.from({ length: batch }, () => 0);
   }
 
   async step(tokens: readonly number[]): Promise<Float32Array> {
-    if (tokens.length !== this.batch) throw new Error(`expected ${this.batch} tokens, got ${tokens.length}`);
-    const tc = this.contextTokens.length;
-    if (tc + this.genLength + 1 > this.shape.contextWindow) throw new Error('the generation reached the end of the context window');
-    const rows = this.nextRows ?? Array.from({ length: this.batch }, (_, i) => i);
-    const logits = await this.run(tokens, this.batch, tc + this.genLength, this.present?.length ?? 0, rows, rowRange(0, this.batch));
-    this.nextRows = null;
-    this.genLength += 1;
+    if (tokens.length !== this.#batch) throw new Error(`expected ${this.#batch} tokens, got ${tokens.length}`);
+    const tc = this.#contextTokens.length;
+    if (tc + this.#genLength + 1 > this.shape.contextWindow) throw new Error('the generation reached the end of the context window');
+    const rows = this.#nextRows ?? Array.from({ length: this.#batch }, (_, i) => i);
+    const logits = await this.#run(tokens, this.#batch, tc + this.#genLength, this.#present?.length ?? 0, rows, rowRange(0, this.#batch));
+    this.#nextRows = null;
+    this.#genLength += 1;
     return logits;
   }
 
   keepCandidates(keep: readonly number[]): void {
-    if (keep.length === this.batch) return;
-    const rows = this.nextRows ?? Array.from({ length: this.batch }, (_, i) => i);
-    this.nextRows = keep.map((k) => rows[k]!);
-    this.batch = keep.length;
+    if (keep.length === this.#batch) return;
+    const rows = this.#nextRows ?? Array.from({ length: this.#batch }, (_, i) => i);
+    this.#nextRows = keep.map((k) => rows[k]!);
+    this.#batch = keep.length;
   }
 
   /**
@@ -117,12 +121,12 @@ export class DeviceDecoder implements Decoder {
   async continuationLogits(sequences: readonly (readonly number[])[], at: readonly (readonly number[])[]): Promise<Float32Array[]> {
     const B = sequences.length;
     const S = Math.max(1, ...sequences.map((s) => s.length));
-    const tc = this.contextTokens.length;
+    const tc = this.#contextTokens.length;
     if (tc + S > this.shape.contextWindow) throw new Error('the continuations reach past the end of the context window');
     const rows = at.flatMap((positions, b) => positions.map((p) => b * S + p));
     if (rows.length === 0) return sequences.map(() => new Float32Array(0));
     const ids = sequences.flatMap((s) => Array.from({ length: S }, (_, i) => s[i] ?? 0));
-    const logits = await this.run(
+    const logits = await this.#run(
       ids,
       B,
       tc,
@@ -130,9 +134,9 @@ export class DeviceDecoder implements Decoder {
       Array.from({ length: B }, () => 0),
       rows,
     );
-    this.genLength = 0;
-    this.batch = 1;
-    this.nextRows = null;
+    this.#genLength = 0;
+    this.#batch = 1;
+    this.#nextRows = null;
     return splitRows(logits, at, this.shape.vocabSize);
   }
 
@@ -140,7 +144,7 @@ export class DeviceDecoder implements Decoder {
    * One run: `tokens` is [batch * S] row-major, positions start..start+S-1, over `keep` positions of `rows`; logits
    * come back for `logitRows` (indices into the batch * S rows).
    */
-  private async run(
+  async #run(
     tokens: readonly number[],
     batch: number,
     start: number,
@@ -175,18 +179,18 @@ export class DeviceDecoder implements Decoder {
     };
     const empty = new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
     for (let l = 0; l < layers; l++) {
-      feeds[names.pastKey(l)] = this.present?.keys[l] ?? empty;
-      feeds[names.pastValue(l)] = this.present?.values[l] ?? empty;
+      feeds[names.pastKey(l)] = this.#present?.keys[l] ?? empty;
+      feeds[names.pastValue(l)] = this.#present?.values[l] ?? empty;
     }
-    const out = await this.session.run(feeds);
-    const previous = this.present;
+    const out = await this.#session.run(feeds);
+    const previous = this.#present;
     const keys: ort.Tensor[] = [];
     const values: ort.Tensor[] = [];
     for (let l = 0; l < layers; l++) {
       keys.push(out[names.presentKey(l)]!);
       values.push(out[names.presentValue(l)]!);
     }
-    this.present = { keys, values, length: keep + seq };
+    this.#present = { keys, values, length: keep + seq };
     // A GPU buffer is freed when disposed, not when garbage-collected: the old cache goes now.
     if (previous) for (const t of [...previous.keys, ...previous.values]) t.dispose();
     const logits = out[names.logits]!;

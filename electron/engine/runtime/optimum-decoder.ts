@@ -25,22 +25,25 @@ export interface OptimumShape {
 type Past = { keys: ort.Tensor[]; values: ort.Tensor[]; length: number; batch: number };
 
 export class OptimumDecoder implements Decoder {
-  private tokens: number[] = [];
-  private contextPast: Past | null = null;
-  private genPast: Past | null = null;
-  private readonly kvType: 'float32' | 'float16';
-  private readonly hasPositionIds: boolean;
-  private readonly hasUseCacheBranch: boolean;
+  #tokens: number[] = [];
+  #contextPast: Past | null = null;
+  #genPast: Past | null = null;
+  readonly #kvType: 'float32' | 'float16';
+  readonly #hasPositionIds: boolean;
+  readonly #hasUseCacheBranch: boolean;
+
+  readonly #sessions: OptimumSessions;
 
   constructor(
-    private readonly sessions: OptimumSessions,
+    sessions: OptimumSessions,
     readonly shape: OptimumShape,
   ) {
+    this.#sessions = sessions;
     const inputs = sessions.withPast.inputNames;
-    this.hasPositionIds = inputs.includes('position_ids');
-    this.hasUseCacheBranch = inputs.includes('use_cache_branch');
+    this.#hasPositionIds = inputs.includes('position_ids');
+    this.#hasUseCacheBranch = inputs.includes('use_cache_branch');
     const meta = sessions.withPast.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
-    this.kvType = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
+    this.#kvType = meta && meta.isTensor && meta.type === 'float16' ? 'float16' : 'float32';
   }
 
   get vocabSize(): number {
@@ -52,7 +55,7 @@ export class OptimumDecoder implements Decoder {
   }
 
   get cachedTokens(): readonly number[] {
-    return this.tokens;
+    return this.#tokens;
   }
 
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
@@ -63,12 +66,12 @@ export class OptimumDecoder implements Decoder {
   async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
     if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
       throw new RangeError(`logits from position ${from} of ${tokens.length}`);
-    const reused = Math.min(reusablePrefix(this.tokens, tokens), from);
-    const past = this.contextPast && reused > 0 ? this.truncate(this.contextPast, reused) : null;
-    const { logits, present } = await this.run(tokens.slice(reused), past, 1);
-    this.tokens = [...tokens];
-    this.contextPast = present;
-    this.genPast = null;
+    const reused = Math.min(reusablePrefix(this.#tokens, tokens), from);
+    const past = this.#contextPast && reused > 0 ? this.#truncate(this.#contextPast, reused) : null;
+    const { logits, present } = await this.#run(tokens.slice(reused), past, 1);
+    this.#tokens = [...tokens];
+    this.#contextPast = present;
+    this.#genPast = null;
     const seq = tokens.length - reused;
     return {
       logits: rowsOf(logits, [Array.from({ length: tokens.length - from }, (_, i) => from - reused + i)], seq, this.shape.vocabSize)[0]!,
@@ -79,26 +82,26 @@ export class OptimumDecoder implements Decoder {
   async continuationLogits(sequences: readonly (readonly number[])[], at: readonly (readonly number[])[]): Promise<Float32Array[]> {
     const S = Math.max(1, ...sequences.map((s) => s.length));
     const ids = sequences.flatMap((s) => Array.from({ length: S }, (_, i) => s[i] ?? 0));
-    const past = this.contextPast ? this.expand(this.contextPast, sequences.length) : null;
-    const { logits } = await this.run(ids, past, sequences.length);
-    this.genPast = null;
+    const past = this.#contextPast ? this.#expand(this.#contextPast, sequences.length) : null;
+    const { logits } = await this.#run(ids, past, sequences.length);
+    this.#genPast = null;
     return rowsOf(logits, at, S, this.shape.vocabSize);
   }
 
   startGeneration(batch: number): void {
-    this.genPast = this.contextPast ? this.expand(this.contextPast, batch) : null;
+    this.#genPast = this.#contextPast ? this.#expand(this.#contextPast, batch) : null;
   }
 
   async step(tokens: readonly number[]): Promise<Float32Array> {
-    const past = this.genPast;
+    const past = this.#genPast;
     if (!past || past.batch !== tokens.length) throw new Error('startGeneration() with the same batch size first');
-    const { logits, present } = await this.run(tokens, past, tokens.length);
-    this.genPast = present;
+    const { logits, present } = await this.#run(tokens, past, tokens.length);
+    this.#genPast = present;
     return lastPositionLogits(logits, tokens.length, 1, this.shape.vocabSize);
   }
 
   keepCandidates(keep: readonly number[]): void {
-    const past = this.genPast;
+    const past = this.#genPast;
     if (!past || keep.length === past.batch) return;
     const pick = (t: ort.Tensor): ort.Tensor => {
       const per = t.size / past.batch;
@@ -107,11 +110,11 @@ export class OptimumDecoder implements Decoder {
       keep.forEach((from, to) => out.set(data.subarray(from * per, (from + 1) * per), to * per));
       return new ort.Tensor(t.type as 'float32', out as Float32Array, [keep.length, ...t.dims.slice(1)]);
     };
-    this.genPast = { keys: past.keys.map(pick), values: past.values.map(pick), length: past.length, batch: keep.length };
+    this.#genPast = { keys: past.keys.map(pick), values: past.values.map(pick), length: past.length, batch: keep.length };
   }
 
   /** `tokens` is [batch * seq] flattened, row-major. */
-  private async run(tokens: readonly number[], past: Past | null, batch: number): Promise<{ logits: ort.Tensor; present: Past }> {
+  async #run(tokens: readonly number[], past: Past | null, batch: number): Promise<{ logits: ort.Tensor; present: Past }> {
     const seq = tokens.length / batch;
     const pastLen = past?.length ?? 0;
     const total = pastLen + seq;
@@ -123,22 +126,22 @@ export class OptimumDecoder implements Decoder {
       ),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
     };
-    if (this.hasPositionIds) {
+    if (this.#hasPositionIds) {
       feeds.position_ids = new ort.Tensor(
         'int64',
         BigInt64Array.from({ length: batch * seq }, (_, i) => BigInt(pastLen + (i % seq))),
         [batch, seq],
       );
     }
-    const useSplitFirst = past === null && this.sessions.noPast !== null;
-    const session = useSplitFirst ? this.sessions.noPast! : this.sessions.withPast;
+    const useSplitFirst = past === null && this.#sessions.noPast !== null;
+    const session = useSplitFirst ? this.#sessions.noPast! : this.#sessions.withPast;
     if (!useSplitFirst) {
       const { heads: H, headDim: D } = this.shape;
       for (let l = 0; l < this.shape.layers; l++) {
-        feeds[`past_key_values.${l}.key`] = past?.keys[l] ?? this.emptyPast(batch, H, D);
-        feeds[`past_key_values.${l}.value`] = past?.values[l] ?? this.emptyPast(batch, H, D);
+        feeds[`past_key_values.${l}.key`] = past?.keys[l] ?? this.#emptyPast(batch, H, D);
+        feeds[`past_key_values.${l}.value`] = past?.values[l] ?? this.#emptyPast(batch, H, D);
       }
-      if (this.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([past ? 1 : 0]), [1]);
+      if (this.#hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([past ? 1 : 0]), [1]);
     }
     const out = await session.run(feeds);
     const present: Past = { keys: [], values: [], length: total, batch };
@@ -149,15 +152,15 @@ export class OptimumDecoder implements Decoder {
     return { logits: out.logits!, present };
   }
 
-  private emptyPast(batch: number, H: number, D: number): ort.Tensor {
+  #emptyPast(batch: number, H: number, D: number): ort.Tensor {
     // Exporters' graphs concatenate the past, and ORT's Concat accepts an empty one.
-    return this.kvType === 'float16'
+    return this.#kvType === 'float16'
       ? new ort.Tensor('float16', new Uint16Array(0), [batch, H, 0, D])
       : new ort.Tensor('float32', new Float32Array(0), [batch, H, 0, D]);
   }
 
   /** Keeps the first `length` positions of a [B, H, T, D] past. */
-  private truncate(past: Past, length: number): Past {
+  #truncate(past: Past, length: number): Past {
     const cut = (t: ort.Tensor): ort.Tensor => {
       const [B, H, T, D] = t.dims as [number, number, number, number];
       const data = t.data as Float32Array | Uint16Array;
@@ -168,7 +171,7 @@ export class OptimumDecoder implements Decoder {
     return { keys: past.keys.map(cut), values: past.values.map(cut), length, batch: past.batch };
   }
 
-  private expand(past: Past, batch: number): Past {
+  #expand(past: Past, batch: number): Past {
     if (batch === past.batch) return past;
     const rep = (t: ort.Tensor): ort.Tensor => {
       const data = t.data as Float32Array | Uint16Array;

@@ -13,15 +13,18 @@ const TAIL = 8;
 export class WordPieceTokenizer implements TextTokenizer {
   readonly kind = 'wordpiece';
   readonly vocabSize: number;
-  private readonly textById: Array<string | undefined>;
-  private readonly continuing: readonly boolean[];
+  readonly #textById: Array<string | undefined>;
+  readonly #continuing: readonly boolean[];
+
+  readonly #hf: Tokenizer;
 
   constructor(
-    private readonly hf: Tokenizer,
+    hf: Tokenizer,
     readonly eosTokenId: number | null,
     readonly startTokenId: number | null,
     subwordPrefix: string,
   ) {
+    this.#hf = hf;
     const vocab = hf.get_vocab(true);
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
@@ -29,20 +32,20 @@ export class WordPieceTokenizer implements TextTokenizer {
     // [CLS], [SEP], [PAD], [MASK] and [UNK] are markers, not text: a writer should never see them.
     const special = new Set<number>();
     for (const [id, token] of hf.get_added_tokens_decoder()) if (token.special) special.add(id);
-    this.textById = new Array<string | undefined>(this.vocabSize);
+    this.#textById = new Array<string | undefined>(this.vocabSize);
     const continuing = new Array<boolean>(this.vocabSize).fill(false);
     for (const [token, id] of vocab) {
       if (special.has(id)) continue;
       const isPiece = subwordPrefix !== '' && token.startsWith(subwordPrefix) && token.length > subwordPrefix.length;
       continuing[id] = isPiece;
-      this.textById[id] = isPiece ? token.slice(subwordPrefix.length) : token;
+      this.#textById[id] = isPiece ? token.slice(subwordPrefix.length) : token;
     }
-    this.continuing = continuing;
+    this.#continuing = continuing;
   }
 
   encode(text: string): number[] {
     if (text === '') return [];
-    return this.hf.encode(text, { add_special_tokens: false }).ids;
+    return this.#hf.encode(text, { add_special_tokens: false }).ids;
   }
 
   decode(ids: readonly number[]): string {
@@ -56,9 +59,9 @@ export class WordPieceTokenizer implements TextTokenizer {
     let tail = '';
     return {
       push: (id) => {
-        const text = this.textById[id];
+        const text = this.#textById[id];
         if (text === undefined) return '';
-        const piece = !this.continuing[id] && spaceBetween(tail, text) ? ` ${text}` : text;
+        const piece = !this.#continuing[id] && spaceBetween(tail, text) ? ` ${text}` : text;
         tail = (tail + piece).slice(-TAIL);
         return piece;
       },
