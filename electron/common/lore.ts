@@ -100,6 +100,29 @@ export const authorNoteSchema = z
   .strict();
 export type AuthorNote = z.infer<typeof authorNoteSchema>;
 
+/**
+ * A series: drafts that share one lorebook (issue 11). Its name is what the writer typed, trimmed; the library
+ * names its file by the name's SHA-256, so no name ever becomes a path.
+ */
+export const SERIES_LIMITS = { nameChars: 100 } as const;
+
+export const seriesNameSchema = z
+  .string()
+  .max(SERIES_LIMITS.nameChars * 4)
+  .trim()
+  .min(1, 'a series needs a name')
+  .max(SERIES_LIMITS.nameChars, `a series name holds at most ${SERIES_LIMITS.nameChars} characters`);
+
+/** A series' own file in the library: its name (the file is named by its hash) and the lorebook its drafts share. */
+export const seriesFileSchema = z.object({ version: z.literal(1), name: seriesNameSchema, lorebook: lorebookSchema }).strict();
+export type SeriesFile = z.infer<typeof seriesFileSchema>;
+
+/** A series as the Lore panel lists it: its name and how many drafts share its lorebook. */
+export interface SeriesSummary {
+  name: string;
+  drafts: number;
+}
+
 export const DEFAULT_NOTE: AuthorNote = { text: '', depth: NOTE_LIMITS.depth.default, unit: 'paragraphs', prefix: '[ ', suffix: ' ]' };
 export const EMPTY_LOREBOOK: Lorebook = { budget: LORE_LIMITS.budget.default, entries: [] };
 

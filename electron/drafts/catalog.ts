@@ -105,6 +105,8 @@ export class DraftCatalog {
     b.meta.memory = src.meta.memory;
     b.meta.note = src.meta.note;
     b.meta.lorebook = src.meta.lorebook;
+    // The copy stays in the series: it shares the series' lorebook (the file itself is not copied).
+    b.meta.series = src.meta.series;
     b.meta.suggestionMode = src.meta.suggestionMode;
     b.meta.modelSpans = src.meta.modelSpans.map((s) => ({ ...s }));
     this.#buffers.markDirty(b, false);

@@ -36,7 +36,10 @@ export interface OpenDraft {
   text: string;
   memory: string;
   note: AuthorNote;
+  /** The lorebook the draft uses: its series' when it is in one, else its own. */
   lorebook: Lorebook;
+  /** The series whose lorebook the draft shares, or null. */
+  series: string | null;
   modelSpans: ModelSpan[];
   cursor: DraftCursor | null;
   /** Ghost text for this draft: its own mode, or null to follow Settings. */
@@ -73,14 +76,16 @@ export function newBuffer(id: string, text: string, meta: DraftMeta, disk: DiskS
   };
 }
 
-export function viewOf(b: DraftBuffer): OpenDraft {
+/** The draft as the editor receives it; `lorebook` is the one it uses (its series', or by default its own). */
+export function viewOf(b: DraftBuffer, lorebook: Lorebook = b.meta.lorebook): OpenDraft {
   return {
     id: b.id,
     title: b.meta.title,
     text: b.text,
     memory: b.meta.memory,
     note: b.meta.note,
-    lorebook: b.meta.lorebook,
+    lorebook,
+    series: b.meta.series,
     modelSpans: b.meta.modelSpans.map((s) => ({ ...s })),
     cursor: b.meta.cursor,
     suggestionMode: b.meta.suggestionMode,

@@ -5,6 +5,7 @@ import {
   DEFAULT_NOTE,
   EMPTY_LOREBOOK,
   lorebookSchema,
+  seriesNameSchema,
   type AuthorNote,
   type Lorebook,
   type StoryContext,
@@ -28,6 +29,7 @@ const fields = {
   wordHistory: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayEntrySchema),
   cursor: draftCursorSchema.nullable(),
   suggestionMode: draftSuggestionModeSchema,
+  series: seriesNameSchema.nullable(),
 } as const;
 
 export interface DraftMeta {
@@ -37,7 +39,10 @@ export interface DraftMeta {
   memory: string;
   /** The author's note and the lorebook: with memory, what the model sees besides the text (never exported). */
   note: AuthorNote;
+  /** The draft's own lorebook; kept untouched while the draft is in a series, so leaving the series restores it. */
   lorebook: Lorebook;
+  /** The series whose lorebook the draft uses instead of its own (`.series/` in the library), or null. */
+  series: string | null;
   modelSpans: ModelSpan[];
   wordHistory: Record<string, DayWords>;
   cursor: DraftCursor | null;
@@ -68,6 +73,7 @@ export function defaultMeta(title: string, nowIso: string): DraftMeta {
     memory: '',
     note: DEFAULT_NOTE,
     lorebook: EMPTY_LOREBOOK,
+    series: null,
     modelSpans: [],
     wordHistory: {},
     cursor: null,

@@ -6,7 +6,7 @@
 import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
 import type { DraftCursor, DraftEdit, ModelSpan } from '../common/drafts.js';
-import type { AuthorNote, Lorebook } from '../common/lore.js';
+import type { AuthorNote, Lorebook, SeriesSummary } from '../common/lore.js';
 import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 import { countWords } from '../common/word-count.js';
 import { atomicWrite, removeStaleTemps } from '../disk/atomic-write.js';
@@ -20,6 +20,7 @@ import { DraftError, toDraftError } from './errors.js';
 import type { Journal } from './journal.js';
 import { normalizeSpans, type DraftStory } from './metadata.js';
 import { lookAtDisk, type OutsideChange } from './outside-changes.js';
+import { checkSeriesName, SeriesShelf } from './series.js';
 import { remapSpans } from './spans.js';
 
 /** Watches one folder and calls back on any change in it; injectable so tests can fire duplicate events. */
@@ -46,11 +47,14 @@ export class OpenBuffers {
   readonly #ctx: LibraryContext;
   readonly #journal: Journal;
   readonly #watchFolder: WatchFolder | null;
+  /** The series files: the lorebooks drafts of one series share. */
+  readonly series: SeriesShelf;
 
   constructor(ctx: LibraryContext, journal: Journal, watchFolder: WatchFolder | null, timings: BufferTimings = {}) {
     this.#ctx = ctx;
     this.#journal = journal;
     this.#watchFolder = watchFolder;
+    this.series = new SeriesShelf(ctx);
     this.#autosave = new AutosaveScheduler({
       clock: ctx.clock,
       delayMs: timings.autosaveDelayMs ?? 1000,
@@ -91,7 +95,23 @@ export class OpenBuffers {
     const b = await this.load(checkId(id));
     this.#ctx.state.state.lastOpened = { id, cursor: b.meta.cursor };
     await this.#ctx.state.write().catch(() => undefined);
-    return viewOf(b);
+    return this.view(b);
+  }
+
+  /** An open draft as the editor receives it, with the lorebook it uses (its series', read when it opened). */
+  view(b: DraftBuffer): OpenDraft {
+    return viewOf(b, this.lorebookOf(b));
+  }
+
+  /** The lorebook a draft uses: its series' when it is in one whose file could be read, else its own. */
+  lorebookOf(b: DraftBuffer): Lorebook {
+    return (b.meta.series !== null ? this.series.cached(b.meta.series) : undefined) ?? b.meta.lorebook;
+  }
+
+  /** Every series of the library with the number of drafts that share its lorebook (open drafts as they stand now). */
+  listSeries(): Promise<SeriesSummary[]> {
+    this.#ctx.assertBooted();
+    return this.series.list((id) => (this.#buffers.has(id) ? this.#buffers.get(id)!.meta.series : undefined));
   }
 
   /** The buffer of a draft, reading it from disk when it is not open yet. */
@@ -111,6 +131,10 @@ export class OpenBuffers {
     b.problems = problems;
     b.corruptMeta = corrupt;
     b.wordsAtOpen = countWords(text);
+    if (meta.series !== null) {
+      // A damaged series file costs the draft nothing: it opens with its own lorebook and says why.
+      await this.series.read(meta.series).catch((err: unknown) => problems.push(toDraftError(err, 'read the series').message));
+    }
     // Another call may have opened it while we read.
     return this.#buffers.get(id) ?? this.adopt(b);
   }
@@ -178,10 +202,42 @@ export class OpenBuffers {
     this.markDirty(b, false);
   }
 
-  setLorebook(id: string, lorebook: Lorebook): void {
+  /**
+   * A draft in a series writes the series file (every draft of the series then uses it); one that is not keeps
+   * the lorebook in its draft.json. A series file that cannot be read is never overwritten: the error says why.
+   */
+  async setLorebook(id: string, lorebook: Lorebook): Promise<void> {
     const b = this.buffer(id);
-    b.meta.lorebook = lorebook;
+    const series = b.meta.series;
+    if (series === null) {
+      b.meta.lorebook = lorebook;
+      this.markDirty(b, false);
+      return;
+    }
+    await this.series.read(series);
+    await this.series.write(series, lorebook);
+  }
+
+  /**
+   * Puts a draft in a series, or (null) takes it out. Joining a series that has a file uses its lorebook; joining
+   * a new one creates it from the lorebook the draft uses now. The draft's own lorebook stays in draft.json
+   * untouched, so leaving gives it back, unless `copyLorebook` asks to copy the series' lorebook into it.
+   */
+  async setSeries(id: string, name: string | null, opts: { copyLorebook?: boolean } = {}): Promise<OpenDraft> {
+    const b = this.buffer(id);
+    if (name === null) {
+      if (b.meta.series === null) return this.view(b);
+      if (opts.copyLorebook) b.meta.lorebook = this.lorebookOf(b);
+      b.meta.series = null;
+    } else {
+      const clean = checkSeriesName(name);
+      if (clean === b.meta.series) return this.view(b);
+      const existing = await this.series.read(clean);
+      if (existing === null) await this.series.write(clean, this.lorebookOf(b));
+      b.meta.series = clean;
+    }
     this.markDirty(b, false);
+    return this.view(b);
   }
 
   /** Memory, note and lorebook together (a restored snapshot). */

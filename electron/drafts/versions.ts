@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { LibraryContext } from './context.js';
-import { viewOf, type OpenDraft } from './draft-buffer.js';
+import type { OpenDraft } from './draft-buffer.js';
 import { checkId } from './draft-folder.js';
 import { storyOf } from './metadata.js';
 import type { OpenBuffers } from './open-buffers.js';
@@ -64,14 +64,14 @@ export class DraftVersions {
     this.#buffers.replaceText(b, old, []);
     if (story) this.#buffers.setStory(b, story);
     await this.#buffers.save(id);
-    return viewOf(b);
+    return this.#buffers.view(b);
   }
 
   /** The writer's answer to a conflict. Whichever side loses is kept as a snapshot, so the choice can be undone. */
   async resolveConflict(id: string, keep: 'mine' | 'theirs'): Promise<OpenDraft> {
     const b = this.#buffers.buffer(id);
     const c = b.conflict;
-    if (!c) return viewOf(b);
+    if (!c) return this.#buffers.view(b);
     const now = this.#ctx.clock.now();
     if (keep === 'mine') {
       await this.#snapshots.create(this.#dir(id), c.text, 'Outside edit (replaced by Kaituhi text)', 'outside-edit', now);
@@ -88,6 +88,6 @@ export class DraftVersions {
       this.#buffers.markDirty(b, false);
     }
     await this.#buffers.save(id);
-    return viewOf(b);
+    return this.#buffers.view(b);
   }
 }

@@ -159,7 +159,7 @@ export class DraftsService {
   async exportLorebook(id: string, format: LorebookFormat): Promise<DraftExportResult> {
     const b = await this.library.buffers.load(id);
     const fileName = `${safeFileStem(b.meta.title)} lore${LOREBOOK_EXTENSIONS[format]}`;
-    const bytes = new TextEncoder().encode(exportLorebook(b.meta.lorebook, format));
+    const bytes = new TextEncoder().encode(exportLorebook(this.library.buffers.lorebookOf(b), format));
     const saveExport = this.options.saveExport;
     if (saveExport) {
       const path = await saveExport(fileName, 'lorebook', bytes);

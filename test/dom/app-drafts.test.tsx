@@ -139,6 +139,7 @@ const restored: OpenDraft = {
   memory: '',
   note: DEFAULT_NOTE,
   lorebook: EMPTY_LOREBOOK,
+  series: null,
   modelSpans: [],
   cursor: null,
   suggestionMode: null,

@@ -35,10 +35,13 @@ export const draftsHandlers: Handlers<typeof draftsCalls, DraftsService> = {
     drafts.library.buffers.setNote(id, note);
     return null;
   },
-  setDraftLorebook: (drafts, { id, lorebook }) => {
-    drafts.library.buffers.setLorebook(id, lorebook);
+  setDraftLorebook: async (drafts, { id, lorebook }) => {
+    await drafts.library.buffers.setLorebook(id, lorebook);
     return null;
   },
+  setDraftSeries: (drafts, { id, series, copyLorebook }) =>
+    drafts.library.buffers.setSeries(id, series, copyLorebook === undefined ? {} : { copyLorebook }),
+  listSeries: (drafts) => drafts.library.buffers.listSeries(),
   exportLorebook: (drafts, { id, format }) => drafts.exportLorebook(id, format),
   setDraftSuggestionMode: (drafts, { id, mode }) => {
     drafts.library.buffers.setSuggestionMode(id, mode);

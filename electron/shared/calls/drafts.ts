@@ -15,7 +15,7 @@ import {
   snapshotIdSchema,
   SPAN_MODES,
 } from '../../common/drafts.js';
-import { authorNoteSchema, lorebookSchema } from '../../common/lore.js';
+import { authorNoteSchema, lorebookSchema, seriesNameSchema, type SeriesSummary } from '../../common/lore.js';
 import { LOREBOOK_FORMATS } from '../../common/lore-formats.js';
 import { draftSuggestionModeSchema } from '../../common/suggestion-mode.js';
 import type { DraftSummary, OpenDraft, SnapshotInfo, TextDiff, TrashedDraft, WordStats } from '../../drafts/index.js';
@@ -60,7 +60,12 @@ export const draftsCalls = {
   setDraftMemory: call({ id, memory: z.string().max(MAX_MEMORY_CHARS) }).returns<null>(),
   /** The author's note and the lorebook: kept in draft.json and in snapshots, sent with each suggestion, never exported. */
   setDraftNote: call({ id, note: authorNoteSchema }).returns<null>(),
+  /** A draft in a series writes the series' lorebook (`.series/` in the library), which all its drafts share. */
   setDraftLorebook: call({ id, lorebook: lorebookSchema }).returns<null>(),
+  /** Joins a series by name (created from the draft's lorebook if new), or leaves it (null), optionally copying its lorebook. */
+  setDraftSeries: call({ id, series: seriesNameSchema.nullable(), copyLorebook: z.boolean().optional() }).returns<OpenDraft>(),
+  /** The library's series and how many drafts share each one's lorebook. */
+  listSeries: call({}).returns<SeriesSummary[]>(),
   /** The draft's lorebook as a file for NovelAI, SillyTavern, KoboldAI or Kaituhi (a save dialog, or a download). */
   exportLorebook: call({ id, format: z.enum(LOREBOOK_FORMATS) }).returns<DraftExportResult>(),
   setDraftCursor: call({ id, cursor: draftCursorSchema }).returns<null>(),

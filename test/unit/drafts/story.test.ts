@@ -47,7 +47,7 @@ describe('a draft’s note and lorebook', () => {
     const { id } = await lib.catalog.create('Harbour', 'Mere climbed the stairs.');
     expect(await lib.buffers.open(id)).toMatchObject({ note: DEFAULT_NOTE, lorebook: EMPTY_LOREBOOK });
     lib.buffers.setNote(id, note);
-    lib.buffers.setLorebook(id, lorebook);
+    await lib.buffers.setLorebook(id, lorebook);
     await lib.buffers.save(id);
     expect(await draftJson(id)).toMatchObject({ note, lorebook });
     await lib.shutdown();
@@ -74,7 +74,7 @@ describe('a draft’s note and lorebook', () => {
     await lib.boot();
     const { id } = await lib.catalog.create('Harbour', 'saved');
     await lib.buffers.open(id);
-    lib.buffers.setLorebook(id, lorebook);
+    await lib.buffers.setLorebook(id, lorebook);
     lib.buffers.setNote(id, note);
     await clock.advance(300);
     await waitFor(async () => (await readdir(join(dir, 'state', 'journal')).catch(() => [])).some((n) => !n.startsWith('.')));
@@ -90,13 +90,13 @@ describe('a draft’s note and lorebook', () => {
     await lib.boot();
     const { id } = await lib.catalog.create('Harbour', 'first text');
     await lib.buffers.open(id);
-    lib.buffers.setLorebook(id, lorebook);
+    await lib.buffers.setLorebook(id, lorebook);
     lib.buffers.setNote(id, note);
     lib.buffers.setMemory(id, 'first memory');
     const snap = await lib.versions.snapshot(id, 'Before the storm');
     lib.buffers.edit(id, whole('second text'));
     const changed = { ...lorebook, entries: [lorebook.entries[1]!] };
-    lib.buffers.setLorebook(id, changed);
+    await lib.buffers.setLorebook(id, changed);
     lib.buffers.setNote(id, { ...note, text: 'Faster now.' });
     lib.buffers.setMemory(id, 'second memory');
 
@@ -116,7 +116,7 @@ describe('a draft’s note and lorebook', () => {
     await lib.boot();
     const { id } = await lib.catalog.create('Harbour', 'text');
     await lib.buffers.open(id);
-    lib.buffers.setLorebook(id, lorebook);
+    await lib.buffers.setLorebook(id, lorebook);
     lib.buffers.setNote(id, note);
     const copy = await lib.catalog.duplicate(id);
     expect(await lib.buffers.open(copy.id)).toMatchObject({ note, lorebook });
@@ -127,7 +127,7 @@ describe('a draft’s note and lorebook', () => {
     await lib.boot();
     const { id } = await lib.catalog.create('Harbour', 'Mere climbed the stairs to the lamp.');
     await lib.buffers.open(id);
-    lib.buffers.setLorebook(id, lorebook);
+    await lib.buffers.setLorebook(id, lorebook);
     lib.buffers.setNote(id, { ...note, text: 'SECRET-NOTE-TEXT' });
     lib.buffers.setMemory(id, 'SECRET-MEMORY-TEXT');
     const source = await lib.buffers.exportSource(id);
@@ -153,7 +153,7 @@ describe('exporting a draft’s lorebook', () => {
     await service.boot();
     const { id } = await service.library.catalog.create('The Harbour', 'text');
     await service.open(id);
-    service.library.buffers.setLorebook(id, lorebook);
+    await service.library.buffers.setLorebook(id, lorebook);
     const result = await service.exportLorebook(id, 'novelai');
     expect(result).toMatchObject({ kind: 'download', fileName: 'The Harbour lore.lorebook', mimeType: 'application/json' });
     const text = Buffer.from(result.kind === 'download' ? result.base64 : '', 'base64').toString('utf8');
@@ -177,7 +177,7 @@ describe('exporting a draft’s lorebook', () => {
     await service.boot();
     const { id } = await service.library.catalog.create('Harbour', 'text');
     await service.open(id);
-    service.library.buffers.setLorebook(id, lorebook);
+    await service.library.buffers.setLorebook(id, lorebook);
     expect(await service.exportLorebook(id, 'sillytavern')).toEqual({ kind: 'saved', fileName: 'Harbour lore.json' });
     expect(saved).toEqual([{ name: 'Harbour lore.json', format: 'lorebook', bytes: expect.any(Number) }]);
     const back = importLorebook(await readFile(join(dir, 'out', 'Harbour lore.json'), 'utf8'), () => 'unused');

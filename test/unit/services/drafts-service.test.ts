@@ -207,7 +207,7 @@ describe('DraftsService', () => {
     const note = { ...DEFAULT_NOTE, text: 'Slowly.' };
     const lorebook = { budget: 100, entries: [newLoreEntry('lamp', { text: 'The lamp is old.', keys: ['lamp'] })] };
     service.library.buffers.setNote(draft.id, note);
-    service.library.buffers.setLorebook(draft.id, lorebook);
+    await service.library.buffers.setLorebook(draft.id, lorebook);
     service.library.buffers.setCursor(draft.id, { offset: 17 });
     await service.library.buffers.close(draft.id);
     await service.open(draft.id);
