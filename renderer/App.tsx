@@ -449,6 +449,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onLorebook={drafts.setLorebook}
               onExport={exportLorebook}
               onClose={() => setPanel('none')}
+              series={{ series: drafts.current.series, onSeries: drafts.setSeries, listSeries: drafts.listSeries }}
             />
           )}
           {panel === 'inspector' && (

@@ -7,14 +7,17 @@ import { withSummary } from './draft-list.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { i18n } from '../i18n/index.js';
-import type { AuthorNote, Lorebook, StoryContext } from '../../electron/common/lore.js';
+import type { AuthorNote, Lorebook, SeriesSummary, StoryContext } from '../../electron/common/lore.js';
 
 export interface CurrentDraft {
   readonly id: string;
   readonly title: string;
   readonly memory: string;
   readonly note: AuthorNote;
+  /** The lorebook the draft uses: its series' when it is in one, else its own. */
   readonly lorebook: Lorebook;
+  /** The series whose lorebook the draft shares, or null. */
+  readonly series: string | null;
   /** Ghost text in this draft: its own mode, or null to follow Settings. */
   readonly suggestionMode: DraftSuggestionMode;
 }
@@ -40,6 +43,10 @@ export interface DraftsController {
   setMemory(memory: string): void;
   setNote(note: AuthorNote): void;
   setLorebook(lorebook: Lorebook): void;
+  /** Joins a series (its lorebook replaces the one shown) or leaves it (null); throws the service's words. */
+  setSeries(series: string | null, copyLorebook: boolean): Promise<void>;
+  /** The library's series, for the Lore panel's field. */
+  listSeries(): Promise<SeriesSummary[]>;
   /** Sends a note or lorebook edit still waiting for its save delay now (before exporting the lorebook). */
   flushStory(): Promise<void>;
   setSuggestionMode(mode: DraftSuggestionMode): void;
@@ -116,6 +123,7 @@ export function useDrafts(
         memory: draft.memory,
         note: draft.note,
         lorebook: draft.lorebook,
+        series: draft.series,
         suggestionMode: draft.suggestionMode,
       });
     },
@@ -293,6 +301,16 @@ export function useDrafts(
     setMemory: (memory) => editStory('memory', { memory }, (id) => api.drafts.setDraftMemory({ id, memory })),
     setNote: (note) => editStory('note', { note }, (id) => api.drafts.setDraftNote({ id, note })),
     setLorebook: (lorebook) => editStory('lorebook', { lorebook }, (id) => api.drafts.setDraftLorebook({ id, lorebook })),
+    setSeries: async (series, copyLorebook) => {
+      const active = binding.current;
+      if (!active || !current) return;
+      // A lorebook edit still waiting goes to the lorebook it was made in, before the draft changes books.
+      await flushStory();
+      const view = await api.drafts.setDraftSeries({ id: active.id, series, copyLorebook });
+      storyRef.current = { ...storyRef.current, lorebook: view.lorebook };
+      setCurrent({ ...current, lorebook: view.lorebook, series: view.series });
+    },
+    listSeries: () => api.drafts.listSeries({}),
     flushStory,
     setSuggestionMode: (mode) => {
       const active = binding.current;

@@ -13,6 +13,7 @@ import {
 } from '../../electron/common/lore.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { SidePanel } from '../panels/SidePanel.js';
+import { SeriesField, type SeriesFieldProps } from './SeriesField.js';
 
 export interface LorePanelProps {
   note: AuthorNote;
@@ -22,6 +23,8 @@ export interface LorePanelProps {
   /** Exports the draft's lorebook; resolves to what happened, in words. */
   onExport(format: LorebookFormat): Promise<string>;
   onClose(): void;
+  /** The draft's series (drafts that share one lorebook); without it the panel shows no series field. */
+  series?: SeriesFieldProps;
 }
 
 /** Entry ids: random, so two drafts' entries never share one. */
@@ -182,6 +185,7 @@ export function LorePanel(props: LorePanelProps) {
       <section>
         <h3>{t('lore.lorebook')}</h3>
         <p className="hint">{t('lore.lorebookHint')}</p>
+        {props.series && <SeriesField {...props.series} />}
         <label className="inline-field">
           {t('lore.budget')}
           <input

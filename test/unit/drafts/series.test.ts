@@ -208,7 +208,7 @@ describe('a series', () => {
     expect(await lib.buffers.listSeries()).toEqual([{ name: 'Saga', drafts: 1 }]);
     const source = await lib.buffers.exportSource(copy.id);
     for (const format of ['md', 'txt', 'html'] as const) {
-      const made = await exportDraft(format, source, { chapterBreaks: false, modelSpans: 'plain' });
+      const made = await exportDraft(format, source, { chapterBreaks: false, modelSpans: 'keep' });
       expect(Buffer.from(made.bytes).toString('utf8')).not.toContain('SERIES-LORE-TEXT');
     }
   });
