@@ -1,7 +1,8 @@
 /**
  * Lore end to end in Chromium against server mode with the real engine: add a lorebook entry, type its key and see
  * the entry in the context inspector; the WebSocket request carries it; after a reload it is still there; draft
- * exports never contain it, while the lorebook exports as a file NovelAI reads.
+ * exports never contain it, while the lorebook exports as a file NovelAI reads. Two drafts in one series share a
+ * lorebook: an entry added in the first is in the second's inspector.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import { editorText, focusEditor, screenshot, startApp, type AppUnderTest } from './support/app.js';
 import { defaultLibraryDir } from '../../electron/services/drafts-service.js';
 import { importLorebook } from '../../electron/common/lore-formats.js';
+import { sha256 } from '../../electron/disk/sha256.js';
 import type { Lorebook } from '../../electron/common/lore.js';
 
 const SETTLE = { timeout: 15_000 };
@@ -127,6 +129,52 @@ describe('lore in the browser', () => {
     const back = importLorebook(await readFile(loreFile, 'utf8'), () => 'unused');
     expect(back.format).toBe('novelai');
     expect(back.lorebook).toEqual((await draftJson(id)).lorebook);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('two drafts in one series share a lorebook: an entry added in the first is in the second’s inspector', async () => {
+    await app.services.drafts.library.catalog.create('Chapter one', 'The boat came in at dusk.');
+    await app.services.drafts.library.catalog.create('Chapter two', 'Night fell on the harbour.');
+    await page.goto(app.server.url);
+    await page.waitForSelector('[data-testid=draft-title]');
+    const openDraft = async (title: string, text: string): Promise<void> => {
+      await page.locator('[data-testid=draft-item]', { hasText: title }).locator('.draft-open').click();
+      await expect.poll(() => editorText(page), SETTLE).toBe(text);
+      if (!(await page.locator('[data-testid=lore-series]').isVisible())) await page.click('[data-testid=lore-button]');
+    };
+    const joinSeries = async (drafts: number): Promise<void> => {
+      await page.fill('[data-testid=series-input]', ' Harbour Tales ');
+      await page.click('[data-testid=series-join]');
+      await expect
+        .poll(() => page.locator('[data-testid=series-shared]').textContent(), SETTLE)
+        .toBe(`Series “Harbour Tales”: this lorebook is shared by ${drafts} draft${drafts === 1 ? '' : 's'}.`);
+    };
+
+    await openDraft('Chapter one', 'The boat came in at dusk.');
+    await joinSeries(1);
+    await page.click('[data-testid=lore-add]');
+    const entry = page.locator('[data-testid=lore-entry]');
+    await entry.locator('[data-testid=lore-entry-title]').fill('Aroha');
+    await entry.locator('[data-testid=lore-entry-keys]').fill('Aroha');
+    await entry.locator('[data-testid=lore-entry-text]').fill('Aroha sings to the boats.');
+    const seriesFile = join(library(), '.series', `${sha256('Harbour Tales')}.json`);
+    await expect
+      .poll(async () => {
+        const file = JSON.parse(await readFile(seriesFile, 'utf8').catch(() => '{}')) as { lorebook?: Lorebook };
+        return file.lorebook?.entries.map((e) => e.text);
+      }, SETTLE)
+      .toEqual(['Aroha sings to the boats.']);
+
+    await openDraft('Chapter two', 'Night fell on the harbour.');
+    await joinSeries(2);
+    await expect.poll(() => page.locator('.lore-entry-name').allTextContents(), SETTLE).toEqual(['Aroha']);
+    await focusEditor(page);
+    await page.keyboard.press('Control+Shift+I');
+    await page.locator('[data-testid=inspector-summary]').waitFor(SETTLE);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' Aroha sang.', { delay: 10 });
+    await expect.poll(loreSegments, SETTLE).toEqual([expect.stringMatching(/^Lore · Aroha · \d+ tokens$/)]);
+    await screenshot(page, 'lore-02-series');
     expect(browser.problems).toEqual([]);
   });
 });
