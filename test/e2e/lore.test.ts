@@ -168,13 +168,13 @@ describe('lore in the browser', () => {
     await openDraft('Chapter two', 'Night fell on the harbour.');
     await joinSeries(2);
     await expect.poll(() => page.locator('.lore-entry-name').allTextContents(), SETTLE).toEqual(['Aroha']);
+    await screenshot(page, 'lore-02-series');
     await focusEditor(page);
     await page.keyboard.press('Control+Shift+I');
     await page.locator('[data-testid=inspector-summary]').waitFor(SETTLE);
     await page.keyboard.press('Control+End');
     await page.keyboard.type(' Aroha sang.', { delay: 10 });
     await expect.poll(loreSegments, SETTLE).toEqual([expect.stringMatching(/^Lore · Aroha · \d+ tokens$/)]);
-    await screenshot(page, 'lore-02-series');
     expect(browser.problems).toEqual([]);
   });
 });
