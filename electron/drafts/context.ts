@@ -1,4 +1,5 @@
 /** What every part of the library shares: where it lives, how it reaches the disk and the clock, and who listens. */
+import type { Lorebook } from '../common/lore.js';
 import type { DiskFs } from '../disk/fs-layer.js';
 import type { Clock } from './clock.js';
 import type { DraftError } from './errors.js';
@@ -22,7 +23,9 @@ export type DraftEvent =
   | { type: 'journal-failed'; id: string; error: DraftError }
   | { type: 'reloaded'; id: string; text: string }
   | { type: 'conflict'; id: string; diskText: string }
-  | { type: 'deleted-outside'; id: string };
+  | { type: 'deleted-outside'; id: string }
+  /** A series' lorebook changed through the draft `id`: the other open drafts of the series show it at once. */
+  | { type: 'series-lorebook'; id: string; series: string; lorebook: Lorebook };
 
 export class DraftEvents {
   readonly #listeners = new Set<(e: DraftEvent) => void>();

@@ -216,6 +216,7 @@ export class OpenBuffers {
     }
     await this.series.read(series);
     await this.series.write(series, lorebook);
+    this.#ctx.events.emit({ type: 'series-lorebook', id, series, lorebook });
   }
 
   /**

@@ -214,6 +214,8 @@ export class DraftsService {
         return this.#emit({ kind: 'conflict', id: event.id, diskText: event.diskText });
       case 'deleted-outside':
         return this.#emit({ kind: 'deleted-outside', id: event.id });
+      case 'series-lorebook':
+        return this.#emit({ kind: 'series-lorebook', id: event.id, series: event.series, lorebook: event.lorebook });
     }
   }
 

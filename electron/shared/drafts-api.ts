@@ -4,6 +4,7 @@
  */
 import type { DraftSummary, ExportFormat, OpenDraft, SnapshotInfo, SpanMode, TextDiff, TrashedDraft, WordStats } from '../drafts/index.js';
 import type { DraftCursor, DraftEdit, ModelSpan, TextChange } from '../common/drafts.js';
+import type { Lorebook } from '../common/lore.js';
 
 export type {
   DraftSummary,
@@ -49,6 +50,8 @@ export type DraftPush =
   | { readonly kind: 'reloaded'; readonly id: string; readonly text: string }
   | { readonly kind: 'conflict'; readonly id: string; readonly diskText: string }
   | { readonly kind: 'deleted-outside'; readonly id: string }
+  /** A series' lorebook changed through the draft `id`; a window showing another draft of the series shows it at once. */
+  | { readonly kind: 'series-lorebook'; readonly id: string; readonly series: string; readonly lorebook: Lorebook }
   /** The writer chose another library folder: everything the renderer holds is stale. */
   | { readonly kind: 'library-changed'; readonly startup: DraftsStartup }
   /** Electron's menu asked for a drafts command (the renderer owns the editor, so it carries it out). */

@@ -4,6 +4,7 @@ import type { DraftSuggestionMode } from '../../electron/common/suggestion-mode.
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { withSummary } from './draft-list.js';
+import { withSeriesLorebook } from '../lore/series-push.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { i18n } from '../i18n/index.js';
@@ -186,6 +187,14 @@ export function useDrafts(
           commandRef.current(event.command);
           return;
         }
+        if (event.kind === 'series-lorebook') {
+          setCurrent((shown) => {
+            const next = withSeriesLorebook(shown, event);
+            if (next !== shown && next) storyRef.current = { ...storyRef.current, lorebook: next.lorebook };
+            return next;
+          });
+          return;
+        }
         if (event.kind === 'library-changed') {
           binding.current?.dispose();
           binding.current = null;
@@ -198,7 +207,7 @@ export function useDrafts(
         // The push carries the draft's new list line: one line changes, the library is not listed again.
         if (event.kind === 'saved') setDrafts((list) => withSummary(list, event.summary));
       }),
-    [api, refresh],
+    [api, refresh, storyRef],
   );
 
   // Leaving the page (reload, close) or the window: save now rather than in a second.

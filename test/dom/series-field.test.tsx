@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LorePanel } from '../../renderer/lore/LorePanel.js';
 import { DEFAULT_NOTE, EMPTY_LOREBOOK, type SeriesSummary } from '../../electron/common/lore.js';
 import { i18n } from '../../renderer/i18n/index.js';
+import { withSeriesLorebook } from '../../renderer/lore/series-push.js';
+import type { CurrentDraft } from '../../renderer/drafts/use-drafts.js';
 
 afterEach(async () => {
   cleanup();
@@ -82,5 +84,25 @@ describe('the series field', () => {
     fireEvent.change(screen.getByTestId('series-input'), { target: { value: 'Saga' } });
     fireEvent.click(screen.getByTestId('series-join'));
     expect((await screen.findByRole('alert')).textContent).toBe('That is not a series name: a series needs a name.');
+  });
+});
+
+describe('a series lorebook changed in another window', () => {
+  const book = { budget: 10, entries: [] };
+  const draft: CurrentDraft = {
+    id: 'two',
+    title: 'Chapter two',
+    memory: '',
+    note: DEFAULT_NOTE,
+    lorebook: EMPTY_LOREBOOK,
+    series: 'Saga',
+    suggestionMode: null,
+  };
+  it('shows in a draft of that series, and leaves the draft that made it and other drafts alone', () => {
+    expect(withSeriesLorebook(draft, { id: 'one', series: 'Saga', lorebook: book })).toEqual({ ...draft, lorebook: book });
+    expect(withSeriesLorebook(draft, { id: 'two', series: 'Saga', lorebook: book })).toBe(draft);
+    expect(withSeriesLorebook(draft, { id: 'one', series: 'Other', lorebook: book })).toBe(draft);
+    expect(withSeriesLorebook({ ...draft, series: null }, { id: 'one', series: 'Saga', lorebook: book })?.lorebook).toBe(EMPTY_LOREBOOK);
+    expect(withSeriesLorebook(null, { id: 'one', series: 'Saga', lorebook: book })).toBeNull();
   });
 });

@@ -65,8 +65,12 @@ describe('a series', () => {
     expect(await lib.buffers.setSeries(one, '  The Lighthouse  ')).toMatchObject({ series: 'The Lighthouse', lorebook: own });
     expect(await lib.buffers.setSeries(two, 'The Lighthouse')).toMatchObject({ series: 'The Lighthouse', lorebook: own });
 
+    const events: unknown[] = [];
+    lib.onEvent((e) => events.push(e));
     await lib.buffers.setLorebook(one, shared);
     expect((await lib.buffers.open(two)).lorebook).toEqual(shared);
+    // Windows showing another draft of the series are told at once.
+    expect(events).toContainEqual({ type: 'series-lorebook', id: one, series: 'The Lighthouse', lorebook: shared });
     const file = JSON.parse(await readFile(seriesFile('The Lighthouse'), 'utf8')) as unknown;
     expect(file).toEqual({ version: 1, name: 'The Lighthouse', lorebook: shared });
     expect((await stat(seriesFile('The Lighthouse'))).mode & 0o777).toBe(0o600);
