@@ -93,6 +93,7 @@ export class OpenBuffers {
   /** Opens a draft for the editor; it becomes the one the next launch reopens. */
   async open(id: string): Promise<OpenDraft> {
     const b = await this.load(checkId(id));
+    await this.#readSeries(b);
     this.#ctx.state.state.lastOpened = { id, cursor: b.meta.cursor };
     await this.#ctx.state.write().catch(() => undefined);
     return this.view(b);
@@ -131,12 +132,23 @@ export class OpenBuffers {
     b.problems = problems;
     b.corruptMeta = corrupt;
     b.wordsAtOpen = countWords(text);
-    if (meta.series !== null) {
-      // A damaged series file costs the draft nothing: it opens with its own lorebook and says why.
-      await this.series.read(meta.series).catch((err: unknown) => problems.push(toDraftError(err, 'read the series').message));
-    }
+    await this.#readSeries(b);
     // Another call may have opened it while we read.
     return this.#buffers.get(id) ?? this.adopt(b);
+  }
+
+  /**
+   * Reads the lorebook of the draft's series if no open draft has yet (a draft recovered from the journal is built
+   * without `load`). A damaged series file costs the draft nothing: it opens with its own lorebook and says why.
+   */
+  async #readSeries(b: DraftBuffer): Promise<void> {
+    if (b.meta.series === null || this.series.cached(b.meta.series)) return;
+    try {
+      await this.series.read(b.meta.series);
+    } catch (err) {
+      const message = toDraftError(err, 'read the series').message;
+      if (!b.problems.includes(message)) b.problems.push(message);
+    }
   }
 
   /** Takes a buffer built elsewhere (recovery) into the open set, watched and, if dirty, on its way to the disk. */

@@ -17,7 +17,7 @@ import {
 import { sha256 } from '../../../electron/disk/sha256.js';
 import { checkSeriesName, SERIES_DIR } from '../../../electron/drafts/series.js';
 import { parseClientMessage } from '../../../electron/shared/validators.js';
-import { faultyFs, FakeClock, tempDir } from './helpers.js';
+import { faultyFs, FakeClock, tempDir, waitFor } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -150,6 +150,25 @@ describe('a series', () => {
     delete old.series;
     await writeFile(join(dir, 'Library', one, 'draft.json'), JSON.stringify(old));
     expect(await lib.buffers.open(one)).toMatchObject({ series: null, lorebook: own, problems: [] });
+  });
+
+  it('a draft recovered from the journal after a crash still uses its series’ lorebook', async () => {
+    const clock = new FakeClock();
+    const lib = make({ clock, autosaveDelayMs: 60_000, journalDelayMs: 10 });
+    const [one, two] = await twoChapters(lib);
+    await lib.buffers.setSeries(one, 'Saga');
+    await lib.buffers.setLorebook(one, shared);
+    await lib.buffers.save(one);
+    await lib.buffers.setSeries(two, 'Saga');
+    await lib.buffers.save(two);
+    lib.buffers.edit(two, { kind: 'text', text: 'The lamp went out. Unsaved.' });
+    await clock.advance(300);
+    await waitFor(async () => (await readdir(join(dir, 'state', 'journal')).catch(() => [])).some((n) => !n.startsWith('.')));
+    libs = []; // a crash: no shutdown
+    const after = make();
+    const report = await after.boot();
+    expect(report.recovered.map((r) => r.id)).toEqual([two]);
+    expect(await after.buffers.open(two)).toMatchObject({ text: 'The lamp went out. Unsaved.', series: 'Saga', lorebook: shared });
   });
 
   it('a damaged series file never costs a draft its text: it opens, says why, and the file is not overwritten', async () => {
