@@ -17,6 +17,10 @@ import {
 import { sha256 } from '../../../electron/disk/sha256.js';
 import { checkSeriesName, SERIES_DIR } from '../../../electron/drafts/series.js';
 import { parseClientMessage } from '../../../electron/shared/validators.js';
+import type { DraftPush } from '../../../electron/shared/drafts-api.js';
+import { importLorebook } from '../../../electron/common/lore-formats.js';
+import { DraftsService } from '../../../electron/services/drafts-service.js';
+import { draftsHandlers } from '../../../electron/services/calls/drafts-handlers.js';
 import { faultyFs, FakeClock, tempDir, waitFor } from './helpers.js';
 
 let dir: string;
@@ -234,5 +238,32 @@ describe('a series', () => {
       const made = await exportDraft(format, source, { chapterBreaks: false, modelSpans: 'keep' });
       expect(Buffer.from(made.bytes).toString('utf8')).not.toContain('SERIES-LORE-TEXT');
     }
+  });
+});
+
+describe('a series through the drafts calls', () => {
+  it('joins, edits, lists, pushes the change to every window, and exports the lorebook the draft uses', async () => {
+    const service = new DraftsService({ userDataDir: dir, library: { autosaveDelayMs: 60_000, journalDelayMs: 10, watch: null } });
+    libs.push(service);
+    await service.boot();
+    const signal = new AbortController().signal;
+    const pushes: DraftPush[] = [];
+    service.onEvent((e) => pushes.push(e));
+    const one = (await service.library.catalog.create('One', 'text')).id;
+    const two = (await service.library.catalog.create('Two', 'text')).id;
+    await service.open(one);
+    await service.open(two);
+    expect(await draftsHandlers.setDraftSeries(service, { id: one, series: 'Saga' }, signal)).toMatchObject({ series: 'Saga' });
+    await draftsHandlers.setDraftSeries(service, { id: two, series: 'Saga', copyLorebook: false }, signal);
+    expect(await draftsHandlers.setDraftLorebook(service, { id: one, lorebook: shared }, signal)).toBeNull();
+    expect(pushes).toContainEqual({ kind: 'series-lorebook', id: one, series: 'Saga', lorebook: shared });
+    expect(await draftsHandlers.listSeries(service, {}, signal)).toEqual([{ name: 'Saga', drafts: 2 }]);
+    const result = await service.exportLorebook(two, 'kaituhi');
+    const text = Buffer.from(result.kind === 'download' ? result.base64 : '', 'base64').toString('utf8');
+    expect(importLorebook(text, () => 'unused').lorebook).toEqual(shared);
+    expect(await draftsHandlers.setDraftSeries(service, { id: two, series: null, copyLorebook: true }, signal)).toMatchObject({
+      series: null,
+      lorebook: shared,
+    });
   });
 });
