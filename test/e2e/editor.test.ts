@@ -16,6 +16,7 @@ import {
   screenshot,
   startApp,
   visibleGhostText,
+  GHOST,
   type AppUnderTest,
 } from './support/app.js';
 
@@ -25,8 +26,6 @@ const SETTLE = { timeout: 10_000 };
 let app: AppUnderTest;
 let browser: BrowserSession;
 let page: Page;
-
-const GHOST = '.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text';
 
 beforeAll(async () => {
   const modelDir = await testModel('tiny-seed1');

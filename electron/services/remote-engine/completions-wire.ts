@@ -63,16 +63,19 @@ const index = z
   .max(GENERATION_LIMITS.candidates.max - 1);
 const count = z.number().int().min(0).max(1e9);
 
-const logprobsSchema = z
-  .object({
-    tokens: z.array(z.string().max(MAX_PIECE_CHARS)).max(4096),
-    token_logprobs: z.array(z.number().nullable()).max(4096),
+/** The completions API's logprobs: parallel arrays, at most `max` entries each. */
+function logprobsFields(max: number) {
+  return {
+    tokens: z.array(z.string().max(MAX_PIECE_CHARS)).max(max),
+    token_logprobs: z.array(z.number().nullable()).max(max),
     top_logprobs: z
       .array(z.record(z.string().max(MAX_PIECE_CHARS), z.number()).nullable())
-      .max(4096)
+      .max(max)
       .nullish(),
-  })
-  .nullish();
+  };
+}
+
+const logprobsSchema = z.object(logprobsFields(4096)).nullish();
 
 export const completionChunkSchema = z.object({
   choices: z
@@ -96,17 +99,7 @@ export const echoAnswerSchema = z.object({
   choices: z
     .array(
       z.object({
-        logprobs: z
-          .object({
-            tokens: z.array(z.string().max(MAX_PIECE_CHARS)).max(8192),
-            token_logprobs: z.array(z.number().nullable()).max(8192),
-            top_logprobs: z
-              .array(z.record(z.string().max(MAX_PIECE_CHARS), z.number()).nullable())
-              .max(8192)
-              .nullish(),
-            text_offset: z.array(count).max(8192),
-          })
-          .nullish(),
+        logprobs: z.object({ ...logprobsFields(8192), text_offset: z.array(count).max(8192) }).nullish(),
       }),
     )
     .min(1)
