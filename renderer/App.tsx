@@ -25,9 +25,12 @@ import { ModelsPanel } from './panels/models/ModelsPanel.js';
 import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 import { applyLanguage } from './i18n/index.js';
 import { percent } from './state/model-format.js';
+import { useHistory } from './history/use-history.js';
+import { HistoryPanel } from './history/HistoryPanel.js';
+import type { SamplerUsed } from '../electron/common/history.js';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models';
+type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'history';
 
 export interface AppProps {
   api: ApiClient;
@@ -74,6 +77,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   });
   const draftsRef = useRef(drafts);
   draftsRef.current = drafts;
+  const samplerUsed = useCallback((): SamplerUsed => ({ preset: null, settings: settingsRef.current.sampler }), []);
+  const history = useHistory(api, editorHandle, drafts.current?.id ?? null, samplerUsed, panel === 'history');
+  const historyRef = useRef(history);
+  historyRef.current = history;
   useDraftKeys({
     save: () => void drafts.saveNow(),
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
@@ -122,7 +129,11 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             memory: () => memoryRef.current,
             onCards: setCards,
             onStats: setStats,
-            onInserted: (range) => handle.marks.markRange(range),
+            onInserted: (range, node) => {
+              handle.marks.markRange(range);
+              if (node) historyRef.current.recorder?.accepted(node);
+            },
+            onCardWritten: (offset, text, regenerated) => historyRef.current.recorder?.cardWritten(offset, { text }, regenerated) ?? null,
           })
         : null;
     },
@@ -243,6 +254,17 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         >
           {t('toolbar.suggest')}
         </button>
+        <button
+          type="button"
+          className="text-button"
+          disabled={!drafts.current}
+          onClick={() => setPanel(panel === 'history' ? 'none' : 'history')}
+          aria-pressed={panel === 'history'}
+          title={t('toolbar.historyTitle')}
+          data-testid="history-button"
+        >
+          {t('toolbar.history')}
+        </button>
         <button type="button" className="text-button" onClick={toggleTheme} title={t('toolbar.themeTitle')} data-testid="theme-toggle">
           {settingsState.settings.theme === 'dark' ? t('toolbar.light') : t('toolbar.dark')}
         </button>
@@ -295,6 +317,13 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onText={onText}
               onContinueSelection={continueSelection}
               onReady={onEditorReady}
+              onSuggestionsShown={(offset, texts) =>
+                history.recorder?.suggestionsShown(
+                  offset,
+                  texts.map((text) => ({ text })),
+                )
+              }
+              onSuggestionAccepted={(offset, text) => history.recorder?.suggestionAccepted(offset, text)}
             />
           </div>
           {panel === 'candidates' && (
@@ -327,6 +356,15 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               wordsVersion={wordsVersion}
               onMemory={drafts.setMemory}
               onRestored={drafts.showRestored}
+              onClose={() => setPanel('none')}
+            />
+          )}
+          {panel === 'history' && drafts.current && (
+            <HistoryPanel
+              tree={history.tree}
+              spot={history.spot}
+              problem={history.problem}
+              onPutIn={history.putIn}
               onClose={() => setPanel('none')}
             />
           )}

@@ -25,6 +25,9 @@ export interface ProseEditorProps {
   onText(): void;
   onContinueSelection(): void;
   onReady(handle: EditorHandle | null): void;
+  /** Ghost text shown at `offset`, and ghost text (or part of it) accepted there: the history tree records both. */
+  onSuggestionsShown(offset: number, texts: readonly string[]): void;
+  onSuggestionAccepted(offset: number, text: string): void;
 }
 
 const MARK_COMMAND = 'kaituhi.markModelText';
@@ -66,10 +69,14 @@ export function ProseEditor(props: ProseEditorProps) {
     const marks = new ModelTextMarks(editor);
     const ime = new CompositionWatch(editor);
     const disposables: monaco.IDisposable[] = [ime];
+    const accepted = (offset: number, text: string) => {
+      marks.markAt(offset, text);
+      latest.current.onSuggestionAccepted(offset, text);
+    };
 
     disposables.push(
       monaco.editor.registerCommand(MARK_COMMAND, (_accessor, offset: unknown, text: unknown) => {
-        if (typeof offset === 'number' && typeof text === 'string') marks.markAt(offset, text);
+        if (typeof offset === 'number' && typeof text === 'string') accepted(offset, text);
       }),
       monaco.languages.registerInlineCompletionsProvider(
         { language: 'markdown' },
@@ -82,7 +89,8 @@ export function ProseEditor(props: ProseEditorProps) {
           composing: () => ime.composing,
           onStats: (stats) => latest.current.onStats(stats),
           markCommandId: MARK_COMMAND,
-          markAccepted: (offset, text) => marks.markAt(offset, text),
+          markAccepted: accepted,
+          onShown: (offset, texts) => latest.current.onSuggestionsShown(offset, texts),
         }),
       ),
       editor.onDidChangeModelContent(() => latest.current.onText()),

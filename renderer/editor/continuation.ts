@@ -20,8 +20,13 @@ export interface ContinuationDeps {
   memory(): string;
   onCards(cards: readonly ContinuationCard[]): void;
   onStats(stats: GenerationStats): void;
-  /** Marks an inserted continuation as model-written. */
-  onInserted(range: monaco.IRange): void;
+  /** Marks an inserted continuation as model-written; `node` is its history node (see onCardWritten). */
+  onInserted(range: monaco.IRange, node: string | null): void;
+  /**
+   * A card stopped writing with text (finished, or was replaced by Regenerate): the history tree records the
+   * text it would insert at `offset`, and answers with its node.
+   */
+  onCardWritten(offset: number, text: string, regenerated: boolean): string | null;
 }
 
 /**
@@ -38,6 +43,9 @@ export class ContinuationSession {
   #trailing = '';
   /** Regenerations so far: varies a fixed seed, or Regenerate would write the same card again. */
   #round = 0;
+  /** Each card's history node, once it has stopped writing; and the cards Regenerate wrote. */
+  readonly #nodes = new Map<number, string | null>();
+  readonly #regenerated = new Set<number>();
 
   readonly #deps: ContinuationDeps;
 
@@ -69,6 +77,8 @@ export class ContinuationSession {
         },
       ])[0] ?? null;
     const count = this.#deps.settings().continuation.candidates;
+    this.#nodes.clear();
+    this.#regenerated.clear();
     this.#cards = Array.from({ length: count }, (_, index) => ({ index, text: '', status: 'streaming', error: null }));
     this.#publish();
     this.#run(Array.from({ length: count }, (_, index) => index));
@@ -79,6 +89,10 @@ export class ContinuationSession {
   regenerate(index: number): void {
     if (!this.#cards[index]) return;
     this.#release(index);
+    // What it had written so far was shown too.
+    this.#record(index);
+    this.#nodes.delete(index);
+    this.#regenerated.add(index);
     this.#update(index, { text: '', status: 'streaming', error: null });
     this.#round += 1;
     this.#run([index]);
@@ -90,6 +104,7 @@ export class ContinuationSession {
     const model = this.#deps.editor.getModel();
     const anchor = this.#anchorId && model ? model.getDecorationRange(this.#anchorId) : null;
     if (!card || !model || !anchor || card.text.length === 0) return null;
+    this.#record(index);
     const text = fitToCursor(card.text, this.#trailing);
     const at = anchor.getStartPosition();
     const startOffset = model.getOffsetAt(at);
@@ -101,7 +116,7 @@ export class ContinuationSession {
     });
     editor.pushUndoStop();
     const inserted = monaco.Range.fromPositions(at, model.getPositionAt(startOffset + text.length));
-    this.#deps.onInserted(inserted);
+    this.#deps.onInserted(inserted, this.#nodes.get(index) ?? null);
     this.close();
     editor.focus();
     return inserted;
@@ -176,7 +191,18 @@ export class ContinuationSession {
     const card = this.#cards[index];
     if (!card) return;
     this.#cards = this.#cards.map((existing) => (existing.index === index ? { ...existing, ...change } : existing));
+    if (card.status === 'streaming' && change.status !== undefined && change.status !== 'streaming') this.#record(index);
     this.#publish();
+  }
+
+  /** Records a card's text in the history once, where it would be inserted. */
+  #record(index: number): void {
+    const card = this.#cards[index];
+    const model = this.#deps.editor.getModel();
+    const anchor = this.#anchorId && model ? model.getDecorationRange(this.#anchorId) : null;
+    if (!card || !model || !anchor || card.text.trim().length === 0 || this.#nodes.has(index)) return;
+    const offset = model.getOffsetAt(anchor.getStartPosition());
+    this.#nodes.set(index, this.#deps.onCardWritten(offset, fitToCursor(card.text, this.#trailing), this.#regenerated.has(index)));
   }
 
   #publish(): void {

@@ -20,6 +20,8 @@ export interface InlineProviderDeps {
   markCommandId: string;
   /** Marks the part of `text` that now stands at `offset` (after a partial, word-by-word accept). */
   markAccepted(offset: number, text: string): void;
+  /** Suggestions just shown at `offset` (fresh from the engine, not from the cache): the history tree records them. */
+  onShown?(offset: number, texts: readonly string[]): void;
 }
 
 type Items = monaco.languages.InlineCompletions;
@@ -98,6 +100,7 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         })),
       };
       cache = { key, items };
+      if (alternatives.length > 0) deps.onShown?.(offset, alternatives);
       return items;
     },
     handlePartialAccept(_completions, item) {
