@@ -30,6 +30,8 @@ export const GENERATION_LIMITS = {
   candidates: { min: 1, max: 8 },
   stopStrings: 16,
   stopStringChars: 200,
+  /** Alternatives kept per generated token (0: none), as OpenAI's completions API allows at most 20. */
+  topAlternatives: { min: 0, max: 20 },
 } as const;
 
 const finite = z.number().finite();
@@ -98,6 +100,12 @@ export const generateRequestSchema = z
      * reads only the end result, so its tokens need not cross two process boundaries one by one.
      */
     stream: z.boolean().optional(),
+    /**
+     * Per generated token, the N likeliest tokens the model considered at that position (0, the default: none),
+     * with the chosen token's own log-probability in that distribution. On streamed `token` events; with
+     * `stream: false` on each candidate's `done` event instead. See `TokenAlternatives` in engine/types.ts.
+     */
+    topAlternatives: intIn(L.topAlternatives).optional(),
   })
   .strict();
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;

@@ -6,10 +6,11 @@
 import { GENERATION_LIMITS } from '../common/generation.js';
 import { assembleContext, placementSuffixStart, type AssembledContext } from './context-window.js';
 import type { LoadedModel } from './model/load-model.js';
-import { createRng, randomSeed, sampleToken, type Rng } from './sampling.js';
+import { alternativesAt } from './alternatives.js';
+import { applyPenalties, createRng, randomSeed, sampleAdjusted, type Rng } from './sampling.js';
 import { StopDetector } from './stopping.js';
 import type { StreamDecoder } from './tokenizer/index.js';
-import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult, StopReason } from './types.js';
+import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult, StopReason, TokenAlternatives } from './types.js';
 
 /**
  * Room kept free for the continuation when the window must slide. Inline suggestions and continuations ask
@@ -26,6 +27,10 @@ interface Candidate {
   readonly stream: StreamDecoder;
   readonly stop: StopDetector;
   text: string;
+  /** Characters the stream decoder has produced so far: where the next token's text starts. */
+  decoded: number;
+  /** Each token's alternatives, kept for the `done` event of a request that does not stream. */
+  readonly alternatives: TokenAlternatives[];
   next: number;
 }
 
@@ -179,6 +184,8 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
     stream: tokenizer.createStreamDecoder(),
     stop: new StopDetector({ stopStrings: request.stopStrings, stopAt: request.stopAt, precedingText: request.context }),
     text: '',
+    decoded: 0,
+    alternatives: [],
     next: 0,
   }));
   let active = candidates;
@@ -192,13 +199,17 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   // A caller that reads only the final texts (ghost text) gets no token events: they would cross two process
   // boundaries one by one for nothing.
   const streaming = request.stream !== false;
+  const topAlternatives = request.topAlternatives ?? 0;
+  const tokenText = (id: number): string => tokenizer.decode([id]);
   const finish = function* (c: Candidate, reason: StopReason): Generator<GenerationEvent> {
     const rest = reason === 'aborted' ? '' : c.stop.flush();
     if (rest) {
       c.text += rest;
       if (streaming) yield { type: 'token', candidate: c.index, text: rest, tokenId: -1, logprob: 0 };
     }
-    yield { type: 'done', candidate: c.index, reason, text: c.text };
+    // Tokens cut off with a stop string or a boundary's trailing space are not part of the text.
+    const tokens = !streaming && topAlternatives > 0 ? { tokens: c.alternatives.filter((t) => t.offset < c.text.length) } : {};
+    yield { type: 'done', candidate: c.index, reason, text: c.text, ...tokens };
   };
 
   for (let step = 0; active.length > 0; step++) {
@@ -210,7 +221,9 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
     const still: Candidate[] = [];
     for (let row = 0; row < active.length; row++) {
       const c = active[row]!;
-      const { tokenId, logprob } = sampleToken(logits.subarray(row * V, (row + 1) * V), c.history, request.sampler, c.rng);
+      const adjusted = logits.subarray(row * V, (row + 1) * V);
+      applyPenalties(adjusted, c.history, request.sampler);
+      const { tokenId, logprob } = sampleAdjusted(adjusted, request.sampler, c.rng);
       generated++;
       if (firstTokenAt === 0) firstTokenAt = performance.now();
       if (tokenId === model.eosTokenId) {
@@ -218,9 +231,18 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
         continue;
       }
       c.history.push(tokenId);
-      const check = c.stop.push(c.stream.push(tokenId));
+      const piece = c.stream.push(tokenId);
+      // Sampling only reads the logits, so the row still holds what it saw: the alternatives come from it.
+      const alternatives =
+        topAlternatives > 0
+          ? { tokenId, text: piece, offset: c.decoded, ...alternativesAt(adjusted, topAlternatives, tokenId, tokenText) }
+          : undefined;
+      c.decoded += piece.length;
+      if (alternatives && !streaming) c.alternatives.push(alternatives);
+      const check = c.stop.push(piece);
       c.text += check.emit;
-      if (streaming) yield { type: 'token', candidate: c.index, text: check.emit, tokenId, logprob };
+      if (streaming)
+        yield { type: 'token', candidate: c.index, text: check.emit, tokenId, logprob, ...(alternatives ? { alternatives } : {}) };
       if (check.stop) {
         yield* finish(c, check.stop);
         continue;

@@ -125,7 +125,7 @@ const EXP_UNSCALE = Math.LN2 / EXP_STEPS;
 const POW2_INT = Float64Array.from({ length: 1100 }, (_, q) => Math.pow(2, -q));
 const POW2_FRAC = Float64Array.from({ length: EXP_STEPS }, (_, j) => Math.pow(2, j / EXP_STEPS));
 
-function expNonPositive(z: number): number {
+export function expNonPositive(z: number): number {
   if (!(z > -708)) return 0;
   const t = z * EXP_SCALE;
   const n = Math.floor(t);
@@ -138,7 +138,23 @@ function expNonPositive(z: number): number {
  * `history` is every token so far (prompt and generated), which the penalties look at.
  */
 export function sampleToken(logits: Float32Array, history: readonly number[], settings: SamplerSettings, rng: Rng): SampledToken {
-  const prepared = prepare(logits, history, settings);
+  applyPenalties(logits, history, settings);
+  return sampleAdjusted(logits, settings, rng);
+}
+
+/**
+ * Steps 1 and 2 of the order above, in place: the repetition penalty and the no-repeat n-gram ban. The generator
+ * runs them itself, then its own logit processors (DRY, phrase bias, bans), then `sampleAdjusted`.
+ */
+export function applyPenalties(logits: Float32Array, history: readonly number[], settings: SamplerSettings): void {
+  if (logits.length === 0) throw new RangeError('sampleToken: empty logits');
+  applyRepetitionPenalty(logits, history, settings.repetitionPenalty, settings.repetitionWindow);
+  applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
+}
+
+/** Picks the next token from logits whose penalties are already applied: temperature and the filters, then a draw. */
+export function sampleAdjusted(logits: Float32Array, settings: SamplerSettings, rng: Rng): SampledToken {
+  const prepared = prepare(logits, settings);
   if (prepared.n < 0) return { tokenId: prepared.argmax, logprob: prepared.greedyLogprob };
   const n = prepared.n;
   let total = 0;
@@ -170,7 +186,8 @@ export interface TokenDistribution {
  * For tests, and for showing alternatives; modifies `logits` in place like `sampleToken`.
  */
 export function finalDistribution(logits: Float32Array, history: readonly number[], settings: SamplerSettings): TokenDistribution {
-  const prepared = prepare(logits, history, settings);
+  applyPenalties(logits, history, settings);
+  const prepared = prepare(logits, settings);
   if (prepared.n < 0) return { tokenIds: Int32Array.of(prepared.argmax), probs: Float64Array.of(1) };
   const n = prepared.n;
   let total = 0;
@@ -187,11 +204,9 @@ interface Prepared {
   greedyLogprob: number;
 }
 
-function prepare(logits: Float32Array, history: readonly number[], settings: SamplerSettings): Prepared {
+function prepare(logits: Float32Array, settings: SamplerSettings): Prepared {
   const vocab = logits.length;
   if (vocab === 0) throw new RangeError('sampleToken: empty logits');
-  applyRepetitionPenalty(logits, history, settings.repetitionPenalty, settings.repetitionWindow);
-  applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
 
   let max = -Infinity;
   let argmax = -1;

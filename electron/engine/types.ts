@@ -22,6 +22,35 @@ export interface GeneratedToken {
   readonly tokenId: number;
   /** Natural log of the token's probability under the final (post-sampler) distribution. */
   readonly logprob: number;
+  /** The alternatives at this token's position, when the request asked for `topAlternatives` > 0. */
+  readonly alternatives?: TokenAlternatives;
+}
+
+/** A token the model considered at a position, with its log-probability there. */
+export interface TokenAlternative {
+  readonly tokenId: number;
+  /** The token's text on its own ('\uFFFD' where it holds only part of a UTF-8 character). */
+  readonly text: string;
+  readonly logprob: number;
+}
+
+/**
+ * What the model thought at one generated token's position, taken from the same forward pass that produced the
+ * token (no second pass). The distribution is the exact log-softmax of the logits sampling saw: after the
+ * repetition penalty, the n-gram ban, DRY, phrase bias and banned tokens, before temperature and the top-k /
+ * top-p / min-p / typical filters. So the chosen token may be missing from `top` (it was sampled from the tail)
+ * and its `logprob` differs from the event's own, which is under the final, filtered distribution.
+ */
+export interface TokenAlternatives {
+  readonly tokenId: number;
+  /** The chosen token's own text, as the stream decoder gave it ('' while a UTF-8 character is incomplete). */
+  readonly text: string;
+  /** Where that text starts in the candidate's text (the `done` event's), in UTF-16 code units. */
+  readonly offset: number;
+  /** The chosen token's log-probability in this distribution. */
+  readonly logprob: number;
+  /** The `topAlternatives` likeliest tokens, likeliest first (ties: lower id first). */
+  readonly top: readonly TokenAlternative[];
 }
 
 export interface GenerationStats {
@@ -40,7 +69,17 @@ export interface GenerationStats {
 
 export type GenerationEvent =
   | ({ readonly type: 'token' } & GeneratedToken)
-  | { readonly type: 'done'; readonly candidate: number; readonly reason: StopReason; readonly text: string }
+  | {
+      readonly type: 'done';
+      readonly candidate: number;
+      readonly reason: StopReason;
+      readonly text: string;
+      /**
+       * With `stream: false` and `topAlternatives` > 0: the alternatives of every token of `text`, in order (a
+       * streamed request has them on its token events instead).
+       */
+      readonly tokens?: readonly TokenAlternatives[];
+    }
   | ({ readonly type: 'stats' } & GenerationStats);
 
 export interface EngineInfo {

@@ -14,6 +14,7 @@ import { randomGpt2Weights } from '../../../models/random-weights.js';
 import { TEST_MODEL_SHAPES } from '../../../models/test-model-shapes.js';
 import { testModel, tinyCheckpoint } from '../../support/fixtures.js';
 import { referenceForward } from '../../support/reference-gpt2.js';
+import { weightMap } from '../../support/reference-model.js';
 import { greedyAgreement } from '../../bench/agreement.js';
 import { argmax } from '../../../electron/engine/sampling.js';
 
@@ -23,25 +24,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-function weightMap(w: Gpt2Weights): Map<string, Float32Array> {
-  const m = new Map<string, Float32Array>([
-    ['transformer.wte.weight', w.wte],
-    ['transformer.wpe.weight', w.wpe],
-    ['transformer.ln_f.weight', w.lnfWeight],
-    ['transformer.ln_f.bias', w.lnfBias],
-  ]);
-  w.layers.forEach((l, i) => {
-    const p = `transformer.h.${i}.`;
-    m.set(`${p}ln_1.weight`, l.ln1Weight).set(`${p}ln_1.bias`, l.ln1Bias);
-    m.set(`${p}attn.c_attn.weight`, l.attnWeight).set(`${p}attn.c_attn.bias`, l.attnBias);
-    m.set(`${p}attn.c_proj.weight`, l.attnProjWeight).set(`${p}attn.c_proj.bias`, l.attnProjBias);
-    m.set(`${p}ln_2.weight`, l.ln2Weight).set(`${p}ln_2.bias`, l.ln2Bias);
-    m.set(`${p}mlp.c_fc.weight`, l.fcWeight).set(`${p}mlp.c_fc.bias`, l.fcBias);
-    m.set(`${p}mlp.c_proj.weight`, l.fcProjWeight).set(`${p}mlp.c_proj.bias`, l.fcProjBias);
-  });
   return m;
 }
 
