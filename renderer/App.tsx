@@ -26,6 +26,8 @@ import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 import { applyLanguage } from './i18n/index.js';
 import { percent } from './state/model-format.js';
 import { useHistory } from './history/use-history.js';
+import { shownTexts } from './editor/shown-suggestions.js';
+import { AlternativePicker } from './editor/alternative-pick.js';
 import { HistoryPanel } from './history/HistoryPanel.js';
 import type { SamplerUsed } from '../electron/common/history.js';
 
@@ -64,6 +66,9 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   engineReadyRef.current = engine.status === 'ready';
   const editorRef = useRef<EditorHandle | null>(null);
   const continuationRef = useRef<ContinuationSession | null>(null);
+  const alternativePicker = useRef<AlternativePicker | null>(null);
+  const [rewriting, setRewriting] = useState(false);
+  const [steerProblem, setSteerProblem] = useState<string | null>(null);
   const wordTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // The drafts library, the open draft bound to the editor, its panels and keys.
@@ -129,11 +134,24 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             memory: () => memoryRef.current,
             onCards: setCards,
             onStats: setStats,
-            onInserted: (range, node) => {
-              handle.marks.markRange(range);
-              if (node) historyRef.current.recorder?.accepted(node);
+            onInserted: (range, node, tokens) => {
+              handle.marks.markRange(range, tokens);
+              if (node) historyRef.current.recorder?.accepted(node, tokens);
             },
             onCardWritten: (offset, text, regenerated) => historyRef.current.recorder?.cardWritten(offset, { text }, regenerated) ?? null,
+          })
+        : null;
+      alternativePicker.current?.cancel();
+      alternativePicker.current = handle
+        ? new AlternativePicker({
+            api,
+            editor: handle.editor,
+            marks: handle.marks,
+            settings: () => settingsRef.current,
+            memory: () => memoryRef.current,
+            history: () => historyRef.current.recorder,
+            onBusy: setRewriting,
+            onProblem: setSteerProblem,
           })
         : null;
     },
@@ -193,8 +211,18 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
       [
         ...noticesFor(engine, settingsState, link, t, mode),
         ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
+        ...(steerProblem
+          ? [
+              {
+                id: `steer-${steerProblem}`,
+                tone: 'warning' as const,
+                text: t('alternatives.failed', { message: steerProblem }),
+                dismissible: true,
+              },
+            ]
+          : []),
       ].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t, mode],
+    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, steerProblem, t, mode],
   );
   const ready = engine.status === 'ready';
 
@@ -317,13 +345,9 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onText={onText}
               onContinueSelection={continueSelection}
               onReady={onEditorReady}
-              onSuggestionsShown={(offset, texts) =>
-                history.recorder?.suggestionsShown(
-                  offset,
-                  texts.map((text) => ({ text })),
-                )
-              }
-              onSuggestionAccepted={(offset, text) => history.recorder?.suggestionAccepted(offset, text)}
+              onSuggestionsShown={(shown) => history.recorder?.suggestionsShown(shown.offset, shownTexts(shown))}
+              onSuggestionAccepted={(offset, text) => history.recorder?.suggestionAccepted(offset, text) ?? []}
+              onPickAlternative={(start, index) => void alternativePicker.current?.pick(start, index)}
             />
           </div>
           {panel === 'candidates' && (
@@ -373,7 +397,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           )}
         </main>
       </div>
-      <StatusBar engine={engine} stats={stats} words={words} link={link} />
+      <StatusBar engine={engine} stats={stats} words={words} link={link} activity={rewriting ? t('alternatives.rewriting') : null} />
     </div>
   );
 }

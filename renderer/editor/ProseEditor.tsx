@@ -7,6 +7,9 @@ import { createInlineProvider } from './inline-provider.js';
 import { ModelTextMarks } from './model-text-marks.js';
 import { setEditorProbe } from './diagnostics.js';
 import { CompositionWatch } from './composition.js';
+import { installAlternatives } from './alternatives.js';
+import type { HistoryToken } from '../../electron/common/history.js';
+import type { ShownSuggestions } from './shown-suggestions.js';
 
 export interface EditorHandle {
   readonly editor: monaco.editor.IStandaloneCodeEditor;
@@ -25,16 +28,35 @@ export interface ProseEditorProps {
   onText(): void;
   onContinueSelection(): void;
   onReady(handle: EditorHandle | null): void;
-  /** Ghost text shown at `offset`, and ghost text (or part of it) accepted there: the history tree records both. */
-  onSuggestionsShown(offset: number, texts: readonly string[]): void;
-  onSuggestionAccepted(offset: number, text: string): void;
+  /**
+   * Ghost text shown, and ghost text (or part of it) accepted at `offset`: the history tree records both, and
+   * answers an accept with the suggestion's tokens, so its words keep their alternatives.
+   */
+  onSuggestionsShown(shown: ShownSuggestions): void;
+  onSuggestionAccepted(offset: number, text: string): readonly HistoryToken[];
+  /** The writer picked alternative `index` of the model-written token at `tokenStart`. */
+  onPickAlternative(tokenStart: number, index: number): void;
 }
 
 const MARK_COMMAND = 'kaituhi.markModelText';
 
 /** The Kaituhi actions in the editor's context menu and keys, labelled in the interface's language. */
-function addActions(editor: monaco.editor.IStandaloneCodeEditor, t: TFunction, onContinueSelection: () => void): monaco.IDisposable[] {
+function addActions(
+  editor: monaco.editor.IStandaloneCodeEditor,
+  t: TFunction,
+  onContinueSelection: () => void,
+  showAlternatives: () => boolean,
+): monaco.IDisposable[] {
   return [
+    editor.addAction({
+      id: 'kaituhi.showAlternatives',
+      label: t('editor.showAlternatives'),
+      keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.DownArrow],
+      // Elsewhere Alt+Down keeps Monaco's own meaning (move the line down).
+      run: (target) => {
+        if (!showAlternatives()) target.trigger('keyboard', 'editor.action.moveLinesDownAction', null);
+      },
+    }),
     editor.addAction({
       id: 'kaituhi.continueSelection',
       label: t('editor.continueSelection'),
@@ -57,6 +79,7 @@ export function ProseEditor(props: ProseEditorProps) {
   const { t } = useTranslation();
   const container = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const showAlternativesRef = useRef<() => boolean>(() => false);
   // Monaco lives outside React: create it once; callbacks read the latest props through this ref.
   const latest = useRef(props);
   latest.current = props;
@@ -69,10 +92,10 @@ export function ProseEditor(props: ProseEditorProps) {
     const marks = new ModelTextMarks(editor);
     const ime = new CompositionWatch(editor);
     const disposables: monaco.IDisposable[] = [ime];
-    const accepted = (offset: number, text: string) => {
-      marks.markAt(offset, text);
-      latest.current.onSuggestionAccepted(offset, text);
-    };
+    const accepted = (offset: number, text: string) => marks.markAt(offset, text, latest.current.onSuggestionAccepted(offset, text));
+    const alternatives = installAlternatives(editor, marks, (start, index) => latest.current.onPickAlternative(start, index));
+    showAlternativesRef.current = alternatives.showList;
+    disposables.push(...alternatives.disposables);
 
     disposables.push(
       monaco.editor.registerCommand(MARK_COMMAND, (_accessor, offset: unknown, text: unknown) => {
@@ -90,7 +113,7 @@ export function ProseEditor(props: ProseEditorProps) {
           onStats: (stats) => latest.current.onStats(stats),
           markCommandId: MARK_COMMAND,
           markAccepted: accepted,
-          onShown: (offset, texts) => latest.current.onSuggestionsShown(offset, texts),
+          onShown: (shown) => latest.current.onSuggestionsShown(shown),
         }),
       ),
       editor.onDidChangeModelContent(() => latest.current.onText()),
@@ -102,6 +125,13 @@ export function ProseEditor(props: ProseEditorProps) {
       text: () => editor.getValue(),
       textLength: () => editor.getModel()?.getValueLength() ?? 0,
       markedTexts: () => marks.ranges().map((range) => editor.getModel()?.getValueInRange(range) ?? ''),
+      pointAt: (offset) => {
+        const model = editor.getModel();
+        const seen = model ? editor.getScrolledVisiblePosition(model.getPositionAt(offset)) : null;
+        const box = editor.getDomNode()?.getBoundingClientRect();
+        const width = editor.getOption(monaco.editor.EditorOption.fontInfo).typicalHalfwidthCharacterWidth;
+        return seen && box ? { x: box.left + seen.left + width / 2, y: box.top + seen.top + seen.height / 2 } : null;
+      },
     });
     latest.current.onReady({ editor, marks });
     editor.focus();
@@ -125,7 +155,12 @@ export function ProseEditor(props: ProseEditorProps) {
     const editor = editorRef.current;
     if (!editor) return;
     editor.updateOptions({ placeholder: t('editor.placeholder') });
-    const actions = addActions(editor, t, () => latest.current.onContinueSelection());
+    const actions = addActions(
+      editor,
+      t,
+      () => latest.current.onContinueSelection(),
+      () => showAlternativesRef.current(),
+    );
     return () => actions.forEach((action) => action.dispose());
   }, [t]);
 

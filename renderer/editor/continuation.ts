@@ -2,6 +2,8 @@ import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '..
 import { monaco } from './monaco.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
 import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
+import { HISTORY_LIMITS, type HistoryToken } from '../../electron/common/history.js';
+import { historyTokens, type TokenWeighing } from './shown-suggestions.js';
 
 export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
 
@@ -20,8 +22,11 @@ export interface ContinuationDeps {
   memory(): string;
   onCards(cards: readonly ContinuationCard[]): void;
   onStats(stats: GenerationStats): void;
-  /** Marks an inserted continuation as model-written; `node` is its history node (see onCardWritten). */
-  onInserted(range: monaco.IRange, node: string | null): void;
+  /**
+   * Marks an inserted continuation as model-written, with its tokens' alternatives (offsets into the range);
+   * `node` is its history node (see onCardWritten).
+   */
+  onInserted(range: monaco.IRange, node: string | null, tokens: readonly HistoryToken[]): void;
   /**
    * A card stopped writing with text (finished, or was replaced by Regenerate): the history tree records the
    * text it would insert at `offset`, and answers with its node.
@@ -46,6 +51,8 @@ export class ContinuationSession {
   /** Each card's history node, once it has stopped writing; and the cards Regenerate wrote. */
   readonly #nodes = new Map<number, string | null>();
   readonly #regenerated = new Set<number>();
+  /** What the model weighed at each token of each card, as they streamed. */
+  readonly #tokens = new Map<number, TokenWeighing[]>();
 
   readonly #deps: ContinuationDeps;
 
@@ -79,6 +86,7 @@ export class ContinuationSession {
     const count = this.#deps.settings().continuation.candidates;
     this.#nodes.clear();
     this.#regenerated.clear();
+    this.#tokens.clear();
     this.#cards = Array.from({ length: count }, (_, index) => ({ index, text: '', status: 'streaming', error: null }));
     this.#publish();
     this.#run(Array.from({ length: count }, (_, index) => index));
@@ -92,6 +100,7 @@ export class ContinuationSession {
     // What it had written so far was shown too.
     this.#record(index);
     this.#nodes.delete(index);
+    this.#tokens.delete(index);
     this.#regenerated.add(index);
     this.#update(index, { text: '', status: 'streaming', error: null });
     this.#round += 1;
@@ -106,6 +115,7 @@ export class ContinuationSession {
     if (!card || !model || !anchor || card.text.length === 0) return null;
     this.#record(index);
     const text = fitToCursor(card.text, this.#trailing);
+    const tokens = historyTokens(this.#tokens.get(index), text.length - card.text.length, text.length);
     const at = anchor.getStartPosition();
     const startOffset = model.getOffsetAt(at);
     const editor = this.#deps.editor;
@@ -116,7 +126,7 @@ export class ContinuationSession {
     });
     editor.pushUndoStop();
     const inserted = monaco.Range.fromPositions(at, model.getPositionAt(startOffset + text.length));
-    this.#deps.onInserted(inserted, this.#nodes.get(index) ?? null);
+    this.#deps.onInserted(inserted, this.#nodes.get(index) ?? null, tokens);
     this.close();
     editor.focus();
     return inserted;
@@ -162,6 +172,7 @@ export class ContinuationSession {
         candidates: indices.length,
         sampler,
         stopAt: 'none',
+        topAlternatives: HISTORY_LIMITS.alternatives,
       },
       (event) => {
         if (event.type === 'stats') return;
@@ -169,8 +180,10 @@ export class ContinuationSession {
         if (index === undefined || this.#handles.get(index) !== handle) return;
         const card = this.#cards[index];
         if (!card) return;
-        if (event.type === 'token') this.#update(index, { text: card.text + event.text });
-        else this.#update(index, { text: event.text, status: event.reason === 'aborted' ? 'cancelled' : 'done' });
+        if (event.type === 'token') {
+          if (event.alternatives) this.#tokens.set(index, [...(this.#tokens.get(index) ?? []), event.alternatives]);
+          this.#update(index, { text: card.text + event.text });
+        } else this.#update(index, { text: event.text, status: event.reason === 'aborted' ? 'cancelled' : 'done' });
       },
     );
     for (const index of indices) this.#handles.set(index, handle);

@@ -32,6 +32,8 @@ export interface EditorProbe {
   textLength(): number;
   /** The passages still marked as model-written. */
   markedTexts(): string[];
+  /** Where the character at `offset` is drawn, in page coordinates (its middle), or null when it is off screen. */
+  pointAt(offset: number): { x: number; y: number } | null;
 }
 
 export interface Diagnostics {

@@ -4,6 +4,8 @@ import { recordInlineRequest } from './diagnostics.js';
 import { i18n } from '../i18n/index.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
 import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
+import { HISTORY_LIMITS } from '../../electron/common/history.js';
+import type { ShownSuggestions } from './shown-suggestions.js';
 
 export interface InlineProviderDeps {
   api: KaituhiApi;
@@ -20,8 +22,8 @@ export interface InlineProviderDeps {
   markCommandId: string;
   /** Marks the part of `text` that now stands at `offset` (after a partial, word-by-word accept). */
   markAccepted(offset: number, text: string): void;
-  /** Suggestions just shown at `offset` (fresh from the engine, not from the cache): the history tree records them. */
-  onShown?(offset: number, texts: readonly string[]): void;
+  /** Suggestions just shown (fresh from the engine, not from the cache): the history tree records them. */
+  onShown?(shown: ShownSuggestions): void;
 }
 
 type Items = monaco.languages.InlineCompletions;
@@ -69,6 +71,8 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         stopAt: settings.inline.length,
         // Ghost text shows only the finished alternatives: their tokens need not cross two processes one by one.
         stream: false,
+        // What the model weighed at each token: the accepted words keep it, for their alternatives.
+        topAlternatives: HISTORY_LIMITS.alternatives,
       });
       const subscription = token.onCancellationRequested(() => handle.cancel());
       const outcome = await handle.finished.finally(() => subscription.dispose());
@@ -100,7 +104,7 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         })),
       };
       cache = { key, items };
-      if (alternatives.length > 0) deps.onShown?.(offset, alternatives);
+      if (alternatives.length > 0) deps.onShown?.({ offset, trailing, texts: outcome.texts, tokens: outcome.tokens });
       return items;
     },
     handlePartialAccept(_completions, item) {

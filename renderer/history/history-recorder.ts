@@ -81,14 +81,19 @@ export class HistoryRecorder {
     });
   }
 
-  /** Part or all of a suggestion offered at `offset` now stands in the text: records what was taken. */
-  suggestionAccepted(offset: number, text: string): void {
+  /**
+   * Part or all of a suggestion offered at `offset` now stands in the text: records what was taken, and answers
+   * with the suggestion's tokens (offsets into `text`) for its mark.
+   */
+  suggestionAccepted(offset: number, text: string): readonly HistoryToken[] {
     const model = this.#deps.editor.getModel();
-    if (!model) return;
+    if (!model) return [];
     const there = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(offset), model.getPositionAt(offset + text.length)));
     let length = 0;
     while (length < text.length && there[length] === text[length]) length += 1;
+    const tokens = this.#ledger.tokensOf(offset, text);
     this.#apply(this.#ledger.accept(offset, text, length, Date.now(), newNodeId));
+    return tokens;
   }
 
   /** A candidate card finished writing (or was stopped with text): its node, for when it is inserted. */

@@ -36,6 +36,11 @@ export class SuggestionLedger {
     return offer && offer.accepted === 0 ? offer.tail : null;
   }
 
+  /** The tokens of a suggestion offered at `offset` (offsets into its text); none when unknown. */
+  tokensOf(offset: number, text: string): readonly HistoryToken[] {
+    return this.#find(offset, text)?.tokens ?? [];
+  }
+
   /**
    * The writer now has the first `length` characters of a suggestion offered at `offset` in the text: the
    * operations that record it (nothing if that much was recorded already, or the offer is unknown).

@@ -48,9 +48,17 @@ export function useHistory(
     return () => setRecorder(null);
   }, [api, editor]);
 
+  // A draft's saved spans come without their alternatives; the history tree has them for the words it wrote.
   useEffect(() => {
-    void recorder?.open(draftId);
-  }, [recorder, draftId]);
+    if (!recorder || !editor) return;
+    void recorder.open(draftId).then(() => {
+      if (recorder.draftId !== draftId) return;
+      const pieces = recorder.piecesIn(editor.marks.spans());
+      editor.marks.attachTokens(
+        pieces.map((piece) => ({ start: piece.start, tokens: (piece.node.tokens ?? []).filter(([at]) => at < piece.length) })),
+      );
+    });
+  }, [recorder, editor, draftId]);
 
   // The panel follows the cursor and the tree; nothing is looked up while it is closed.
   useEffect(() => {

@@ -8,10 +8,12 @@ export interface StatusBarProps {
   stats: GenerationStats | null;
   words: number;
   link: LinkStatus;
+  /** Work the writer started and is waiting for (an alternative being written out), in words. */
+  activity?: string | null;
 }
 
 /** One quiet line at the bottom: words, model, device (why not the GPU, on hover), speed, window use. */
-export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
+export function StatusBar({ engine, stats, words, link, activity }: StatusBarProps) {
   const { t } = useTranslation();
   const info = engine.info;
   const deviceTitle = info?.fallbackReason
@@ -24,6 +26,7 @@ export function StatusBar({ engine, stats, words, link }: StatusBarProps) {
     <footer className="status-bar" role="status" aria-label={t('status.label')}>
       <span data-testid="word-count">{t('status.words', { count: words })}</span>
       <span className="spacer" />
+      {activity && <span data-testid="activity">{activity}</span>}
       {link !== 'open' && <span className="status-warn">{link === 'connecting' ? t('status.connecting') : t('status.disconnected')}</span>}
       {engine.status !== 'ready' && <span data-testid="engine-status">{t(`status.engine.${engine.status}`)}</span>}
       {info && (

@@ -10,6 +10,7 @@ import type {
   GenerationOutcome,
   GenerationStats,
   KaituhiApi,
+  TokenAlternatives,
   ModelsState,
   ServerMessage,
   SettingsState,
@@ -24,6 +25,7 @@ interface PendingCall {
 interface RunningGeneration {
   readonly onEvent: ((event: GenerationEvent) => void) | undefined;
   readonly texts: string[];
+  readonly tokens: TokenAlternatives[][];
   stats: GenerationStats | null;
   cancelled: boolean;
   finish(outcome: GenerationOutcome): void;
@@ -69,6 +71,11 @@ function listeners<T>() {
   };
 }
 
+function outcomeOf(generation: RunningGeneration): Omit<GenerationOutcome, 'error'> {
+  const tokens = Array.from(generation.texts, (_, candidate) => generation.tokens[candidate] ?? []);
+  return { texts: [...generation.texts], tokens, stats: generation.stats, cancelled: generation.cancelled };
+}
+
 /** `KaituhiApi` over any message link: numbers requests, matches replies, assembles streamed candidates. */
 export function createApiClient(link: MessageLink): ApiClient {
   let nextId = 1;
@@ -93,9 +100,13 @@ export function createApiClient(link: MessageLink): ApiClient {
         const generation = generations.get(message.id);
         if (!generation) return;
         const event = message.event;
-        if (event.type === 'token') generation.texts[event.candidate] = (generation.texts[event.candidate] ?? '') + event.text;
-        else if (event.type === 'done') generation.texts[event.candidate] = event.text;
-        else generation.stats = event;
+        if (event.type === 'token') {
+          generation.texts[event.candidate] = (generation.texts[event.candidate] ?? '') + event.text;
+          if (event.alternatives) (generation.tokens[event.candidate] ??= []).push(event.alternatives);
+        } else if (event.type === 'done') {
+          generation.texts[event.candidate] = event.text;
+          if (event.tokens) generation.tokens[event.candidate] = [...event.tokens];
+        } else generation.stats = event;
         generation.onEvent?.(event);
         return;
       }
@@ -103,7 +114,7 @@ export function createApiClient(link: MessageLink): ApiClient {
         const generation = generations.get(message.id);
         if (!generation) return;
         generations.delete(message.id);
-        generation.finish({ texts: [...generation.texts], stats: generation.stats, cancelled: generation.cancelled, error: message.error });
+        generation.finish({ ...outcomeOf(generation), error: message.error });
         return;
       }
       case 'draft':
@@ -123,12 +134,7 @@ export function createApiClient(link: MessageLink): ApiClient {
     for (const call of calls.values()) call.reject(new Error('Lost the connection to Kaituhi.'));
     calls.clear();
     for (const generation of generations.values()) {
-      generation.finish({
-        texts: [...generation.texts],
-        stats: generation.stats,
-        cancelled: generation.cancelled,
-        error: 'Lost the connection to Kaituhi.',
-      });
+      generation.finish({ ...outcomeOf(generation), error: 'Lost the connection to Kaituhi.' });
     }
     generations.clear();
   });
@@ -145,7 +151,7 @@ export function createApiClient(link: MessageLink): ApiClient {
     const id = nextId++;
     let finish!: (outcome: GenerationOutcome) => void;
     const finished = new Promise<GenerationOutcome>((resolve) => (finish = resolve));
-    const generation: RunningGeneration = { onEvent, texts: [], stats: null, cancelled: false, finish };
+    const generation: RunningGeneration = { onEvent, texts: [], tokens: [], stats: null, cancelled: false, finish };
     generations.set(id, generation);
     link.send({ type: 'generate', id, request });
     return {
