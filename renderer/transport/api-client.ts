@@ -40,16 +40,16 @@ export interface ApiClient extends KaituhiApi {
  * `{ method, ...args }`. The renderer needs no list of names (it may not import the tables' values); the
  * table's type says which names exist, and the services' validator refuses any other.
  */
-function domainClient<Client extends object>(send: (call: ApiCall) => Promise<unknown>): Client {
+function domainClient<Client extends object>(send: (call: ApiCall, signal?: AbortSignal) => Promise<unknown>): Client {
   // One function per name, kept: a component may depend on a method's identity (an effect's dependency).
-  const methods = new Map<string, (args?: object) => Promise<unknown>>();
+  const methods = new Map<string, (args?: object, options?: { signal?: AbortSignal }) => Promise<unknown>>();
   return new Proxy({} as Client, {
     get: (_target, method) => {
       // Symbols and 'then' are what generic code probes an object for (await, inspection); they are not methods.
       if (typeof method !== 'string' || method === 'then') return undefined;
       let fn = methods.get(method);
       if (!fn) {
-        fn = (args: object = {}) => send({ ...args, method } as ApiCall);
+        fn = (args: object = {}, options = {}) => send({ ...args, method } as ApiCall, options.signal);
         methods.set(method, fn);
       }
       return fn;
@@ -139,10 +139,30 @@ export function createApiClient(link: MessageLink): ApiClient {
     generations.clear();
   });
 
-  function call(request: ApiCall): Promise<ApiResults[ApiMethod]> {
+  /** A call; aborting `signal` rejects it at once and asks the services to stop its work (`cancel` with its id). */
+  function call(request: ApiCall, signal?: AbortSignal): Promise<ApiResults[ApiMethod]> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      calls.set(id, { resolve, reject });
+      if (signal?.aborted) {
+        reject(new Error('Cancelled.'));
+        return;
+      }
+      const stop = () => {
+        if (!calls.delete(id)) return;
+        link.send({ type: 'cancel', id });
+        reject(new Error('Cancelled.'));
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+      calls.set(id, {
+        resolve: (value) => {
+          signal?.removeEventListener('abort', stop);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', stop);
+          reject(error);
+        },
+      });
       link.send({ type: 'call', id, call: request });
     });
   }

@@ -108,6 +108,27 @@ describe('API client over a message link', () => {
     await expect(handle.finished).resolves.toMatchObject({ cancelled: true });
   });
 
+  it('a call aborted by its signal is rejected at once and cancelled in the services, once', async () => {
+    const end = fakeLink();
+    const api = createApiClient(end.link);
+    const controller = new AbortController();
+    const counting = api.app.countTokens({ text: 'a long text' }, { signal: controller.signal });
+    const id = end.sent[0]!.id;
+    controller.abort();
+    controller.abort();
+    await expect(counting).rejects.toThrow('Cancelled.');
+    expect(end.sent.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', id }]);
+    // A late answer to it is dropped; a call that finishes first is not cancelled afterwards.
+    end.reply({ type: 'result', id, ok: true, value: 3 });
+    const other = new AbortController();
+    const done = api.app.countTokens({ text: 'short' }, { signal: other.signal });
+    end.reply({ type: 'result', id: end.sent.at(-1)!.id, ok: true, value: 1 });
+    await expect(done).resolves.toBe(1);
+    other.abort();
+    expect(end.sent.filter((message) => message.type === 'cancel')).toHaveLength(1);
+    await expect(api.app.countTokens({ text: 'x' }, { signal: controller.signal })).rejects.toThrow('Cancelled.');
+  });
+
   it('a dropped link fails what was waiting instead of hanging the editor', async () => {
     const end = fakeLink();
     const api = createApiClient(end.link);

@@ -182,7 +182,7 @@ function interfaceStrings(): Promise<string[]> {
     // The writer's text and titles, the model's text (also as read to a screen reader) and name, command lines, and the engine's own words on why it
     // is not on the GPU (shown after a translated "fell back:" on hover) are data, the same in any language.
     const data =
-      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, .card-body, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device]';
+      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, .card-body, .history-text, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device]';
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
@@ -217,13 +217,14 @@ function englishWords(strings: readonly string[]): string[] {
 
 const CJK = /[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/u;
 
-type PanelName = 'none' | 'settings' | 'models' | 'draft' | 'export' | 'candidates';
+type PanelName = 'none' | 'settings' | 'models' | 'draft' | 'export' | 'history' | 'candidates';
 
 const OPENERS: Record<Exclude<PanelName, 'none' | 'candidates'>, string> = {
   settings: '[data-testid=settings-button]',
   models: '[data-testid=models-button]',
   draft: '[data-testid=draft-button]',
   export: '[data-testid=export-open]',
+  history: '[data-testid=history-button]',
 };
 
 /** Opens one panel (closing the others), waits for its content, and returns what the screen says. */
@@ -256,7 +257,7 @@ async function chooseLanguage(language: 'system' | 'en' | 'zh-CN', shown: 'en' |
 }
 
 describe('the interface in Chinese', () => {
-  const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'candidates'];
+  const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'history', 'candidates'];
 
   it('follows the browser’s language, leaves no English on any screen, and switches to English and back in Settings', async () => {
     await draftWith('满纸荒唐言，一把辛酸泪。');
