@@ -15,6 +15,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A number option's value (`fallback` when absent); anything else is a UsageError naming the option. */
+export function numberOption(name: string, raw: string | undefined, fallback: number, integer = false): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
+  return value;
+}
+
 /** Node's parseArgs, with its refusals turned into UsageErrors that say what was wrong. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {

@@ -11,6 +11,7 @@ import { packageVersion, UsageError, type Command } from './command.js';
 const commands: Record<string, () => Promise<Command>> = {
   generate: async () => (await import('./commands/generate.js')).generateCommand,
   'make-test-model': async () => (await import('./commands/make-test-model.js')).makeTestModelCommand,
+  score: async () => (await import('./commands/score.js')).scoreCommand,
   serve: async () => (await import('./commands/serve.js')).serveCommand,
 };
 

@@ -32,11 +32,59 @@ export const GENERATION_LIMITS = {
   stopStringChars: 200,
   /** Alternatives kept per generated token (0: none), as OpenAI's completions API allows at most 20. */
   topAlternatives: { min: 0, max: 20 },
+  /**
+   * A text scored in one request: a long chapter (about 20,000 words). Scoring reads every token with up to a
+   * window of context, so a whole novel is scored in pieces, each with the text before it as its context.
+   */
+  scoreTextChars: 100_000,
+  /** The text after the cursor that candidates are scored against: how many of its tokens, and of its characters. */
+  joiningTokens: 24,
+  afterChars: 2000,
+  /** Banned phrases and banned regular expressions, each list. */
+  bans: 64,
+  /**
+   * A banned phrase's length, a regular expression's source, and the longest match a regular expression is enforced
+   * for: generation holds back at most this many characters while a ban could still match.
+   */
+  banChars: 100,
+  biasPhrases: 32,
+  biasChars: 100,
+  /** Added to the logit of the phrase's next token; -100 all but bans it, +100 all but forces it. */
+  biasStrength: { min: -100, max: 100 },
+  /** DRY (see `drySchema`). */
+  dryMultiplier: { min: 0, max: 10 },
+  dryBase: { min: 1, max: 10 },
+  dryAllowedLength: { min: 1, max: 50 },
+  dryRange: { min: 0, max: 4096 },
+  dryBreakers: 32,
+  dryBreakerChars: 16,
 } as const;
 
 const finite = z.number().finite();
 const intIn = (limits: { readonly min: number; readonly max: number }) => z.number().int().min(limits.min).max(limits.max);
 const L = GENERATION_LIMITS;
+
+/**
+ * DRY, "don't repeat yourself" (p-e-w; text-generation-webui PR 5677, KoboldCpp PR 982): a token that would extend
+ * a run of tokens already seen earlier in the text loses multiplier * base^(n - allowedLength) from its logit, n
+ * being the length of the repeated run it extends (from allowedLength on; at most 50). A run stops at a sequence
+ * breaker (each string stands for the last token of 'a' + string, as text-generation-webui maps them).
+ */
+export const drySchema = z
+  .object({
+    /** 0 disables. 0.8 is the usual strength. */
+    multiplier: finite.min(L.dryMultiplier.min).max(L.dryMultiplier.max),
+    base: finite.min(L.dryBase.min).max(L.dryBase.max),
+    allowedLength: intIn(L.dryAllowedLength),
+    sequenceBreakers: z.array(z.string().min(1).max(L.dryBreakerChars)).max(L.dryBreakers),
+    /** How many recent tokens it looks at; 0: all the model sees. */
+    range: intIn(L.dryRange).optional(),
+  })
+  .strict();
+export type DrySettings = z.infer<typeof drySchema>;
+
+/** text-generation-webui's defaults; the multiplier 0 leaves DRY off until a writer or a preset turns it on. */
+export const DEFAULT_DRY: DrySettings = { multiplier: 0, base: 1.75, allowedLength: 2, sequenceBreakers: ['\n', ':', '"', '*'] };
 
 export const samplerSchema = z
   .object({
@@ -57,6 +105,8 @@ export const samplerSchema = z
     repetitionWindow: intIn(L.repetitionWindow),
     /** Forbid repeating any n-gram of this size; 0 disables. */
     noRepeatNgramSize: intIn(L.noRepeatNgramSize),
+    /** Absent: no DRY. */
+    dry: drySchema.optional(),
     /** Same seed, same request, same output. Absent: a random seed. */
     seed: z
       .number()
@@ -106,6 +156,34 @@ export const generateRequestSchema = z
      * `stream: false` on each candidate's `done` event instead. See `TokenAlternatives` in engine/types.ts.
      */
     topAlternatives: intIn(L.topAlternatives).optional(),
+    /**
+     * The text after the cursor (the rest of the paragraph; only its first `joiningTokens` tokens are read). Each
+     * candidate's `done` then carries its joining score: how well the candidate leads into this text.
+     */
+    after: z.string().max(L.afterChars).optional(),
+    /**
+     * Words and phrases the text must never contain, matched case-insensitively and as whole words where they begin
+     * or end with a letter or digit. A phrase the text completes is taken back to the token where it began, that
+     * token is banned there, and the model chooses again (engine/bans.ts).
+     */
+    bans: z.array(z.string().trim().min(1).max(L.banChars)).max(L.bans).optional(),
+    /** Regular expressions (RE2 syntax: no backtracking) whose matches, up to `banChars` long, are banned likewise. */
+    banRegexes: z.array(z.string().min(1).max(L.banChars)).max(L.bans).optional(),
+    /**
+     * Phrase bias: `strength` is added to the logit of the phrase's first token, and of each next token while the
+     * text is spelling the phrase out (engine/phrase-bias.ts). Negative discourages, positive encourages.
+     */
+    bias: z
+      .array(
+        z
+          .object({
+            phrase: z.string().min(1).max(L.biasChars),
+            strength: finite.min(L.biasStrength.min).max(L.biasStrength.max),
+          })
+          .strict(),
+      )
+      .max(L.biasPhrases)
+      .optional(),
   })
   .strict();
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
@@ -113,5 +191,20 @@ export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 /** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
 export const prefillRequestSchema = z.object({ memory, context: text, maxTokens: intIn(L.maxTokens) }).strict();
 export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
+
+/**
+ * A text to score: every token's log-probability and rank under the model, each token reading the memory, the
+ * context and the text before it (as much as fits the window). The context is read, not scored.
+ */
+export const scoreRequestSchema = z
+  .object({
+    memory,
+    context: text,
+    text: z.string().max(L.scoreTextChars),
+    /** Per scored token, the N likeliest tokens at its position (0, the default: none). */
+    topAlternatives: intIn(L.topAlternatives).optional(),
+  })
+  .strict();
+export type ScoreRequest = z.infer<typeof scoreRequestSchema>;
 
 export const countTokensTextSchema = text;

@@ -46,6 +46,8 @@ export interface AssembleOptions {
   charChunk?: number;
 }
 
+/** The token step the window's start moves in (a multiple of it is dropped from the front). */
+export const SLIDE_TOKENS = 256;
 /** Characters kept per window position before tokenizing: English runs about 4 characters per GPT-2 token. */
 const CHARS_PER_POSITION = 8;
 const DEFAULT_CHAR_CHUNK = 2048;
@@ -76,7 +78,7 @@ export function assembleContext(opts: AssembleOptions): AssembledContext {
   const textBudget = budget - memory.length;
 
   // Half the text budget at most, so that a slide always leaves a useful amount of text.
-  const slide = Math.max(1, Math.min(Math.floor(opts.slideTokens ?? 256), Math.floor(textBudget / 2)));
+  const slide = Math.max(1, Math.min(Math.floor(opts.slideTokens ?? SLIDE_TOKENS), Math.floor(textBudget / 2)));
 
   if (textBudget <= 0 || text.length === 0) {
     return {

@@ -2,9 +2,21 @@
  * The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state).
  * Between requests it prepares the next window slide in the background, a small chunk at a time.
  */
+import { GenerationAbortedError } from './errors.js';
 import { generateWith, prefillWith, prepareNextWindow } from './generate.js';
 import { loadModel, type LoadedModel } from './model/load-model.js';
-import type { Engine, EngineInfo, EngineLoadOptions, GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
+import { TextScoring } from './score.js';
+import type {
+  Engine,
+  EngineInfo,
+  EngineLoadOptions,
+  GenerateRequest,
+  GenerationEvent,
+  PrefillRequest,
+  PrefillResult,
+  ScoreRequest,
+  ScoreResult,
+} from './types.js';
 
 /** Tokens prefilled per background chunk: a request arriving meanwhile waits for one chunk at most. */
 const IDLE_CHUNK_TOKENS = 32;
@@ -47,15 +59,10 @@ export class LocalEngine implements Engine {
 
   /** A request's turn: it waits for the decoder (background work gives way), and schedules background work after. */
   private async request(text: PrefillRequest): Promise<() => void> {
-    this.waiting += 1;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    const release = await this.acquire();
-    this.waiting -= 1;
+    const done = await this.turn();
     return () => {
-      release();
       this.lastText = { memory: text.memory, context: text.context, maxTokens: text.maxTokens };
-      this.scheduleIdle();
+      done();
     };
   }
 
@@ -75,6 +82,39 @@ export class LocalEngine implements Engine {
     } finally {
       done();
     }
+  }
+
+  /**
+   * Scores a text one chunk at a time, each chunk a turn of its own: a generation that asks meanwhile waits for
+   * one chunk at most, then goes first. The yield to the event loop after each chunk lets a request that arrived
+   * by message (the engine host) queue up before the next chunk takes its turn.
+   */
+  async score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult> {
+    const scoring = new TextScoring(this.model, request);
+    while (!scoring.done) {
+      if (signal?.aborted) throw new GenerationAbortedError('scoring');
+      const done = await this.turn();
+      try {
+        if (!signal?.aborted) await scoring.step();
+      } finally {
+        done();
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return scoring.result();
+  }
+
+  /** A turn with the decoder that, unlike a request's, does not change the text the background work prepares for. */
+  private async turn(): Promise<() => void> {
+    this.waiting += 1;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const release = await this.acquire();
+    this.waiting -= 1;
+    return () => {
+      release();
+      this.scheduleIdle();
+    };
   }
 
   private scheduleIdle(delayMs = IDLE_DELAY_MS): void {

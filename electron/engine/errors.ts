@@ -15,11 +15,11 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** Thrown out of a generation when its AbortSignal fires; not a failure of the engine. */
+/** Thrown out of a generation or a scoring when its AbortSignal fires; not a failure of the engine. */
 export class GenerationAbortedError extends Error {
   override readonly name = 'GenerationAbortedError';
-  constructor() {
-    super('generation cancelled');
+  constructor(what: 'generation' | 'scoring' = 'generation') {
+    super(`${what} cancelled`);
   }
 }
 

@@ -5,12 +5,17 @@
  */
 import { GENERATION_LIMITS } from '../common/generation.js';
 import { assembleContext, placementSuffixStart, type AssembledContext } from './context-window.js';
+import { BanList } from './bans.js';
+import { CandidateRun, type Outcome, type Steering } from './candidate.js';
+import { DryPenalty } from './dry.js';
+import { joiningScores } from './joining.js';
 import type { LoadedModel } from './model/load-model.js';
-import { alternativesAt } from './alternatives.js';
-import { applyPenalties, createRng, randomSeed, sampleAdjusted, type Rng } from './sampling.js';
-import { StopDetector } from './stopping.js';
-import type { StreamDecoder } from './tokenizer/index.js';
-import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult, StopReason, TokenAlternatives } from './types.js';
+import { PhraseBias } from './phrase-bias.js';
+import { createRng, randomSeed } from './sampling.js';
+import { tokenTexts } from './token-texts.js';
+import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
+
+type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
 
 /**
  * Room kept free for the continuation when the window must slide. Inline suggestions and continuations ask
@@ -19,20 +24,6 @@ import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult, S
  * prefill costs seconds on a CPU). A text that fits whole is used whole: it starts at 0 for every request.
  */
 export const WINDOW_RESERVE = 128;
-
-interface Candidate {
-  readonly index: number;
-  readonly rng: Rng;
-  readonly history: number[];
-  readonly stream: StreamDecoder;
-  readonly stop: StopDetector;
-  text: string;
-  /** Characters the stream decoder has produced so far: where the next token's text starts. */
-  decoded: number;
-  /** Each token's alternatives, kept for the `done` event of a request that does not stream. */
-  readonly alternatives: TokenAlternatives[];
-  next: number;
-}
 
 export function validateRequest(request: GenerateRequest, contextWindow: number): void {
   const { min, max } = GENERATION_LIMITS.candidates;
@@ -171,23 +162,26 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   const { decoder, tokenizer } = model;
   const window = decoder.contextWindow;
   validateRequest(request, window);
+  // Compiled before any work: a bad regular expression fails the request with its reason.
+  const steering: Steering = {
+    request,
+    tokenizer,
+    eosTokenId: model.eosTokenId,
+    dry: DryPenalty.create(request.sampler.dry, model.encode),
+    bias: PhraseBias.create(request.bias, model.encode, (id) => tokenTexts(tokenizer)[id] ?? ''),
+    bans: BanList.create(request.bans, request.banRegexes),
+    topAlternatives: request.topAlternatives ?? 0,
+  };
   const tokens = promptTokens(model, request);
 
   const { logits: promptLogits, reused } = await decoder.setContext(tokens);
   const prefillDone = performance.now();
   const seed = request.sampler.seed ?? randomSeed();
   const V = decoder.vocabSize;
-  const candidates: Candidate[] = Array.from({ length: request.candidates }, (_, index) => ({
-    index,
-    rng: createRng(candidateSeed(seed, index)),
-    history: [...tokens],
-    stream: tokenizer.createStreamDecoder(),
-    stop: new StopDetector({ stopStrings: request.stopStrings, stopAt: request.stopAt, precedingText: request.context }),
-    text: '',
-    decoded: 0,
-    alternatives: [],
-    next: 0,
-  }));
+  const candidates = Array.from(
+    { length: request.candidates },
+    (_, index) => new CandidateRun(index, createRng(candidateSeed(seed, index)), tokens, steering),
+  );
   let active = candidates;
   let logits: Float32Array = new Float32Array(V * active.length);
   for (let i = 0; i < active.length; i++) logits.set(promptLogits.subarray(0, V), i * V);
@@ -196,87 +190,95 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
   let firstTokenAt = 0;
   let steps = 0;
   let generated = 0;
-  // A caller that reads only the final texts (ghost text) gets no token events: they would cross two process
-  // boundaries one by one for nothing.
-  const streaming = request.stream !== false;
-  const topAlternatives = request.topAlternatives ?? 0;
-  const tokenText = (id: number): string => tokenizer.decode([id]);
-  const finish = function* (c: Candidate, reason: StopReason): Generator<GenerationEvent> {
-    const rest = reason === 'aborted' ? '' : c.stop.flush();
-    if (rest) {
-      c.text += rest;
-      if (streaming) yield { type: 'token', candidate: c.index, text: rest, tokenId: -1, logprob: 0 };
-    }
-    // Tokens cut off with a stop string or a boundary's trailing space are not part of the text.
-    const tokens = !streaming && topAlternatives > 0 ? { tokens: c.alternatives.filter((t) => t.offset < c.text.length) } : {};
-    yield { type: 'done', candidate: c.index, reason, text: c.text, ...tokens };
+  // With text after the cursor, every candidate's done waits for the joining scores, computed once all have ended.
+  const joining = request.after !== undefined && request.after.length > 0;
+  const finished: DoneEvent[] = [];
+  const ended = function* (done: DoneEvent): Generator<GenerationEvent> {
+    if (joining) finished.push(done);
+    else yield done;
+  };
+  /** One token for a candidate from its row of logits: the events to stream, and whether it goes on. */
+  const advance = function* (c: CandidateRun, row: Float32Array): Generator<GenerationEvent, Outcome['kind']> {
+    const { events, outcome } = c.accept(c.choose(row));
+    generated++;
+    if (firstTokenAt === 0) firstTokenAt = performance.now();
+    // A caller that reads only the final texts (ghost text) gets no token events (candidate.ts leaves them out):
+    // they would cross two process boundaries one by one for nothing.
+    yield* events;
+    if (outcome.kind === 'done') yield* ended(outcome.done);
+    return outcome.kind;
   };
 
-  for (let step = 0; active.length > 0; step++) {
-    if (signal?.aborted) {
-      for (const c of active) yield* finish(c, 'aborted');
+  // A candidate that a ban rolled back cannot stay in the batch, which decodes its candidates in step: it goes on
+  // alone afterwards, its tokens so far appended to the cached context.
+  const alone: CandidateRun[] = [];
+  while (active.length > 0) {
+    if (signal?.aborted) break;
+    const still: CandidateRun[] = [];
+    for (let row = 0; row < active.length; row++) {
+      const c = active[row]!;
+      const kind = yield* advance(c, logits.subarray(row * V, (row + 1) * V));
+      if (kind === 'continue') still.push(c);
+      else if (kind === 'rollback') alone.push(c);
+    }
+    if (still.length === 0) {
       active = [];
       break;
     }
-    const still: Candidate[] = [];
-    for (let row = 0; row < active.length; row++) {
-      const c = active[row]!;
-      const adjusted = logits.subarray(row * V, (row + 1) * V);
-      applyPenalties(adjusted, c.history, request.sampler);
-      const { tokenId, logprob } = sampleAdjusted(adjusted, request.sampler, c.rng);
-      generated++;
-      if (firstTokenAt === 0) firstTokenAt = performance.now();
-      if (tokenId === model.eosTokenId) {
-        yield* finish(c, 'eos');
-        continue;
-      }
-      c.history.push(tokenId);
-      const piece = c.stream.push(tokenId);
-      // Sampling only reads the logits, so the row still holds what it saw: the alternatives come from it.
-      const alternatives =
-        topAlternatives > 0
-          ? { tokenId, text: piece, offset: c.decoded, ...alternativesAt(adjusted, topAlternatives, tokenId, tokenText) }
-          : undefined;
-      c.decoded += piece.length;
-      if (alternatives && !streaming) c.alternatives.push(alternatives);
-      const check = c.stop.push(piece);
-      c.text += check.emit;
-      if (streaming)
-        yield { type: 'token', candidate: c.index, text: check.emit, tokenId, logprob, ...(alternatives ? { alternatives } : {}) };
-      if (check.stop) {
-        yield* finish(c, check.stop);
-        continue;
-      }
-      if (step + 1 >= request.maxTokens) {
-        const tail = c.stop.push(c.stream.flush());
-        c.text += tail.emit;
-        if (tail.emit && streaming) yield { type: 'token', candidate: c.index, text: tail.emit, tokenId: -1, logprob: 0 };
-        yield* finish(c, 'length');
-        continue;
-      }
-      c.next = tokenId;
-      still.push(c);
-    }
-    if (still.length === 0) break;
     if (still.length < active.length) decoder.keepCandidates(still.map((c) => active.indexOf(c)));
     active = still;
-    if (signal?.aborted) continue;
-    logits = await decoder.step(active.map((c) => c.next));
+    if (signal?.aborted) break;
+    logits = await decoder.step(active.map((c) => c.generated.at(-1)!));
     steps++;
   }
+  for (const c of alone) {
+    for (;;) {
+      if (signal?.aborted) {
+        active.push(c);
+        break;
+      }
+      const { logits: row } = await decoder.setContext([...tokens, ...c.generated]);
+      steps++;
+      if ((yield* advance(c, row)) === 'done') break;
+    }
+  }
+  for (const c of active) {
+    const { events, done } = c.abort();
+    yield* events;
+    yield* ended(done);
+  }
 
-  const ended = performance.now();
-  const decodeMs = ended - prefillDone;
+  const decodeEnded = performance.now();
+  const decodeMs = decodeEnded - prefillDone;
+  if (joining) {
+    // Candidates that went on alone left their tokens in the context cache: the context alone comes back first.
+    if (alone.length > 0 && !signal?.aborted) await decoder.setContext(tokens);
+    const scores = signal?.aborted
+      ? []
+      : await joiningScores(
+          model,
+          tokens.length,
+          promptLogits,
+          finished.map((d) => d.text),
+          request.after!,
+        );
+    for (const [i, done] of finished.entries()) {
+      const score = scores[i];
+      yield typeof score === 'number' ? { ...done, joiningScore: score } : done;
+    }
+  }
+  const joiningMs = joining ? { joiningMs: performance.now() - decodeEnded } : {};
   yield {
     type: 'stats',
     promptTokens: tokens.length,
     reusedTokens: reused,
     prefillMs: prefillDone - started,
-    firstTokenMs: (firstTokenAt || ended) - started,
+    firstTokenMs: (firstTokenAt || decodeEnded) - started,
     decodeMs,
     generatedTokens: generated,
     tokensPerSecond: steps > 0 ? (steps * 1000) / decodeMs : 0,
     contextTokens: tokens.length,
     contextWindow: window,
+    ...joiningMs,
   };
 }

@@ -2,9 +2,9 @@
  * The engine's public types: what the app, the server mode, the command line and the tests share. Requests
  * (generate, prefill, sampler) are defined with their schemas in electron/common/generation.ts.
  */
-import type { GenerateRequest, Precision, PrefillRequest } from '../common/generation.js';
+import type { GenerateRequest, Precision, PrefillRequest, ScoreRequest } from '../common/generation.js';
 
-export type { GenerateRequest, Precision, PrefillRequest, SamplerSettings, StopAt } from '../common/generation.js';
+export type { GenerateRequest, Precision, PrefillRequest, SamplerSettings, ScoreRequest, StopAt } from '../common/generation.js';
 export { DEFAULT_SAMPLER } from '../common/generation.js';
 
 export interface PrefillResult {
@@ -53,6 +53,38 @@ export interface TokenAlternatives {
   readonly top: readonly TokenAlternative[];
 }
 
+/** One token of a scored text: how likely the model found it, given everything before it. */
+export interface ScoredToken {
+  readonly tokenId: number;
+  /** The token's own text ('' while a UTF-8 character is incomplete: the next token's text holds it). */
+  readonly text: string;
+  /** Where that text starts in the scored text, in UTF-16 code units. */
+  readonly offset: number;
+  /** The model's raw log-probability of the token (log-softmax of its logits: no sampler, no penalty). */
+  readonly logprob: number;
+  /** 1 for the model's likeliest token: one more than the number of tokens it found likelier. */
+  readonly rank: number;
+  /** With `topAlternatives` > 0: the likeliest tokens at this position, likeliest first (ties: lower id first). */
+  readonly top?: readonly TokenAlternative[];
+}
+
+export interface ScoreResult {
+  readonly tokens: readonly ScoredToken[];
+  /** exp of the mean negative log-probability of the tokens; null for a text without tokens. */
+  readonly perplexity: number | null;
+  readonly stats: {
+    /** Context tokens (memory, a start marker, the preceding text) the text's first token read. */
+    readonly contextTokens: number;
+    /** Tokens whose K/V came from the prefix cache in the first run. */
+    readonly reusedTokens: number;
+    /** Windows the text was read in: a long text slides the window, each token reading as much as fits. */
+    readonly windows: number;
+    /** Runs of the model, each at most SCORE_CHUNK_TOKENS new positions; a generation may run between two. */
+    readonly chunks: number;
+    readonly scoreMs: number;
+  };
+}
+
 export interface GenerationStats {
   readonly promptTokens: number;
   /** Prompt tokens whose K/V came from the prefix cache. */
@@ -65,6 +97,8 @@ export interface GenerationStats {
   /** Positions of the model's window the context used. */
   readonly contextTokens: number;
   readonly contextWindow: number;
+  /** With `after`: the time the joining scores took, after decoding (not part of decodeMs). */
+  readonly joiningMs?: number;
 }
 
 export type GenerationEvent =
@@ -79,6 +113,13 @@ export type GenerationEvent =
        * streamed request has them on its token events instead).
        */
       readonly tokens?: readonly TokenAlternatives[];
+      /**
+       * With `after`: log P(the first `joiningTokens` tokens of `after` | the context, then this candidate's text),
+       * natural log, from the model's raw logits. Higher is a better fit with the text after the cursor; all
+       * candidates read the same tokens, so the scores compare directly. Absent when `after` has no tokens or the
+       * generation was aborted. A request with `after` sends every `done` after the last candidate has finished.
+       */
+      readonly joiningScore?: number;
     }
   | ({ readonly type: 'stats' } & GenerationStats);
 
@@ -117,6 +158,12 @@ export interface Engine {
   countTokens(text: string): Promise<number>;
   /** Fills the prefix cache for a text (a draft just opened) so the next suggestion starts warm. */
   prefill(request: PrefillRequest): Promise<PrefillResult>;
+  /**
+   * Every token of a text with its log-probability and rank, read with the running context the model sees. Runs
+   * in chunks and gives the engine back between them, so a generation asked for meanwhile goes first; aborting
+   * ends it between chunks with a GenerationAbortedError. Reuses the prefix cache, and leaves the text in it.
+   */
+  score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult>;
   close(): Promise<void>;
 }
 

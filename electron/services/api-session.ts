@@ -12,6 +12,10 @@ import { CLIENT_LIMITS } from './client-limits.js';
  */
 export class ApiSession {
   readonly #generations = new Map<number, AbortController>();
+  /** Calls still working, so that a `cancel` or the end of the connection stops them (scoring a long text). */
+  readonly #calls = new Map<number, AbortController>();
+  /** scoreText calls running now (CLIENT_LIMITS.scoringsPerClient). */
+  #scorings = 0;
   readonly #unsubscribe: Array<() => void>;
   readonly #handlers: ReturnType<typeof apiHandlers>;
   #closed = false;
@@ -42,7 +46,7 @@ export class ApiSession {
         this.#generate(message.id, message.request).catch(() => undefined);
         break;
       case 'cancel':
-        this.#generations.get(message.id)?.abort();
+        (this.#generations.get(message.id) ?? this.#calls.get(message.id))?.abort();
         break;
     }
   }
@@ -56,15 +60,31 @@ export class ApiSession {
       this.#services.generationSlots.giveBack();
     }
     this.#generations.clear();
+    for (const controller of this.#calls.values()) controller.abort();
+    this.#calls.clear();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
   }
 
   async #call(id: number, call: ApiCall): Promise<void> {
+    const scoring = call.method === 'scoreText';
+    if (scoring && this.#scorings >= CLIENT_LIMITS.scoringsPerClient) {
+      const error = `this page already has ${CLIENT_LIMITS.scoringsPerClient} texts being scored; cancel one or wait for it to end`;
+      this.#post({ type: 'result', id, ok: false, error });
+      return;
+    }
+    if (scoring) this.#scorings += 1;
+    const controller = new AbortController();
+    // A repeated id must not take over the first call's cancellation.
+    const tracked = !this.#calls.has(id);
+    if (tracked) this.#calls.set(id, controller);
     try {
-      const value = await dispatch(this.#handlers, call);
+      const value = await dispatch(this.#handlers, call, controller.signal);
       this.#post({ type: 'result', id, ok: true, value });
     } catch (error) {
       this.#post({ type: 'result', id, ok: false, error: errorMessage(error) });
+    } finally {
+      if (tracked) this.#calls.delete(id);
+      if (scoring) this.#scorings -= 1;
     }
   }
 

@@ -34,6 +34,11 @@ export const CLIENT_LIMITS = {
   generationsPerClient: 4,
   /** Generations across every client: the engine runs them one after another, so more would only wait. */
   generationsOverall: 8,
+  /**
+   * Texts one client may have being scored at once (surprise highlighting needs one; a rescoring after an edit
+   * may overlap the cancelled one for a moment). Scoring yields to generations, but it still holds the engine.
+   */
+  scoringsPerClient: 2,
 } as const;
 
 /** The places for generations across every client, shared by all sessions of one launch. */

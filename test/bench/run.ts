@@ -10,7 +10,7 @@
  * Knobs (environment): BENCH_SHAPES (gpt2), BENCH_PRECISIONS (fp32,int8), BENCH_CONTEXTS (32,512,1000),
  * BENCH_STEPS (16), BENCH_TJS (1: Transformers.js), BENCH_EXPORT (1: the export's rows), BENCH_AGREEMENT (1),
  * BENCH_SLIDE_WORDS (2000; 0 skips), BENCH_SLIDE_PRECISIONS (int8), BENCH_SLIDE_BASELINE (0: 1 also times the
- * slides with no background preparation).
+ * slides with no background preparation), BENCH_SCORE (1: scoring 1,000 words cold and after a one-word edit).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +26,7 @@ import { AGREEMENT_PROMPTS, greedyAgreement, greedyAgreementOf } from './agreeme
 import { measureBandwidth } from './bandwidth.js';
 import { fmaPeak, gemmProbe, prefillFlops } from './compute.js';
 import { prose } from './prose.js';
+import { scoringBench, scoringLine } from './scoring.js';
 import { transformersJsDecodeMs } from './transformers-js.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -321,6 +322,11 @@ for (const shape of shapes) {
       }
     }
     await ckpt.model.release();
+    if (flag('BENCH_SCORE', true)) {
+      const scoring = await scoringBench({ modelDir: checkpoint, precision, cacheDir: path.join(checkpoint, '.kaituhi-cache') });
+      results[`${shape}/${precision}/scoring`] = scoring;
+      notes.push(scoringLine(`${shape} ${precision}`, scoring));
+    }
   }
 }
 

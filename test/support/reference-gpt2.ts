@@ -52,8 +52,16 @@ export function geluNew(x: number): number {
   return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 }
 
-/** Logits for every position of `ids` (causal, so position i sees ids[0..i]). */
-export function referenceForward(weights: Weights, config: Gpt2RefConfig, ids: readonly number[]): Float64Array[] {
+/**
+ * Logits for every position of `ids` (causal, so position i sees ids[0..i]); with `logitsAt`, only for those
+ * positions (the others get an empty array): the head is most of the work on a long input.
+ */
+export function referenceForward(
+  weights: Weights,
+  config: Gpt2RefConfig,
+  ids: readonly number[],
+  logitsAt?: ReadonlySet<number>,
+): Float64Array[] {
   const { nLayer, nHead, nEmbd: C, vocabSize, nPositions, layerNormEpsilon: eps } = config;
   if (C % nHead !== 0) throw new Error(`reference GPT-2: nEmbd ${C} is not a multiple of nHead ${nHead}`);
   if (ids.length > nPositions) throw new Error(`reference GPT-2: ${ids.length} tokens exceed nPositions ${nPositions}`);
@@ -126,7 +134,8 @@ export function referenceForward(weights: Weights, config: Gpt2RefConfig, ids: r
   const lnfg = tensor(weights, 'ln_f.weight', C);
   const lnfb = tensor(weights, 'ln_f.bias', C);
   // LM head tied to wte: logits[v] = h . wte[v].
-  return hidden.map((h) => {
+  return hidden.map((h, t) => {
+    if (logitsAt && !logitsAt.has(t)) return new Float64Array(0);
     const normed = layerNorm(h, lnfg, lnfb, eps);
     const logits = new Float64Array(vocabSize);
     for (let v = 0; v < vocabSize; v++) {

@@ -29,14 +29,14 @@ export function weightMap(w: Gpt2Weights): Map<string, Float32Array> {
 
 export interface ReferenceModel {
   readonly config: Gpt2Config;
-  /** Logits after every position of `ids` (position i sees ids[0..i]). */
-  logits(ids: readonly number[]): Float64Array[];
+  /** Logits after every position of `ids` (position i sees ids[0..i]); with `at`, only after those (others empty). */
+  logits(ids: readonly number[], at?: ReadonlySet<number>): Float64Array[];
 }
 
 export async function loadReferenceModel(checkpointDir: string): Promise<ReferenceModel> {
   const config = await readGpt2Config(path.join(checkpointDir, 'config.json'));
   const weights = weightMap(await loadGpt2Checkpoint(checkpointDir, config));
-  return { config, logits: (ids) => referenceForward(weights, config, ids) };
+  return { config, logits: (ids, at) => referenceForward(weights, config, ids, at) };
 }
 
 /** log-softmax of a row of logits, in float64. */

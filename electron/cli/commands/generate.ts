@@ -1,15 +1,48 @@
 import { loadModel } from '../../engine/model/load-model.js';
+import { BanList } from '../../engine/bans.js';
 import { generateWith } from '../../engine/generate.js';
-import { DEFAULT_SAMPLER, type GenerateRequest, type Precision, type SamplerSettings } from '../../engine/types.js';
-import { PRECISIONS } from '../../common/generation.js';
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
+import type { GenerateRequest, Precision, SamplerSettings, TokenAlternatives } from '../../engine/types.js';
+import { generateRequestSchema, PRECISIONS } from '../../common/generation.js';
+import { errorMessage } from '../../common/error-message.js';
+import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { baseSampler, steeringHelp, steeringOptions, steeringRequest } from '../steering-options.js';
 
-function numberOption(name: string, raw: string | undefined, fallback: number, integer = false): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)))
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got "${raw}"`);
-  return value;
+/** The flag a request field comes from, so that a refused value is named as the writer typed it. */
+const FLAGS: Record<string, string> = {
+  maxTokens: '--max-tokens',
+  candidates: '--candidates',
+  topAlternatives: '--logprobs',
+  after: '--after',
+  bans: '--ban',
+  banRegexes: '--ban-regex',
+  bias: '--bias',
+  'sampler.temperature': '--temperature',
+  'sampler.topK': '--top-k',
+  'sampler.topP': '--top-p',
+  'sampler.minP': '--min-p',
+  'sampler.repetitionPenalty': '--repetition-penalty',
+  'sampler.seed': '--seed',
+  'sampler.dry.multiplier': '--dry-multiplier',
+  'sampler.dry.base': '--dry-base',
+  'sampler.dry.allowedLength': '--dry-allowed-length',
+  'sampler.dry.sequenceBreakers': '--dry-breaker',
+};
+
+/** The request as the engine will parse it; a value out of bounds is a UsageError naming its flag. */
+function checkedRequest(request: GenerateRequest): GenerateRequest {
+  const parsed = generateRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((p) => typeof p === 'string').join('.');
+    const flag = Object.keys(FLAGS).find((key) => path === key || path.startsWith(`${key}.`));
+    throw new UsageError(`${flag ? FLAGS[flag] : path || 'the request'}: ${issue.message}`);
+  }
+  try {
+    BanList.create(parsed.data.bans, parsed.data.banRegexes);
+  } catch (error) {
+    throw new UsageError(`--ban-regex: ${errorMessage(error)}`);
+  }
+  return parsed.data;
 }
 
 export const generateCommand: Command = {
@@ -30,7 +63,9 @@ export const generateCommand: Command = {
     '  --seed N                 the same seed gives the same text',
     `  --precision P            ${PRECISIONS.join(', ')} (which variant of an ONNX export, or what a checkpoint is built at)`,
     '  --device D               an execution provider to try (repeatable; e.g. cpu, cuda)',
-    '  --json                   print prompt ids, token ids with logprobs, the device and timings as JSON',
+    ...steeringHelp,
+    '  --json                   print prompt ids, token ids with logprobs (and alternatives), the candidates, the device',
+    '                           and timings as JSON',
     '  --help, -h               this help',
     '',
   ].join('\n'),
@@ -48,32 +83,30 @@ export const generateCommand: Command = {
       candidates: { type: 'string' },
       precision: { type: 'string' },
       device: { type: 'string', multiple: true },
+      ...steeringOptions,
       greedy: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     });
     if (!values.model) throw new UsageError('--model DIR is required');
     if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
+    const base = baseSampler(values);
     const sampler: SamplerSettings = {
-      ...DEFAULT_SAMPLER,
-      greedy: values.greedy ?? false,
-      temperature: numberOption('temperature', values.temperature, DEFAULT_SAMPLER.temperature),
-      topK: numberOption('top-k', values['top-k'], DEFAULT_SAMPLER.topK, true),
-      topP: numberOption('top-p', values['top-p'], DEFAULT_SAMPLER.topP),
-      minP: numberOption('min-p', values['min-p'], DEFAULT_SAMPLER.minP),
-      repetitionPenalty: numberOption(
-        'repetition-penalty',
-        values['repetition-penalty'],
-        values.greedy ? 1 : DEFAULT_SAMPLER.repetitionPenalty,
-      ),
+      ...base,
+      greedy: values.greedy || base.greedy,
+      temperature: numberOption('temperature', values.temperature, base.temperature),
+      topK: numberOption('top-k', values['top-k'], base.topK, true),
+      topP: numberOption('top-p', values['top-p'], base.topP),
+      minP: numberOption('min-p', values['min-p'], base.minP),
+      repetitionPenalty: numberOption('repetition-penalty', values['repetition-penalty'], values.greedy ? 1 : base.repetitionPenalty),
       ...(values.seed !== undefined ? { seed: numberOption('seed', values.seed, 0, true) } : {}),
     };
     const candidates = numberOption('candidates', values.candidates, 1, true);
-    const request: GenerateRequest = {
+    const request = checkedRequest({
       context: values.prompt,
       maxTokens: numberOption('max-tokens', values['max-tokens'], 50, true),
       candidates,
-      sampler,
-    };
+      ...steeringRequest(values, sampler),
+    });
     const precision = values.precision as Precision | undefined;
     if (precision && !PRECISIONS.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}`);
     const model = await loadModel({
@@ -82,20 +115,30 @@ export const generateCommand: Command = {
       ...(values.device ? { devices: values.device } : {}),
     });
     const promptIds = model.tokenizer.encode(values.prompt);
-    const tokens: { candidate: number; id: number; logprob: number; text: string }[] = [];
+    const tokens: { candidate: number; id: number; logprob: number; text: string; alternatives?: TokenAlternatives }[] = [];
     const texts: string[] = Array.from({ length: candidates }, () => '');
+    const finished: { candidate: number; text: string; reason: string; joiningScore?: number }[] = [];
     let stats: unknown = null;
     for await (const event of generateWith(model, request)) {
       if (event.type === 'token') {
-        if (event.tokenId >= 0) tokens.push({ candidate: event.candidate, id: event.tokenId, logprob: event.logprob, text: event.text });
+        const { candidate, tokenId: id, logprob, text, alternatives } = event;
+        if (id >= 0) tokens.push({ candidate, id, logprob, text, ...(alternatives ? { alternatives } : {}) });
         texts[event.candidate] += event.text;
         if (!values.json && candidates === 1) process.stdout.write(event.text);
-      } else if (event.type === 'stats') stats = event;
+      } else if (event.type === 'done') {
+        const { candidate, text, reason, joiningScore } = event;
+        finished.push({ candidate, text, reason, ...(joiningScore === undefined ? {} : { joiningScore }) });
+      } else stats = event;
     }
+    // With text after the cursor, the candidate that leads into it best comes first; otherwise in candidate order.
+    const ranked = [...finished].sort((a, b) => (b.joiningScore ?? -Infinity) - (a.joiningScore ?? -Infinity) || a.candidate - b.candidate);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ model: model.info, promptIds, tokens, texts, stats }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ model: model.info, promptIds, tokens, texts, candidates: ranked, stats }, null, 2)}\n`);
     } else if (candidates > 1) {
-      texts.forEach((t, i) => process.stdout.write(`--- candidate ${i + 1}\n${t}\n`));
+      for (const c of ranked) {
+        const score = c.joiningScore === undefined ? '' : ` (joining score ${c.joiningScore.toFixed(3)})`;
+        process.stdout.write(`--- candidate ${c.candidate + 1}${score}\n${c.text}\n`);
+      }
     } else process.stdout.write('\n');
     await model.release();
     return 0;

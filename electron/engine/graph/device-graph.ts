@@ -7,19 +7,21 @@
  *                   the first step, finished candidates dropped later).
  *   past_key.L / past_value.L    [Bp, H, P, D]  head-major, the layout attention kernels read
  *   present_key.L / present_value.L [B, H, past_keep + S, D]
- * Only the logits of each sequence's last position, [B, V], come back to the host.
+ * Only the logits of the rows `logit_rows` names (gpt2-body.ts), [R, V], come back to the host.
  */
 import { GraphBuilder } from '../onnx/graph-builder.js';
-import { gpt2Body, sequenceDims, type GraphWeights } from './gpt2-body.js';
+import { gpt2Body, LOGIT_ROWS, sequenceDims, type GraphWeights } from './gpt2-body.js';
 import type { WeightPrecision } from './weights.js';
 
-export const DEVICE_GRAPH_VERSION = 1;
+/** 2: the LM head reads the rows `logit_rows` names (was: the last position of each sequence). */
+export const DEVICE_GRAPH_VERSION = 2;
 
 export const deviceNames = {
   inputIds: 'input_ids',
   positionIds: 'position_ids',
   pastKeep: 'past_keep',
   pastRows: 'past_rows',
+  logitRows: LOGIT_ROWS,
   logits: 'logits',
   pastKey: (l: number) => `past_key.${l}`,
   pastValue: (l: number) => `past_value.${l}`,
@@ -77,7 +79,7 @@ export function buildDeviceGraph(weights: GraphWeights, precision: WeightPrecisi
 
   const logits = gpt2Body(g, weights, precision, { inputIds, positionIds, dims }, attention);
   g.node('Identity', [logits], { outputs: [n.logits] });
-  g.output(n.logits, 'float32', ['batch', V]);
+  g.output(n.logits, 'float32', ['rows', V]);
   for (let l = 0; l < config.nLayer; l++) {
     g.output(n.presentKey(l), 'float32', ['batch', H, 'total', D]);
     g.output(n.presentValue(l), 'float32', ['batch', H, 'total', D]);

@@ -1,6 +1,7 @@
 /**
  * GPT-2's transformer body as Kaituhi builds it, shared by its graphs: embeddings, the blocks and the LM head for
- * the last position only; each graph brings its own attention (where the K/V cache lives and how it is read).
+ * the rows the caller names (input `logit_rows`); each graph brings its own attention (where the K/V cache lives
+ * and how it is read).
  *
  * The residual stream is kept 2-D, [B*S, C], so every linear layer is a single Gemm (or MatMulNBits) with its
  * bias fused, and each residual add is folded into a SkipLayerNormalization with the next layer norm. The
@@ -49,9 +50,14 @@ export function sequenceDims(g: GraphBuilder, inputIds: string): SequenceDims {
 /** Layer `layer`'s attention: q, k, v from qkv [B*S, 3C] (q pre-scaled), the attention output [B*S, C] back. */
 export type Attention = (layer: number, qkv: string) => string;
 
-const INT64_MAX = Number.MAX_SAFE_INTEGER;
+/** The input that names the rows reaching the LM head: int64 [R], indices into the B*S rows (batch-major). */
+export const LOGIT_ROWS = 'logit_rows';
 
-/** Embeddings, blocks and head: returns the logits [B, V] of each sequence's last position. */
+/**
+ * Embeddings, blocks and head: returns the logits [R, V] of the rows `logit_rows` names. A decode step or a
+ * prefill names each sequence's last position (prefill then skips the head for all the others); scoring a text
+ * names every position it needs.
+ */
 export function gpt2Body(
   g: GraphBuilder,
   weights: GraphWeights,
@@ -64,7 +70,7 @@ export function gpt2Body(
   const H = config.nHead;
   const D = C / H;
   const V = config.vocabSize;
-  const { B, S, BS, c, concat } = io.dims;
+  const { BS, c, concat } = io.dims;
   const eps = { float: config.layerNormEpsilon };
 
   const wte = g.initializer('wte', { type: 'float32', dims: [V, C], bytes: bytesOf(weights.wte) });
@@ -120,11 +126,8 @@ export function gpt2Body(
   }
 
   const [hf] = skipLayerNorm(residual, pendingDelta!.delta, pendingDelta!.bias, 'ln_f', weights.lnfWeight, weights.lnfBias);
-  // Only the last position of each sequence reaches the LM head: prefill skips it for all the others.
-  const last = g.op('Reshape', [
-    g.op('Slice', [g.op('Reshape', [hf, concat([B, S, c([C])])]), c([-1]), c([INT64_MAX]), c([1])]),
-    c([0, C]),
-  ]);
+  // Only the rows the caller names reach the LM head ([V, C] per row: most of a decode step's work on a small model).
+  const last = g.op('Gather', [hf, g.input(LOGIT_ROWS, 'int64', ['rows'])], { axis: 0 });
   // The tied head reads wte [V, C] in place (Gemm transB); quantized graphs keep their own packed copy.
   return weights.head
     ? linear(g, last, 'lm_head', asLinear(weights.head), C, V, null, precision, { rank2: true })

@@ -9,20 +9,23 @@
  * it, and outputs only the new positions' K/V (new_key.L [S, B, H, D]), which the caller points straight
  * at the next free slot of the right buffer (a preallocated output), so nothing is copied in JS.
  * All B candidates' queries meet the shared context in one GEMM, so N candidates read it once.
- * Logits are computed for the last position only: prefill skips the LM head for every other position.
+ * Logits are computed only for the rows `logit_rows` names (gpt2-body.ts): each sequence's last position for a
+ * decode step or a prefill, every scored position when a text is scored.
  *
  * ORT's CPU FusedMatMul crashes (SIGFPE) on a zero-length operand, so an empty cache is passed as one
  * row of zeros with an additive score bias of -1e9 (ctx_bias [Tc], gen_bias [Tg]); real rows get 0.
  */
 import { GraphBuilder } from '../onnx/graph-builder.js';
-import { gpt2Body, sequenceDims, type GraphWeights } from './gpt2-body.js';
+import { gpt2Body, LOGIT_ROWS, sequenceDims, type GraphWeights } from './gpt2-body.js';
 import type { WeightPrecision } from './weights.js';
 
-export const KAITUHI_GRAPH_VERSION = 3;
+/** 4: the LM head reads the rows `logit_rows` names (was: the last position of each sequence). */
+export const KAITUHI_GRAPH_VERSION = 4;
 
 export const kaituhiNames = {
   inputIds: 'input_ids',
   positionIds: 'position_ids',
+  logitRows: LOGIT_ROWS,
   logits: 'logits',
   ctxKey: (l: number) => `ctx_key.${l}`,
   ctxValue: (l: number) => `ctx_value.${l}`,
@@ -119,7 +122,7 @@ export function buildKaituhiGraph(weights: GraphWeights, precision: WeightPrecis
 
   const logits = gpt2Body(g, weights, precision, { inputIds, positionIds, dims }, attention);
   g.node('Identity', [logits], { outputs: [n.logits] });
-  g.output(n.logits, 'float32', ['batch', V]);
+  g.output(n.logits, 'float32', ['rows', V]);
   for (let l = 0; l < config.nLayer; l++) {
     g.output(n.newKey(l), 'float32', [1, 'seq', 'batch', H, D]);
     g.output(n.newValue(l), 'float32', [1, 'seq', 'batch', H, D]);

@@ -16,6 +16,8 @@ import type {
   GenerationEvent,
   PrefillRequest,
   PrefillResult,
+  ScoreRequest,
+  ScoreResult,
 } from '../types.js';
 import { EngineHostError, type ClientMessage, type HostMessage } from './protocol.js';
 
@@ -238,10 +240,16 @@ export class EngineHostClient implements EngineHost {
     this.transport?.kill();
   }
 
-  private async call(build: (id: number) => ClientMessage): Promise<number | EngineInfo | PrefillResult> {
+  /** One request and its one answer; `signal` sends an abort for it (the host answers with its error). */
+  private async call(
+    build: (id: number) => ClientMessage,
+    signal?: AbortSignal,
+  ): Promise<number | EngineInfo | PrefillResult | ScoreResult> {
     await this.start();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const transport = this.transport!;
+    const onAbort = (): void => transport.post({ type: 'abort', id });
+    return new Promise<number | EngineInfo | PrefillResult | ScoreResult>((resolve, reject) => {
       this.pending.set(id, {
         onMessage: (m) => {
           this.pending.delete(id);
@@ -250,8 +258,10 @@ export class EngineHostClient implements EngineHost {
         },
         onExit: (reason) => reject(new Error(reason)),
       });
-      this.transport!.post(build(id));
-    });
+      transport.post(build(id));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+    }).finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
   async info(): Promise<EngineInfo> {
@@ -264,6 +274,10 @@ export class EngineHostClient implements EngineHost {
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
     return (await this.call((id) => ({ type: 'prefill', id, request }))) as PrefillResult;
+  }
+
+  async score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult> {
+    return (await this.call((id) => ({ type: 'score', id, request }), signal)) as ScoreResult;
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -9,10 +9,12 @@ import {
   generateRequestSchema,
   precisionSchema,
   prefillRequestSchema,
+  scoreRequestSchema,
   type GenerateRequest,
   type PrefillRequest,
+  type ScoreRequest,
 } from '../../common/generation.js';
-import type { EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult } from '../types.js';
+import type { EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult, ScoreResult } from '../types.js';
 
 export const loadOptionsSchema = z.object({
   modelDir: z.string().min(1),
@@ -29,6 +31,8 @@ export type ClientMessage =
   | { type: 'abort'; id: number }
   | { type: 'countTokens'; id: number; text: string }
   | { type: 'prefill'; id: number; request: PrefillRequest }
+  /** Cancelled, like a generation, by an `abort` with the same id. */
+  | { type: 'score'; id: number; request: ScoreRequest }
   | { type: 'info'; id: number };
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -37,6 +41,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('abort'), id: z.number().int() }),
   z.object({ type: z.literal('countTokens'), id: z.number().int(), text: countTokensTextSchema }),
   z.object({ type: z.literal('prefill'), id: z.number().int(), request: prefillRequestSchema }),
+  z.object({ type: z.literal('score'), id: z.number().int(), request: scoreRequestSchema }),
   z.object({ type: z.literal('info'), id: z.number().int() }),
 ]);
 
@@ -51,7 +56,7 @@ export type HostMessage =
   | { type: 'load-failed'; error: SerializedError }
   | { type: 'event'; id: number; event: GenerationEvent }
   | { type: 'end'; id: number }
-  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult }
+  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult | ScoreResult }
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

@@ -62,8 +62,11 @@ export function serveEngine(port: HostPort): void {
           const controller = new AbortController();
           running.set(id, controller);
           try {
-            for await (const event of e.generate(message.request, controller.signal)) port.post({ type: 'event', id, event });
-            port.post({ type: 'end', id });
+            if (message.type === 'score') port.post({ type: 'result', id, value: await e.score(message.request, controller.signal) });
+            else {
+              for await (const event of e.generate(message.request, controller.signal)) port.post({ type: 'event', id, event });
+              port.post({ type: 'end', id });
+            }
           } finally {
             running.delete(id);
           }

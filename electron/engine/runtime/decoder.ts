@@ -6,6 +6,17 @@ export interface Decoder {
   readonly cachedTokens: readonly number[];
   /** Caches `tokens` (reusing the longest common prefix) and returns the logits after the last one. */
   setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }>;
+  /**
+   * Caches `tokens` like setContext, reusing at most the first `from` of them, and returns the logits after each
+   * position from `from` on: [tokens.length - from, V]. What scoring a text reads (0 <= from < tokens.length).
+   */
+  contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }>;
+  /**
+   * Runs each sequence right after the cached context, as one batch over it, and returns for each the logits after
+   * the positions `at` names (indices into that sequence). The cached context stays; a generation in progress ends.
+   * What the joining score of candidates against the text after the cursor reads.
+   */
+  continuationLogits(sequences: readonly (readonly number[])[], at: readonly (readonly number[])[]): Promise<Float32Array[]>;
   startGeneration(batch: number, maxNewTokens: number): void;
   /** One token per candidate in; logits [batch, V] out. */
   step(tokens: readonly number[]): Promise<Float32Array>;

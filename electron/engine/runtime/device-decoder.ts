@@ -9,7 +9,7 @@
 import ort from 'onnxruntime-node';
 import { deviceNames as names } from '../graph/device-graph.js';
 import { reusablePrefix, type Decoder } from './decoder.js';
-import { PREFILL_CHUNK, type DecoderShape } from './kaituhi-decoder.js';
+import { PREFILL_CHUNK, splitRows, type DecoderShape } from './kaituhi-decoder.js';
 
 /** Which outputs stay on the device: every present tensor; the logits come to the host. */
 export function devicePresentLocations(layers: number): Record<string, 'gpu-buffer'> {
@@ -55,22 +55,33 @@ export class DeviceDecoder implements Decoder {
   }
 
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
+    return this.contextLogits(tokens, tokens.length - 1);
+  }
+
+  async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
     if (tokens.length === 0) throw new Error('the context needs at least one token');
     if (tokens.length > this.shape.contextWindow)
       throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
-    const reused = this.present ? reusablePrefix(this.contextTokens, tokens) : 0;
+    if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
+      throw new RangeError(`logits from position ${from} of ${tokens.length}`);
+    const reused = this.present ? Math.min(reusablePrefix(this.contextTokens, tokens), from) : 0;
     this.genLength = 0;
     this.batch = 1;
     this.nextRows = null;
-    let logits: Float32Array | null = null;
+    const V = this.shape.vocabSize;
+    const logits = new Float32Array((tokens.length - from) * V);
     let keep = reused;
     for (let start = reused; start < tokens.length; start += PREFILL_CHUNK) {
       const chunk = tokens.slice(start, Math.min(tokens.length, start + PREFILL_CHUNK));
-      logits = await this.run(chunk, 1, start, keep, [0]);
+      // A chunk wholly before `from` still names its last row: the graph's head never runs on zero rows.
+      const first = Math.min(Math.max(0, from - start), chunk.length - 1);
+      const rows = await this.run(chunk, 1, start, keep, [0], rowRange(first, chunk.length));
+      const keepFrom = Math.max(from, start);
+      if (keepFrom < start + chunk.length) logits.set(rows.subarray((keepFrom - start - first) * V), (keepFrom - from) * V);
       keep = start + chunk.length;
     }
     this.contextTokens = [...tokens];
-    return { logits: logits!, reused };
+    return { logits, reused };
   }
 
   /** The cache grows by one position a step; nothing to reserve ahead. */
@@ -86,7 +97,7 @@ export class DeviceDecoder implements Decoder {
     const tc = this.contextTokens.length;
     if (tc + this.genLength + 1 > this.shape.contextWindow) throw new Error('the generation reached the end of the context window');
     const rows = this.nextRows ?? Array.from({ length: this.batch }, (_, i) => i);
-    const logits = await this.run(tokens, this.batch, tc + this.genLength, this.present?.length ?? 0, rows);
+    const logits = await this.run(tokens, this.batch, tc + this.genLength, this.present?.length ?? 0, rows, rowRange(0, this.batch));
     this.nextRows = null;
     this.genLength += 1;
     return logits;
@@ -99,8 +110,44 @@ export class DeviceDecoder implements Decoder {
     this.batch = keep.length;
   }
 
-  /** One run: `tokens` is [batch * S] row-major, positions start..start+S-1, over `keep` positions of `rows`. */
-  private async run(tokens: readonly number[], batch: number, start: number, keep: number, rows: readonly number[]): Promise<Float32Array> {
+  /**
+   * Runs each sequence after the context (row 0 of the present, broadcast to the batch inside the graph), padded at
+   * the end to one length. The present then holds those rows; the context stays its first positions of row 0.
+   */
+  async continuationLogits(sequences: readonly (readonly number[])[], at: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    const B = sequences.length;
+    const S = Math.max(1, ...sequences.map((s) => s.length));
+    const tc = this.contextTokens.length;
+    if (tc + S > this.shape.contextWindow) throw new Error('the continuations reach past the end of the context window');
+    const rows = at.flatMap((positions, b) => positions.map((p) => b * S + p));
+    if (rows.length === 0) return sequences.map(() => new Float32Array(0));
+    const ids = sequences.flatMap((s) => Array.from({ length: S }, (_, i) => s[i] ?? 0));
+    const logits = await this.run(
+      ids,
+      B,
+      tc,
+      tc,
+      Array.from({ length: B }, () => 0),
+      rows,
+    );
+    this.genLength = 0;
+    this.batch = 1;
+    this.nextRows = null;
+    return splitRows(logits, at, this.shape.vocabSize);
+  }
+
+  /**
+   * One run: `tokens` is [batch * S] row-major, positions start..start+S-1, over `keep` positions of `rows`; logits
+   * come back for `logitRows` (indices into the batch * S rows).
+   */
+  private async run(
+    tokens: readonly number[],
+    batch: number,
+    start: number,
+    keep: number,
+    rows: readonly number[],
+    logitRows: readonly number[],
+  ): Promise<Float32Array> {
     const { heads: H, headDim: D, layers } = this.shape;
     const seq = tokens.length / batch;
     const feeds: Record<string, ort.Tensor> = {
@@ -119,6 +166,11 @@ export class DeviceDecoder implements Decoder {
         'int64',
         BigInt64Array.from(rows, (r) => BigInt(r)),
         [rows.length],
+      ),
+      [names.logitRows]: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(logitRows, (r) => BigInt(r)),
+        [logitRows.length],
       ),
     };
     const empty = new ort.Tensor('float32', new Float32Array(0), [1, H, 0, D]);
@@ -140,4 +192,8 @@ export class DeviceDecoder implements Decoder {
     const logits = out[names.logits]!;
     return logits.location === 'cpu' ? (logits.data as Float32Array) : ((await logits.getData(true)) as Float32Array);
   }
+}
+
+function rowRange(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
 }

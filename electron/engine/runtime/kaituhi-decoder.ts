@@ -113,22 +113,39 @@ export class KaituhiDecoder implements Decoder {
    * Reuses the longest common prefix with what is cached; at least the last token is always run.
    */
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
+    return this.contextLogits(tokens, tokens.length - 1);
+  }
+
+  /**
+   * Makes the context cache hold `tokens` and returns the logits after each position from `from` on,
+   * [tokens.length - from, V]. Positions before `from` keep their cached K/V where the prefix matches; the LM head
+   * runs only for the positions asked for.
+   */
+  async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
     if (tokens.length === 0) throw new Error('the context needs at least one token');
     if (tokens.length > this.shape.contextWindow)
       throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
+    if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
+      throw new RangeError(`logits from position ${from} of ${tokens.length}`);
     // After a window slide the spare may already hold most of the new context (prepared in the background).
     if (this.spare && reusablePrefix(this.spare.tokens, tokens) > reusablePrefix(this.active.tokens, tokens)) {
       [this.active, this.spare] = [this.spare, this.active];
     }
-    const reused = reusablePrefix(this.active.tokens, tokens);
+    const reused = Math.min(reusablePrefix(this.active.tokens, tokens), from);
     this.active.tokens = this.active.tokens.slice(0, reused);
     this.genLength = 0;
-    let logits: Float32Array | null = null;
+    const V = this.shape.vocabSize;
+    const logits = new Float32Array((tokens.length - from) * V);
     for (let start = reused; start < tokens.length; start += PREFILL_CHUNK) {
       const chunk = tokens.slice(start, Math.min(tokens.length, start + PREFILL_CHUNK));
-      logits = await this.runContextChunk(this.active, chunk);
+      // A chunk wholly before `from` still names its last row: the graph's head never runs on zero rows.
+      const first = Math.min(Math.max(0, from - start), chunk.length - 1);
+      const rows = await this.runContextChunk(this.active, chunk, first);
+      const keepFrom = Math.max(from, start);
+      const end = start + chunk.length;
+      if (keepFrom < end) logits.set(rows.subarray((keepFrom - start - first) * V), (keepFrom - from) * V);
     }
-    return { logits: logits!, reused };
+    return { logits, reused };
   }
 
   /**
@@ -143,17 +160,20 @@ export class KaituhiDecoder implements Decoder {
     while (kept < this.spare.tokens.length && kept < tokens.length && this.spare.tokens[kept] === tokens[kept]) kept++;
     this.spare.tokens = this.spare.tokens.slice(0, kept);
     if (tokens.length - kept < Math.max(1, minNewTokens)) return true;
-    await this.runContextChunk(this.spare, tokens.slice(kept, kept + Math.max(1, maxNewTokens)));
+    const chunk = tokens.slice(kept, kept + Math.max(1, maxNewTokens));
+    await this.runContextChunk(this.spare, chunk, chunk.length - 1);
     return this.spare.tokens.length === tokens.length;
   }
 
-  private async runContextChunk(cache: ContextCache, chunk: readonly number[]): Promise<Float32Array> {
+  /** Appends `chunk` to a context cache; returns the logits after its positions from `logitsFrom` on. */
+  private async runContextChunk(cache: ContextCache, chunk: readonly number[], logitsFrom: number): Promise<Float32Array> {
     const start = cache.tokens.length;
     const end = start + chunk.length;
     const { heads: H, headDim: D } = this.shape;
     const feeds: Record<string, ort.Tensor> = {
       [names.inputIds]: int64Tensor(chunk, [1, chunk.length]),
       [names.positionIds]: positions(start, chunk.length),
+      [names.logitRows]: positions(logitsFrom, chunk.length - logitsFrom),
     };
     const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
     this.feedSegment(feeds, 'ctx', cache.kv, start, [H, D]);
@@ -188,6 +208,7 @@ export class KaituhiDecoder implements Decoder {
     const feeds: Record<string, ort.Tensor> = {
       [names.inputIds]: int64Tensor(tokens, [B, 1]),
       [names.positionIds]: positions(tc + tg, 1),
+      [names.logitRows]: positions(0, B),
     };
     const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
     this.feedSegment(feeds, 'ctx', this.active.kv, tc, [H, D]);
@@ -225,6 +246,50 @@ export class KaituhiDecoder implements Decoder {
     this.gen.reshapeRows(keep.length * row);
     this.batch = keep.length;
   }
+
+  /**
+   * Runs each sequence right after the cached context, all in one batch that reads the context once, and returns
+   * for each the logits after the positions `at` names (indices into that sequence). Shorter sequences are padded at
+   * the end: attention is causal, so padding after a position never reaches it. The context is left as it was; the
+   * generation cache serves as scratch for the sequences' K/V, so a generation in progress ends here.
+   */
+  async continuationLogits(sequences: readonly (readonly number[])[], at: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    const B = sequences.length;
+    const S = Math.max(1, ...sequences.map((s) => s.length));
+    const tc = this.active.tokens.length;
+    if (tc + S > this.shape.contextWindow) throw new Error('the continuations reach past the end of the context window');
+    const { heads: H, headDim: D, vocabSize: V } = this.shape;
+    const ids = sequences.flatMap((s) => Array.from({ length: S }, (_, i) => s[i] ?? 0));
+    const rows = at.flatMap((positions, b) => positions.map((p) => b * S + p));
+    if (rows.length === 0) return sequences.map(() => new Float32Array(0));
+    this.genLength = 0;
+    this.batch = B;
+    this.gen.ensure(S, B * H * D, 0);
+    const feeds: Record<string, ort.Tensor> = {
+      [names.inputIds]: int64Tensor(ids, [B, S]),
+      [names.positionIds]: positions(tc, S),
+      [names.logitRows]: int64Tensor(rows, [rows.length]),
+    };
+    const fetches: Record<string, ort.Tensor | null> = { [names.logits]: null };
+    this.feedSegment(feeds, 'ctx', this.active.kv, tc, [H, D]);
+    this.feedSegment(feeds, 'gen', this.gen, 0, [B * H, D]);
+    for (let l = 0; l < this.shape.layers; l++) {
+      fetches[names.newKey(l)] = new ort.Tensor('float32', this.gen.key(l, 0, S), [1, S, B, H, D]);
+      fetches[names.newValue(l)] = new ort.Tensor('float32', this.gen.value(l, 0, S), [1, S, B, H, D]);
+    }
+    const logits = (await this.session.run(feeds, fetches))[names.logits]!.data as Float32Array;
+    return splitRows(logits, at, V);
+  }
+}
+
+/** Cuts logits [R, V], rows in the order `at` lists them, into one array per sequence. */
+export function splitRows(logits: Float32Array, at: readonly (readonly number[])[], V: number): Float32Array[] {
+  let row = 0;
+  return at.map((positions) => {
+    const out = logits.slice(row * V, (row + positions.length) * V);
+    row += positions.length;
+    return out;
+  });
 }
 
 function int64Tensor(values: readonly number[], dims: number[]): ort.Tensor {

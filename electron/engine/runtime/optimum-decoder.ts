@@ -56,13 +56,33 @@ export class OptimumDecoder implements Decoder {
   }
 
   async setContext(tokens: readonly number[]): Promise<{ logits: Float32Array; reused: number }> {
-    const reused = reusablePrefix(this.tokens, tokens);
+    return this.contextLogits(tokens, tokens.length - 1);
+  }
+
+  /** An export computes logits at every position anyway: scoring costs it nothing more than a prefill. */
+  async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
+    if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
+      throw new RangeError(`logits from position ${from} of ${tokens.length}`);
+    const reused = Math.min(reusablePrefix(this.tokens, tokens), from);
     const past = this.contextPast && reused > 0 ? this.truncate(this.contextPast, reused) : null;
     const { logits, present } = await this.run(tokens.slice(reused), past, 1);
     this.tokens = [...tokens];
     this.contextPast = present;
     this.genPast = null;
-    return { logits: lastPositionLogits(logits, 1, tokens.length - reused, this.shape.vocabSize), reused };
+    const seq = tokens.length - reused;
+    return {
+      logits: rowsOf(logits, [Array.from({ length: tokens.length - from }, (_, i) => from - reused + i)], seq, this.shape.vocabSize)[0]!,
+      reused,
+    };
+  }
+
+  async continuationLogits(sequences: readonly (readonly number[])[], at: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    const S = Math.max(1, ...sequences.map((s) => s.length));
+    const ids = sequences.flatMap((s) => Array.from({ length: S }, (_, i) => s[i] ?? 0));
+    const past = this.contextPast ? this.expand(this.contextPast, sequences.length) : null;
+    const { logits } = await this.run(ids, past, sequences.length);
+    this.genPast = null;
+    return rowsOf(logits, at, S, this.shape.vocabSize);
   }
 
   startGeneration(batch: number): void {
@@ -167,4 +187,15 @@ function lastPositionLogits(logits: ort.Tensor, batch: number, seq: number, voca
   const out = new Float32Array(batch * vocab);
   for (let b = 0; b < batch; b++) out.set(data.subarray(((b + 1) * seq - 1) * vocab, (b + 1) * seq * vocab), b * vocab);
   return out;
+}
+
+/** For each batch row b, the logits [B, seq, V] at the positions at[b] names, as float32. */
+function rowsOf(logits: ort.Tensor, at: readonly (readonly number[])[], seq: number, vocab: number): Float32Array[] {
+  const raw = logits.data as Float32Array | Uint16Array;
+  const data = raw instanceof Uint16Array ? float16ToFloat32(raw) : raw;
+  return at.map((positions, b) => {
+    const out = new Float32Array(positions.length * vocab);
+    positions.forEach((p, i) => out.set(data.subarray((b * seq + p) * vocab, (b * seq + p + 1) * vocab), i * vocab));
+    return out;
+  });
 }

@@ -11,6 +11,11 @@ export const appHandlers: Handlers<typeof appCalls, AppServices> = {
     if (!engine) throw new Error('No model is loaded.');
     return engine.countTokens(text);
   },
+  scoreText: (app, request, signal) => {
+    const engine = app.engine.engine;
+    if (!engine) throw new Error('No model is loaded.');
+    return engine.score(request, signal);
+  },
   restartEngine: (app) => {
     app.engine.restart();
     return null;

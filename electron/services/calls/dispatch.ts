@@ -8,12 +8,17 @@ import { appHandlers } from './app-handlers.js';
 import { draftsHandlers } from './drafts-handlers.js';
 import { modelsHandlers } from './models-handlers.js';
 
-type Handler = (args: object) => unknown;
+type Handler = (args: object, signal: AbortSignal) => unknown;
 
 /** Every method's handler, bound to the service of its domain. */
 export function apiHandlers(services: AppServices): Readonly<Record<ApiMethod, Handler>> {
-  const bind = <Ctx>(handlers: Readonly<Record<string, (ctx: Ctx, args: never) => unknown>>, ctx: () => Ctx) =>
-    Object.fromEntries(Object.entries(handlers).map(([method, handle]) => [method, (args: object) => handle(ctx(), args as never)]));
+  const bind = <Ctx>(handlers: Readonly<Record<string, (ctx: Ctx, args: never, signal: AbortSignal) => unknown>>, ctx: () => Ctx) =>
+    Object.fromEntries(
+      Object.entries(handlers).map(([method, handle]) => [
+        method,
+        (args: object, signal: AbortSignal) => handle(ctx(), args as never, signal),
+      ]),
+    );
   return {
     ...bind(appHandlers, () => services),
     ...bind(draftsHandlers, () => services.drafts),
@@ -21,9 +26,13 @@ export function apiHandlers(services: AppServices): Readonly<Record<ApiMethod, H
   } as Record<ApiMethod, Handler>;
 }
 
-export async function dispatch(handlers: Readonly<Record<ApiMethod, Handler>>, call: ApiCall): Promise<ApiResults[ApiMethod]> {
+export async function dispatch(
+  handlers: Readonly<Record<ApiMethod, Handler>>,
+  call: ApiCall,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ApiResults[ApiMethod]> {
   const { method, ...args } = call;
   const handle = handlers[method];
   if (!handle) throw new Error(`unknown method ${method}`);
-  return (await handle(args)) as ApiResults[ApiMethod];
+  return (await handle(args, signal)) as ApiResults[ApiMethod];
 }

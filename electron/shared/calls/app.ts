@@ -1,6 +1,7 @@
 /** The app's own calls: the snapshot a window starts from, settings, the engine, links and Electron's folder dialog. */
 import { z } from 'zod';
-import { countTokensTextSchema } from '../../common/generation.js';
+import { countTokensTextSchema, scoreRequestSchema } from '../../common/generation.js';
+import type { ScoreResult } from '../../engine/types.js';
 import { settingsSchema } from '../../common/settings.js';
 import type { AppSnapshot, SettingsState } from '../state.js';
 import { call } from './define.js';
@@ -10,6 +11,11 @@ export const appCalls = {
   saveSettings: call({ settings: settingsSchema }).returns<SettingsState>(),
   /** Tokens in a text under the loaded model (the memory's share of the window). */
   countTokens: call({ text: countTokensTextSchema }).returns<number>(),
+  /**
+   * Every token of a text with its log-probability and rank under the loaded model (surprise highlighting). Yields
+   * to generations between chunks; a `cancel` with the call's id stops it (the call then fails).
+   */
+  scoreText: call(scoreRequestSchema.shape).returns<ScoreResult>(),
   restartEngine: call({}).returns<null>(),
   openExternal: call({ url: z.string().max(2048) }).returns<null>(),
   /** Electron only: main shows the folder dialog, so the path comes from the writer's own choice; null when cancelled. */

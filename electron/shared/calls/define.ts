@@ -44,9 +44,12 @@ export type ClientOf<T extends CallTable> = {
     : (args: ArgsIn<T, M>, options?: CallOptions) => Promise<ResultOf<T, M>>;
 };
 
-/** One handler per method, each given its domain's service and the parsed arguments. */
+/**
+ * One handler per method, each given its domain's service, the parsed arguments and a signal that fires when the
+ * caller cancels the call or goes away (long work such as scoring a text stops on it; most handlers ignore it).
+ */
 export type Handlers<T extends CallTable, Ctx> = {
-  readonly [M in MethodOf<T>]: (ctx: Ctx, args: ArgsOf<T, M>) => ResultOf<T, M> | Promise<ResultOf<T, M>>;
+  readonly [M in MethodOf<T>]: (ctx: Ctx, args: ArgsOf<T, M>, signal: AbortSignal) => ResultOf<T, M> | Promise<ResultOf<T, M>>;
 };
 
 /** The validator of a table's messages: one strict object per method, told apart by `method`. */

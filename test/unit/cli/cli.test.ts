@@ -1,6 +1,6 @@
 /** The command line, run as a user would: `kaituhi make-test-model` then `kaituhi generate`. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +84,87 @@ describe('kaituhi command line', () => {
       '2',
     ]);
     expect(stdout).toMatch(/--- candidate 1\n[\s\S]*--- candidate 2\n/);
+  });
+
+  it('--after ranks the candidates by their joining score, best first', async () => {
+    const model = path.join(dir, 'a');
+    const { stdout } = await run(process.execPath, [
+      bin,
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'The keeper climbed the stairs',
+      '--after',
+      ' and lit the lamp before the storm came in.',
+      '--candidates',
+      '3',
+      '--max-tokens',
+      '6',
+      '--seed',
+      '5',
+      '--json',
+      '--device',
+      'cpu',
+    ]);
+    const out = JSON.parse(stdout) as { candidates: { candidate: number; text: string; joiningScore: number }[]; texts: string[] };
+    expect(out.candidates).toHaveLength(3);
+    const scores = out.candidates.map((c) => c.joiningScore);
+    for (const score of scores) expect(score).toBeLessThan(0);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    for (const c of out.candidates) expect(c.text).toBe(out.texts[c.candidate]);
+  });
+
+  it('--logprobs N --json gives every token its N likeliest alternatives; --ban keeps a phrase out', async () => {
+    const model = path.join(dir, 'a');
+    const base = [
+      bin,
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'It was a dark and stormy night',
+      '--max-tokens',
+      '12',
+      '--greedy',
+      '--device',
+      'cpu',
+    ];
+    const first = JSON.parse((await run(process.execPath, [...base, '--logprobs', '4', '--json'])).stdout) as GenerateJson & {
+      tokens: { id: number; alternatives: { logprob: number; top: { tokenId: number; text: string; logprob: number }[] } }[];
+    };
+    for (const t of first.tokens) {
+      expect(t.alternatives.top).toHaveLength(4);
+      const logprobs = t.alternatives.top.map((a) => a.logprob);
+      expect(logprobs).toEqual([...logprobs].sort((a, b) => b - a));
+      // Greedy writes the likeliest token.
+      expect(t.alternatives.top[0]!.tokenId).toBe(t.id);
+      expect(t.alternatives.logprob).toBe(logprobs[0]);
+    }
+    const text = first.texts[0]!;
+    const word = text.trim().split(/\s+/)[1]!;
+    const { stdout } = await run(process.execPath, [...base, '--ban', word]);
+    expect(stdout.toLowerCase()).not.toMatch(new RegExp(`\\b${word.toLowerCase().replace(/[^\p{L}]/gu, '')}\\b`, 'u'));
+  });
+
+  it('score prints every token with its logprob and rank, and the perplexity', async () => {
+    const model = path.join(dir, 'a');
+    const text = 'The keeper climbed the stairs and lit the lamp.';
+    const out = JSON.parse(
+      (await run(process.execPath, [bin, 'score', '--model', model, '--text', text, '--context', 'At dusk', '--json', '--device', 'cpu']))
+        .stdout,
+    ) as { tokens: { tokenId: number; text: string; logprob: number; rank: number }[]; perplexity: number };
+    expect(out.tokens.map((t) => t.text).join('')).toBe(text);
+    for (const t of out.tokens) {
+      expect(t.logprob).toBeLessThan(0);
+      expect(t.rank).toBeGreaterThanOrEqual(1);
+    }
+    const mean = out.tokens.reduce((sum, t) => sum + t.logprob, 0) / out.tokens.length;
+    expect(out.perplexity).toBeCloseTo(Math.exp(-mean), 6);
+    const file = path.join(dir, 'text.txt');
+    await writeFile(file, text);
+    const plain = (await run(process.execPath, [bin, 'score', '--model', model, '--file', file, '--device', 'cpu'])).stdout;
+    expect(plain).toMatch(new RegExp(`perplexity \\d+\\.\\d{3} over ${out.tokens.length} tokens\\n$`));
   });
 
   it('explains bad arguments and bad models', async () => {

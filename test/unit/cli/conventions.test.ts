@@ -8,7 +8,7 @@ import { main } from '../../../electron/cli/main.js';
 
 const run = promisify(execFile);
 const bin = path.resolve('bin/kaituhi.js');
-const COMMANDS = ['generate', 'make-test-model', 'serve'];
+const COMMANDS = ['generate', 'make-test-model', 'score', 'serve'];
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -56,6 +56,31 @@ describe('kaituhi conventions', () => {
     expect(option.err).toMatch(/kaituhi make-test-model: .*--bogus[\s\S]*See `kaituhi make-test-model --help`/);
     expect(await cli('generate', '--prompt', 'x')).toMatchObject({ code: 2, err: expect.stringMatching(/--model DIR is required/) });
     expect(await cli('serve', '--port', '70000')).toMatchObject({ code: 2, err: expect.stringMatching(/--port must be/) });
+  });
+
+  it('steering flags and score: a value out of bounds or malformed is a usage error that names the flag', async () => {
+    const generate = (...args: string[]) => cli('generate', '--model', 'm', '--prompt', 'x', ...args);
+    expect(await generate('--logprobs', '21')).toMatchObject({ code: 2, err: expect.stringMatching(/--logprobs: .*20/) });
+    expect(await generate('--logprobs', 'many')).toMatchObject({ code: 2, err: expect.stringMatching(/--logprobs must be an integer/) });
+    expect(await generate('--ban-regex', 'a(b')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--ban-regex: .*not a valid regular expression/),
+    });
+    expect(await generate('--ban', 'x'.repeat(101))).toMatchObject({ code: 2, err: expect.stringMatching(/--ban: /) });
+    expect(await generate('--bias', 'harbour')).toMatchObject({ code: 2, err: expect.stringMatching(/--bias takes "PHRASE=STRENGTH"/) });
+    expect(await generate('--bias', 'harbour=500')).toMatchObject({ code: 2, err: expect.stringMatching(/--bias: /) });
+    expect(await generate('--dry-base', '0.5')).toMatchObject({ code: 2, err: expect.stringMatching(/--dry-base: /) });
+    expect(await generate('--preset', 'wild')).toMatchObject({ code: 2, err: expect.stringMatching(/--preset must be one of balanced, /) });
+    expect(await cli('score', '--model', 'm')).toMatchObject({ code: 2, err: expect.stringMatching(/--text TEXT or --file FILE/) });
+    expect(await cli('score', '--model', 'm', '--text', 'a', '--file', 'b')).toMatchObject({ code: 2 });
+    expect(await cli('score', '--model', 'm', '--text', 'x'.repeat(100_001))).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--text: .*score it in parts/),
+    });
+    expect(await cli('score', '--model', 'm', '--file', path.join('no', 'such', 'file.txt'))).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/cannot read .*file\.txt/),
+    });
   });
 
   it('a failure while working is not a usage error: stderr and exit 1', async () => {

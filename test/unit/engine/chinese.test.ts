@@ -42,6 +42,8 @@ function steered(steerRow: (logits: Float32Array, top: number) => void): LoadedM
       steer(logits, model.decoder.vocabSize);
       return logits;
     },
+    contextLogits: (t, from) => model.decoder.contextLogits(t, from),
+    continuationLogits: (s, at) => model.decoder.continuationLogits(s, at),
   };
   return { ...model, decoder };
 }

@@ -11,7 +11,7 @@ import { ApiSession } from '../../../electron/services/api-session.js';
 import { AppServices } from '../../../electron/services/app-services.js';
 import { CLIENT_LIMITS } from '../../../electron/services/client-limits.js';
 import type { EngineState, ServerMessage } from '../../../electron/shared/api.js';
-import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
+import { DEFAULT_SAMPLER, type ScoreResult } from '../../../electron/engine/types.js';
 import { testModel } from '../../support/fixtures.js';
 
 let home: string;
@@ -121,6 +121,34 @@ describe('API session with the real engine', () => {
     } finally {
       for (const page of pages) page.session.dispose();
     }
+  });
+
+  it('scores a text as a call, and a cancel with the call’s id stops a long one', async () => {
+    const { session, messages } = sessionLog();
+    const result = (id: number) =>
+      expect
+        .poll(() => messages.find((m): m is Extract<ServerMessage, { type: 'result' }> => m.type === 'result' && m.id === id), {
+          timeout: 30_000,
+          interval: 5,
+        })
+        .toBeDefined()
+        .then(() => messages.find((m): m is Extract<ServerMessage, { type: 'result' }> => m.type === 'result' && m.id === id)!);
+    session.handle({ type: 'call', id: 20, call: { method: 'scoreText', context: 'The keeper', text: ' climbed the stairs.' } });
+    const scored = await result(20);
+    expect(scored.ok).toBe(true);
+    if (scored.ok) expect((scored.value as ScoreResult).tokens.map((t) => t.text).join('')).toBe(' climbed the stairs.');
+    session.handle({ type: 'call', id: 21, call: { method: 'scoreText', context: '', text: 'The tide came in. '.repeat(3000) } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    session.handle({ type: 'cancel', id: 21 });
+    const cancelled = await result(21);
+    expect(cancelled.ok).toBe(false);
+    if (!cancelled.ok) expect(cancelled.error).toMatch(/scoring cancelled/);
+    // Two at once at most per page; a third is refused at once, and the page going away stops the others.
+    const long = { method: 'scoreText', context: '', text: 'The tide came in. '.repeat(3000) } as const;
+    for (const id of [22, 23, 24]) session.handle({ type: 'call', id, call: long });
+    const refused = await result(24);
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/already has 2 texts being scored/) });
+    session.dispose();
   });
 
   it('a killed host fails the running generation, restarts, and says so', async () => {
