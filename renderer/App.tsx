@@ -28,6 +28,7 @@ import { percent } from './state/model-format.js';
 import { useHistory } from './history/use-history.js';
 import { shownTexts } from './editor/shown-suggestions.js';
 import { AlternativePicker } from './editor/alternative-pick.js';
+import { useSurprise } from './surprise/use-surprise.js';
 import { HistoryPanel } from './history/HistoryPanel.js';
 import type { SamplerUsed } from '../electron/common/history.js';
 
@@ -86,6 +87,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const history = useHistory(api, editorHandle, drafts.current?.id ?? null, samplerUsed, panel === 'history');
   const historyRef = useRef(history);
   historyRef.current = history;
+  const surprise = useSurprise(api, editorHandle, memoryRef, engine.status === 'ready');
   useDraftKeys({
     save: () => void drafts.saveNow(),
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
@@ -206,6 +208,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   }, [api]);
 
   const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
+  const surpriseProblem = surprise.problem;
   const notices = useMemo(
     () =>
       [
@@ -281,6 +284,17 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           }}
         >
           {t('toolbar.suggest')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          disabled={!ready}
+          onClick={surprise.toggle}
+          aria-pressed={surprise.enabled}
+          title={t('toolbar.surpriseTitle')}
+          data-testid="surprise-toggle"
+        >
+          {t('toolbar.surprise')}
         </button>
         <button
           type="button"

@@ -17,7 +17,15 @@ export type { DraftExportOptions } from './calls/drafts.js';
 export type { ImportSource } from './calls/models.js';
 export type * from './state.js';
 export type * from './drafts-api.js';
-export type { EngineInfo, GenerationEvent, GenerationStats, TokenAlternative, TokenAlternatives } from '../engine/types.js';
+export type {
+  EngineInfo,
+  GenerationEvent,
+  GenerationStats,
+  ScoreResult,
+  ScoredToken,
+  TokenAlternative,
+  TokenAlternatives,
+} from '../engine/types.js';
 export type { GenerateRequest, Precision, Precision as ModelPrecision, SamplerSettings, StopAt } from '../common/generation.js';
 export type {
   Settings,

@@ -99,6 +99,7 @@ export function useHistory(
       target.pushUndoStop();
       editor.marks.markRange(
         monaco.Range.fromPositions(model.getPositionAt(place.start), model.getPositionAt(place.start + node.text.length)),
+        node.tokens ?? [],
       );
       recorder.accepted(node.id);
       target.focus();

@@ -146,3 +146,100 @@ describe('alternatives on model-written words', () => {
     expect((await editorText(page)).includes('!')).toBe(true);
   });
 });
+
+/**
+ * Ordinary words, each a single GPT-2 token after a space, and one made-up word the tokenizer cuts into several
+ * fragments. A model scores every token, so the typo costs it several unlikely tokens where a real word costs one:
+ * it stands out even to a random-weight model, whose every token is about equally unlikely. The test checks both
+ * premises with the model's own tokenizer before it looks at the screen.
+ */
+const ORDINARY =
+  'the man walked down the road to the old house and he saw a small dog that was sitting by the door so he stopped for a moment and looked at the dog which looked back at him with its dark eyes then he went inside and sat down by the fire to rest after the long day';
+const TYPO = 'dgoxqwzt';
+const PARAGRAPH = ORDINARY.replace('small dog', `small ${TYPO}`);
+
+describe('surprise', () => {
+  it('underlines the typo in a pasted paragraph, and only the typo', async () => {
+    const engine = app.services.engine.engine!;
+    const words = PARAGRAPH.split(' ');
+    const counts = await Promise.all(words.map((word) => engine.countTokens(` ${word}`)));
+    expect(counts.filter((count, i) => count !== 1 && words[i] !== TYPO)).toEqual([]);
+    expect(counts[words.indexOf(TYPO)]).toBeGreaterThanOrEqual(3);
+
+    await page.keyboard.insertText(`The end.\n\n${PARAGRAPH}.`);
+    await page.keyboard.press('Control+Shift+U');
+    await expect.poll(() => page.locator('[data-testid=surprise-toggle]').getAttribute('aria-pressed'), SETTLE).toBe('true');
+    const underlined = page.locator('.kaituhi-surprising');
+    await expect.poll(() => underlined.allTextContents(), { timeout: 60_000 }).toEqual([TYPO]);
+    await screenshot(page, 'steer-04-surprise');
+
+    // Hovering it says what the model expected instead.
+    const box = (await underlined.first().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect.poll(() => page.locator('.monaco-hover:not(.hidden)').textContent(), SETTLE).toMatch(/The model expected “.+”/);
+
+    // Fixing the typo takes the underline away: only the text from the edited word on is read again.
+    const scored = await page.evaluate(() => window.__kaituhi?.scoring.length ?? 0);
+    await page.keyboard.press('Control+End');
+    for (let i = 0; i < PARAGRAPH.length - PARAGRAPH.indexOf(TYPO) - TYPO.length + 1; i++) await page.keyboard.press('ArrowLeft');
+    for (let i = 0; i < TYPO.length; i++) await page.keyboard.press('Backspace');
+    await page.keyboard.type('dog');
+    const rescoring = () => page.evaluate((from) => window.__kaituhi!.scoring.slice(from).map((r) => ({ ...r })), scored);
+    // Read again to the end, with nothing underlined now.
+    await expect
+      .poll(async () => (await rescoring()).some((r) => r.ended !== null && r.tokens !== null), { timeout: 60_000 })
+      .toBe(true);
+    expect(await underlined.count()).toBe(0);
+    const typoAt = `The end.\n\n${PARAGRAPH}`.indexOf(TYPO);
+    for (const record of await rescoring()) expect(record.start).toBeGreaterThanOrEqual(typoAt - 1);
+
+    await page.keyboard.press('Control+Shift+U');
+    await expect.poll(() => page.locator('.kaituhi-surprising, .kaituhi-predictable').count(), SETTLE).toBe(0);
+  });
+
+  it('a suggestion asked for while scoring runs arrives before the scoring does: it never waits behind it', async () => {
+    // Only Alt+\ asks for a suggestion in this test (an automatic one could be answered from the cache).
+    const settings = app.services.settings.state.settings;
+    await app.services.saveSettings({ ...settings, inline: { ...settings.inline, debounceMs: 5000 } });
+    // Long enough that one scoring request takes many of the engine's chunks.
+    const long = Array.from({ length: 60 }, (_, i) => `${ORDINARY.replace('the man', `the man ${i}`)}.`).join('\n\n');
+    await page.keyboard.insertText(long);
+    const before = await page.evaluate(() => window.__kaituhi?.scoring.length ?? 0);
+    await page.keyboard.press('Control+Shift+U');
+    await expect
+      .poll(() => page.evaluate((from) => window.__kaituhi!.scoring.slice(from).some((r) => r.ended === null), before), SETTLE)
+      .toBe(true);
+    const requestsBefore = await page.evaluate(() => window.__kaituhi?.inline.length ?? 0);
+    await page.keyboard.press('Alt+Backslash');
+    await page.waitForSelector(GHOST, { timeout: 60_000 });
+    await expect
+      .poll(() => page.evaluate((from) => window.__kaituhi!.inline.slice(from).some((r) => r.outcome === 'shown'), requestsBefore), SETTLE)
+      .toBe(true);
+    const { suggestion, scoring } = await page.evaluate(
+      ([inlineFrom, scoringFrom]) => ({
+        suggestion: window.__kaituhi!.inline.slice(inlineFrom).find((r) => r.outcome === 'shown')!,
+        scoring: window.__kaituhi!.scoring.slice(scoringFrom).map((r) => ({ ...r })),
+      }),
+      [requestsBefore, before] as const,
+    );
+    const suggestionCopy = { started: suggestion.started, settled: suggestion.settled };
+    // The scoring request that was running when the suggestion was asked for…
+    const running = scoring.find((r) => r.started < suggestionCopy.started && (r.ended === null || r.ended > suggestionCopy.started));
+    expect(running, JSON.stringify({ suggestionCopy, scoring })).toBeDefined();
+    // …was still running when the suggestion was shown: the engine served the suggestion between two of its chunks.
+    expect(running!.ended === null || running!.ended > suggestionCopy.settled!, JSON.stringify({ suggestionCopy, scoring })).toBe(true);
+    // And scoring went on to the end of the draft afterwards.
+    await expect
+      .poll(
+        () =>
+          page.evaluate((from) => {
+            const records = window.__kaituhi!.scoring.slice(from);
+            return records.length > 0 && records.every((r) => r.ended !== null) ? records.at(-1)!.end : -1;
+          }, before),
+        { timeout: 120_000 },
+      )
+      .toBe(long.length);
+    console.log('TIMING', JSON.stringify(await page.evaluate((from) => window.__kaituhi!.scoring.slice(from), before)), JSON.stringify(suggestionCopy));
+    await app.services.saveSettings(settings);
+  });
+});
