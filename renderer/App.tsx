@@ -26,14 +26,23 @@ import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 import { applyLanguage } from './i18n/index.js';
 import { percent } from './state/model-format.js';
 import { useHistory } from './history/use-history.js';
-import { shownTexts } from './editor/shown-suggestions.js';
 import { AlternativePicker } from './editor/alternative-pick.js';
 import { useSurprise } from './surprise/use-surprise.js';
 import { HistoryPanel } from './history/HistoryPanel.js';
 import type { SamplerUsed } from '../electron/common/history.js';
 
+import { LorePanel } from './lore/LorePanel.js';
+import { ContextInspector } from './lore/ContextInspector.js';
+import { nextSuggestionRequest } from './lore/inspect-request.js';
+import { deliverExport } from './drafts/export-delivery.js';
+import './lore/lore.css';
+import { DEFAULT_NOTE, EMPTY_LOREBOOK, storyRequestFields, type StoryContext } from '../electron/common/lore.js';
+import type { LorebookFormat } from '../electron/common/lore-formats.js';
+import { effectiveSuggestionMode, type SuggestionMode } from '../electron/common/suggestion-mode.js';
+import { noFilterCounts, type FilterCounts } from './editor/suggestion-filters.js';
+
 // One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'history';
+type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'lore' | 'inspector' | 'history';
 
 export interface AppProps {
   api: ApiClient;
@@ -57,12 +66,16 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     useCallback(() => setPanel('models'), []),
   );
   const [cards, setCards] = useState<readonly ContinuationCard[]>([]);
+  const [filtered, setFiltered] = useState<FilterCounts>(noFilterCounts);
   const [dismissed, setDismissed] = useState<ReadonlySet<string>>(new Set());
 
   const settingsRef = useRef<Settings>(initialSettings.settings);
   settingsRef.current = settingsState.settings;
-  // Story memory: the Draft panel sets it per draft; both kinds of generation send it along.
-  const memoryRef = useRef('');
+  // Memory (the Draft panel), the author's note and the lorebook (the Lore panel), per draft; every request sends them.
+  const storyRef = useRef<StoryContext>({ memory: '', note: DEFAULT_NOTE, lorebook: EMPTY_LOREBOOK });
+  // Bumped whenever the next suggestion's window may have changed: the context inspector looks again.
+  const [inspectVersion, setInspectVersion] = useState(0);
+  const bumpInspector = useCallback(() => setInspectVersion((version) => version + 1), []);
   const engineReadyRef = useRef(initialEngine.status === 'ready');
   engineReadyRef.current = engine.status === 'ready';
   const editorRef = useRef<EditorHandle | null>(null);
@@ -75,7 +88,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   // The drafts library, the open draft bound to the editor, its panels and keys.
   const [editorHandle, setEditorHandle] = useState<EditorHandle | null>(null);
   const [wordsVersion, setWordsVersion] = useState(0);
-  const drafts = useDrafts(api, editorHandle, memoryRef, (command) => {
+  const drafts = useDrafts(api, editorHandle, storyRef, (command) => {
     if (command === 'export') setPanel('export');
     else if (command === 'snapshot') setPanel('draft');
     else if (command === 'save') void draftsRef.current?.saveNow();
@@ -83,15 +96,22 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   });
   const draftsRef = useRef(drafts);
   draftsRef.current = drafts;
+  // Ghost text comes after a pause or only on Alt+\: the open draft's own choice, else Settings'.
+  const draftMode = drafts.current?.suggestionMode ?? null;
+  const suggestionMode = effectiveSuggestionMode(settingsState.settings.inline.mode, draftMode);
+  const suggestionModeRef = useRef<SuggestionMode>(suggestionMode);
+  suggestionModeRef.current = suggestionMode;
   const samplerUsed = useCallback((): SamplerUsed => ({ preset: null, settings: settingsRef.current.sampler }), []);
   const history = useHistory(api, editorHandle, drafts.current?.id ?? null, samplerUsed, panel === 'history');
   const historyRef = useRef(history);
   historyRef.current = history;
-  const surprise = useSurprise(api, editorHandle, memoryRef, engine.status === 'ready');
+  const surprise = useSurprise(api, editorHandle, storyRef, engine.status === 'ready');
   useDraftKeys({
     save: () => void drafts.saveNow(),
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
     draftPanel: () => setPanel((current) => (current === 'draft' ? 'none' : 'draft')),
+    lorePanel: () => setPanel((current) => (current === 'lore' ? 'none' : 'lore')),
+    inspector: () => setPanel((current) => (current === 'inspector' ? 'none' : 'inspector')),
   });
 
   useEffect(() => {
@@ -123,6 +143,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     applyLanguage(settingsState.settings.language);
   }, [settingsState.settings.language]);
 
+  useEffect(() => {
+    document.documentElement.dataset.ghostText = settingsState.settings.inline.italic ? 'italic' : 'upright';
+  }, [settingsState.settings.inline.italic]);
+
   const onEditorReady = useCallback(
     (handle: EditorHandle | null) => {
       editorRef.current = handle;
@@ -133,9 +157,12 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             api,
             editor: handle.editor,
             settings: () => settingsRef.current,
-            memory: () => memoryRef.current,
+            story: () => storyRequestFields(storyRef.current),
             onCards: setCards,
-            onStats: setStats,
+            onStats: (next) => {
+              setStats(next);
+              bumpInspector();
+            },
             onInserted: (range, node, tokens) => {
               handle.marks.markRange(range, tokens);
               if (node) historyRef.current.recorder?.accepted(node, tokens);
@@ -150,18 +177,40 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             editor: handle.editor,
             marks: handle.marks,
             settings: () => settingsRef.current,
-            memory: () => memoryRef.current,
+            story: () => storyRequestFields(storyRef.current),
             history: () => historyRef.current.recorder,
             onBusy: setRewriting,
             onProblem: setSteerProblem,
           })
         : null;
     },
-    [api],
+    [api, bumpInspector],
+  );
+
+  // The cursor moves the prompt's end: the inspector follows it while it is open.
+  useEffect(() => {
+    if (panel !== 'inspector' || !editorHandle) return;
+    const subscription = editorHandle.editor.onDidChangeCursorPosition(bumpInspector);
+    return () => subscription.dispose();
+  }, [panel, editorHandle, bumpInspector]);
+  useEffect(bumpInspector, [drafts.current, bumpInspector]);
+  const inspectRequest = useCallback(() => {
+    const editor = editorRef.current?.editor;
+    return editor ? nextSuggestionRequest(editor, storyRef.current, settingsRef.current) : null;
+  }, []);
+  const exportLorebook = useCallback(
+    async (format: LorebookFormat): Promise<string> => {
+      const current = draftsRef.current.current;
+      if (!current) return '';
+      await draftsRef.current.flushStory();
+      return deliverExport(await api.drafts.exportLorebook({ id: current.id, format }), t);
+    },
+    [api, t],
   );
 
   const wordCounter = useRef<WordCounter | null>(null);
   const onText = useCallback(() => {
+    bumpInspector();
     clearTimeout(wordTimer.current);
     const model = editorRef.current?.editor.getModel();
     if (!model) return;
@@ -176,7 +225,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
       },
       model.getValueLength() > 500_000 ? 1000 : 150,
     );
-  }, []);
+  }, [bumpInspector]);
 
   const continueSelection = useCallback(() => {
     if (!engineReadyRef.current) return;
@@ -200,6 +249,19 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     [api],
   );
 
+  /** The toolbar's Auto-suggest and Ctrl+Shift+\ switch what decides the mode here: the draft's own choice if it has one, else Settings. */
+  const toggleSuggestionMode = useCallback(() => {
+    const next: SuggestionMode = suggestionModeRef.current === 'automatic' ? 'manual' : 'automatic';
+    if (draftsRef.current.current?.suggestionMode) {
+      draftsRef.current.setSuggestionMode(next);
+      return;
+    }
+    const current = settingsRef.current;
+    const settings: Settings = { ...current, inline: { ...current.inline, mode: next } };
+    setSettingsState((state) => ({ ...state, settings }));
+    void api.app.saveSettings({ settings }).catch(() => undefined);
+  }, [api]);
+
   const toggleTheme = useCallback(() => {
     const current = settingsRef.current;
     const next: Settings = { ...current, theme: current.theme === 'dark' ? 'light' : 'dark' };
@@ -207,12 +269,20 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     void api.app.saveSettings({ settings: next }).catch(() => undefined);
   }, [api]);
 
+  // The way back from a server that is down: this computer's engine, chosen as Settings would choose it.
+  const useThisComputer = useCallback(() => {
+    const current = settingsRef.current;
+    void saveSettings({ ...current, engine: { ...current.engine, source: 'local' } }).catch(() => undefined);
+    // Back to writing: the button took the focus from the text.
+    editorRef.current?.editor.focus();
+  }, [saveSettings]);
+
   const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
   const surpriseProblem = surprise.problem;
   const notices = useMemo(
     () =>
       [
-        ...noticesFor(engine, settingsState, link, t, mode),
+        ...noticesFor(engine, settingsState, link, t, mode, useThisComputer),
         ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
         ...(steerProblem
           ? [
@@ -224,8 +294,31 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               },
             ]
           : []),
+        ...(surpriseProblem
+          ? [
+              {
+                id: `surprise-${surpriseProblem}`,
+                tone: 'warning' as const,
+                text: t('surprise.failed', { message: surpriseProblem }),
+                dismissible: true,
+              },
+            ]
+          : []),
       ].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, steerProblem, t, mode],
+    [
+      engine,
+      settingsState,
+      link,
+      dismissed,
+      draftsStartup,
+      saveStatus,
+      draftsProblem,
+      steerProblem,
+      surpriseProblem,
+      t,
+      mode,
+      useThisComputer,
+    ],
   );
   const ready = engine.status === 'ready';
 
@@ -250,6 +343,27 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           data-testid="draft-button"
         >
           {t('toolbar.draft')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          disabled={!drafts.current}
+          onClick={() => setPanel(panel === 'lore' ? 'none' : 'lore')}
+          aria-pressed={panel === 'lore'}
+          title={t('toolbar.loreTitle')}
+          data-testid="lore-button"
+        >
+          {t('toolbar.lore')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          onClick={() => setPanel(panel === 'inspector' ? 'none' : 'inspector')}
+          aria-pressed={panel === 'inspector'}
+          title={t('toolbar.contextTitle')}
+          data-testid="inspector-button"
+        >
+          {t('toolbar.context')}
         </button>
         <button
           type="button"
@@ -284,6 +398,16 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           }}
         >
           {t('toolbar.suggest')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          onClick={toggleSuggestionMode}
+          aria-pressed={suggestionMode === 'automatic'}
+          title={draftMode ? t('toolbar.autoSuggestDraftTitle') : t('toolbar.autoSuggestTitle')}
+          data-testid="suggestion-mode"
+        >
+          {t('toolbar.autoSuggest')}
         </button>
         <button
           type="button"
@@ -353,13 +477,19 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               api={api}
               theme={settingsState.settings.theme}
               settingsRef={settingsRef}
-              memoryRef={memoryRef}
+              storyRef={storyRef}
+              suggestionModeRef={suggestionModeRef}
               engineReadyRef={engineReadyRef}
-              onStats={setStats}
+              onStats={(next) => {
+                setStats(next);
+                bumpInspector();
+              }}
+              onFiltered={setFiltered}
+              onToggleSuggestionMode={toggleSuggestionMode}
               onText={onText}
               onContinueSelection={continueSelection}
               onReady={onEditorReady}
-              onSuggestionsShown={(shown) => history.recorder?.suggestionsShown(shown.offset, shownTexts(shown))}
+              onSuggestionsOffered={(offset, offered) => history.recorder?.suggestionsShown(offset, offered)}
               onSuggestionAccepted={(offset, text) => history.recorder?.suggestionAccepted(offset, text) ?? []}
               onPickAlternative={(start, index) => void alternativePicker.current?.pick(start, index)}
             />
@@ -389,8 +519,12 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               api={api}
               draftId={drafts.current.id}
               memory={drafts.current.memory}
+              suggestionMode={drafts.current.suggestionMode}
+              settingsSuggestionMode={settingsState.settings.inline.mode}
+              onSuggestionMode={drafts.setSuggestionMode}
               engineReady={ready}
-              contextWindow={engine.info?.contextWindow ?? 1024}
+              serverEngine={Boolean(engine.remote)}
+              contextWindow={engine.info?.contextWindow ?? engine.remote?.contextWindow ?? 1024}
               wordsVersion={wordsVersion}
               onMemory={drafts.setMemory}
               onRestored={drafts.showRestored}
@@ -406,12 +540,38 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onClose={() => setPanel('none')}
             />
           )}
+          {panel === 'lore' && drafts.current && (
+            <LorePanel
+              note={drafts.current.note}
+              lorebook={drafts.current.lorebook}
+              onNote={drafts.setNote}
+              onLorebook={drafts.setLorebook}
+              onExport={exportLorebook}
+              onClose={() => setPanel('none')}
+            />
+          )}
+          {panel === 'inspector' && (
+            <ContextInspector
+              api={api}
+              engineReady={ready}
+              request={inspectRequest}
+              version={inspectVersion}
+              onClose={() => setPanel('none')}
+            />
+          )}
           {panel === 'export' && drafts.current && (
             <ExportPanel api={api} draftId={drafts.current.id} draftTitle={drafts.current.title} onClose={() => setPanel('none')} />
           )}
         </main>
       </div>
-      <StatusBar engine={engine} stats={stats} words={words} link={link} activity={rewriting ? t('alternatives.rewriting') : null} />
+      <StatusBar
+        engine={engine}
+        stats={stats}
+        words={words}
+        link={link}
+        suggestions={{ mode: suggestionMode, filtered }}
+        activity={rewriting ? t('alternatives.rewriting') : null}
+      />
     </div>
   );
 }

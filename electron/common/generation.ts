@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_MEMORY_CHARS } from './drafts.js';
+import { authorNoteSchema, lorebookSchema } from './lore.js';
 
 /** The weight precisions a model can run at, most exact first. */
 export const PRECISIONS = ['fp32', 'fp16', 'int8', 'q4'] as const;
@@ -23,6 +24,9 @@ export const GENERATION_LIMITS = {
   topK: { min: 0, max: 100_000 },
   repetitionPenalty: { min: 0.5, max: 5 },
   repetitionWindow: { min: 0, max: 4096 },
+  /** OpenAI's additive penalties, in its range. */
+  presencePenalty: { min: -2, max: 2 },
+  frequencyPenalty: { min: -2, max: 2 },
   noRepeatNgramSize: { min: 0, max: 32 },
   /** A suggestion or a card, never a chapter; also at most half of GPT-2's 1024-position window. */
   maxTokens: { min: 1, max: 512 },
@@ -101,8 +105,15 @@ export const samplerSchema = z
     typicalP: finite.min(0).max(1),
     /** 1 disables. Divides positive logits / multiplies negative ones of tokens seen in the window. */
     repetitionPenalty: finite.min(L.repetitionPenalty.min).max(L.repetitionPenalty.max),
-    /** How many recent tokens the repetition penalty looks at. */
+    /** How many recent tokens the repetition penalties look at. */
     repetitionWindow: intIn(L.repetitionWindow),
+    /**
+     * OpenAI's penalties (the completions API's presence_penalty and frequency_penalty), over the same window:
+     * subtracted from the logit of every token seen there, once (presence) and once per occurrence (frequency).
+     * Absent or 0 disables.
+     */
+    presencePenalty: finite.min(L.presencePenalty.min).max(L.presencePenalty.max).optional(),
+    frequencyPenalty: finite.min(L.frequencyPenalty.min).max(L.frequencyPenalty.max).optional(),
     /** Forbid repeating any n-gram of this size; 0 disables. */
     noRepeatNgramSize: intIn(L.noRepeatNgramSize),
     /** Absent: no DRY. */
@@ -131,12 +142,19 @@ export const DEFAULT_SAMPLER: SamplerSettings = {
 };
 
 const text = z.string().max(MAX_TEXT_CHARS);
-/** Pinned ahead of the context (the story's memory notes); never slid out of the window. */
-const memory = z.string().max(MAX_MEMORY_CHARS).optional();
+/**
+ * The story context a request carries besides its text: memory pinned ahead of it (never slid out of the window),
+ * the author's note and the lorebook (electron/common/lore.ts). The engine assembles them (engine/context-window.ts).
+ */
+const story = {
+  memory: z.string().max(MAX_MEMORY_CHARS).optional(),
+  note: authorNoteSchema.optional(),
+  lorebook: lorebookSchema.optional(),
+};
 
 export const generateRequestSchema = z
   .object({
-    memory,
+    ...story,
     /** The text before the cursor: the prompt. */
     context: text,
     maxTokens: intIn(L.maxTokens),
@@ -189,7 +207,19 @@ export const generateRequestSchema = z
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 
 /** A text to cache ahead of the next request; `maxTokens` places the window as that request will. */
-export const prefillRequestSchema = z.object({ memory, context: text, maxTokens: intIn(L.maxTokens) }).strict();
+export const prefillRequestSchema = z
+  .object({
+    ...story,
+    context: text,
+    maxTokens: intIn(L.maxTokens),
+    /**
+     * A guess at the next request (the ghost text on screen, which Tab would accept): cache it only where that
+     * keeps the window where the cache has it. A guess that would slide the window is left undone, so a request
+     * that does not follow the guess still finds its own text cached.
+     */
+    keepWindow: z.boolean().optional(),
+  })
+  .strict();
 export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
 
 /**
@@ -198,7 +228,7 @@ export type PrefillRequest = z.infer<typeof prefillRequestSchema>;
  */
 export const scoreRequestSchema = z
   .object({
-    memory,
+    memory: story.memory,
     context: text,
     text: z.string().max(L.scoreTextChars),
     /** Per scored token, the N likeliest tokens at its position (0, the default: none). */

@@ -103,6 +103,9 @@ export class DraftCatalog {
     const copy = await this.create(`${src.meta.title} (copy)`, src.text);
     const b = await this.#buffers.load(copy.id);
     b.meta.memory = src.meta.memory;
+    b.meta.note = src.meta.note;
+    b.meta.lorebook = src.meta.lorebook;
+    b.meta.suggestionMode = src.meta.suggestionMode;
     b.meta.modelSpans = src.meta.modelSpans.map((s) => ({ ...s }));
     this.#buffers.markDirty(b, false);
     await this.#buffers.close(copy.id);

@@ -3,7 +3,9 @@ import { MAX_CHANGES_PER_EDIT, type DraftCursor, type ModelSpan, type TextChange
 import type { HistoryTree } from '../common/history.js';
 import type { DiskState } from './draft-folder.js';
 import type { DraftSummary } from './context.js';
+import type { AuthorNote, Lorebook } from '../common/lore.js';
 import type { DraftMeta } from './metadata.js';
+import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 
 export interface DraftBuffer {
   readonly id: string;
@@ -12,7 +14,7 @@ export interface DraftBuffer {
   disk: DiskState | null;
   /** Hashes of our own recent writes: a watcher event carrying one of these is us, however late it arrives. */
   ownHashes: string[];
-  /** Anything not yet on disk (text, memory, spans, title). */
+  /** Anything not yet on disk (text, memory, note, lorebook, spans, title). */
   dirty: boolean;
   textDirty: boolean;
   /** Only the cursor moved: worth writing with the next save, not worth a save of its own. */
@@ -42,8 +44,12 @@ export interface OpenDraft {
   title: string;
   text: string;
   memory: string;
+  note: AuthorNote;
+  lorebook: Lorebook;
   modelSpans: ModelSpan[];
   cursor: DraftCursor | null;
+  /** Ghost text for this draft: its own mode, or null to follow Settings. */
+  suggestionMode: DraftSuggestionMode;
   created: string;
   modified: string;
   dirty: boolean;
@@ -87,8 +93,11 @@ export function viewOf(b: DraftBuffer): OpenDraft {
     title: b.meta.title,
     text: b.text,
     memory: b.meta.memory,
+    note: b.meta.note,
+    lorebook: b.meta.lorebook,
     modelSpans: b.meta.modelSpans.map((s) => ({ ...s })),
     cursor: b.meta.cursor,
+    suggestionMode: b.meta.suggestionMode,
     created: b.meta.created,
     modified: b.meta.modified,
     dirty: b.dirty,

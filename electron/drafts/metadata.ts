@@ -1,5 +1,15 @@
 import { z } from 'zod';
 import { draftCursorSchema, MAX_TITLE_CHARS, modelSpanSchema, type DraftCursor, type ModelSpan } from '../common/drafts.js';
+import {
+  authorNoteSchema,
+  DEFAULT_NOTE,
+  EMPTY_LOREBOOK,
+  lorebookSchema,
+  type AuthorNote,
+  type Lorebook,
+  type StoryContext,
+} from '../common/lore.js';
+import { draftSuggestionModeSchema, type DraftSuggestionMode } from '../common/suggestion-mode.js';
 
 export type { DraftCursor, ModelSpan };
 
@@ -12,9 +22,12 @@ const fields = {
   created: z.iso.datetime(),
   modified: z.iso.datetime(),
   memory: z.string(),
+  note: authorNoteSchema,
+  lorebook: lorebookSchema,
   modelSpans: z.array(modelSpanSchema),
   wordHistory: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), dayEntrySchema),
   cursor: draftCursorSchema.nullable(),
+  suggestionMode: draftSuggestionModeSchema,
 } as const;
 
 export interface DraftMeta {
@@ -22,13 +35,44 @@ export interface DraftMeta {
   created: string;
   modified: string;
   memory: string;
+  /** The author's note and the lorebook: with memory, what the model sees besides the text (never exported). */
+  note: AuthorNote;
+  lorebook: Lorebook;
   modelSpans: ModelSpan[];
   wordHistory: Record<string, DayWords>;
   cursor: DraftCursor | null;
+  /** Ghost text for this draft: its own mode, or null to follow Settings. */
+  suggestionMode: DraftSuggestionMode;
+}
+
+/** What of a draft reaches the model besides its text: kept in draft.json, in the journal and in snapshots. */
+export type DraftStory = StoryContext;
+
+export const draftStorySchema = z.object({ memory: z.string(), note: authorNoteSchema, lorebook: lorebookSchema }).strict();
+
+export function storyOf(meta: DraftStory): DraftStory {
+  return { memory: meta.memory, note: meta.note, lorebook: meta.lorebook };
+}
+
+export function sameStory(a: DraftStory, b: DraftStory): boolean {
+  return (
+    a.memory === b.memory && JSON.stringify(a.note) === JSON.stringify(b.note) && JSON.stringify(a.lorebook) === JSON.stringify(b.lorebook)
+  );
 }
 
 export function defaultMeta(title: string, nowIso: string): DraftMeta {
-  return { title, created: nowIso, modified: nowIso, memory: '', modelSpans: [], wordHistory: {}, cursor: null };
+  return {
+    title,
+    created: nowIso,
+    modified: nowIso,
+    memory: '',
+    note: DEFAULT_NOTE,
+    lorebook: EMPTY_LOREBOOK,
+    modelSpans: [],
+    wordHistory: {},
+    cursor: null,
+    suggestionMode: null,
+  };
 }
 
 /**
@@ -86,6 +130,9 @@ export const journalEntrySchema = z.object({
   title: z.string(),
   text: z.string(),
   memory: z.string(),
+  /** Absent in journals written before the note and the lorebook existed. */
+  note: authorNoteSchema.optional(),
+  lorebook: lorebookSchema.optional(),
   /** Hash of text.md when the buffer was loaded; tells recovery whether the file changed meanwhile. */
   baseHash: z.string().nullable(),
   modelSpans: z.array(modelSpanSchema),

@@ -7,6 +7,8 @@ import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
 import type { DraftCursor, DraftEdit, ModelSpan } from '../common/drafts.js';
 import { applyHistoryOps, type HistoryOp, type HistoryTree } from '../common/history.js';
+import type { AuthorNote, Lorebook } from '../common/lore.js';
+import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 import { countWords } from '../common/word-count.js';
 import { atomicWrite, removeStaleTemps } from '../disk/atomic-write.js';
 import { sha256 } from '../disk/sha256.js';
@@ -18,7 +20,7 @@ import { checkId, pathExists, readMeta, readText, textPath, writeMeta } from './
 import { DraftError, toDraftError } from './errors.js';
 import { readHistory, writeHistory } from './history-file.js';
 import type { Journal } from './journal.js';
-import { normalizeSpans } from './metadata.js';
+import { normalizeSpans, type DraftStory } from './metadata.js';
 import { lookAtDisk, type OutsideChange } from './outside-changes.js';
 import { remapSpans } from './spans.js';
 
@@ -163,6 +165,32 @@ export class OpenBuffers {
   setMemory(id: string, memory: string): void {
     const b = this.buffer(id);
     b.meta.memory = memory;
+    this.markDirty(b, false);
+  }
+
+  setSuggestionMode(id: string, mode: DraftSuggestionMode): void {
+    const b = this.buffer(id);
+    b.meta.suggestionMode = mode;
+    this.markDirty(b, false);
+  }
+
+  setNote(id: string, note: AuthorNote): void {
+    const b = this.buffer(id);
+    b.meta.note = note;
+    this.markDirty(b, false);
+  }
+
+  setLorebook(id: string, lorebook: Lorebook): void {
+    const b = this.buffer(id);
+    b.meta.lorebook = lorebook;
+    this.markDirty(b, false);
+  }
+
+  /** Memory, note and lorebook together (a restored snapshot). */
+  setStory(b: DraftBuffer, story: DraftStory): void {
+    b.meta.memory = story.memory;
+    b.meta.note = story.note;
+    b.meta.lorebook = story.lorebook;
     this.markDirty(b, false);
   }
 
@@ -314,6 +342,8 @@ export class OpenBuffers {
         title: b.meta.title,
         text: b.text,
         memory: b.meta.memory,
+        note: b.meta.note,
+        lorebook: b.meta.lorebook,
         baseHash: b.disk?.hash ?? null,
         modelSpans: b.meta.modelSpans,
         written: nowIso(this.#ctx),

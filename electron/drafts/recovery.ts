@@ -8,7 +8,7 @@ import { checkId, pathExists, readMeta, readText } from './draft-folder.js';
 import { toDraftError } from './errors.js';
 import { writeHistory } from './history-file.js';
 import type { Journal } from './journal.js';
-import { defaultMeta, normalizeSpans } from './metadata.js';
+import { defaultMeta, normalizeSpans, sameStory } from './metadata.js';
 import type { OpenBuffers } from './open-buffers.js';
 
 export interface RecoveredDraft {
@@ -56,14 +56,15 @@ export async function recoverFromJournal(
       ? { meta: defaultMeta(entry.title, nowIso(ctx)), problems: [], corrupt: false }
       : await readMeta(fs, root, id, nowIso(ctx));
     const { text: diskText, disk } = await readText(fs, root, id);
-    if (diskText === entry.text && meta.memory === entry.memory && !folderRecreated) {
+    const story = { memory: entry.memory, note: entry.note ?? meta.note, lorebook: entry.lorebook ?? meta.lorebook };
+    if (diskText === entry.text && sameStory(meta, story) && !folderRecreated) {
       await journal.remove(id);
       continue;
     }
     const b = newBuffer(
       id,
       entry.text,
-      { ...meta, title: entry.title, memory: entry.memory, modelSpans: normalizeSpans(entry.modelSpans, entry.text.length) },
+      { ...meta, ...story, title: entry.title, modelSpans: normalizeSpans(entry.modelSpans, entry.text.length) },
       disk,
     );
     b.corruptMeta = corrupt;

@@ -8,6 +8,7 @@ import { DraftError, toDraftError } from './errors.js';
 import { SNAPSHOT_ID } from '../common/drafts.js';
 import { countWords } from '../common/word-count.js';
 import { compactTimestamp, timestampIn } from './clock.js';
+import { draftStorySchema, type DraftStory } from './metadata.js';
 
 const SNAPSHOT_REASONS = ['manual', 'before-restore', 'before-bulk-change', 'outside-edit', 'before-reload'] as const;
 export type SnapshotReason = (typeof SNAPSHOT_REASONS)[number];
@@ -26,6 +27,8 @@ const infoSchema = z.object({
   reason: z.enum(SNAPSHOT_REASONS),
   words: z.number().int().nonnegative(),
 });
+/** The sidecar also keeps the memory, note and lorebook of the moment, so a restore brings them back too. */
+const storySidecarSchema = z.object({ story: draftStorySchema });
 
 /**
  * Named versions inside the draft's own folder (snapshots/<id>.md plus a small .json), so they travel
@@ -45,7 +48,14 @@ export class Snapshots {
     return join(draftDir, 'snapshots');
   }
 
-  async create(draftDir: string, text: string, name: string, reason: SnapshotReason, nowMs: number): Promise<SnapshotInfo> {
+  async create(
+    draftDir: string,
+    text: string,
+    name: string,
+    reason: SnapshotReason,
+    nowMs: number,
+    story?: DraftStory,
+  ): Promise<SnapshotInfo> {
     const created = new Date(nowMs).toISOString();
     const id = `${compactTimestamp(nowMs)}-${randomBytes(2).toString('hex')}`;
     const info: SnapshotInfo = { id, name: name.trim() || 'Snapshot', created, reason, words: countWords(text) };
@@ -57,7 +67,7 @@ export class Snapshots {
       await atomicWrite(
         this.#fs,
         join(dir, `${id}.json`),
-        JSON.stringify({ name: info.name, created, reason, words: info.words }, null, 2),
+        JSON.stringify({ name: info.name, created, reason, words: info.words, ...(story ? { story } : {}) }, null, 2),
         {
           within: this.#root,
         },
@@ -97,6 +107,17 @@ export class Snapshots {
     const text = (await this.#fs.readFile(join(dir, `${id}.md`))).toString('utf8');
     const created = timestampIn(id) ?? new Date(0).toISOString();
     return { id, name: 'Snapshot', created, reason: 'manual', words: countWords(text) };
+  }
+
+  /** The memory, note and lorebook a snapshot kept; null for one taken without them (or a damaged sidecar). */
+  async readStory(draftDir: string, id: string): Promise<DraftStory | null> {
+    if (!SNAPSHOT_ID.test(id)) return null;
+    try {
+      const raw: unknown = JSON.parse((await this.#fs.readFile(join(this.#dir(draftDir), `${id}.json`))).toString('utf8'));
+      return storySidecarSchema.safeParse(raw).data?.story ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async read(draftDir: string, id: string): Promise<string> {

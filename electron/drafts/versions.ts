@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { LibraryContext } from './context.js';
 import { viewOf, type OpenDraft } from './draft-buffer.js';
 import { checkId } from './draft-folder.js';
+import { storyOf } from './metadata.js';
 import type { OpenBuffers } from './open-buffers.js';
 import { Snapshots, type SnapshotInfo } from './snapshots.js';
 import { remapSpans } from './spans.js';
@@ -29,7 +30,7 @@ export class DraftVersions {
 
   async snapshot(id: string, name: string): Promise<SnapshotInfo> {
     const b = await this.#buffers.load(checkId(id));
-    return this.#snapshots.create(this.#dir(id), b.text, name, 'manual', this.#ctx.clock.now());
+    return this.#snapshots.create(this.#dir(id), b.text, name, 'manual', this.#ctx.clock.now(), storyOf(b.meta));
   }
 
   async list(id: string): Promise<SnapshotInfo[]> {
@@ -43,13 +44,25 @@ export class DraftVersions {
     return diffTexts(old, b.text);
   }
 
-  /** Replaces the text with a snapshot, after snapshotting the current text so the restore can be undone. */
+  /**
+   * Replaces the text with a snapshot, and the memory, note and lorebook with the snapshot's where it kept them,
+   * after snapshotting the current ones so the restore can be undone.
+   */
   async restore(id: string, snapshotId: string): Promise<OpenDraft> {
     const b = await this.#buffers.load(checkId(id));
     const old = await this.#snapshots.read(this.#dir(id), snapshotId);
-    await this.#snapshots.create(this.#dir(id), b.text, 'Before restoring a snapshot', 'before-restore', this.#ctx.clock.now());
+    const story = await this.#snapshots.readStory(this.#dir(id), snapshotId);
+    await this.#snapshots.create(
+      this.#dir(id),
+      b.text,
+      'Before restoring a snapshot',
+      'before-restore',
+      this.#ctx.clock.now(),
+      storyOf(b.meta),
+    );
     // Offsets in the snapshot are not those of the current text; we cannot say who wrote what any more.
     this.#buffers.replaceText(b, old, []);
+    if (story) this.#buffers.setStory(b, story);
     await this.#buffers.save(id);
     return viewOf(b);
   }

@@ -2,11 +2,13 @@
  * The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state).
  * Between requests it prepares the next window slide in the background, a small chunk at a time.
  */
+import { inspectContextWith } from './context-view.js';
 import { GenerationAbortedError } from './errors.js';
 import { generateWith, prefillWith, prepareNextWindow } from './generate.js';
 import { loadModel, type LoadedModel } from './model/load-model.js';
 import { TextScoring } from './score.js';
 import type {
+  ContextView,
   Engine,
   EngineInfo,
   EngineLoadOptions,
@@ -61,7 +63,7 @@ export class LocalEngine implements Engine {
   private async request(text: PrefillRequest): Promise<() => void> {
     const done = await this.turn();
     return () => {
-      this.lastText = { memory: text.memory, context: text.context, maxTokens: text.maxTokens };
+      this.lastText = { memory: text.memory, note: text.note, lorebook: text.lorebook, context: text.context, maxTokens: text.maxTokens };
       done();
     };
   }
@@ -102,6 +104,16 @@ export class LocalEngine implements Engine {
       await new Promise((resolve) => setImmediate(resolve));
     }
     return scoring.result();
+  }
+
+  /** Waits its turn like a request (background work gives way) but leaves the text to prepare for as it was. */
+  async inspectContext(request: PrefillRequest): Promise<ContextView> {
+    const done = await this.turn();
+    try {
+      return inspectContextWith(this.model, request);
+    } finally {
+      done();
+    }
   }
 
   /** A turn with the decoder that, unlike a request's, does not change the text the background work prepares for. */

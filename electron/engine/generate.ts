@@ -9,8 +9,10 @@ import { BanList } from './bans.js';
 import { CandidateRun, type Outcome, type Steering } from './candidate.js';
 import { DryPenalty } from './dry.js';
 import { joiningScores } from './joining.js';
+import { keepLoreState, loreStateOf, type LoreState } from './lore-activation.js';
 import type { LoadedModel } from './model/load-model.js';
 import { PhraseBias } from './phrase-bias.js';
+import { reusablePrefix } from './runtime/decoder.js';
 import { createRng, randomSeed } from './sampling.js';
 import { tokenTexts } from './token-texts.js';
 import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
@@ -44,33 +46,62 @@ function candidateSeed(seed: number, candidate: number): number {
   return (seed + Math.imul(candidate, 0x9e3779b9)) >>> 0;
 }
 
+/** What of a request places its window: the story context and the text, and the room the continuation needs. */
+type WindowRequest = Pick<GenerateRequest, 'memory' | 'note' | 'lorebook' | 'context' | 'maxTokens'>;
+
 /**
- * How the window is placed for a request: pinned memory, then as much of the text as the window allows. A model
- * trained with a marker at the start of every text (uer's Chinese GPT-2: [CLS]) keeps one position free for it.
+ * How the window is placed for a request: the one assembly (context-window.ts) of memory, active lore, the note and
+ * as much of the text as the window allows, with the lore activation the engine last committed. A model trained
+ * with a marker at the start of every text (uer's Chinese GPT-2: [CLS]) keeps one position free for it.
  */
-function placeWindow(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): AssembledContext {
+function placeWindow(model: LoadedModel, request: WindowRequest, storyStart?: AssembledContext): AssembledContext {
   const window = model.decoder.contextWindow - (model.tokenizer.startTokenId === null ? 0 : 1);
   const place = (reserve: number): AssembledContext =>
-    assembleContext({ memory: request.memory, text: request.context, encode: model.encode, window, reserve });
+    assembleContext({
+      memory: request.memory,
+      note: request.note,
+      lorebook: request.lorebook,
+      loreState: loreStateOf(model),
+      text: request.context,
+      encode: model.encode,
+      window,
+      reserve,
+      ...(storyStart ? { storyStart: { chars: storyStart.droppedChars, tokens: storyStart.droppedTokens } } : {}),
+    });
   const whole = place(request.maxTokens);
-  const fitsWhole = whole.droppedChars === 0 && whole.droppedTokens === 0 && whole.memoryDroppedTokens === 0;
-  return fitsWhole ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+  return whole.leftOut.length === 0 ? whole : place(Math.max(request.maxTokens, WINDOW_RESERVE));
+}
+
+/** The tokens the model sees for a request, and the assembly they come from. */
+export interface PromptContext {
+  readonly assembled: AssembledContext;
+  /** The start marker, or <|endoftext|> for an empty page: one token before the assembled ones, or null. */
+  readonly lead: number | null;
+  readonly tokens: number[];
 }
 
 /**
- * The tokens the model sees for a request. The start marker goes first wherever the window holds the start of the
- * memory or of the text, as in training.
+ * The tokens the model sees for a request. The start marker goes first wherever the window holds the start of its
+ * first part, as in training. Reads the lore activation without changing it (the inspector and the background
+ * slide look; a request that runs keeps its activation with keepLoreState).
  */
-function promptTokens(model: LoadedModel, request: Pick<GenerateRequest, 'memory' | 'context' | 'maxTokens'>): number[] {
+export function promptContext(model: LoadedModel, request: WindowRequest): PromptContext {
   const assembled = placeWindow(model, request);
   const start = model.tokenizer.startTokenId;
-  if (start !== null) {
-    const atDocumentStart =
-      assembled.memoryTokens > 0 ? assembled.memoryDroppedTokens === 0 : assembled.droppedChars === 0 && assembled.droppedTokens === 0;
-    if (atDocumentStart) return [start, ...assembled.tokens];
-  }
+  if (start !== null && assembled.startsWhole) return { assembled, lead: start, tokens: [start, ...assembled.tokens] };
   // GPT-2 was trained with <|endoftext|> between documents, so it is the natural start of an empty page.
-  return assembled.tokens.length > 0 ? assembled.tokens : [model.eosTokenId ?? 0];
+  if (assembled.tokens.length === 0) {
+    const empty = model.eosTokenId ?? 0;
+    return { assembled, lead: empty, tokens: [empty] };
+  }
+  return { assembled, lead: null, tokens: assembled.tokens };
+}
+
+/** The tokens a request runs on; the lore activation it saw becomes the engine's (hysteresis for the next request). */
+function promptTokens(model: LoadedModel, request: WindowRequest): number[] {
+  const prompt = promptContext(model, request);
+  keepLoreState(model, prompt.assembled.loreState);
+  return prompt.tokens;
 }
 
 /** How far ahead of the writer the next slide is looked for, in characters typed, and in what steps. */
@@ -113,8 +144,10 @@ export function nextWindow(model: LoadedModel, request: PrefillRequest): NextWin
     const filler = ` ${tail.repeat(Math.ceil(grow / tail.length))}`.slice(0, grow);
     const next = placeWindow(model, { ...request, context: text + filler });
     if (next.droppedChars === now.droppedChars && next.droppedTokens === now.droppedTokens) continue;
-    // The new window's tokens over the text as it is now; the last word may still change as the writer types.
-    const known = next.tokens.slice(0, next.memoryTokens).concat(model.encode(text.slice(next.droppedChars)).slice(next.droppedTokens));
+    // The new window's tokens over the text as it is now: its memory and lore as predicted, then the story from
+    // its new start up to where the writer is (the last word may still change as they type).
+    const over = placeWindow(model, { ...request, context: text }, next);
+    const known = next.tokens.slice(0, storyIndex(next)).concat(over.tokens.slice(storyIndex(over)));
     let n = 0;
     while (n < known.length && n < next.tokens.length && known[n] === next.tokens[n]) n++;
     return n >= MIN_PREPARED_TOKENS ? { prefix: next.tokens.slice(0, n), charsToSlide: grow } : null;
@@ -122,8 +155,13 @@ export function nextWindow(model: LoadedModel, request: PrefillRequest): NextWin
   return null;
 }
 
+/** Where the story (and the note inside it) begins among an assembly's tokens: after memory and lore. */
+function storyIndex(assembled: AssembledContext): number {
+  return assembled.memoryTokens + assembled.budget.lore;
+}
+
 /** The last prediction per model: the text only changes at the end between two requests, the search is not free. */
-const predictions = new WeakMap<LoadedModel, { key: PrefillRequest; next: NextWindow | null }>();
+const predictions = new WeakMap<LoadedModel, { key: PrefillRequest; lore: LoreState; next: NextWindow | null }>();
 
 /**
  * Background work between requests: prefills, at most `maxNewTokens` at a time, the window the next slide will
@@ -135,14 +173,28 @@ export async function prepareNextWindow(model: LoadedModel, request: PrefillRequ
   if (!model.decoder.prepareSpare) return false;
   let memo = predictions.get(model);
   const same =
-    memo && memo.key.context === request.context && memo.key.memory === request.memory && memo.key.maxTokens === request.maxTokens;
+    memo &&
+    memo.key.context === request.context &&
+    memo.key.memory === request.memory &&
+    memo.key.note === request.note &&
+    memo.key.lorebook === request.lorebook &&
+    memo.key.maxTokens === request.maxTokens &&
+    memo.lore === loreStateOf(model);
   if (!memo || !same) {
-    memo = { key: request, next: nextWindow(model, request) };
+    memo = { key: request, lore: loreStateOf(model), next: nextWindow(model, request) };
     predictions.set(model, memo);
   }
   if (memo.next === null) return false;
   const minNewTokens = memo.next.charsToSlide <= SLIDE_IMMINENT_CHARS ? 1 : BACKGROUND_BATCH_TOKENS;
   return !(await model.decoder.prepareSpare(memo.next.prefix, maxNewTokens, minNewTokens));
+}
+
+/** The last tokens of a cached text that a longer text may tokenize differently (a word cut at the cache's end). */
+const CACHE_END_TOKENS = 4;
+
+/** Whether caching `tokens` would throw away the cached context: its window starts elsewhere (a slide). */
+function movesWindow(cached: readonly number[], tokens: readonly number[]): boolean {
+  return cached.length > 0 && reusablePrefix(cached, tokens) < cached.length - CACHE_END_TOKENS;
 }
 
 /**
@@ -153,6 +205,9 @@ export async function prefillWith(model: LoadedModel, request: PrefillRequest): 
   const started = performance.now();
   checkMaxTokens(request.maxTokens, model.decoder.contextWindow);
   const tokens = promptTokens(model, request);
+  if (request.keepWindow && movesWindow(model.decoder.cachedTokens, tokens)) {
+    return { contextTokens: tokens.length, reusedTokens: 0, prefillMs: performance.now() - started, skipped: true };
+  }
   const { reused } = await model.decoder.setContext(tokens);
   return { contextTokens: tokens.length, reusedTokens: reused, prefillMs: performance.now() - started };
 }

@@ -15,4 +15,7 @@ export { defaultGraphCacheDir } from './model/graph-cache.js';
 export { serveEngine, type HostPort } from './host/serve.js';
 export { ModelLoadError, GenerationAbortedError } from './errors.js';
 export { DEFAULT_SAMPLER } from './types.js';
+export { StopDetector } from './stopping.js';
+export { noteText, paragraphsBack } from './context-window.js';
+export { activateLore, NO_LORE_STATE, type LoreState } from './lore-activation.js';
 export type * from './types.js';

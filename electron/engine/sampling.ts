@@ -2,7 +2,8 @@
  * Token sampling: penalties, temperature, top-k, top-p, min-p, typical-p, and a seeded PRNG.
  *
  * Order (the order Hugging Face transformers' `generate` builds its logits processors in):
- *   1. repetition penalty over the last `repetitionWindow` tokens (HF/CTRL: positive logits divided, negative multiplied)
+ *   1. repetition penalty over the last `repetitionWindow` tokens (HF/CTRL: positive logits divided, negative multiplied),
+ *      then OpenAI's presence and frequency penalties over the same tokens (subtracted: once, and once per occurrence)
  *   2. no-repeat n-gram ban (the token that would complete an n-gram already in `history` gets -Infinity)
  *   -- greedy (or temperature <= 0) stops here and takes the argmax --
  *   3. temperature, 4. top-k, 5. top-p, 6. min-p, 7. typical-p; each filter sees the distribution the previous ones
@@ -149,6 +150,7 @@ export function sampleToken(logits: Float32Array, history: readonly number[], se
 export function applyPenalties(logits: Float32Array, history: readonly number[], settings: SamplerSettings): void {
   if (logits.length === 0) throw new RangeError('sampleToken: empty logits');
   applyRepetitionPenalty(logits, history, settings.repetitionPenalty, settings.repetitionWindow);
+  applyPresenceAndFrequency(logits, history, settings.presencePenalty ?? 0, settings.frequencyPenalty ?? 0, settings.repetitionWindow);
   applyNoRepeatNgram(logits, history, settings.noRepeatNgramSize);
 }
 
@@ -224,7 +226,9 @@ function prepare(logits: Float32Array, settings: SamplerSettings): Prepared {
   if (max === Infinity) return { n: -1, argmax, greedyLogprob: 0 };
 
   const temperature = settings.temperature;
-  if (settings.greedy || !(temperature > 0)) {
+  // A temperature so small that 1 / T overflows (5e-324) is greedy in the limit, and is taken as greedy: scaled by
+  // Infinity the best token's logit became 0 * Infinity = NaN, which hung the top-p cut and lost the token id.
+  if (settings.greedy || !(temperature > 0) || !Number.isFinite(1 / temperature)) {
     const floor = max - TAIL_NATS;
     let sum = 0;
     for (let i = 0; i < vocab; i++) {
@@ -290,11 +294,50 @@ function prepare(logits: Float32Array, settings: SamplerSettings): Prepared {
 
 /** HF RepetitionPenaltyLogitsProcessor, restricted to the last `window` tokens; each distinct token is penalised once. */
 function applyRepetitionPenalty(logits: Float32Array, history: readonly number[], penalty: number, window: number): void {
-  if (!(penalty > 0) || penalty === 1 || history.length === 0) return;
-  const vocab = logits.length;
-  const size = Number.isFinite(window) ? Math.max(0, Math.floor(window)) : history.length;
-  const start = Math.max(0, history.length - size);
+  if (!(penalty > 0) || penalty === 1) return;
+  const start = windowStart(history, window);
   if (start >= history.length) return;
+  const vocab = logits.length;
+  const seen = nextStamp(vocab);
+  for (let i = start; i < history.length; i++) {
+    const t = history[i]!;
+    if (!(t >= 0 && t < vocab) || stamp[t] === seen) continue;
+    stamp[t] = seen;
+    const v = logits[t]!;
+    logits[t] = v < 0 ? v * penalty : v / penalty;
+  }
+}
+
+/** OpenAI's penalties: logit -= presence * [count > 0] + frequency * count, counted over the window. */
+function applyPresenceAndFrequency(
+  logits: Float32Array,
+  history: readonly number[],
+  presence: number,
+  frequency: number,
+  window: number,
+): void {
+  if (presence === 0 && frequency === 0) return;
+  const start = windowStart(history, window);
+  if (start >= history.length) return;
+  const vocab = logits.length;
+  const seen = nextStamp(vocab);
+  for (let i = start; i < history.length; i++) {
+    const t = history[i]!;
+    if (!(t >= 0 && t < vocab)) continue;
+    const first = stamp[t] !== seen;
+    stamp[t] = seen;
+    logits[t] = logits[t]! - frequency - (first ? presence : 0);
+  }
+}
+
+/** Where the last `window` tokens of `history` start (all of it for a non-finite window). */
+function windowStart(history: readonly number[], window: number): number {
+  const size = Number.isFinite(window) ? Math.max(0, Math.floor(window)) : history.length;
+  return Math.max(0, history.length - size);
+}
+
+/** A fresh mark for "seen in this pass" over a vocabulary, without clearing the array each time. */
+function nextStamp(vocab: number): number {
   if (stamp.length < vocab) {
     stamp = new Uint32Array(vocab);
     stampGen = 0;
@@ -304,13 +347,7 @@ function applyRepetitionPenalty(logits: Float32Array, history: readonly number[]
     stamp.fill(0);
     stampGen = 1;
   }
-  for (let i = start; i < history.length; i++) {
-    const t = history[i]!;
-    if (!(t >= 0 && t < vocab) || stamp[t] === stampGen) continue;
-    stamp[t] = stampGen;
-    const v = logits[t]!;
-    logits[t] = v < 0 ? v * penalty : v / penalty;
-  }
+  return stampGen;
 }
 
 /** HF NoRepeatNGramLogitsProcessor: ban every token that would complete an n-gram already present in `history`. */

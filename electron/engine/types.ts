@@ -11,6 +11,8 @@ export interface PrefillResult {
   readonly contextTokens: number;
   readonly reusedTokens: number;
   readonly prefillMs: number;
+  /** A `keepWindow` prefill left undone: the text would have slid the window. */
+  readonly skipped?: boolean;
 }
 
 export type StopReason = 'eos' | 'length' | 'stop-string' | 'sentence' | 'phrase' | 'paragraph' | 'aborted';
@@ -101,6 +103,64 @@ export interface GenerationStats {
   readonly joiningMs?: number;
 }
 
+/** Where a token of the window comes from. 'start': the start marker ([CLS]), or <|endoftext|> on an empty page. */
+export type ContextSourceName = 'start' | 'memory' | 'lore' | 'note' | 'story';
+
+export interface ContextViewSegment {
+  readonly source: ContextSourceName;
+  /** Lore only: the entry's id, and its title (its first key when it has none). */
+  readonly entryId?: string;
+  readonly title?: string;
+  readonly text: string;
+  readonly tokenIds: readonly number[];
+  /** Each token's text as it completes (a character split across tokens shows on its last token). */
+  readonly pieces: readonly string[];
+}
+
+export interface ContextLeftOut {
+  readonly source: 'memory' | 'lore' | 'note' | 'story';
+  readonly entryId?: string;
+  readonly title?: string;
+  /** 'over-budget': it did not fit its share of the window; 'before-window': story text before the window's start. */
+  readonly reason: 'over-budget' | 'before-window';
+  readonly tokens: number;
+  /** The story only: characters cut before tokenizing. */
+  readonly chars?: number;
+}
+
+/**
+ * The window of the next request as the engine will assemble it (the same assembly, not a second one): what the
+ * context inspector and `kaituhi generate --show-context` show.
+ */
+export interface ContextView {
+  readonly contextWindow: number;
+  readonly segments: readonly ContextViewSegment[];
+  /** Window positions by use; `reserved` is kept free for the continuation. */
+  readonly budget: {
+    readonly start: number;
+    readonly memory: number;
+    readonly lore: number;
+    readonly note: number;
+    readonly story: number;
+    readonly reserved: number;
+  };
+  readonly leftOut: readonly ContextLeftOut[];
+  readonly promptTokens: number;
+  /** Leading tokens whose K/V the engine holds already; the rest it will compute again. */
+  readonly reusedTokens: number;
+  /**
+   * Set when the first token to compute again lies in memory or lore while the engine holds a window: an edit
+   * there ('edited'), or an entry coming into the window ('entered'), makes the next suggestion re-read everything
+   * after it.
+   */
+  readonly rereadFrom: {
+    readonly source: 'memory' | 'lore';
+    readonly entryId?: string;
+    readonly title?: string;
+    readonly change: 'edited' | 'entered';
+  } | null;
+}
+
 export type GenerationEvent =
   | ({ readonly type: 'token' } & GeneratedToken)
   | {
@@ -150,8 +210,22 @@ export interface EngineInfo {
  * (a child process under Node, a utilityProcess under Electron). `electron/engine/index.ts` exports
  * `startEngineHost(options): Promise<EngineHost>` and `loadEngine(options): Promise<Engine>`.
  */
+/**
+ * A model served by another program over OpenAI's completions API (llama.cpp's server, vLLM, TGI, KoboldCpp, another
+ * `kaituhi serve`): what that server says about it. The services' remote engine implements `Engine` with it.
+ */
+export interface RemoteEngineInfo {
+  readonly kind: 'remote';
+  /** The API's base URL, e.g. http://gpu-box:8080/v1. */
+  readonly url: string;
+  readonly modelName: string;
+  /** The model's window in tokens, when the server says; null otherwise. */
+  readonly contextWindow: number | null;
+}
+
 export interface Engine {
-  info(): Promise<EngineInfo>;
+  /** What runs: a model loaded here, or one a server runs. */
+  info(): Promise<EngineInfo | RemoteEngineInfo>;
   /** Streams events; ends after a `done` for every candidate and one `stats`. Aborting ends it with reason 'aborted'. */
   generate(request: GenerateRequest, signal?: AbortSignal): AsyncIterable<GenerationEvent>;
   /** Token count of a text (for the memory / window indicators). */
@@ -164,6 +238,8 @@ export interface Engine {
    * ends it between chunks with a GenerationAbortedError. Reuses the prefix cache, and leaves the text in it.
    */
   score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult>;
+  /** The window a request for this text would run on, and what of it the cache holds; changes nothing. */
+  inspectContext(request: PrefillRequest): Promise<ContextView>;
   close(): Promise<void>;
 }
 
@@ -191,6 +267,7 @@ export type EngineHostEvent =
   | { readonly type: 'gave-up'; readonly reason: string };
 
 export interface EngineHost extends Engine {
+  info(): Promise<EngineInfo>;
   /** Called when the host process/thread died and was restarted (the next request works again). */
   onEvent(listener: (event: EngineHostEvent) => void): () => void;
   /** Kills the host as a crash would (tests and the "restart engine" command). */

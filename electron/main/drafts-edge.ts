@@ -8,19 +8,20 @@ import type { ExportFormat } from '../shared/drafts-api.js';
 import type { MainWords } from './menu.js';
 import { withPrivateTempFile } from './private-temp-file.js';
 
-const FILTERS: Record<ExportFormat, { name: string; extensions: string[] }> = {
+const FILTERS: Record<ExportFormat | 'lorebook', { name: string; extensions: string[] }> = {
   txt: { name: 'Plain text', extensions: ['txt'] },
   md: { name: 'Markdown', extensions: ['md'] },
   html: { name: 'Web page', extensions: ['html'] },
   docx: { name: 'Word document', extensions: ['docx'] },
   epub: { name: 'EPUB book', extensions: ['epub'] },
   pdf: { name: 'PDF', extensions: ['pdf'] },
+  lorebook: { name: 'Lorebook', extensions: ['json', 'lorebook'] },
 };
 
 export async function saveExportWithDialog(
   words: () => MainWords,
   suggestedName: string,
-  format: ExportFormat,
+  format: ExportFormat | 'lorebook',
   bytes: Uint8Array,
 ): Promise<string | null> {
   const parent = BrowserWindow.getFocusedWindow();

@@ -170,7 +170,8 @@ export function menuTemplate(words: MainWords, actions: MenuActions, isMac: bool
       label: words.view,
       submenu: [
         { role: 'reload', label: words.reload },
-        { role: 'toggleDevTools', label: words.devTools },
+        // Ctrl+Shift+I, the role's own key off macOS, opens Kaituhi's context inspector; the developer tools take F12.
+        { role: 'toggleDevTools', label: words.devTools, accelerator: isMac ? 'Alt+Cmd+I' : 'F12' },
         { type: 'separator' },
         { role: 'resetZoom', label: words.actualSize },
         { role: 'zoomIn', label: words.zoomIn },

@@ -5,10 +5,11 @@ import { WEBSOCKET_PATH, TOKEN_PARAM, type ServerMessage } from '../shared/api.j
 import { contentSecurityPolicy } from '../shared/csp.js';
 import { parseClientFrame } from '../shared/validators.js';
 import { ApiSession } from '../services/api-session.js';
-import { CLIENT_LIMITS } from '../services/client-limits.js';
+import { CLIENT_LIMITS, GenerationSlots } from '../services/client-limits.js';
 import type { AppServices } from '../services/app-services.js';
 import { checkHttpRequest, checkWebSocketUpgrade, makeToken, parseTarget, type AccessPolicy, type Verdict } from './access-policy.js';
 import { readStaticFile } from './static-files.js';
+import { handleOpenAiRequest, isOpenAiPath } from './openai/openai-api.js';
 
 export interface ServerOptions {
   services: AppServices;
@@ -18,11 +19,17 @@ export interface ServerOptions {
   port?: number;
   /** Fixed only by tests; a launch otherwise makes a fresh random one. */
   token?: string;
+  /** A key the completions API (/v1/) accepts besides the token: --api-key or KAITUHI_API_KEY. */
+  apiKey?: string | null;
+  /** Origins whose pages may call the completions API (--cors-origin), already normalised. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningServer {
   /** The URL to open, token included. */
   readonly url: string;
+  /** The completions API's base URL, for OpenAI-compatible clients (the key goes in Authorization). */
+  readonly apiUrl: string;
   readonly port: number;
   readonly token: string;
   /** WebSocket connections open now (not those being closed); tests check cleanup and the limits. */
@@ -38,11 +45,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const http = createServer();
   const sockets = new WebSocketServer({ noServer: true, maxPayload: CLIENT_LIMITS.maxFrameBytes });
   const port = await listen(http, options.port ?? 0);
-  const policy: AccessPolicy = { port, token, origin: `http://${LISTEN_HOST}:${port}` };
+  const policy: AccessPolicy = {
+    port,
+    token,
+    origin: `http://${LISTEN_HOST}:${port}`,
+    apiKey: options.apiKey ?? null,
+    corsOrigins: options.corsOrigins ?? [],
+  };
+  const api = { services: options.services, apiSlots: new GenerationSlots(CLIENT_LIMITS.apiGenerations) };
 
   http.on('request', (request, response) => {
     // Every handler's failure is answered here: an unanswered rejection would end the whole server.
-    serveFile(policy, options.rendererDir, request, response).catch(() => answerFailure(response));
+    const handled = isOpenAiPath(request.url)
+      ? handleOpenAiRequest(policy, api, request, response)
+      : serveFile(policy, options.rendererDir, request, response);
+    handled.catch(() => answerFailure(response));
   });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A reset in the middle of a handshake must not become an unhandled 'error' event.
@@ -65,6 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   return {
     url: `${policy.origin}/?${TOKEN_PARAM}=${token}`,
+    apiUrl: `${policy.origin}/v1`,
     port,
     token,
     connections: () => [...sockets.clients].filter((ws) => ws.readyState === ws.OPEN).length,

@@ -1,11 +1,14 @@
 import type { AppMode, AppSnapshot, ModelsState, SettingsState } from '../shared/api.js';
-import type { Settings } from '../common/settings.js';
-import { EngineSupervisor } from './engine-supervisor.js';
+import type { EngineSettings, Settings } from '../common/settings.js';
+import { EngineSupervisor, type RemoteEngineChoice } from './engine-supervisor.js';
+import type { RemoteLinkTiming } from './remote-engine/remote-link.js';
 import { SettingsStore } from './settings-store.js';
 import { DraftsService, type DraftsServiceOptions } from './drafts-service.js';
 import { dirname } from 'node:path';
 import { ModelChoices, type ModelChoicesOptions } from './model-choices.js';
 import { GenerationSlots } from './client-limits.js';
+import { storyRequestFields, type AuthorNote, type Lorebook } from '../common/lore.js';
+import { CacheWarmer } from './cache-warmer.js';
 
 export interface AppServicesOptions extends ModelChoicesOptions {
   /** Drafts: this launch's library folder, Electron's PDF printer and save dialog, test timers. */
@@ -14,6 +17,17 @@ export interface AppServicesOptions extends ModelChoicesOptions {
   version: string;
   /** Electron opens links in the system browser; server mode has no such power and leaves it undefined. */
   openExternal?: (url: string) => Promise<void>;
+  /** How often a server engine is checked and retried (tests shorten it). */
+  remoteTiming?: RemoteLinkTiming;
+}
+
+/** The server the engine settings name, or null for this computer. */
+function remoteChoice(engine: EngineSettings): RemoteEngineChoice | null {
+  return engine.source === 'remote' ? { url: engine.url, apiKey: engine.apiKey, model: engine.model } : null;
+}
+
+function sameChoice(a: RemoteEngineChoice | null, b: RemoteEngineChoice | null): boolean {
+  return a === b || (a !== null && b !== null && a.url === b.url && a.apiKey === b.apiKey && a.model === b.model);
 }
 
 export const SERVER_MODEL_FOLDER_REFUSED =
@@ -32,11 +46,13 @@ export class AppServices {
   readonly models: ModelChoices;
   /** Generations across every window or page, so that no number of them can queue the engine without end. */
   readonly generationSlots = new GenerationSlots();
+  /** The editor's cache warm-ups (the ghost text on screen, ahead of Tab): one running, at most one waiting. */
+  readonly cacheWarmer = new CacheWarmer(() => this.engine.engine);
   readonly #settingsListeners = new Set<(state: SettingsState) => void>();
 
   constructor(readonly options: AppServicesOptions) {
     this.settings = new SettingsStore(options.settingsFile);
-    this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions);
+    this.engine = new EngineSupervisor(options.startEngineHost, options.engineOptions, options.remoteTiming);
     this.models = new ModelChoices({
       options,
       engine: this.engine,
@@ -55,13 +71,12 @@ export class AppServices {
    * Best effort: fills the engine's prefix cache with an opened draft, placing the window as an inline
    * suggestion will. A failure here only means the first suggestion starts cold.
    */
-  #warmEngine(opened: { textBeforeCursor: string; memory: string }): void {
+  #warmEngine(opened: { textBeforeCursor: string; memory: string; note: AuthorNote; lorebook: Lorebook }): void {
     const engine = this.engine.engine;
     if (!engine) return;
     const maxTokens = this.settings.state.settings.inline.maxTokens;
-    engine
-      .prefill({ context: opened.textBeforeCursor, ...(opened.memory ? { memory: opened.memory } : {}), maxTokens })
-      .catch(() => undefined);
+    // The same story fields the editor's requests carry, so the warm window is the one they will ask for.
+    engine.prefill({ context: opened.textBeforeCursor, ...storyRequestFields(opened), maxTokens }).catch(() => undefined);
   }
 
   get mode(): AppMode {
@@ -85,9 +100,14 @@ export class AppServices {
     return this.settings.load();
   }
 
-  /** Loads the model the launch flags or the settings name; never throws (failures become engine state). */
-  startEngine(): Promise<void> {
-    return this.models.start();
+  /**
+   * Loads the model the launch flags or the settings name, or reaches the server they name; never throws (failures
+   * become engine state).
+   */
+  async startEngine(): Promise<void> {
+    const remote = remoteChoice(this.settings.state.settings.engine);
+    if (remote) await this.engine.useRemote(remote);
+    await this.models.start();
   }
 
   async shutdown(): Promise<void> {
@@ -111,6 +131,8 @@ export class AppServices {
     const state = await this.settings.save(settings);
     for (const listener of this.#settingsListeners) listener(state);
     if (settings.modelDir !== previous.modelDir) void this.models.settingsFolderChanged();
+    const remote = remoteChoice(settings.engine);
+    if (!sameChoice(remote, remoteChoice(previous.engine))) void this.engine.useRemote(remote);
     return state;
   }
 

@@ -4,6 +4,7 @@
  * session read them from this one object.
  */
 import { MAX_DRAFT_CHARS, MAX_MODEL_SPANS } from '../common/drafts.js';
+import { MAX_TEXT_CHARS } from '../common/generation.js';
 
 /** UTF-8 spends at most 3 bytes on one UTF-16 code unit (a 4-byte character is two units). */
 const MAX_UTF8_BYTES_PER_CHAR = 3;
@@ -34,6 +35,13 @@ export const CLIENT_LIMITS = {
   generationsPerClient: 4,
   /** Generations across every client: the engine runs them one after another, so more would only wait. */
   generationsOverall: 8,
+  /**
+   * Completions API requests running or waiting (they also take places in generationsOverall): fewer than the
+   * overall places, so that API clients can never take the editor's last two. One more gets 429.
+   */
+  apiGenerations: 6,
+  /** A completions request's body: the longest prompt, every character a 3-byte one, and room for the parameters. */
+  maxApiBodyBytes: MAX_TEXT_CHARS * MAX_UTF8_BYTES_PER_CHAR + 65_536,
   /**
    * Texts one client may have being scored at once (surprise highlighting needs one; a rescoring after an edit
    * may overlap the cancelled one for a moment). Scoring yields to generations, but it still holds the engine.

@@ -16,6 +16,8 @@ import { writeJsonAtomic } from '../disk/json-file.js';
 import { sha256 } from '../disk/sha256.js';
 import { errorMessage } from '../common/error-message.js';
 import { promptStart } from '../common/prompt-window.js';
+import type { AuthorNote, Lorebook } from '../common/lore.js';
+import { exportLorebook, LOREBOOK_EXTENSIONS, type LorebookFormat } from '../common/lore-formats.js';
 
 export interface DraftsServiceOptions {
   /** The app's user-data folder: the default library lives in it, and so do every library's journal and state. */
@@ -28,7 +30,7 @@ export interface DraftsServiceOptions {
    * Told when a draft opens, with the text before its cursor and its memory: the app warms the engine's
    * prefix cache with it, so the first suggestion does not pay a cold prefill of the whole window.
    */
-  onDraftOpened?: (opened: { textBeforeCursor: string; memory: string }) => void;
+  onDraftOpened?: (opened: { textBeforeCursor: string; memory: string; note: AuthorNote; lorebook: Lorebook }) => void;
   /** Electron's save dialog for exports; without it (server mode) exports go back to the page as downloads. */
   saveExport?: SaveExport;
   /** Tests shorten or lengthen the timers and turn the watcher off. */
@@ -36,7 +38,7 @@ export interface DraftsServiceOptions {
 }
 
 /** Electron's save dialog: main asks the writer where, writes the bytes, and returns the path (null if cancelled). */
-export type SaveExport = (suggestedName: string, format: ExportFormat, bytes: Uint8Array) => Promise<string | null>;
+export type SaveExport = (suggestedName: string, format: ExportFormat | 'lorebook', bytes: Uint8Array) => Promise<string | null>;
 
 const LOCATION_FILE = 'drafts-location.json';
 
@@ -119,7 +121,12 @@ export class DraftsService {
     const draft = await this.library.buffers.open(id);
     const cursor = Math.min(draft.cursor?.offset ?? draft.text.length, draft.text.length);
     // The very end the editor will send as its prompt, so the engine caches what the first suggestion reuses.
-    this.options.onDraftOpened?.({ textBeforeCursor: draft.text.slice(promptStart(cursor), cursor), memory: draft.memory });
+    this.options.onDraftOpened?.({
+      textBeforeCursor: draft.text.slice(promptStart(cursor), cursor),
+      memory: draft.memory,
+      note: draft.note,
+      lorebook: draft.lorebook,
+    });
     return draft;
   }
 
@@ -146,6 +153,19 @@ export class DraftsService {
       return path === null ? { kind: 'cancelled' } : { kind: 'saved', fileName: basename(path) };
     }
     return { kind: 'download', fileName, mimeType: made.mimeType, base64: Buffer.from(made.bytes).toString('base64') };
+  }
+
+  /** The draft's lorebook as a file in another tool's format (or Kaituhi's), delivered as exports are. */
+  async exportLorebook(id: string, format: LorebookFormat): Promise<DraftExportResult> {
+    const b = await this.library.buffers.load(id);
+    const fileName = `${safeFileStem(b.meta.title)} lore${LOREBOOK_EXTENSIONS[format]}`;
+    const bytes = new TextEncoder().encode(exportLorebook(b.meta.lorebook, format));
+    const saveExport = this.options.saveExport;
+    if (saveExport) {
+      const path = await saveExport(fileName, 'lorebook', bytes);
+      return path === null ? { kind: 'cancelled' } : { kind: 'saved', fileName: basename(path) };
+    }
+    return { kind: 'download', fileName, mimeType: 'application/json', base64: Buffer.from(bytes).toString('base64') };
   }
 
   async #open(libraryDir: string): Promise<DraftsStartup> {

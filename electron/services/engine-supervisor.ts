@@ -1,7 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { EngineState } from '../shared/api.js';
-import type { EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions } from '../engine/types.js';
+import type { Engine, EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions } from '../engine/types.js';
+import type { EngineSettings } from '../common/settings.js';
 import { errorMessage } from '../common/error-message.js';
+import { RemoteLink, type RemoteLinkState, type RemoteLinkTiming } from './remote-engine/remote-link.js';
+
+/** A server to use as the engine: Settings → Engine → A server. */
+export type RemoteEngineChoice = Pick<EngineSettings, 'url' | 'apiKey' | 'model'>;
 
 /** Starts an engine host: a child process under Node, a utilityProcess under Electron. */
 export type StartEngineHost = (options: EngineLoadOptions) => Promise<EngineHost>;
@@ -12,11 +17,15 @@ export const NO_MODEL_MESSAGE =
   'To try the app, `npm run kaituhi -- make-test-model --out DIR` writes a tiny random model (its words are nonsense).';
 
 /**
- * Owns the one engine host of this launch: loads the chosen model, swaps it when the writer picks another,
- * and turns host crashes and restarts into an `EngineState` the UI can show.
+ * Owns the one engine of this launch: the engine host, which it loads with the chosen model, swaps when the writer
+ * picks another, and whose crashes and restarts it turns into an `EngineState` the UI can show; or, when the
+ * writer chose a server, the link to it (the local model is then unloaded, and loaded again on switching back).
  */
 export class EngineSupervisor {
   #host: EngineHost | null = null;
+  #remote: RemoteLink | null = null;
+  /** The local model folder last asked for: kept while a server is in use, loaded when the writer switches back. */
+  #localDir: string | null = null;
   #unsubscribe: (() => void) | null = null;
   #state: EngineState = { status: 'no-model', modelDir: null, info: null, message: NO_MODEL_MESSAGE, restarts: 0 };
   readonly #listeners = new Set<(state: EngineState) => void>();
@@ -26,6 +35,7 @@ export class EngineSupervisor {
   constructor(
     private readonly startHost: StartEngineHost,
     private readonly loadOptions: Omit<EngineLoadOptions, 'modelDir'> = {},
+    private readonly remoteTiming?: RemoteLinkTiming,
   ) {}
 
   get state(): EngineState {
@@ -33,7 +43,8 @@ export class EngineSupervisor {
   }
 
   /** The engine to generate with, or null when none is ready. */
-  get engine(): EngineHost | null {
+  get engine(): Engine | null {
+    if (this.#remote) return this.#remote.engine;
     return this.#state.status === 'ready' || this.#state.status === 'restarting' ? this.#host : null;
   }
 
@@ -42,14 +53,33 @@ export class EngineSupervisor {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Loads `modelDir` (or unloads, for null). Resolves when the new state is known; never throws. */
+  /**
+   * Loads `modelDir` (or unloads, for null). Resolves when the new state is known; never throws. While a server is
+   * the engine, the folder is only remembered, for when the writer switches back to this computer.
+   */
   use(modelDir: string | null): Promise<void> {
-    this.#loading = this.#loading.then(() => this.#switchTo(modelDir));
+    this.#loading = this.#loading.then(() => {
+      this.#localDir = modelDir;
+      return this.#remote ? undefined : this.#switchTo(modelDir);
+    });
     return this.#loading;
   }
 
-  /** Kills the host as a crash would; it comes back by itself and the state says so. After the engine was given up on, loads its model again. */
+  /** Uses a server as the engine, or this computer again (null). Resolves once the server answered or failed. */
+  useRemote(choice: RemoteEngineChoice | null): Promise<void> {
+    this.#loading = this.#loading.then(() => this.#switchSource(choice));
+    return this.#loading;
+  }
+
+  /**
+   * Kills the host as a crash would; it comes back by itself and the state says so. After the engine was given up
+   * on, loads its model again. A server is asked again at once.
+   */
   restart(): void {
+    if (this.#remote) {
+      this.#remote.reconnect();
+      return;
+    }
     if (!this.#host) throw new Error('No engine is running.');
     const { status, modelDir } = this.#state;
     if (status === 'failed' && modelDir !== null) void this.use(modelDir);
@@ -58,7 +88,38 @@ export class EngineSupervisor {
 
   async close(): Promise<void> {
     await this.#loading;
+    await this.#remote?.close();
+    this.#remote = null;
     await this.#dropHost();
+  }
+
+  async #switchSource(choice: RemoteEngineChoice | null): Promise<void> {
+    const current = this.#remote;
+    if (choice === null) {
+      if (!current) return;
+      this.#remote = null;
+      await current.close();
+      // Back to this computer: its model loads again.
+      this.#publish({ status: 'no-model', modelDir: null, info: null, message: NO_MODEL_MESSAGE, remote: null });
+      await this.#switchTo(this.#localDir);
+      return;
+    }
+    await current?.close();
+    // One engine at a time: the local model's memory is given back while a server does the work.
+    await this.#dropHost();
+    const link: RemoteLink = new RemoteLink(
+      choice,
+      (state) => {
+        if (this.#remote === link) this.#publishRemote(state);
+      },
+      this.remoteTiming,
+    );
+    this.#remote = link;
+    await link.start();
+  }
+
+  #publishRemote(state: RemoteLinkState): void {
+    this.#publish({ status: state.status, modelDir: null, info: null, message: state.message, remote: state.remote });
   }
 
   async #switchTo(modelDir: string | null): Promise<void> {
@@ -68,7 +129,7 @@ export class EngineSupervisor {
       this.#publish({ status: 'no-model', modelDir: null, info: null, message: NO_MODEL_MESSAGE });
       return;
     }
-    this.#publish({ status: 'loading', modelDir, info: null, message: `Loading ${modelDir}…` });
+    this.#publish({ status: 'loading', modelDir, info: null, message: `Loading ${modelDir}…`, remote: null });
     try {
       await assertFolder(modelDir);
       // A running host loads the next model in place: no new process, and its crash-restart wiring stays.
@@ -88,6 +149,8 @@ export class EngineSupervisor {
   }
 
   #onHostEvent(event: EngineHostEvent): void {
+    // A host being dropped for a server may still report its end.
+    if (this.#remote) return;
     if (event.type === 'crashed') {
       const seconds = Math.max(1, Math.round(event.restartInMs / 1000));
       this.#publish({

@@ -18,6 +18,9 @@ export type { ImportSource } from './calls/models.js';
 export type * from './state.js';
 export type * from './drafts-api.js';
 export type {
+  ContextLeftOut,
+  ContextView,
+  ContextViewSegment,
   EngineInfo,
   GenerationEvent,
   GenerationStats,
@@ -26,7 +29,14 @@ export type {
   TokenAlternative,
   TokenAlternatives,
 } from '../engine/types.js';
-export type { GenerateRequest, Precision, Precision as ModelPrecision, SamplerSettings, StopAt } from '../common/generation.js';
+export type {
+  GenerateRequest,
+  PrefillRequest,
+  Precision,
+  Precision as ModelPrecision,
+  SamplerSettings,
+  StopAt,
+} from '../common/generation.js';
 export type {
   Settings,
   InlineSettings,

@@ -21,6 +21,28 @@ export interface EngineState {
   readonly message: string | null;
   /** How many times the engine host died and came back in this launch. */
   readonly restarts: number;
+  /**
+   * Set when the engine is a server (Settings → Engine → A server): `status` is then 'loading' while it is
+   * first reached, 'ready' while it answers, 'failed' while it is down or refusing; `modelDir` and `info` are null.
+   */
+  readonly remote?: RemoteEngineStatus | null;
+}
+
+/** What could be wrong with a server engine: not reached, answering slowly, or answering with errors. */
+export type RemoteProblem = 'unreachable' | 'slow' | 'refused';
+
+export interface RemoteEngineStatus {
+  /** The server's base URL as the writer gave it (never with the key). */
+  readonly url: string;
+  /** The model the server said it serves; null until it has said. */
+  readonly model: string | null;
+  /** The model's window in tokens, when the server says (vLLM, llama.cpp and `kaituhi serve` do). */
+  readonly contextWindow: number | null;
+  /** Milliseconds to the first token of the last suggestion (or to the last health check's answer). */
+  readonly latencyMs: number | null;
+  readonly problem: RemoteProblem | null;
+  /** The server's or the network's own words about the problem, for the notice. */
+  readonly detail: string | null;
 }
 
 export interface SettingsState {

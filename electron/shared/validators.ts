@@ -93,7 +93,7 @@ export function parseClientFrame(frame: string): FrameResult {
  * One pass, stopping at the first bracket too many; brackets inside strings do not count. Strings, which
  * hold nearly all of a large frame, are skipped with indexOf rather than walked a character at a time.
  */
-function nestsDeeperThan(text: string, limit: number): boolean {
+export function nestsDeeperThan(text: string, limit: number): boolean {
   const structural = /["[\]{}]/g;
   let depth = 0;
   for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {

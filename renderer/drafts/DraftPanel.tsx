@@ -4,6 +4,7 @@ import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { OpenDraft, SnapshotInfo, TextDiff, WordStats } from '../../electron/shared/drafts-api.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { SidePanel } from '../panels/SidePanel.js';
+import type { DraftSuggestionMode, SuggestionMode } from '../../electron/common/suggestion-mode.js';
 
 /** Only what the panel calls, so a test can hand it a small fake. */
 export type DraftPanelApi = { readonly drafts: KaituhiApi['drafts']; readonly app: Pick<KaituhiApi['app'], 'countTokens'> };
@@ -12,18 +13,24 @@ export interface DraftPanelProps {
   api: DraftPanelApi;
   draftId: string;
   memory: string;
+  /** Ghost text in this draft: its own mode, or null to follow Settings (whose mode is `settingsSuggestionMode`). */
+  suggestionMode: DraftSuggestionMode;
+  settingsSuggestionMode: SuggestionMode;
   engineReady: boolean;
+  /** A server engine has no tokenizer here: the memory's share of the window cannot be counted. */
+  serverEngine?: boolean;
   contextWindow: number;
   /** Bumped by the caller when the text changed, so the word counts follow. */
   wordsVersion: number;
   onMemory(memory: string): void;
+  onSuggestionMode(mode: DraftSuggestionMode): void;
   onRestored(draft: OpenDraft): void;
   onClose(): void;
 }
 
 const TOKEN_COUNT_DELAY_MS = 400;
 
-/** One draft's side panel: story memory (and its share of the window), words today against a goal, snapshots. */
+/** One draft's side panel: story memory (and its share of the window), its suggestion mode, words today against a goal, snapshots. */
 export function DraftPanel(props: DraftPanelProps) {
   const { api, draftId } = props;
   const { t, i18n } = useTranslation();
@@ -35,12 +42,12 @@ export function DraftPanel(props: DraftPanelProps) {
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    if (!props.engineReady) return;
+    if (!props.engineReady || props.serverEngine) return;
     const timer = setTimeout(() => {
       void api.app.countTokens({ text: props.memory }).then(setMemoryTokens, () => setMemoryTokens(null));
     }, TOKEN_COUNT_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [api, props.memory, props.engineReady]);
+  }, [api, props.memory, props.engineReady, props.serverEngine]);
 
   useEffect(() => {
     void api.drafts.draftWordStats({ id: draftId }).then(setStats, () => undefined);
@@ -83,12 +90,33 @@ export function DraftPanel(props: DraftPanelProps) {
           data-testid="memory-input"
         />
         <p className={`hint ${share !== null && share > 0.5 ? 'warn' : ''}`} data-testid="memory-tokens">
-          {memoryTokens === null
-            ? props.engineReady
-              ? t('draftPanel.counting')
-              : t('draftPanel.loadModel')
-            : t('draftPanel.memoryTakes', { tokens: memoryTokens, window: props.contextWindow })}
+          {props.serverEngine
+            ? t('draftPanel.noCountOnServer')
+            : memoryTokens === null
+              ? props.engineReady
+                ? t('draftPanel.counting')
+                : t('draftPanel.loadModel')
+              : t('draftPanel.memoryTakes', { tokens: memoryTokens, window: props.contextWindow })}
         </p>
+      </section>
+      <section>
+        <label className="inline-field">
+          {t('draftPanel.suggestions')}
+          <select
+            value={props.suggestionMode ?? 'settings'}
+            onChange={(event) => {
+              const value = event.target.value;
+              props.onSuggestionMode(value === 'automatic' || value === 'manual' ? value : null);
+            }}
+            data-testid="draft-suggestion-mode"
+          >
+            <option value="settings">
+              {t('draftPanel.followSettings', { mode: t(`settings.modes.${props.settingsSuggestionMode}`) })}
+            </option>
+            <option value="automatic">{t('settings.modes.automatic')}</option>
+            <option value="manual">{t('settings.modes.manual')}</option>
+          </select>
+        </label>
       </section>
       <section>
         <h3>{t('draftPanel.words')}</h3>

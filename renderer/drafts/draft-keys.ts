@@ -4,11 +4,14 @@ export interface DraftKeyActions {
   save(): void;
   exportPanel(): void;
   draftPanel(): void;
+  lorePanel(): void;
+  inspector(): void;
 }
 
 /**
  * Ctrl/Cmd+S saves now, Ctrl/Cmd+Shift+E opens Export, Ctrl/Cmd+Shift+M the draft panel (memory, words,
- * snapshots). Caught before Monaco and the browser (whose Ctrl+S would save the page).
+ * snapshots), Ctrl/Cmd+Shift+L the lore panel (author's note, lorebook), Ctrl/Cmd+Shift+I the context inspector.
+ * Caught before Monaco and the browser (whose Ctrl+S would save the page, and Ctrl+Shift+I open its tools).
  */
 export function useDraftKeys(actions: DraftKeyActions): void {
   const latest = useRef(actions);
@@ -24,7 +27,11 @@ export function useDraftKeys(actions: DraftKeyActions): void {
             ? latest.current.exportPanel
             : event.shiftKey && key === 'm'
               ? latest.current.draftPanel
-              : null;
+              : event.shiftKey && key === 'l'
+                ? latest.current.lorePanel
+                : event.shiftKey && key === 'i'
+                  ? latest.current.inspector
+                  : null;
       if (!action) return;
       event.preventDefault();
       event.stopPropagation();

@@ -1,16 +1,22 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
+import type { DraftSuggestionMode } from '../../electron/common/suggestion-mode.js';
 import type { DraftCommand, DraftsStartup, DraftSummary, OpenDraft, TrashedDraft } from '../../electron/shared/drafts-api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { withSummary } from './draft-list.js';
 import { DraftBinding, type SaveStatus } from './draft-binding.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { i18n } from '../i18n/index.js';
+import type { AuthorNote, Lorebook, StoryContext } from '../../electron/common/lore.js';
 
 export interface CurrentDraft {
   readonly id: string;
   readonly title: string;
   readonly memory: string;
+  readonly note: AuthorNote;
+  readonly lorebook: Lorebook;
+  /** Ghost text in this draft: its own mode, or null to follow Settings. */
+  readonly suggestionMode: DraftSuggestionMode;
 }
 
 export interface DraftsController {
@@ -32,13 +38,19 @@ export interface DraftsController {
   restore(trashId: string): Promise<void>;
   resolveConflict(keep: 'mine' | 'theirs'): Promise<void>;
   setMemory(memory: string): void;
+  setNote(note: AuthorNote): void;
+  setLorebook(lorebook: Lorebook): void;
+  /** Sends a note or lorebook edit still waiting for its save delay now (before exporting the lorebook). */
+  flushStory(): Promise<void>;
+  setSuggestionMode(mode: DraftSuggestionMode): void;
   /** After a snapshot restore: the service's text replaces the editor's. */
   showRestored(draft: OpenDraft): void;
   saveNow(): Promise<void>;
   clearProblem(): void;
 }
 
-const MEMORY_SAVE_DELAY_MS = 500;
+/** Memory, note and lorebook edits reach the draft this long after the last keystroke. */
+const STORY_SAVE_DELAY_MS = 500;
 
 /**
  * The drafts library as React state: the list, the open draft bound to the editor, its save status and
@@ -47,7 +59,7 @@ const MEMORY_SAVE_DELAY_MS = 500;
 export function useDrafts(
   api: KaituhiApi,
   editor: EditorHandle | null,
-  memoryRef: { current: string },
+  storyRef: { current: StoryContext },
   onCommand: (command: DraftCommand) => void,
 ): DraftsController {
   const [startup, setStartup] = useState<DraftsStartup | null>(null);
@@ -60,7 +72,10 @@ export function useDrafts(
   const [problem, setProblem] = useState<string | null>(null);
   const binding = useRef<DraftBinding | null>(null);
   const queryRef = useRef('');
-  const memoryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** Story edits waiting for their save delay, one per kind, each sent when its timer fires (or at flushStory). */
+  const pendingStory = useRef(
+    new Map<'memory' | 'note' | 'lorebook', { timer: ReturnType<typeof setTimeout>; send: () => Promise<null> }>(),
+  );
   const commandRef = useRef(onCommand);
   commandRef.current = onCommand;
 
@@ -78,6 +93,13 @@ export function useDrafts(
     }
   }, []);
 
+  const flushStory = useCallback(async () => {
+    const pending = [...pendingStory.current.values()];
+    pendingStory.current.clear();
+    for (const { timer } of pending) clearTimeout(timer);
+    await Promise.all(pending.map(({ send }) => send()));
+  }, []);
+
   const bind = useCallback(
     (draft: OpenDraft) => {
       if (!editor) return;
@@ -87,10 +109,17 @@ export function useDrafts(
         { api, editor: editor.editor, marks: editor.marks, onStatus: setStatus, onConflict: setConflict },
         draft,
       );
-      memoryRef.current = draft.memory;
-      setCurrent({ id: draft.id, title: draft.title, memory: draft.memory });
+      storyRef.current = { memory: draft.memory, note: draft.note, lorebook: draft.lorebook };
+      setCurrent({
+        id: draft.id,
+        title: draft.title,
+        memory: draft.memory,
+        note: draft.note,
+        lorebook: draft.lorebook,
+        suggestionMode: draft.suggestionMode,
+      });
     },
-    [api, editor, memoryRef],
+    [api, editor, storyRef],
   );
 
   const open = useCallback(
@@ -100,6 +129,7 @@ export function useDrafts(
         if (previous?.id === id) return;
         if (previous) {
           // Saved before it is let go; if that fails the draft stays open in the service (and its journal).
+          await flushStory();
           await previous.save();
           binding.current = null;
           previous.dispose();
@@ -109,7 +139,7 @@ export function useDrafts(
         editor?.editor.focus();
         await refresh();
       }),
-    [api, attempt, bind, editor, refresh],
+    [api, attempt, bind, editor, flushStory, refresh],
   );
 
   const create = useCallback(
@@ -181,6 +211,28 @@ export function useDrafts(
     };
   }, []);
 
+  /** A story edit: the next request carries it at once, the draft gets it after a pause in typing. */
+  function editStory(kind: 'memory' | 'note' | 'lorebook', change: Partial<StoryContext>, save: (id: string) => Promise<null>): void {
+    const active = binding.current;
+    if (!active || !current) return;
+    storyRef.current = { ...storyRef.current, ...change };
+    setCurrent({ ...current, ...change });
+    const pending = pendingStory.current;
+    clearTimeout(pending.get(kind)?.timer);
+    const send = () =>
+      save(active.id).catch((error: unknown) => {
+        setProblem(errorMessage(error));
+        return null;
+      });
+    pending.set(kind, {
+      timer: setTimeout(() => {
+        pending.delete(kind);
+        void send();
+      }, STORY_SAVE_DELAY_MS),
+      send,
+    });
+  }
+
   return {
     startup,
     drafts,
@@ -238,15 +290,15 @@ export function useDrafts(
         setConflict(null);
         setStatus({ kind: view.dirty ? 'unsaved' : 'saved' });
       }),
-    setMemory: (memory) => {
+    setMemory: (memory) => editStory('memory', { memory }, (id) => api.drafts.setDraftMemory({ id, memory })),
+    setNote: (note) => editStory('note', { note }, (id) => api.drafts.setDraftNote({ id, note })),
+    setLorebook: (lorebook) => editStory('lorebook', { lorebook }, (id) => api.drafts.setDraftLorebook({ id, lorebook })),
+    flushStory,
+    setSuggestionMode: (mode) => {
       const active = binding.current;
       if (!active || !current) return;
-      memoryRef.current = memory;
-      setCurrent({ ...current, memory });
-      clearTimeout(memoryTimer.current);
-      memoryTimer.current = setTimeout(() => {
-        void api.drafts.setDraftMemory({ id: active.id, memory }).catch((error: unknown) => setProblem(errorMessage(error)));
-      }, MEMORY_SAVE_DELAY_MS);
+      setCurrent({ ...current, suggestionMode: mode });
+      void api.drafts.setDraftSuggestionMode({ id: active.id, mode }).catch((error: unknown) => setProblem(errorMessage(error)));
     },
     showRestored: (draft) => binding.current?.replaceText(draft.text, draft.modelSpans),
     saveNow: async () => {

@@ -12,13 +12,15 @@ import { monaco } from './monaco.js';
 import type { ModelTextMarks } from './model-text-marks.js';
 import { historyTokens } from './shown-suggestions.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
+import type { StoryFields } from '../../electron/common/lore.js';
 
 export interface AlternativePickDeps {
   api: KaituhiApi;
   editor: monaco.editor.ICodeEditor;
   marks: ModelTextMarks;
   settings(): Settings;
-  memory(): string;
+  /** The draft's memory, author's note and lorebook, as requests carry them. */
+  story(): StoryFields;
   history(): HistoryRecorder | null;
   /** Writing the rest again started (true) or ended (false). */
   onBusy(busy: boolean): void;
@@ -87,10 +89,9 @@ export class AlternativePicker {
     if (tokensAfter === 0) return { text: '', tokens: [] };
     const version = model.getVersionId();
     const settings = this.#deps.settings();
-    const memory = this.#deps.memory();
     const max = GENERATION_LIMITS.maxTokens.max;
     const request: GenerateRequest = {
-      ...(memory ? { memory } : {}),
+      ...this.#deps.story(),
       context: model.getValueInRange(this.#range(model, promptStart(at), at)) + picked,
       // About as long as what it replaces; to the sentence's end when that is where the old text stopped.
       maxTokens: Math.min(max, sentence ? tokensAfter + 24 : tokensAfter),

@@ -1,6 +1,7 @@
 import type { GenerationHandle, GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { monaco } from './monaco.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
+import type { StoryFields } from '../../electron/common/lore.js';
 import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
 import { HISTORY_LIMITS, type HistoryToken } from '../../electron/common/history.js';
 import { historyTokens, type TokenWeighing } from './shown-suggestions.js';
@@ -18,8 +19,8 @@ export interface ContinuationDeps {
   api: KaituhiApi;
   editor: monaco.editor.ICodeEditor;
   settings(): Settings;
-  /** The draft's story memory ('' for none). */
-  memory(): string;
+  /** The draft's memory, author's note and lorebook, which the engine assembles around the prompt. */
+  story(): StoryFields;
   onCards(cards: readonly ContinuationCard[]): void;
   onStats(stats: GenerationStats): void;
   /**
@@ -163,10 +164,9 @@ export class ContinuationSession {
     const { seed } = settings.sampler;
     const sampler =
       seed === undefined || this.#round === 0 ? settings.sampler : { ...settings.sampler, seed: (seed + this.#round * 7919) % 2 ** 32 };
-    const memory = this.#deps.memory();
     const handle = this.#deps.api.generate(
       {
-        ...(memory ? { memory } : {}),
+        ...this.#deps.story(),
         context: this.#prompt,
         maxTokens: settings.continuation.maxTokens,
         candidates: indices.length,

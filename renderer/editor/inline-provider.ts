@@ -1,17 +1,36 @@
 import type { GenerationStats, KaituhiApi, Settings } from '../../electron/shared/api.js';
-import { monaco } from './monaco.js';
-import { recordInlineRequest } from './diagnostics.js';
-import { i18n } from '../i18n/index.js';
+import type { SuggestionMode } from '../../electron/common/suggestion-mode.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
-import { isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from './prompt-text.js';
+import type { StoryFields } from '../../electron/common/lore.js';
+import { monaco } from './monaco.js';
+import { recordFiltered, recordInlineRequest, recordKept, type InlineRecord, type InlineTrigger } from './diagnostics.js';
+import { i18n } from '../i18n/index.js';
+import { fitSuggestion, paragraphAfter, splitTrailingSpaces } from './prompt-text.js';
+import { OfferKeeper, type KeptSuggestion } from './offer.js';
+import { filterSuggestions, type FilterCounts } from './suggestion-filters.js';
+import { bestFirst } from './join-ranking.js';
 import { HISTORY_LIMITS } from '../../electron/common/history.js';
-import type { ShownSuggestions } from './shown-suggestions.js';
+import { offeredText, type OfferedText } from './shown-suggestions.js';
+
+/** A suggestion that came on screen. */
+export interface ShownSuggestion {
+  /** The Monaco model it was offered in, and where (a UTF-16 offset). */
+  readonly documentId: string;
+  readonly offset: number;
+  /** The whole alternative as offered (type-through may since have written part of it). */
+  readonly text: string;
+  /** Its place among the alternatives, best first, and all of them. */
+  readonly index: number;
+  readonly alternatives: readonly string[];
+}
 
 export interface InlineProviderDeps {
   api: KaituhiApi;
   settings(): Settings;
-  /** The draft's story memory, pinned ahead of the context by the engine ('' for none). */
-  memory(): string;
+  /** The mode in effect for the open draft (its own, or Settings'). */
+  mode(): SuggestionMode;
+  /** The draft's memory, author's note and lorebook, which the engine assembles around the prompt. */
+  story(): StoryFields;
   engineReady(): boolean;
   /** Ghost text over a selection would hide what the writer selected; Ctrl+Enter is for that. */
   hasSelection(): boolean;
@@ -22,49 +41,110 @@ export interface InlineProviderDeps {
   markCommandId: string;
   /** Marks the part of `text` that now stands at `offset` (after a partial, word-by-word accept). */
   markAccepted(offset: number, text: string): void;
-  /** Suggestions just shown (fresh from the engine, not from the cache): the history tree records them. */
-  onShown?(shown: ShownSuggestions): void;
+  /**
+   * A different alternative came on screen: a new suggestion, or another one cycled to (Alt+] / Alt+[). What
+   * type-through or Ctrl+→ leaves of one on screen is not new. The screen-reader announcement and the
+   * draft's suggestion history hang here.
+   */
+  onShown(shown: ShownSuggestion): void;
+  /**
+   * A fresh offer from the engine (not what was kept on offer): its alternatives as shown, best first, with their
+   * tokens, at `offset`. The draft's history tree records them, and answers an accept with their tokens.
+   */
+  onOffered?(offset: number, offered: readonly OfferedText[]): void;
+  /** A filter dropped a suggestion: how often each has, so far. */
+  onFiltered(counts: FilterCounts): void;
 }
 
-type Items = monaco.languages.InlineCompletions;
+interface GhostItem extends monaco.languages.InlineCompletion {
+  /** The request that decoded it, its place in that offer, the offer's alternatives and where they start. */
+  readonly documentId: string;
+  readonly seq: number;
+  readonly index: number;
+  readonly alternatives: readonly string[];
+  readonly anchor: number;
+  readonly record: InlineRecord | null;
+}
+type GhostList = monaco.languages.InlineCompletions<GhostItem>;
+
+const NONE: GhostList = { items: [] };
 
 /**
- * Ghost text from the engine. Monaco calls this on every edit and cancels the token on the next one; we
- * wait out the debounce on that token, pass the cancellation on to the engine, and drop any answer that
- * arrives for a document version that is no longer current. The last answer is kept, so cycling
- * alternatives (which re-asks explicitly) does not start a new generation.
+ * Ghost text from the engine. Monaco asks on every edit and cancels the token on the next one. What was
+ * offered stays on offer while the writer agrees with it (OfferKeeper): typing its next characters or
+ * accepting its next word is answered at once, with no request. Otherwise we wait out the writer's debounce
+ * (automatic mode; manual mode asks only on Alt+\), pass the cancellation on to the engine, drop any answer
+ * for a document version that is no longer current, filter and rank the alternatives. A full accept (Tab)
+ * asks for the next suggestion at once: the engine's prefix cache already holds all but the accepted words.
  */
-export function createInlineProvider(deps: InlineProviderDeps): monaco.languages.InlineCompletionsProvider<Items> {
-  let cache: { key: string; items: Items } | null = null;
+export class InlineSuggestions implements monaco.languages.InlineCompletionsProvider<GhostList> {
+  readonly displayName = 'Kaituhi';
+  /** The writer's debounce runs inside provideInlineCompletions; Monaco's own would only add to it. */
+  readonly debounceDelayMs = 0;
+  readonly #deps: InlineProviderDeps;
+  readonly #offers = new OfferKeeper();
+  /** The full accept the next question may continue from at once. */
+  #accepted: { documentId: string; version: number; offset: number; at: number } | null = null;
+  /** The alternative last on screen (seq:index), so a remainder is not announced as new. */
+  #onScreen = '';
 
-  return {
-    displayName: 'Kaituhi',
-    async provideInlineCompletions(model, position, context, token): Promise<Items> {
-      const none: Items = { items: [] };
-      const settings = deps.settings();
-      if (!settings.inline.enabled || !deps.engineReady() || deps.hasSelection() || deps.composing()) return none;
-      if (!isSuggestionSpot(model.getLineContent(position.lineNumber).slice(position.column - 1))) return none;
+  constructor(deps: InlineProviderDeps) {
+    this.#deps = deps;
+  }
 
-      const version = model.getVersionId();
-      const key = `${model.uri.toString()}@${version}:${model.getOffsetAt(position)}`;
-      if (cache?.key === key) return cache.items;
+  async provideInlineCompletions(
+    model: monaco.editor.ITextModel,
+    position: monaco.Position,
+    context: monaco.languages.InlineCompletionContext,
+    token: monaco.CancellationToken,
+  ): Promise<GhostList> {
+    const deps = this.#deps;
+    const settings = deps.settings();
+    if (!settings.inline.enabled || !deps.engineReady() || deps.hasSelection() || deps.composing()) return NONE;
+    const documentId = model.uri.toString();
+    const cursor = model.getOffsetAt(position);
 
-      const explicit = context.triggerKind === monaco.languages.InlineCompletionTriggerKind.Explicit;
-      if (!explicit && !(await quietFor(settings.inline.debounceMs, token))) return none;
-      // A composition may have begun during the pause without changing the text yet.
-      if (deps.composing()) return none;
+    const kept = this.#offers.rest(documentId, cursor, (anchor, end) =>
+      model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(anchor), model.getPositionAt(end))),
+    );
+    if (kept.length > 0) {
+      recordKept();
+      return this.#items(kept, position, cursor);
+    }
 
-      const before = model.getValueInRange(
-        monaco.Range.fromPositions(model.getPositionAt(promptStart(model.getOffsetAt(position))), position),
-      );
-      const { prompt, trailing } = splitTrailingSpaces(before);
-      if (prompt.trim().length === 0) return none;
+    const version = model.getVersionId();
+    const accepted = this.#accepted;
+    this.#accepted = null;
+    const trigger: InlineTrigger =
+      accepted?.documentId === documentId && accepted.version === version && accepted.offset === cursor
+        ? 'after-accept'
+        : context.triggerKind === monaco.languages.InlineCompletionTriggerKind.Explicit
+          ? 'explicit'
+          : 'pause';
+    if (trigger === 'pause') {
+      if (deps.mode() === 'manual') return NONE;
+      if (!(await quietFor(settings.inline.debounceMs, token))) return NONE;
+    }
+    // A composition may have begun during the pause without changing the text yet.
+    if (deps.composing()) return NONE;
 
-      const record = recordInlineRequest(version, before);
-      const memory = deps.memory();
-      const handle = deps.api.generate({
-        ...(memory ? { memory } : {}),
+    const before = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(promptStart(cursor)), position));
+    const { prompt, trailing } = splitTrailingSpaces(before);
+    if (prompt.trim().length === 0) return NONE;
+    const after = paragraphAfter(model.getLineContent(position.lineNumber).slice(position.column - 1));
+
+    const record = recordInlineRequest(version, before, trigger, after);
+    if (accepted && trigger === 'after-accept') record.acceptedAt = accepted.at;
+    const story = deps.story();
+    /** Each candidate's joining score (mid-paragraph), by the engine's candidate number. */
+    const joinScores: (number | null)[] = [];
+    record.requestedAt = performance.now();
+    const handle = deps.api.generate(
+      {
+        ...story,
         context: prompt,
+        // Mid-paragraph: the engine scores how well each alternative leads into the rest of the paragraph.
+        ...(after ? { after } : {}),
         maxTokens: settings.inline.maxTokens,
         candidates: settings.inline.alternatives,
         sampler: settings.sampler,
@@ -73,48 +153,175 @@ export function createInlineProvider(deps: InlineProviderDeps): monaco.languages
         stream: false,
         // What the model weighed at each token: the accepted words keep it, for their alternatives.
         topAlternatives: HISTORY_LIMITS.alternatives,
-      });
-      const subscription = token.onCancellationRequested(() => handle.cancel());
-      const outcome = await handle.finished.finally(() => subscription.dispose());
+      },
+      (event) => {
+        if (event.type === 'done') joinScores[event.candidate] = event.joiningScore ?? null;
+      },
+    );
+    const subscription = token.onCancellationRequested(() => handle.cancel());
+    const outcome = await handle.finished.finally(() => subscription.dispose());
 
-      if (token.isCancellationRequested || outcome.cancelled) {
-        record.outcome = 'cancelled';
-        return none;
-      }
-      if (model.isDisposed() || model.getVersionId() !== version || deps.composing()) {
-        record.outcome = 'stale';
-        return none;
-      }
-      if (outcome.error) {
-        record.outcome = 'error';
-        record.error = outcome.error;
-        return none;
-      }
-      if (outcome.stats) deps.onStats(outcome.stats);
-      const alternatives = usableAlternatives(outcome.texts, trailing);
-      record.alternatives = alternatives;
-      record.outcome = alternatives.length > 0 ? 'shown' : 'empty';
-      const at = new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column);
-      const offset = model.getOffsetAt(position);
-      const items: Items = {
-        items: alternatives.map((text) => ({
-          insertText: text,
-          range: at,
-          command: { id: deps.markCommandId, title: i18n.t('editor.markModelText'), arguments: [offset, text] },
-        })),
-      };
-      cache = { key, items };
-      if (alternatives.length > 0) deps.onShown?.({ offset, trailing, texts: outcome.texts, tokens: outcome.tokens });
-      return items;
-    },
-    handlePartialAccept(_completions, item) {
-      const [offset, text] = (item.command?.arguments ?? []) as [number?, string?];
-      if (typeof offset === 'number' && typeof text === 'string') deps.markAccepted(offset, text);
-    },
-    disposeInlineCompletions() {
-      // Items hold no resources; the cache is replaced on the next distinct request.
-    },
-  };
+    if (token.isCancellationRequested || outcome.cancelled) {
+      record.outcome = 'cancelled';
+      return NONE;
+    }
+    if (model.isDisposed() || model.getVersionId() !== version || deps.composing()) {
+      record.outcome = 'stale';
+      return NONE;
+    }
+    if (outcome.error) {
+      record.outcome = 'error';
+      record.error = outcome.error;
+      return NONE;
+    }
+    if (outcome.stats) {
+      deps.onStats(outcome.stats);
+      const { promptTokens, reusedTokens, prefillMs, decodeMs, generatedTokens } = outcome.stats;
+      record.stats = { promptTokens, reusedTokens, prefillMs, decodeMs, generatedTokens };
+    }
+
+    const decoded = outcome.texts.map((text, candidate) => ({
+      text: fitSuggestion(text, trailing),
+      joinScore: joinScores[candidate] ?? null,
+      candidate,
+    }));
+    const { kept: worthShowing, dropped } = filterSuggestions(
+      decoded.map((alternative) => alternative.text),
+      { before, after },
+    );
+    record.dropped = dropped;
+    for (const { filter, suggestion } of dropped) deps.onFiltered(recordFiltered(filter, suggestion));
+    const ranked = distinct(bestFirst(decoded.filter((alternative) => worthShowing.includes(alternative.text))));
+    record.alternatives = ranked.map((alternative) => alternative.text);
+    record.joinScores = ranked.map((alternative) => alternative.joinScore);
+    record.outcome = ranked.length > 0 ? 'shown' : 'empty';
+    if (ranked.length > 0)
+      deps.onOffered?.(
+        cursor,
+        ranked.map(({ text, candidate }) => offeredText(outcome.texts[candidate]!, outcome.tokens[candidate], trailing, text)),
+      );
+    this.#offers.keep({ documentId, anchor: cursor, before, suggestions: record.alternatives, seq: record.seq });
+    return this.#items(
+      record.alternatives.map((suggestion, index) => ({ suggestion, index, rest: suggestion })),
+      position,
+      cursor,
+      record,
+    );
+  }
+
+  /** Monaco's content events: a change before the offer's start retires it. */
+  contentChanged(model: monaco.editor.ITextModel, event: monaco.editor.IModelContentChangedEvent): void {
+    this.#offers.changed(
+      model.uri.toString(),
+      event.changes.map((change) => ({ offset: change.rangeOffset, removed: change.rangeLength })),
+    );
+  }
+
+  /**
+   * A full accept (Tab, or Ctrl+→ on the last word): the offer is spent, and in automatic mode the next
+   * suggestion is asked for now, continuing from the accepted words, with no debounce.
+   */
+  accepted(editor: monaco.editor.ICodeEditor, offset: number, text: string): void {
+    this.#offers.forget();
+    const model = editor.getModel();
+    const settings = this.#deps.settings();
+    if (!model || !settings.inline.enabled || this.#deps.mode() !== 'automatic') return;
+    this.#accepted = {
+      documentId: model.uri.toString(),
+      version: model.getVersionId(),
+      offset: offset + text.length,
+      at: performance.now(),
+    };
+    editor.trigger('kaituhi', 'editor.action.inlineSuggest.trigger', { explicit: false });
+  }
+
+  handleItemDidShow(_list: GhostList, item: GhostItem): void {
+    const key = `${item.seq}:${item.index}`;
+    if (key === this.#onScreen) return;
+    this.#onScreen = key;
+    const record = item.record;
+    if (record && record.shownAt === undefined) {
+      record.shownAt = performance.now();
+      requestAnimationFrame((painted) => (record.paintedAt = painted));
+    }
+    const text = item.alternatives[item.index];
+    if (text === undefined) return;
+    this.#warm(item, text);
+    this.#deps.onShown({
+      documentId: item.documentId,
+      offset: item.anchor,
+      text,
+      index: item.index,
+      alternatives: item.alternatives,
+    });
+  }
+
+  /**
+   * While the writer reads the ghost, the engine reads it too: its prefix cache is filled with the text Tab
+   * would leave, so the next suggestion, asked for at once after Tab, starts from a warm cache (and the
+   * engine's background work prepares the window slide that text will need; a text that would slide the window
+   * now is left to that). Automatic mode only: in manual mode nothing follows Tab.
+   */
+  #warm(item: GhostItem, text: string): void {
+    const offer = this.#offers.offer;
+    const settings = this.#deps.settings();
+    if (offer?.seq !== item.seq || this.#deps.mode() !== 'automatic') return;
+    const story = this.#deps.story();
+    const { prompt } = splitTrailingSpaces(offer.before + text);
+    this.#deps.api.app
+      // keepWindow: a guess that would slide the window is left undone, or a writer who types on instead would find
+      // their own text's cache gone (a whole window read again, seconds on a CPU).
+      .prefill({ ...story, context: prompt, maxTokens: settings.inline.maxTokens, keepWindow: true })
+      .then((result) => {
+        if (result && item.record) {
+          const { reusedTokens, prefillMs } = result;
+          item.record.warmed = { index: item.index, reusedTokens, prefillMs, skipped: result.skipped === true };
+        }
+      })
+      // Only a warm-up: the suggestion after Tab reads the words itself.
+      .catch(() => undefined);
+  }
+
+  handlePartialAccept(_list: GhostList, item: GhostItem): void {
+    const [offset, text] = (item.command?.arguments ?? []) as [number?, string?];
+    if (typeof offset === 'number' && typeof text === 'string') this.#deps.markAccepted(offset, text);
+  }
+
+  /** Esc dismissed the ghost: what it offered is no longer on offer, or typing on would bring it back. */
+  handleEndOfLifetime(_list: GhostList, item: GhostItem, reason: monaco.languages.InlineCompletionEndOfLifeReason<GhostItem>): void {
+    if (reason.kind === monaco.languages.InlineCompletionEndOfLifeReasonKind.Rejected && this.#offers.offer?.seq === item.seq)
+      this.#offers.forget();
+  }
+
+  disposeInlineCompletions(): void {
+    // Items hold no resources; what is on offer lives in the OfferKeeper.
+  }
+
+  /** Monaco items for the alternatives still on offer at the cursor: on accept, the mark command marks what was inserted. */
+  #items(kept: readonly KeptSuggestion[], position: monaco.Position, cursor: number, record: InlineRecord | null = null): GhostList {
+    const offer = this.#offers.offer;
+    if (!offer) return NONE;
+    const at = monaco.Range.fromPositions(position);
+    return {
+      items: kept.map(({ rest, index }) => ({
+        insertText: rest,
+        range: at,
+        command: { id: this.#deps.markCommandId, title: i18n.t('editor.markModelText'), arguments: [cursor, rest] },
+        documentId: offer.documentId,
+        seq: offer.seq,
+        index,
+        alternatives: offer.suggestions,
+        anchor: offer.anchor,
+        record,
+      })),
+    };
+  }
+}
+
+/** The first of each text, in order. */
+function distinct<T extends { text: string }>(alternatives: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return alternatives.filter((alternative) => !seen.has(alternative.text) && seen.add(alternative.text));
 }
 
 /** Resolves true after `ms` of quiet, false as soon as the token is cancelled (the writer typed again). */

@@ -1,3 +1,5 @@
+import { GENERATION_LIMITS } from '../../electron/common/generation.js';
+
 /**
  * Spaces and tabs at the end. The lookbehind makes the search try each run of blanks once, from its first
  * blank; `/[ \t]+$/` retried from every blank of a run, O(n²) on a long run of spaces inside the prompt.
@@ -18,20 +20,16 @@ export function fitToCursor(suggestion: string, trailing: string): string {
   return trailing.length > 0 ? suggestion.replace(/^[ \t]+/, '') : suggestion;
 }
 
-/** Distinct, non-blank suggestions, first occurrence first; trailing spaces dropped (they are invisible ghosts). */
-export function usableAlternatives(texts: readonly string[], trailing: string): string[] {
-  const seen = new Set<string>();
-  const result: string[] = [];
-  for (const raw of texts) {
-    const text = fitToCursor(raw, trailing).replace(TRAILING_BLANKS, '');
-    if (text.trim().length === 0 || seen.has(text)) continue;
-    seen.add(text);
-    result.push(text);
-  }
-  return result;
+/** A suggestion as it goes on screen: fitted to the cursor, without trailing spaces (they would be invisible ghosts). */
+export function fitSuggestion(suggestion: string, trailing: string): string {
+  return fitToCursor(suggestion, trailing).replace(TRAILING_BLANKS, '');
 }
 
-/** Inline suggestions only make sense at the end of a line or before trailing whitespace, never mid-word. */
-export function isSuggestionSpot(lineAfterCursor: string): boolean {
-  return lineAfterCursor.trim().length === 0;
+/**
+ * The text after the cursor that a suggestion must lead into: the rest of the paragraph (a line, in a prose
+ * editor that wraps), or '' at its end. The engine reads only its first `joiningTokens` tokens, so a long
+ * paragraph is cut to what a request may carry (`afterChars`).
+ */
+export function paragraphAfter(lineAfterCursor: string): string {
+  return lineAfterCursor.trim().length === 0 ? '' : lineAfterCursor.slice(0, GENERATION_LIMITS.afterChars);
 }

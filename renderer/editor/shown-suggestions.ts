@@ -4,7 +4,7 @@
  * model-text marks keep the shown text's offsets.
  */
 import { HISTORY_LIMITS, type HistoryToken } from '../../electron/common/history.js';
-import { fitToCursor, usableAlternatives } from './prompt-text.js';
+import { fitToCursor } from './prompt-text.js';
 
 /** What the engine reports for one generated token (engine/types.ts `TokenAlternatives`), as far as the editor reads it. */
 export interface TokenWeighing {
@@ -14,13 +14,10 @@ export interface TokenWeighing {
   readonly top: readonly { readonly text: string; readonly logprob: number }[];
 }
 
-/** One request's ghost text, fresh from the engine: shown at `offset`, after a prompt that ended in `trailing`. */
-export interface ShownSuggestions {
-  readonly offset: number;
-  readonly trailing: string;
-  /** Each candidate's text as the engine wrote it, and its tokens (absent when the engine sent none). */
-  readonly texts: readonly string[];
-  readonly tokens: readonly (readonly TokenWeighing[] | undefined)[];
+/** One alternative as the provider offers it: the text on screen and its tokens in the history's form. */
+export interface OfferedText {
+  readonly text: string;
+  readonly tokens: HistoryToken[];
 }
 
 /**
@@ -43,16 +40,11 @@ export function historyTokens(tokens: readonly TokenWeighing[] | undefined, shif
   return out;
 }
 
-/** The suggestions as shown (distinct, first occurrence first, as the provider offers them) with their tokens. */
-export function shownTexts(shown: ShownSuggestions): { text: string; tokens: HistoryToken[] }[] {
-  const seen = new Set<string>();
-  const out: { text: string; tokens: HistoryToken[] }[] = [];
-  shown.texts.forEach((raw, index) => {
-    const [text] = usableAlternatives([raw], shown.trailing);
-    if (text === undefined || seen.has(text)) return;
-    seen.add(text);
-    const cut = raw.length - fitToCursor(raw, shown.trailing).length;
-    out.push({ text, tokens: historyTokens(shown.tokens[index], -cut, text.length) });
-  });
-  return out;
+/**
+ * One alternative as shown: `raw` is what the engine wrote (with `tokens`), `text` what the provider put on screen
+ * after a prompt that ended in `trailing` (the leading blank dropped, trailing blanks cut).
+ */
+export function offeredText(raw: string, tokens: readonly TokenWeighing[] | undefined, trailing: string, text: string): OfferedText {
+  const cut = raw.length - fitToCursor(raw, trailing).length;
+  return { text, tokens: historyTokens(tokens, -cut, text.length) };
 }

@@ -5,6 +5,8 @@ export interface Notice {
   readonly tone: 'info' | 'warning' | 'error';
   readonly text: string;
   readonly dismissible: boolean;
+  /** A way out the notice offers, such as going back to this computer's engine. */
+  readonly action?: { readonly label: string; readonly testId: string; run(): void };
 }
 
 export interface NoticeBarProps {
@@ -12,7 +14,7 @@ export interface NoticeBarProps {
   onDismiss(id: string): void;
 }
 
-/** Plain-language notices above the editor: no model, a damaged settings file, an engine restart. */
+/** Plain-language notices above the editor: no model, a damaged settings file, an engine restart, a server that is down. */
 export function NoticeBar({ notices, onDismiss }: NoticeBarProps) {
   const { t } = useTranslation();
   if (notices.length === 0) return null;
@@ -26,6 +28,11 @@ export function NoticeBar({ notices, onDismiss }: NoticeBarProps) {
           data-testid={`notice-${notice.id}`}
         >
           <span>{notice.text}</span>
+          {notice.action && (
+            <button type="button" className="text-button" onClick={notice.action.run} data-testid={notice.action.testId}>
+              {notice.action.label}
+            </button>
+          )}
           {notice.dismissible && (
             <button type="button" className="icon-button" aria-label={t('notices.dismiss')} onClick={() => onDismiss(notice.id)}>
               ×

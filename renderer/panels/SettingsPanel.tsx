@@ -6,7 +6,8 @@ import { matchUiLanguage, systemLanguages } from '../i18n/index.js';
 import { SidePanel } from './SidePanel.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { GENERATION_LIMITS } from '../../electron/common/generation.js';
-import { SETTINGS_LIMITS } from '../../electron/common/settings.js';
+import { remoteUrlProblem, REMOTE_ENGINE_LIMITS, SETTINGS_LIMITS, type EngineSource } from '../../electron/common/settings.js';
+import { SUGGESTION_MODES } from '../../electron/common/suggestion-mode.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -41,12 +42,17 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
     setDraft((current) => ({ ...current, inline: { ...current.inline, [key]: value } }));
   const setContinuation = <K extends keyof Settings['continuation']>(key: K, value: Settings['continuation'][K]) =>
     setDraft((current) => ({ ...current, continuation: { ...current.continuation, [key]: value } }));
+  const setEngine = <K extends keyof Settings['engine']>(key: K, value: Settings['engine'][K]) =>
+    setDraft((current) => ({ ...current, engine: { ...current.engine, [key]: value } }));
+  const remote = draft.engine.source === 'remote';
+  const urlProblem = remote ? remoteUrlProblem(draft.engine.url.trim()) : null;
 
   const save = async () => {
+    if (urlProblem) return;
     setSaving(true);
     setError(null);
     try {
-      await onSave(draft);
+      await onSave({ ...draft, engine: { ...draft.engine, url: draft.engine.url.trim(), model: draft.engine.model.trim() } });
     } catch (caught) {
       setError(errorMessage(caught));
     } finally {
@@ -63,8 +69,64 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
           void save();
         }}
       >
+        <fieldset data-testid="engine-settings">
+          <legend>{t('settings.engine')}</legend>
+          <p className="panel-hint">{t('settings.engineHint')}</p>
+          {(['local', 'remote'] as const satisfies readonly EngineSource[]).map((source) => (
+            <label key={source} className="check">
+              <input
+                type="radio"
+                name="engine-source"
+                value={source}
+                checked={draft.engine.source === source}
+                onChange={() => setEngine('source', source)}
+                data-testid={`engine-${source}`}
+              />
+              <span>{t(source === 'local' ? 'settings.engineLocal' : 'settings.engineRemote')}</span>
+            </label>
+          ))}
+          {remote && (
+            <>
+              <Field
+                label={t('settings.serverUrl')}
+                hint={urlProblem ? t(`settings.serverUrlProblems.${urlProblem}`) : t('settings.serverUrlHint')}
+              >
+                <input
+                  type="url"
+                  value={draft.engine.url}
+                  placeholder="http://gpu-box:8080/v1"
+                  maxLength={REMOTE_ENGINE_LIMITS.urlChars}
+                  required
+                  aria-invalid={urlProblem !== null}
+                  onChange={(event) => setEngine('url', event.target.value)}
+                  data-testid="server-url"
+                />
+              </Field>
+              <Field label={t('settings.serverKey')} hint={t('settings.serverKeyHint')}>
+                <input
+                  type="password"
+                  autoComplete="off"
+                  value={draft.engine.apiKey}
+                  maxLength={REMOTE_ENGINE_LIMITS.apiKeyChars}
+                  onChange={(event) => setEngine('apiKey', event.target.value)}
+                  data-testid="server-key"
+                />
+              </Field>
+              <Field label={t('settings.serverModel')}>
+                <input
+                  type="text"
+                  value={draft.engine.model}
+                  maxLength={REMOTE_ENGINE_LIMITS.modelChars}
+                  onChange={(event) => setEngine('model', event.target.value)}
+                  data-testid="server-model"
+                />
+              </Field>
+            </>
+          )}
+        </fieldset>
         <fieldset>
           <legend>{t('settings.model')}</legend>
+          {remote && <p className="panel-hint">{t('settings.modelWhenLocal')}</p>}
           {mode === 'server' ? (
             <p className="panel-hint" data-testid="model-folder-server">
               {t('settings.modelFolderServer', { dir: activeModelDir ?? t('settings.noModelFolder') })}
@@ -97,6 +159,19 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
         <fieldset>
           <legend>{t('settings.inline')}</legend>
           <Check label={t('settings.suggestAsIWrite')} checked={draft.inline.enabled} onChange={(value) => setInline('enabled', value)} />
+          <Field label={t('settings.mode')}>
+            <select
+              value={draft.inline.mode}
+              onChange={(event) => setInline('mode', event.target.value === 'manual' ? 'manual' : 'automatic')}
+              data-testid="suggestion-mode-select"
+            >
+              {SUGGESTION_MODES.map((mode) => (
+                <option key={mode} value={mode}>
+                  {t(`settings.modes.${mode}`)}
+                </option>
+              ))}
+            </select>
+          </Field>
           <Field label={t('settings.length')}>
             <select value={draft.inline.length} onChange={(event) => setInline('length', event.target.value as InlineLength)}>
               {LENGTHS.map((length) => (
@@ -128,6 +203,7 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
             max={SETTINGS_LIMITS.maxTokens.max}
             onChange={(value) => setInline('maxTokens', value)}
           />
+          <Check label={t('settings.italic')} checked={draft.inline.italic} onChange={(value) => setInline('italic', value)} />
         </fieldset>
         <fieldset>
           <legend>{t('settings.continuation')}</legend>
@@ -253,7 +329,7 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
           <button type="button" className="text-button" onClick={() => setDraft(state.settings)}>
             {t('settings.revert')}
           </button>
-          <button type="submit" className="primary-button" disabled={saving} data-testid="save-settings">
+          <button type="submit" className="primary-button" disabled={saving || urlProblem !== null} data-testid="save-settings">
             {saving ? t('settings.saving') : t('settings.save')}
           </button>
         </div>

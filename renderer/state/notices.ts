@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { AppMode, EngineState, SettingsState } from '../../electron/shared/api.js';
+import type { AppMode, EngineState, RemoteEngineStatus, SettingsState } from '../../electron/shared/api.js';
 import type { LinkStatus } from '../transport/message-link.js';
 import type { Notice } from '../panels/NoticeBar.js';
 
@@ -14,10 +14,15 @@ export function noticesFor(
   link: LinkStatus,
   t: TFunction,
   mode: AppMode = 'electron',
+  useThisComputer?: () => void,
 ): Notice[] {
   const notices: Notice[] = [];
   if (link === 'closed') notices.push({ id: 'link', tone: 'warning', text: t('notices.link'), dismissible: false });
-  if (engine) {
+  const remote = engine?.remote ?? null;
+  if (engine && remote) {
+    const notice = remoteNotice(engine.status, remote, t, useThisComputer);
+    if (notice) notices.push(notice);
+  } else if (engine) {
     if (engine.status === 'no-model')
       notices.push({
         id: 'no-model',
@@ -46,4 +51,29 @@ function failureDetail(message: string | null): string {
   const text = message ?? '';
   const colon = text.indexOf(': ');
   return colon >= 0 ? text.slice(colon + 2) : text;
+}
+
+/**
+ * A server engine that is down, refusing or slow: what happened in the interface's words (with the server's own
+ * words as the detail), and the way back to this computer.
+ */
+function remoteNotice(
+  status: EngineState['status'],
+  remote: RemoteEngineStatus,
+  t: TFunction,
+  useThisComputer?: () => void,
+): Notice | null {
+  if (remote.problem === null) return null;
+  const action = useThisComputer ? { label: t('notices.useThisComputer'), testId: 'use-this-computer', run: useThisComputer } : undefined;
+  const server = remote.url;
+  const base = { id: `remote-${remote.problem}-${status}-${server}`, ...(action ? { action } : {}) };
+  if (remote.problem === 'slow') {
+    return { ...base, tone: 'warning', text: t('notices.remoteSlow', { server, ms: remote.latencyMs ?? 0 }), dismissible: true };
+  }
+  const detail = remote.detail ?? '';
+  if (status === 'failed') {
+    const key = remote.problem === 'unreachable' ? 'notices.remoteDown' : 'notices.remoteRefuses';
+    return { ...base, tone: 'error', text: t(key, { server, detail }), dismissible: false };
+  }
+  return { ...base, tone: 'warning', text: t('notices.remoteRefusedOne', { server, detail }), dismissible: true };
 }

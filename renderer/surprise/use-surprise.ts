@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KaituhiApi } from '../../electron/shared/api.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { SurpriseScorer } from './surprise-scorer.js';
+import type { StoryContext } from '../../electron/common/lore.js';
 
 export interface SurpriseController {
   readonly enabled: boolean;
@@ -17,7 +18,8 @@ export interface SurpriseController {
 export function useSurprise(
   api: KaituhiApi,
   editor: EditorHandle | null,
-  memory: { readonly current: string },
+  /** The draft's story context: scoring reads its memory. */
+  story: { readonly current: StoryContext },
   engineReady: boolean,
 ): SurpriseController {
   const [enabled, setEnabled] = useState(false);
@@ -26,13 +28,13 @@ export function useSurprise(
 
   useEffect(() => {
     if (!editor) return;
-    const made = new SurpriseScorer({ api, editor: editor.editor, memory: () => memory.current, onProblem: setProblem });
+    const made = new SurpriseScorer({ api, editor: editor.editor, memory: () => story.current.memory, onProblem: setProblem });
     scorer.current = made;
     return () => {
       made.dispose();
       if (scorer.current === made) scorer.current = null;
     };
-  }, [api, editor, memory]);
+  }, [api, editor, story]);
 
   useEffect(() => {
     scorer.current?.setEnabled(enabled && engineReady);

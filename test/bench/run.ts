@@ -4,13 +4,17 @@
  *   the same export and against the memory floor (from STREAM copy and from a read-only probe);
  * - prefill of 1000 tokens, its GFLOP/s against the FMA peak; load; three candidates; a warm suggestion;
  * - window slides while typing past the window: the worst first-token latency against the warm median;
- * - greedy agreement: quantized against fp32, the export on the fast graph against the export as it is.
+ * - greedy agreement: quantized against fp32, the export on the fast graph against the export as it is;
+ * - lore: typing with 8 lorebook entries whose keys come and go, against the same typing with no lore (lore.ts).
  * Models are generated with the project's own command if missing (random weights at GPT-2 shapes).
  *
  * Knobs (environment): BENCH_SHAPES (gpt2), BENCH_PRECISIONS (fp32,int8), BENCH_CONTEXTS (32,512,1000),
  * BENCH_STEPS (16), BENCH_TJS (1: Transformers.js), BENCH_EXPORT (1: the export's rows), BENCH_AGREEMENT (1),
  * BENCH_SLIDE_WORDS (2000; 0 skips), BENCH_SLIDE_PRECISIONS (int8), BENCH_SLIDE_BASELINE (0: 1 also times the
- * slides with no background preparation), BENCH_SCORE (1: scoring 1,000 words cold and after a one-word edit).
+ * slides with no background preparation), BENCH_SCORE (1: scoring 1,000 words cold and after a one-word edit),
+ * BENCH_API_CLIENTS (1,2,4: the completions API with that many clients at once, on the first shape in int8; empty skips),
+ * BENCH_LORE_WORDS (300; 0 skips), BENCH_GHOST (0: 1 also times Tab → next ghost text against a pause → first
+ * ghost text in Chromium, tab-to-ghost.ts).
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,10 +27,12 @@ import { makeTestModel } from '../../models/make-test-model.js';
 import type { TestModelShape } from '../../models/test-model-shapes.js';
 import { TEST_MODEL_SHAPES } from '../../models/test-model-shapes.js';
 import { AGREEMENT_PROMPTS, greedyAgreement, greedyAgreementOf } from './agreement.js';
+import { measureApiConcurrency, type ConcurrencyRow } from './api-concurrency.js';
 import { measureBandwidth } from './bandwidth.js';
 import { fmaPeak, gemmProbe, prefillFlops } from './compute.js';
 import { prose } from './prose.js';
 import { scoringBench, scoringLine } from './scoring.js';
+import { BENCH_LOREBOOK, loreBenchLine, typeWithLore } from './lore.js';
 import { transformersJsDecodeMs } from './transformers-js.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,6 +43,7 @@ const precisions = list('BENCH_PRECISIONS', 'fp32,int8') as Precision[];
 const CONTEXTS = list('BENCH_CONTEXTS', '32,512,1000').map(Number);
 const STEPS = Number(process.env.BENCH_STEPS ?? 16);
 const SLIDE_WORDS = Number(process.env.BENCH_SLIDE_WORDS ?? 2000);
+const LORE_WORDS = Number(process.env.BENCH_LORE_WORDS ?? 300);
 const slidePrecisions = list('BENCH_SLIDE_PRECISIONS', 'int8') as Precision[];
 /** The precisions the generated ONNX export carries, as Transformers.js publishes them (model.onnx, model_int8.onnx). */
 const EXPORT_PRECISIONS: readonly Precision[] = ['fp32', 'int8'];
@@ -321,12 +328,33 @@ for (const shape of shapes) {
         );
       }
     }
+    if (LORE_WORDS > 0 && slidePrecisions.includes(precision)) {
+      const lore = await typeWithLore(ckpt.model, LORE_WORDS, BENCH_LOREBOOK);
+      const none = await typeWithLore(ckpt.model, LORE_WORDS, null);
+      results[`${shape}/${precision}/lore`] = { lore, none };
+      notes.push(loreBenchLine(`${shape} ${precision}`, LORE_WORDS, lore, none));
+    }
     await ckpt.model.release();
     if (flag('BENCH_SCORE', true)) {
       const scoring = await scoringBench({ modelDir: checkpoint, precision, cacheDir: path.join(checkpoint, '.kaituhi-cache') });
       results[`${shape}/${precision}/scoring`] = scoring;
       notes.push(scoringLine(`${shape} ${precision}`, scoring));
     }
+  }
+}
+
+// The completions API with several clients at once: what each waits for its first token.
+const apiClients = list('BENCH_API_CLIENTS', '1,2,4').map(Number);
+let apiConcurrency: ConcurrencyRow[] = [];
+if (apiClients.length > 0) {
+  const precision: Precision = precisions.includes('int8') ? 'int8' : precisions[0]!;
+  apiConcurrency = await measureApiConcurrency(await ensureModel(shapes[0]!, 'safetensors'), { precision, clients: apiClients });
+  for (const row of apiConcurrency) {
+    notes.push(
+      `completions API, ${shapes[0]} ${precision}, ${row.clients} client(s) at once: first token median ${row.firstTokenMedianMs} ms, ` +
+        `p95 ${row.firstTokenP95Ms} ms; ${row.tokensPerSecond} tokens/s for all together (${row.requests} requests of 16 tokens` +
+        `${row.refused > 0 ? `, ${row.refused} refused` : ''})`,
+    );
   }
 }
 
@@ -353,6 +381,14 @@ if (flag('BENCH_AGREEMENT', true)) {
   }
 }
 
+if (flag('BENCH_GHOST', false)) {
+  // Chromium, Vite and the server load only when asked for.
+  const { ghostLine, tabToGhost } = await import('./tab-to-ghost.js');
+  const ghost = await tabToGhost();
+  results.ghost = ghost;
+  notes.push(ghostLine(ghost));
+}
+
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 console.table(rows);
 for (const line of notes) console.log(line);
@@ -374,6 +410,7 @@ await writeFile(
       fmaPeak: peak,
       gemmProbeGflops: gemm,
       agreement,
+      apiConcurrency,
       peakRssMb,
       results,
       rows,

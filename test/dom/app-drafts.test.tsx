@@ -14,6 +14,7 @@ import { draftNotices } from '../../renderer/drafts/draft-notices.js';
 import { i18n } from '../../renderer/i18n/index.js';
 import { WordCounter, type LineSource } from '../../renderer/editor/word-counter.js';
 import { countWords } from '../../electron/common/word-count.js';
+import { DEFAULT_NOTE, EMPTY_LOREBOOK } from '../../electron/common/lore.js';
 import type { DraftsApi, DraftSummary, OpenDraft, SnapshotInfo } from '../../electron/shared/api.js';
 
 afterEach(cleanup);
@@ -136,8 +137,11 @@ const restored: OpenDraft = {
   title: 'The Harbour',
   text: 'The old text.',
   memory: '',
+  note: DEFAULT_NOTE,
+  lorebook: EMPTY_LOREBOOK,
   modelSpans: [],
   cursor: null,
+  suggestionMode: null,
   created: snapshot.created,
   modified: snapshot.created,
   dirty: false,
@@ -151,10 +155,13 @@ function draftPanel(api: DraftPanelApi, overrides: Partial<DraftPanelProps> = {}
     api,
     draftId: 'harbour-1',
     memory: 'Mere keeps the lighthouse.',
+    suggestionMode: null,
+    settingsSuggestionMode: 'automatic',
     engineReady: true,
     contextWindow: 1024,
     wordsVersion: 0,
     onMemory: vi.fn(),
+    onSuggestionMode: vi.fn(),
     onRestored: vi.fn(),
     onClose: vi.fn(),
     ...overrides,
@@ -194,6 +201,26 @@ describe('draft panel', () => {
     draftPanel(api, { engineReady: false });
     expect(screen.getByTestId('memory-tokens').textContent).toMatch(/Load a model/);
     expect(api.app.countTokens).not.toHaveBeenCalled();
+  });
+
+  it('gives the draft its own suggestion mode, or lets it follow Settings (and says what Settings say)', () => {
+    const api: DraftPanelApi = {
+      app: { countTokens: vi.fn(async () => 1) },
+      drafts: fakeDrafts({
+        draftWordStats: vi.fn(async () => ({ words: 0, today: 0, dailyGoal: null })),
+        listSnapshots: vi.fn(async () => []),
+      }),
+    };
+    const { props, rerender } = draftPanel(api, { settingsSuggestionMode: 'manual' });
+    const select = screen.getByLabelText('Suggestions in this draft') as HTMLSelectElement;
+    expect(select.value).toBe('settings');
+    expect(select.options[0]?.text).toBe('As in Settings: Only on Alt+\\');
+    fireEvent.change(select, { target: { value: 'automatic' } });
+    expect(props.onSuggestionMode).toHaveBeenLastCalledWith('automatic');
+    rerender(<DraftPanel {...props} suggestionMode="automatic" />);
+    expect(select.value).toBe('automatic');
+    fireEvent.change(select, { target: { value: 'settings' } });
+    expect(props.onSuggestionMode).toHaveBeenLastCalledWith(null);
   });
 
   it('takes, compares and restores snapshots', async () => {

@@ -8,6 +8,9 @@ import { noticesFor } from '../../renderer/state/notices.js';
 import { i18n } from '../../renderer/i18n/index.js';
 import type { EngineInfo, EngineState, GenerationStats } from '../../electron/shared/api.js';
 import { defaultSettings } from '../../electron/common/settings.js';
+import { noFilterCounts } from '../../renderer/editor/suggestion-filters.js';
+
+const quiet = { mode: 'automatic' as const, filtered: noFilterCounts() };
 
 afterEach(cleanup);
 
@@ -40,7 +43,7 @@ const stats: GenerationStats = {
 
 describe('status bar', () => {
   it('shows model, device with the fallback reason on hover, speed and window use', () => {
-    render(<StatusBar engine={ready} stats={stats} words={1234} link="open" />);
+    render(<StatusBar engine={ready} stats={stats} words={1234} link="open" suggestions={quiet} />);
     expect(screen.getByTestId('model-name').textContent).toBe('gpt2 · int8');
     expect(screen.getByTestId('device').textContent).toBe('CPU (fallback)');
     expect(screen.getByTestId('device').getAttribute('title')).toBe('Fell back: CUDA: libcudart.so.12 not found');
@@ -56,11 +59,37 @@ describe('status bar', () => {
         stats={null}
         words={1}
         link="closed"
+        suggestions={quiet}
       />,
     );
     expect(screen.getByTestId('engine-status').textContent).toBe('No model');
     expect(screen.getByText(/Disconnected/)).toBeTruthy();
     expect(screen.getByTestId('word-count').textContent).toBe('1 word');
+  });
+});
+
+describe('status bar: ghost text', () => {
+  it('shows the mode in effect, and on hover how often each filter kept a suggestion off the screen', () => {
+    const filtered = { blank: 3, repeat: 1, 'end-of-text': 0, 'split-word': 2 };
+    const { rerender } = render(
+      <StatusBar engine={ready} stats={stats} words={1} link="open" suggestions={{ mode: 'automatic', filtered }} />,
+    );
+    const ghost = screen.getByTestId('ghost-status');
+    expect(ghost.textContent).toBe('Ghost: auto');
+    expect(ghost.getAttribute('title')).toBe(
+      'Suggestions not shown so far: 3 only whitespace or punctuation · 1 repeated the sentence before · 0 held the end-of-text token · 2 would have split a word',
+    );
+    rerender(
+      <StatusBar
+        engine={ready}
+        stats={stats}
+        words={1}
+        link="open"
+        suggestions={{ mode: 'manual', filtered: { ...filtered, 'end-of-text': 1200 } }}
+      />,
+    );
+    expect(ghost.textContent).toBe('Ghost: manual');
+    expect(ghost.getAttribute('title')).toContain('1,200 held the end-of-text token');
   });
 });
 
@@ -113,6 +142,27 @@ describe('settings panel', () => {
     expect(saved.sampler.temperature).toBe(1.2);
     expect(saved.sampler.seed).toBe(42);
     expect(saved.inline.length).toBe('paragraph');
+  });
+
+  it('switches suggestions to manual and the ghost text upright', async () => {
+    const onSave = vi.fn(() => Promise.resolve());
+    render(
+      <SettingsPanel
+        state={{ settings: defaultSettings(), location: '/s.json', notice: null }}
+        activeModelDir={null}
+        mode="electron"
+        onSave={onSave}
+        onClose={() => undefined}
+      />,
+    );
+    expect((screen.getByLabelText('Suggestions come') as HTMLSelectElement).value).toBe('automatic');
+    expect((screen.getByLabelText('Ghost text in italics') as HTMLInputElement).checked).toBe(true);
+    fireEvent.change(screen.getByLabelText('Suggestions come'), { target: { value: 'manual' } });
+    fireEvent.click(screen.getByLabelText('Ghost text in italics'));
+    fireEvent.click(screen.getByTestId('save-settings'));
+    await waitFor(() => expect(onSave).toHaveBeenCalled());
+    const saved = (onSave.mock.calls[0] as unknown as [ReturnType<typeof defaultSettings>])[0];
+    expect(saved.inline).toEqual({ ...defaultSettings().inline, mode: 'manual', italic: false });
   });
 
   it('shows why a save failed', async () => {

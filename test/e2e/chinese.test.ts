@@ -162,9 +162,18 @@ const LATIN_ALLOWED = new Set([
   'EPUB',
   'PDF',
   'Markdown',
+  'NovelAI',
+  'SillyTavern',
+  'KoboldAI',
   'KB',
   'MB',
   'GB',
+  // The completions API and the servers that speak it (Settings → Engine).
+  'OpenAI',
+  'API',
+  'vLLM',
+  'TGI',
+  'KoboldCpp',
 ]);
 
 /**
@@ -182,7 +191,7 @@ function interfaceStrings(): Promise<string[]> {
     // The writer's text and titles, the model's text (also as read to a screen reader) and name, command lines, and the engine's own words on why it
     // is not on the GPU (shown after a translated "fell back:" on hover) are data, the same in any language.
     const data =
-      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, .card-body, .history-text, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device]';
+      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, [data-testid=suggestion-announcer], .card-body, .history-text, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device], .lore-data, .inspector-pieces';
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
@@ -217,7 +226,7 @@ function englishWords(strings: readonly string[]): string[] {
 
 const CJK = /[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/u;
 
-type PanelName = 'none' | 'settings' | 'models' | 'draft' | 'export' | 'history' | 'candidates';
+type PanelName = 'none' | 'settings' | 'models' | 'draft' | 'export' | 'history' | 'candidates' | 'lore' | 'inspector';
 
 const OPENERS: Record<Exclude<PanelName, 'none' | 'candidates'>, string> = {
   settings: '[data-testid=settings-button]',
@@ -225,6 +234,8 @@ const OPENERS: Record<Exclude<PanelName, 'none' | 'candidates'>, string> = {
   draft: '[data-testid=draft-button]',
   export: '[data-testid=export-open]',
   history: '[data-testid=history-button]',
+  lore: '[data-testid=lore-button]',
+  inspector: '[data-testid=inspector-button]',
 };
 
 /** Opens one panel (closing the others), waits for its content, and returns what the screen says. */
@@ -241,6 +252,7 @@ async function visit(panel: PanelName, shot: string): Promise<string[]> {
     await page.locator(`[data-testid=${panel === 'settings' ? 'settings' : panel}-panel]`).waitFor(SETTLE);
     if (panel === 'models') await page.locator('[data-testid=model-picker]').waitFor({ timeout: 30_000 });
     if (panel === 'draft') await page.locator('[data-testid=words-today]').waitFor(SETTLE);
+    if (panel === 'inspector') await page.locator('[data-testid=inspector-summary]').waitFor(SETTLE);
   }
   await page.waitForTimeout(300);
   await screenshot(page, shot);
@@ -257,7 +269,7 @@ async function chooseLanguage(language: 'system' | 'en' | 'zh-CN', shown: 'en' |
 }
 
 describe('the interface in Chinese', () => {
-  const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'history', 'candidates'];
+  const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'history', 'lore', 'inspector', 'candidates'];
 
   it('follows the browser’s language, leaves no English on any screen, and switches to English and back in Settings', async () => {
     await draftWith('满纸荒唐言，一把辛酸泪。');

@@ -186,9 +186,7 @@ describe('surprise', () => {
     await page.keyboard.type('dog');
     const rescoring = () => page.evaluate((from) => window.__kaituhi!.scoring.slice(from).map((r) => ({ ...r })), scored);
     // Read again to the end, with nothing underlined now.
-    await expect
-      .poll(async () => (await rescoring()).some((r) => r.ended !== null && r.tokens !== null), { timeout: 60_000 })
-      .toBe(true);
+    await expect.poll(async () => (await rescoring()).some((r) => r.ended !== null && r.tokens !== null), { timeout: 60_000 }).toBe(true);
     expect(await underlined.count()).toBe(0);
     const typoAt = `The end.\n\n${PARAGRAPH}`.indexOf(TYPO);
     for (const record of await rescoring()) expect(record.start).toBeGreaterThanOrEqual(typoAt - 1);
@@ -213,21 +211,30 @@ describe('surprise', () => {
     await page.keyboard.press('Alt+Backslash');
     await page.waitForSelector(GHOST, { timeout: 60_000 });
     await expect
-      .poll(() => page.evaluate((from) => window.__kaituhi!.inline.slice(from).some((r) => r.outcome === 'shown'), requestsBefore), SETTLE)
+      .poll(
+        () =>
+          page.evaluate(
+            (from) => window.__kaituhi!.inline.slice(from).some((r) => r.outcome === 'shown' && r.shownAt !== undefined),
+            requestsBefore,
+          ),
+        SETTLE,
+      )
       .toBe(true);
     const { suggestion, scoring } = await page.evaluate(
       ([inlineFrom, scoringFrom]) => ({
-        suggestion: window.__kaituhi!.inline.slice(inlineFrom).find((r) => r.outcome === 'shown')!,
+        suggestion: window.__kaituhi!.inline.slice(inlineFrom).find((r) => r.outcome === 'shown' && r.shownAt !== undefined)!,
         scoring: window.__kaituhi!.scoring.slice(scoringFrom).map((r) => ({ ...r })),
       }),
       [requestsBefore, before] as const,
     );
-    const suggestionCopy = { started: suggestion.started, settled: suggestion.settled };
+    const suggestionCopy = { requestedAt: suggestion.requestedAt!, shownAt: suggestion.shownAt! };
     // The scoring request that was running when the suggestion was asked for…
-    const running = scoring.find((r) => r.started < suggestionCopy.started && (r.ended === null || r.ended > suggestionCopy.started));
+    const running = scoring.find(
+      (r) => r.started < suggestionCopy.requestedAt && (r.ended === null || r.ended > suggestionCopy.requestedAt),
+    );
     expect(running, JSON.stringify({ suggestionCopy, scoring })).toBeDefined();
     // …was still running when the suggestion was shown: the engine served the suggestion between two of its chunks.
-    expect(running!.ended === null || running!.ended > suggestionCopy.settled!, JSON.stringify({ suggestionCopy, scoring })).toBe(true);
+    expect(running!.ended === null || running!.ended > suggestionCopy.shownAt, JSON.stringify({ suggestionCopy, scoring })).toBe(true);
     // And scoring went on to the end of the draft afterwards.
     await expect
       .poll(
@@ -239,7 +246,6 @@ describe('surprise', () => {
         { timeout: 120_000 },
       )
       .toBe(long.length);
-    console.log('TIMING', JSON.stringify(await page.evaluate((from) => window.__kaituhi!.scoring.slice(from), before)), JSON.stringify(suggestionCopy));
     await app.services.saveSettings(settings);
   });
 });

@@ -1,14 +1,20 @@
 import { loadModel } from '../../engine/model/load-model.js';
 import { BanList } from '../../engine/bans.js';
-import { generateWith } from '../../engine/generate.js';
+import { generateWith, validateRequest } from '../../engine/generate.js';
+import { inspectContextWith } from '../../engine/context-view.js';
 import type { GenerateRequest, Precision, SamplerSettings, TokenAlternatives } from '../../engine/types.js';
 import { generateRequestSchema, PRECISIONS } from '../../common/generation.js';
 import { errorMessage } from '../../common/error-message.js';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
 import { baseSampler, steeringHelp, steeringOptions, steeringRequest } from '../steering-options.js';
+import { contextJson, storyContextFrom, storyContextHelp, storyContextOptions } from './story-context.js';
 
 /** The flag a request field comes from, so that a refused value is named as the writer typed it. */
 const FLAGS: Record<string, string> = {
+  memory: '--memory',
+  'note.depth': '--note-depth',
+  note: '--note',
+  lorebook: '--lorebook',
   maxTokens: '--max-tokens',
   candidates: '--candidates',
   topAlternatives: '--logprobs',
@@ -66,6 +72,7 @@ export const generateCommand: Command = {
     ...steeringHelp,
     '  --json                   print prompt ids, token ids with logprobs (and alternatives), the candidates, the device',
     '                           and timings as JSON',
+    ...storyContextHelp,
     '  --help, -h               this help',
     '',
   ].join('\n'),
@@ -86,6 +93,7 @@ export const generateCommand: Command = {
       ...steeringOptions,
       greedy: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      ...storyContextOptions,
     });
     if (!values.model) throw new UsageError('--model DIR is required');
     if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
@@ -102,6 +110,7 @@ export const generateCommand: Command = {
     };
     const candidates = numberOption('candidates', values.candidates, 1, true);
     const request = checkedRequest({
+      ...(await storyContextFrom(values)),
       context: values.prompt,
       maxTokens: numberOption('max-tokens', values['max-tokens'], 50, true),
       candidates,
@@ -114,6 +123,12 @@ export const generateCommand: Command = {
       ...(precision ? { precision } : {}),
       ...(values.device ? { devices: values.device } : {}),
     });
+    if (values['show-context']) {
+      validateRequest(request, model.decoder.contextWindow);
+      process.stdout.write(contextJson(inspectContextWith(model, request)));
+      await model.release();
+      return 0;
+    }
     const promptIds = model.tokenizer.encode(values.prompt);
     const tokens: { candidate: number; id: number; logprob: number; text: string; alternatives?: TokenAlternatives }[] = [];
     const texts: string[] = Array.from({ length: candidates }, () => '');

@@ -7,6 +7,8 @@ import { defaultUserDataDir, settingsFileIn } from '../../services/user-data.js'
 import { startServer, type RunningServer } from '../../server/server.js';
 import { loadCatalog } from '../../store/index.js';
 import { packageVersion, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { parseCorsOrigin } from '../../server/access-policy.js';
+import { errorMessage } from '../../common/error-message.js';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../../dist/renderer', import.meta.url));
 
@@ -23,9 +25,17 @@ export interface ServeOptions {
   importRoot?: string | null;
   /** Drafts library folder for this launch; null: the remembered one, or Drafts/ in the settings' folder. */
   libraryDir?: string | null;
+  /** A key the completions API accepts besides the per-launch token (--api-key, else KAITUHI_API_KEY). */
+  apiKey?: string | null;
+  /** Origins whose pages may call the completions API (--cors-origin, repeatable). */
+  corsOrigins?: readonly string[];
 }
 
-export function parseServeArgs(argv: string[]): ServeOptions {
+/** Shorter keys are guessable; the per-launch token is 32 characters. */
+const MIN_API_KEY_CHARS = 16;
+const MAX_API_KEY_CHARS = 512;
+
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
   const { values } = parseCommandArgs(argv, {
     port: { type: 'string', default: '0' },
     model: { type: 'string' },
@@ -35,6 +45,8 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     catalog: { type: 'string' },
     'import-root': { type: 'string' },
     library: { type: 'string' },
+    'api-key': { type: 'string' },
+    'cors-origin': { type: 'string', multiple: true },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a whole number from 0 to 65535');
@@ -47,7 +59,26 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     catalogFile: values.catalog ? resolve(values.catalog) : null,
     importRoot: values['import-root'] ? resolve(values['import-root']) : null,
     libraryDir: values.library ? resolve(values.library) : null,
+    apiKey: apiKeyOf(values['api-key'] ?? env.KAITUHI_API_KEY),
+    corsOrigins: (values['cors-origin'] ?? []).map((origin) => {
+      try {
+        return parseCorsOrigin(origin);
+      } catch (error) {
+        throw new UsageError(errorMessage(error));
+      }
+    }),
   };
+}
+
+function apiKeyOf(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < MIN_API_KEY_CHARS || raw.length > MAX_API_KEY_CHARS || !/^[\x21-\x7e]+$/.test(raw)) {
+    // The key itself is never echoed: it may be a real secret with a typo.
+    throw new UsageError(
+      `--api-key (or KAITUHI_API_KEY) must be ${MIN_API_KEY_CHARS} to ${MAX_API_KEY_CHARS} printable characters without spaces`,
+    );
+  }
+  return raw;
 }
 
 export interface ServeHandle {
@@ -79,7 +110,13 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     drafts: { libraryDirOverride: options.libraryDir ?? null },
   });
   await services.bootWithoutModel();
-  const server = await startServer({ services, rendererDir: options.rendererDir, port: options.port });
+  const server = await startServer({
+    services,
+    rendererDir: options.rendererDir,
+    port: options.port,
+    apiKey: options.apiKey ?? null,
+    corsOrigins: options.corsOrigins ?? [],
+  });
   const modelSettled = services.startEngine();
   return {
     server,
@@ -98,6 +135,8 @@ export const serveCommand: Command = {
     'usage: kaituhi serve [options]',
     '',
     'Serves the editor on 127.0.0.1 and prints the URL to open (it carries this launch’s access token).',
+    'Also serves an OpenAI-compatible completions API at /v1 (POST /v1/completions, GET /v1/models) for',
+    'mikupad, SillyTavern or any OpenAI client: send `Authorization: Bearer <token or --api-key>`.',
     '',
     'options:',
     '  --port N                 the port (default 0: a free one)',
@@ -108,6 +147,10 @@ export const serveCommand: Command = {
     '  --catalog FILE           a model catalog to use instead of models/catalog.json',
     '  --import-root DIR        the one folder whose model folders the page may import',
     '  --renderer DIR           the built editor (default: dist/renderer; `npm run build:renderer` makes it)',
+    '  --api-key KEY            a key the completions API (/v1/) accepts besides the printed token',
+    '                           (default: $KAITUHI_API_KEY; 16 to 512 printable characters)',
+    '  --cors-origin ORIGIN     a web page origin that may call the completions API, e.g. http://localhost:5173',
+    '                           (repeatable; pages from any other origin are refused)',
     '  --help, -h               this help',
     '',
   ].join('\n'),
@@ -119,6 +162,9 @@ export const serveCommand: Command = {
         `Kaituhi is serving on 127.0.0.1 only. Open this URL (it carries this launch's access token):`,
         ``,
         `  ${handle.server.url}`,
+        ``,
+        `OpenAI-compatible completions API: ${handle.server.apiUrl}`,
+        `  key: ${options.apiKey ? 'the one from --api-key / KAITUHI_API_KEY, or ' : ''}the token in the URL above (Authorization: Bearer <key>)`,
         ``,
         `settings: ${options.settingsFile}`,
         `drafts: ${handle.services.drafts.startup.libraryDir ?? handle.services.drafts.startup.problem ?? ''}`,

@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type {
+  ContextView,
   EngineHost,
   EngineHostEvent,
   EngineInfo,
@@ -244,12 +245,12 @@ export class EngineHostClient implements EngineHost {
   private async call(
     build: (id: number) => ClientMessage,
     signal?: AbortSignal,
-  ): Promise<number | EngineInfo | PrefillResult | ScoreResult> {
+  ): Promise<number | EngineInfo | PrefillResult | ScoreResult | ContextView> {
     await this.start();
     const id = this.nextId++;
     const transport = this.transport!;
     const onAbort = (): void => transport.post({ type: 'abort', id });
-    return new Promise<number | EngineInfo | PrefillResult | ScoreResult>((resolve, reject) => {
+    return new Promise<number | EngineInfo | PrefillResult | ScoreResult | ContextView>((resolve, reject) => {
       this.pending.set(id, {
         onMessage: (m) => {
           this.pending.delete(id);
@@ -278,6 +279,10 @@ export class EngineHostClient implements EngineHost {
 
   async score(request: ScoreRequest, signal?: AbortSignal): Promise<ScoreResult> {
     return (await this.call((id) => ({ type: 'score', id, request }), signal)) as ScoreResult;
+  }
+
+  async inspectContext(request: PrefillRequest): Promise<ContextView> {
+    return (await this.call((id) => ({ type: 'inspect', id, request }))) as ContextView;
   }
 
   async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -14,7 +14,7 @@ import {
   type PrefillRequest,
   type ScoreRequest,
 } from '../../common/generation.js';
-import type { EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult, ScoreResult } from '../types.js';
+import type { ContextView, EngineInfo, EngineLoadOptions, GenerationEvent, PrefillResult, ScoreResult } from '../types.js';
 
 export const loadOptionsSchema = z.object({
   modelDir: z.string().min(1),
@@ -33,6 +33,7 @@ export type ClientMessage =
   | { type: 'prefill'; id: number; request: PrefillRequest }
   /** Cancelled, like a generation, by an `abort` with the same id. */
   | { type: 'score'; id: number; request: ScoreRequest }
+  | { type: 'inspect'; id: number; request: PrefillRequest }
   | { type: 'info'; id: number };
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
@@ -42,6 +43,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('countTokens'), id: z.number().int(), text: countTokensTextSchema }),
   z.object({ type: z.literal('prefill'), id: z.number().int(), request: prefillRequestSchema }),
   z.object({ type: z.literal('score'), id: z.number().int(), request: scoreRequestSchema }),
+  z.object({ type: z.literal('inspect'), id: z.number().int(), request: prefillRequestSchema }),
   z.object({ type: z.literal('info'), id: z.number().int() }),
 ]);
 
@@ -56,7 +58,7 @@ export type HostMessage =
   | { type: 'load-failed'; error: SerializedError }
   | { type: 'event'; id: number; event: GenerationEvent }
   | { type: 'end'; id: number }
-  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult | ScoreResult }
+  | { type: 'result'; id: number; value: number | EngineInfo | PrefillResult | ScoreResult | ContextView }
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

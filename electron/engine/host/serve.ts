@@ -52,27 +52,28 @@ export function serveEngine(port: HostPort): void {
       port.post({ type: 'error', id, error: { name: 'EngineNotLoaded', message: 'no model is loaded' } });
       return;
     }
+    // Registered before the first await: an abort posted right behind the request may arrive in the same read of
+    // the channel, before any promise settles, and must find it.
+    const controller = new AbortController();
+    if (message.type === 'generate' || message.type === 'score') running.set(id, controller);
     void (async () => {
       try {
         const e = await engine!;
         if (message.type === 'countTokens') port.post({ type: 'result', id, value: await e.countTokens(message.text) });
         else if (message.type === 'prefill') port.post({ type: 'result', id, value: await e.prefill(message.request) });
+        else if (message.type === 'inspect') port.post({ type: 'result', id, value: await e.inspectContext(message.request) });
         else if (message.type === 'info') port.post({ type: 'result', id, value: await e.info() });
         else {
-          const controller = new AbortController();
-          running.set(id, controller);
-          try {
-            if (message.type === 'score') port.post({ type: 'result', id, value: await e.score(message.request, controller.signal) });
-            else {
-              for await (const event of e.generate(message.request, controller.signal)) port.post({ type: 'event', id, event });
-              port.post({ type: 'end', id });
-            }
-          } finally {
-            running.delete(id);
+          if (message.type === 'score') port.post({ type: 'result', id, value: await e.score(message.request, controller.signal) });
+          else {
+            for await (const event of e.generate(message.request, controller.signal)) port.post({ type: 'event', id, event });
+            port.post({ type: 'end', id });
           }
         }
       } catch (error) {
         port.post({ type: 'error', id, error: serializeError(error) });
+      } finally {
+        running.delete(id);
       }
     })();
   });

@@ -28,6 +28,8 @@ export interface Decoder {
    * while fewer than `minNewTokens` are missing. True when there is nothing more to do now.
    */
   prepareSpare?(tokens: readonly number[], maxNewTokens: number, minNewTokens?: number): Promise<boolean>;
+  /** Optional, with prepareSpare: the tokens whose K/V the spare context holds. */
+  readonly spareTokens?: readonly number[];
 }
 
 /**
@@ -38,4 +40,9 @@ export function reusablePrefix(cached: readonly number[], next: readonly number[
   let n = 0;
   while (n < cached.length && n < next.length - 1 && cached[n] === next[n]) n++;
   return n;
+}
+
+/** How many leading tokens of `next` the decoder will take from a cache, the spare one included (as setContext chooses). */
+export function plannedReuse(decoder: Decoder, next: readonly number[]): number {
+  return Math.max(reusablePrefix(decoder.cachedTokens, next), reusablePrefix(decoder.spareTokens ?? [], next));
 }

@@ -11,10 +11,16 @@ export const appHandlers: Handlers<typeof appCalls, AppServices> = {
     if (!engine) throw new Error('No model is loaded.');
     return engine.countTokens(text);
   },
+  prefill: (app, request) => app.cacheWarmer.warm(request),
   scoreText: (app, request, signal) => {
     const engine = app.engine.engine;
     if (!engine) throw new Error('No model is loaded.');
     return engine.score(request, signal);
+  },
+  inspectContext: (app, { request }) => {
+    const engine = app.engine.engine;
+    if (!engine) throw new Error('No model is loaded.');
+    return engine.inspectContext(request);
   },
   restartEngine: (app) => {
     app.engine.restart();

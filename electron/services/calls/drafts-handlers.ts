@@ -31,6 +31,19 @@ export const draftsHandlers: Handlers<typeof draftsCalls, DraftsService> = {
     drafts.library.buffers.setMemory(id, memory);
     return null;
   },
+  setDraftNote: (drafts, { id, note }) => {
+    drafts.library.buffers.setNote(id, note);
+    return null;
+  },
+  setDraftLorebook: (drafts, { id, lorebook }) => {
+    drafts.library.buffers.setLorebook(id, lorebook);
+    return null;
+  },
+  exportLorebook: (drafts, { id, format }) => drafts.exportLorebook(id, format),
+  setDraftSuggestionMode: (drafts, { id, mode }) => {
+    drafts.library.buffers.setSuggestionMode(id, mode);
+    return null;
+  },
   setDraftCursor: (drafts, { id, cursor }) => {
     drafts.library.buffers.setCursor(id, cursor);
     return null;

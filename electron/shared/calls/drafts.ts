@@ -16,6 +16,9 @@ import {
   SPAN_MODES,
 } from '../../common/drafts.js';
 import { historyOpsSchema, type HistoryTree } from '../../common/history.js';
+import { authorNoteSchema, lorebookSchema } from '../../common/lore.js';
+import { LOREBOOK_FORMATS } from '../../common/lore-formats.js';
+import { draftSuggestionModeSchema } from '../../common/suggestion-mode.js';
 import type { DraftSummary, OpenDraft, SnapshotInfo, TextDiff, TrashedDraft, WordStats } from '../../drafts/index.js';
 import type { DraftExportResult, DraftsStartup } from '../drafts-api.js';
 import { call } from './define.js';
@@ -56,7 +59,14 @@ export const draftsCalls = {
   /** The writer's own save (Ctrl+S, blur, leaving the page); it puts back a draft folder another program deleted. */
   saveDraft: call({ id }).returns<null>(),
   setDraftMemory: call({ id, memory: z.string().max(MAX_MEMORY_CHARS) }).returns<null>(),
+  /** The author's note and the lorebook: kept in draft.json and in snapshots, sent with each suggestion, never exported. */
+  setDraftNote: call({ id, note: authorNoteSchema }).returns<null>(),
+  setDraftLorebook: call({ id, lorebook: lorebookSchema }).returns<null>(),
+  /** The draft's lorebook as a file for NovelAI, SillyTavern, KoboldAI or Kaituhi (a save dialog, or a download). */
+  exportLorebook: call({ id, format: z.enum(LOREBOOK_FORMATS) }).returns<DraftExportResult>(),
   setDraftCursor: call({ id, cursor: draftCursorSchema }).returns<null>(),
+  /** Ghost text for this draft: 'automatic', 'manual', or null to follow Settings. Saved in draft.json. */
+  setDraftSuggestionMode: call({ id, mode: draftSuggestionModeSchema }).returns<null>(),
   resolveDraftConflict: call({ id, keep: z.enum(['mine', 'theirs']) }).returns<OpenDraft>(),
   takeSnapshot: call({ id, name: z.string().max(200) }).returns<SnapshotInfo>(),
   listSnapshots: call({ id }).returns<SnapshotInfo[]>(),

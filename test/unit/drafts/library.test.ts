@@ -87,6 +87,40 @@ describe('DraftLibrary: the library', () => {
     expect((await again.buffers.open(d.id)).cursor).toEqual({ offset: 5 });
   });
 
+  it('keeps a draft’s own suggestion mode in draft.json, through a restart and a duplicate; a draft without one follows Settings', async () => {
+    const { lib } = make();
+    await lib.boot();
+    const d = await lib.catalog.create('Story', 'Drafting in silence.');
+    const other = await lib.catalog.create('Other');
+    expect((await lib.buffers.open(d.id)).suggestionMode).toBeNull();
+    lib.buffers.setSuggestionMode(d.id, 'manual');
+    await lib.buffers.save(d.id);
+    expect(JSON.parse(await readFile(join(dir, 'Library', d.id, 'draft.json'), 'utf8')).suggestionMode).toBe('manual');
+    const copy = await lib.catalog.duplicate(d.id);
+    await lib.shutdown();
+
+    const { lib: again } = make();
+    await again.boot();
+    expect((await again.buffers.open(d.id)).suggestionMode).toBe('manual');
+    expect((await again.buffers.open(copy.id)).suggestionMode).toBe('manual');
+    expect((await again.buffers.open(other.id)).suggestionMode).toBeNull();
+    again.buffers.setSuggestionMode(d.id, null);
+    await again.buffers.save(d.id);
+    expect(JSON.parse(await readFile(join(dir, 'Library', d.id, 'draft.json'), 'utf8')).suggestionMode).toBeNull();
+  });
+
+  it('reads a draft.json with a bad suggestion mode as following Settings, and says so', async () => {
+    const { lib } = make();
+    await lib.boot();
+    const d = await lib.catalog.create('Story', 'text');
+    const file = join(dir, 'Library', d.id, 'draft.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), suggestionMode: 'sometimes' }));
+    const opened = await lib.buffers.open(d.id);
+    expect(opened.suggestionMode).toBeNull();
+    expect(opened.text).toBe('text');
+    expect(opened.problems.join(' ')).toContain('suggestionMode');
+  });
+
   it('counts words written today against the daily goal', async () => {
     const clock = new FakeClock(new Date(2025, 4, 1, 9, 0).getTime());
     const { lib } = make({ clock });

@@ -28,7 +28,16 @@ describe('assembleContext', () => {
   it('leaves a short text unchanged', () => {
     const text = 'Once upon a time, in a harbour town.';
     const r = assembleContext({ text, encode: gpt2, window: 1024, reserve: 64 });
-    expect(r).toEqual({ tokens: gpt2(text), memoryTokens: 0, memoryDroppedTokens: 0, droppedChars: 0, droppedTokens: 0 });
+    expect(r).toMatchObject({
+      tokens: gpt2(text),
+      memoryTokens: 0,
+      memoryDroppedTokens: 0,
+      droppedChars: 0,
+      droppedTokens: 0,
+      leftOut: [],
+    });
+    expect(r.segments).toEqual([{ source: 'story', tokens: gpt2(text) }]);
+    expect(r.budget).toEqual({ memory: 0, lore: 0, note: 0, story: r.tokens.length, reserved: 64 });
   });
 
   it('pins the memory in front of the text, also when the text slides', () => {

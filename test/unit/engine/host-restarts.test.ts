@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHostClient, spawnProcessHost, startEngineHost, type RestartPolicy } from '../../../electron/engine/host/engine-host.js';
-import { DEFAULT_SAMPLER, type EngineHost, type EngineHostEvent } from '../../../electron/engine/types.js';
+import { DEFAULT_SAMPLER, type Engine, type EngineHostEvent } from '../../../electron/engine/types.js';
 import { EngineSupervisor } from '../../../electron/services/engine-supervisor.js';
 import type { EngineState } from '../../../electron/shared/api.js';
 import { tinyCheckpoint } from '../../support/fixtures.js';
@@ -46,7 +46,7 @@ function countingSpawn(): { spawn: () => ReturnType<typeof spawnProcessHost>; co
   };
 }
 
-async function generatesText(host: EngineHost): Promise<string> {
+async function generatesText(host: Engine): Promise<string> {
   let text = '';
   for await (const e of host.generate({
     context: 'Once upon a time',

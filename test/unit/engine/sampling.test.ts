@@ -139,6 +139,38 @@ describe('sampleToken filters on hand-built distributions', () => {
     expectClose(dense(logits, settings({ repetitionPenalty: 2, repetitionWindow: 0 }), [1, 0]), softmax([2, -2, 1, 0]));
   });
 
+  it("presence and frequency penalties subtract from seen tokens' logits: once, and once per occurrence (OpenAI's rule)", () => {
+    const logits = Float32Array.from([2, -2, 1, 0]);
+    // Token 0 seen three times, token 1 once, tokens 2 and 3 never.
+    const history = [0, 1, 0, 0];
+    expectClose(dense(logits, settings({ presencePenalty: 0.5 }), history), softmax([1.5, -2.5, 1, 0]));
+    expectClose(dense(logits, settings({ frequencyPenalty: 0.25 }), history), softmax([1.25, -2.25, 1, 0]));
+    expectClose(dense(logits, settings({ presencePenalty: 0.5, frequencyPenalty: 0.25 }), history), softmax([0.75, -2.75, 1, 0]));
+    // Negative values encourage repeats, as in OpenAI's API.
+    expectClose(dense(logits, settings({ presencePenalty: -1 }), history), softmax([3, -1, 1, 0]));
+  });
+
+  it('presence and frequency penalties count only the last repetitionWindow tokens, after the repetition penalty', () => {
+    const logits = Float32Array.from([2, -2, 1, 0]);
+    expectClose(dense(logits, settings({ frequencyPenalty: 1, repetitionWindow: 2 }), [0, 0, 0, 1]), softmax([1, -3, 1, 0]));
+    // Repetition penalty first (2 / 2 = 1), then presence (1 - 0.5).
+    expectClose(dense(logits, settings({ repetitionPenalty: 2, presencePenalty: 0.5 }), [0]), softmax([0.5, -2, 1, 0]));
+    // Greedy keeps the penalties: the penalised favourite loses to the next best.
+    const greedy = sampleToken(Float32Array.from(logits), [0], settings({ greedy: true, presencePenalty: 1.5 }), createRng(0));
+    expect(greedy.tokenId).toBe(2);
+  });
+
+  it('a temperature too small to invert (1 / T overflows) is greedy, whatever filters follow', () => {
+    // Found by the completions API fuzzer: temperature 9.4e-323 lost the token id, and with a tiny top_p hung the engine.
+    const logits = Float32Array.from([0.5, 3, 1, -2]);
+    const greedy = sampleToken(Float32Array.from(logits), [], settings({ greedy: true }), createRng(1));
+    for (const over of [{}, { topP: 8.4e-323 }, { minP: 0.999999999999999 }, { typicalP: 1e-300 }, { topK: 2 }]) {
+      const picked = sampleToken(Float32Array.from(logits), [], settings({ temperature: 9.4e-323, ...over }), createRng(1));
+      expect(picked, JSON.stringify(over)).toEqual(greedy);
+    }
+    expect(greedy.tokenId).toBe(1);
+  });
+
   it('no-repeat n-gram bans the token that would complete a seen n-gram', () => {
     const logits = Float32Array.from([0, 1, 2, 5, 3]);
     const history = [1, 2, 3, 4, 1, 2];

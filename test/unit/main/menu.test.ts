@@ -55,4 +55,17 @@ describe('application menu', () => {
     expect(mainWords('zh-CN', ['en-US']).file).toBe('文件');
     expect(Object.keys(MAIN_WORDS['zh-CN']).sort()).toEqual(Object.keys(MAIN_WORDS.en).sort());
   });
+
+  it('leaves Ctrl+Shift+I to the context inspector: the developer tools open with F12 (Alt+Cmd+I on macOS)', () => {
+    const devTools = (isMac: boolean) =>
+      template('en', isMac)
+        .flatMap((item) => (Array.isArray(item.submenu) ? item.submenu : []))
+        .find((item) => item.role === 'toggleDevTools');
+    expect(devTools(false)?.accelerator).toBe('F12');
+    expect(devTools(true)?.accelerator).toBe('Alt+Cmd+I');
+    const accelerators = template('en', false)
+      .flatMap((item) => (Array.isArray(item.submenu) ? item.submenu : []))
+      .map((item) => item.accelerator);
+    expect(accelerators).not.toContain('CmdOrCtrl+Shift+I');
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitToCursor, isSuggestionSpot, splitTrailingSpaces, usableAlternatives } from '../../../renderer/editor/prompt-text.js';
+import { fitSuggestion, fitToCursor, paragraphAfter, splitTrailingSpaces } from '../../../renderer/editor/prompt-text.js';
+import { GENERATION_LIMITS } from '../../../electron/common/generation.js';
 import { expectLinearGrowth } from '../../support/complexity.js';
 
 describe('prompt text around the cursor', () => {
@@ -15,14 +16,16 @@ describe('prompt text around the cursor', () => {
     expect(splitTrailingSpaces(`a${' '.repeat(1000)}x \t `)).toEqual({ prompt: `a${' '.repeat(1000)}x`, trailing: ' \t ' });
   });
 
-  it('keeps distinct, visible alternatives in order', () => {
-    expect(usableAlternatives([' a b', ' a b ', '  ', '', ' c', '\n'], '')).toEqual([' a b', ' c']);
-    expect(usableAlternatives([' a', 'a'], ' ')).toEqual(['a']);
+  it('fits a suggestion to the cursor and drops its trailing spaces (invisible ghosts)', () => {
+    expect(fitSuggestion(' a b ', '')).toBe(' a b');
+    expect(fitSuggestion(' a \t', ' ')).toBe('a');
+    expect(fitSuggestion(' He left.\n\n', '')).toBe(' He left.\n\n');
   });
 
-  it('suggests only at the end of a line, never in the middle of one', () => {
-    expect(isSuggestionSpot('')).toBe(true);
-    expect(isSuggestionSpot('   ')).toBe(true);
-    expect(isSuggestionSpot('word')).toBe(false);
+  it('joins the rest of the paragraph after the cursor, nothing at its end, and no more of it than a request may carry', () => {
+    expect(paragraphAfter('')).toBe('');
+    expect(paragraphAfter('   ')).toBe('');
+    expect(paragraphAfter(' the harbour.')).toBe(' the harbour.');
+    expect(paragraphAfter('x'.repeat(GENERATION_LIMITS.afterChars + 50))).toHaveLength(GENERATION_LIMITS.afterChars);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { historyTokens, shownTexts, type TokenWeighing } from '../../../renderer/editor/shown-suggestions.js';
+import { historyTokens, offeredText, type TokenWeighing } from '../../../renderer/editor/shown-suggestions.js';
 import { HISTORY_LIMITS } from '../../../electron/common/history.js';
 
 const weighed = (offset: number, logprob = -1): TokenWeighing => ({ offset, logprob, top: [{ text: ' x', logprob: -0.5 }] });
@@ -7,30 +7,21 @@ const weighed = (offset: number, logprob = -1): TokenWeighing => ({ offset, logp
 describe('suggestions as shown, with their tokens', () => {
   it('moves token offsets with the leading space ghost text drops after a prompt ending in a space', () => {
     // The prompt ended in a space: " the sea." is shown as "the sea.", its first token still at 0.
-    const shown = shownTexts({ offset: 10, trailing: ' ', texts: [' the sea.'], tokens: [[weighed(0), weighed(4), weighed(8)]] });
-    expect(shown).toEqual([
-      {
-        text: 'the sea.',
-        tokens: [
-          [0, -1, [[' x', -0.5]]],
-          [3, -1, [[' x', -0.5]]],
-          [7, -1, [[' x', -0.5]]],
-        ],
-      },
-    ]);
+    const shown = offeredText(' the sea.', [weighed(0), weighed(4), weighed(8)], ' ', 'the sea.');
+    expect(shown).toEqual({
+      text: 'the sea.',
+      tokens: [
+        [0, -1, [[' x', -0.5]]],
+        [3, -1, [[' x', -0.5]]],
+        [7, -1, [[' x', -0.5]]],
+      ],
+    });
   });
 
-  it('drops what the provider drops: blank candidates, repeats, and tokens past the shown text', () => {
-    const shown = shownTexts({
-      offset: 0,
-      trailing: '',
-      texts: [' and', '   ', ' and', ' so  '],
-      tokens: [[weighed(0)], [weighed(0)], [weighed(0, -2)], [weighed(0), weighed(3)]],
-    });
-    expect(shown.map((s) => [s.text, s.tokens.map(([at, lp]) => [at, lp])])).toEqual([
-      [' and', [[0, -1]]],
-      [' so', [[0, -1]]],
-    ]);
+  it('drops tokens past the shown text (trailing blanks cut) and keeps offsets without a cut space', () => {
+    const shown = offeredText(' so  ', [weighed(0), weighed(3)], '', ' so');
+    expect(shown.tokens.map(([at, lp]) => [at, lp])).toEqual([[0, -1]]);
+    expect(offeredText(' and', undefined, '', ' and')).toEqual({ text: ' and', tokens: [] });
   });
 
   it('keeps the history’s bounds: ten alternatives, short texts, log-probabilities no higher than 0', () => {

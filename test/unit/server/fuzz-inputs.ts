@@ -404,6 +404,9 @@ function hostileCalls(realDraftIds: readonly string[]): fc.Arbitrary<{ call: obj
     refuse(fc.constant({ method: 'listDrafts', query: 'q'.repeat(501) })),
     refuse(fc.constant({ method: 'createDraft', title: 't'.repeat(501) })),
     fc.string({ maxLength: 2000 }).map((text) => ({ call: { method: 'countTokens', text }, owed: 'reply' as const })),
+    fc
+      .record({ context: fc.string({ maxLength: 2000 }), maxTokens: fc.integer({ min: 1, max: 512 }) })
+      .map((request) => ({ call: { method: 'prefill', ...request }, owed: 'reply' as const })),
     refuse(
       fc.constantFrom('file:///etc/passwd', 'javascript:alert(1)', 'https://example.com', 'http://127.0.0.1:1/').map((url) => ({
         method: 'openExternal',
@@ -587,3 +590,217 @@ export const rawFrameCases = fc.record({
   ),
   lie: fc.constantFrom(null, null, null, 0, 200, 65_536, 2 ** 40),
 });
+
+// ---------------------------------------------------------------- the completions API (/v1)
+
+export interface ApiTarget extends Target {
+  /** The key given with --api-key. */
+  readonly apiKey: string;
+  /** The one origin named with --cors-origin. */
+  readonly corsOrigin: string;
+}
+
+/** A request to the completions API, well-formed HTTP, and whether it may be served (else it must be refused). */
+export interface ApiCase {
+  readonly bytes: Buffer;
+  /** Right key, loopback Host, no Origin or the allowed one: the only requests that may get a 200. */
+  readonly admitted: boolean;
+  readonly origin: string | null;
+}
+
+/** Values of the wrong type or out of range for the completions parameters, and some that nest or weigh. */
+const HOSTILE_VALUES: readonly unknown[] = [
+  null,
+  true,
+  -1,
+  0,
+  0.5,
+  1e308,
+  -1e308,
+  2 ** 53,
+  Number.MAX_SAFE_INTEGER + 2,
+  '',
+  '1',
+  'NaN',
+  '中文',
+  [],
+  [''],
+  ['a', 'b'],
+  [464, 3290],
+  {},
+  { text: 'x' },
+  'x'.repeat(10_000),
+  Array(20).fill('.'),
+];
+
+const COMPLETION_FIELDS = [
+  'model',
+  'prompt',
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'n',
+  'best_of',
+  'stop',
+  'seed',
+  'logprobs',
+  'echo',
+  'presence_penalty',
+  'frequency_penalty',
+  'stream',
+  'stream_options',
+  'top_k',
+  'min_p',
+  'typical_p',
+  'repetition_penalty',
+  'repeat_last_n',
+  'logit_bias',
+  'suffix',
+  'user',
+  '__proto__',
+  'constructor',
+];
+
+/** Header values a client can send without breaking HTTP itself: printable, no line breaks. */
+const headerSafe = (maxLength: number) => nastyText(maxLength).map((text) => text.replace(/[^\x20-\x7e]/g, '?'));
+
+/** A small request the engine may run (a few tokens, at most two choices), for the cases that are let in. */
+const servable = fc.record(
+  {
+    model: fc.constantFrom('tiny-seed1', 'gpt-3.5-turbo-instruct'),
+    prompt: fc.oneof(nastyText(40), fc.constant(''), fc.constant(['The harbour'])),
+    max_tokens: fc.integer({ min: 0, max: 4 }),
+    temperature: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 2, noNaN: true })),
+    top_p: fc.double({ min: 0, max: 1, noNaN: true }),
+    n: fc.integer({ min: 1, max: 2 }),
+    stop: fc.oneof(fc.constant('\n'), fc.array(nastyText(4), { maxLength: 3 })),
+    seed: fc.integer({ min: -1, max: 2 ** 32 - 1 }),
+    logprobs: fc.integer({ min: 0, max: 5 }),
+    echo: fc.boolean(),
+    presence_penalty: fc.double({ min: -2, max: 2, noNaN: true }),
+    frequency_penalty: fc.double({ min: -2, max: 2, noNaN: true }),
+    stream: fc.boolean(),
+    stream_options: fc.record({ include_usage: fc.boolean() }),
+    top_k: fc.integer({ min: -1, max: 50 }),
+    min_p: fc.double({ min: 0, max: 1, noNaN: true }),
+    typical_p: fc.double({ min: 0, max: 1, noNaN: true }),
+    repetition_penalty: fc.double({ min: 0.5, max: 5, noNaN: true }),
+  },
+  { requiredKeys: [] },
+);
+
+function completionBodies(): fc.Arbitrary<string> {
+  const withHostileField = fc
+    .tuple(servable, fc.constantFrom(...COMPLETION_FIELDS), fc.constantFrom(...HOSTILE_VALUES))
+    .map(
+      ([body, field, value]) =>
+        `{${JSON.stringify(body).slice(1, -1)}${Object.keys(body).length > 0 ? ',' : ''}${JSON.stringify(field)}:${JSON.stringify(value)}}`,
+    );
+  return fc.oneof(
+    { arbitrary: servable.map((body) => JSON.stringify(body)), weight: 4 },
+    { arbitrary: withHostileField, weight: 4 },
+    {
+      arbitrary: fc.oneof(
+        fc.constantFrom(
+          '',
+          '{',
+          '{"prompt": "The har',
+          'null',
+          '[]',
+          '"prompt"',
+          '{"prompt": "x"}}',
+          `{"user":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+        ),
+        nastyText(200),
+        fc.nat(200_000).map((n) => JSON.stringify({ prompt: 'x'.repeat(n), max_tokens: 1 })),
+      ),
+      weight: 2,
+    },
+  );
+}
+
+export function apiCases(target: ApiTarget): fc.Arbitrary<ApiCase> {
+  const { port, token, apiKey, corsOrigin } = target;
+  const goodHost = `127.0.0.1:${port}`;
+  return fc
+    .record({
+      method: fc.oneof(
+        { arbitrary: fc.constant('POST'), weight: 6 },
+        { arbitrary: fc.constantFrom('GET', 'OPTIONS', 'PUT', 'DELETE', 'HEAD'), weight: 1 },
+      ),
+      path: fc.oneof(
+        { arbitrary: fc.constant('/v1/completions'), weight: 6 },
+        {
+          arbitrary: fc.constantFrom(
+            '/v1/models',
+            '/v1/models/tiny-seed1',
+            '/v1/models/%zz',
+            '/v1/chat/completions',
+            '/v1',
+            '/v1/',
+            '/v1/completions?stream=true',
+            '/v1//completions',
+          ),
+          weight: 2,
+        },
+        { arbitrary: nastyText(16).map((text) => `/v1/${text.replace(/[^\x21-\x7e]/g, '_')}`), weight: 1 },
+      ),
+      host: fc.oneof(
+        { arbitrary: fc.constant(goodHost), weight: 8 },
+        { arbitrary: fc.constantFrom(`localhost:${port}`, `evil.example`, `127.0.0.1:${port + 1}`, `127.0.0.1`), weight: 1 },
+      ),
+      authorization: fc.oneof(
+        { arbitrary: fc.constant(`Bearer ${apiKey}`), weight: 6 },
+        { arbitrary: fc.constant(`Bearer ${token}`), weight: 2 },
+        {
+          arbitrary: fc.oneof(
+            fc.constantFrom(
+              null,
+              '',
+              'Bearer',
+              'Bearer ',
+              `Bearer ${apiKey}x`,
+              `Bearer ${apiKey.slice(1)}`,
+              `Basic ${apiKey}`,
+              `Bearer  ${apiKey} extra`,
+            ),
+            headerSafe(40).map((text) => `Bearer ${text}`),
+          ),
+          weight: 2,
+        },
+      ),
+      origin: fc.oneof(
+        { arbitrary: fc.constant(null), weight: 8 },
+        { arbitrary: fc.constant(corsOrigin), weight: 2 },
+        {
+          arbitrary: fc.constantFrom(
+            'https://evil.example',
+            'null',
+            `http://127.0.0.1:${port}`,
+            corsOrigin.toUpperCase(),
+            `${corsOrigin}/`,
+          ),
+          weight: 2,
+        },
+      ),
+      body: completionBodies(),
+      preflightHeaders: fc.constantFrom('authorization, content-type', 'x-evil', 'authorization, x-stainless-os', ''),
+    })
+    .map(({ method, path, host, authorization, origin, body, preflightHeaders }) => {
+      const sendsBody = method === 'POST' || method === 'PUT';
+      const headers = [
+        `Host: ${host}`,
+        ...(authorization !== null ? [`Authorization: ${authorization}`] : []),
+        ...(origin !== null ? [`Origin: ${origin}`] : []),
+        ...(method === 'OPTIONS' ? ['Access-Control-Request-Method: POST', `Access-Control-Request-Headers: ${preflightHeaders}`] : []),
+        'Content-Type: application/json',
+        `Content-Length: ${sendsBody ? Buffer.byteLength(body) : 0}`,
+        'Connection: close',
+      ];
+      const bytes = Buffer.from(`${method} ${path} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n${sendsBody ? body : ''}`, 'utf8');
+      const keyed = authorization === `Bearer ${apiKey}` || authorization === `Bearer ${token}`;
+      const admitted =
+        keyed && (host === goodHost || host === `localhost:${port}`) && (origin === null || origin.toLowerCase() === corsOrigin);
+      return { bytes, admitted, origin };
+    });
+}

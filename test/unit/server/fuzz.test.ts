@@ -23,11 +23,13 @@ import { serve, type ServeHandle } from '../../../electron/cli/commands/serve.js
 import type { ServerMessage } from '../../../electron/shared/api.js';
 import { DEFAULT_SAMPLER } from '../../../electron/engine/types.js';
 import { testModel } from '../../support/fixtures.js';
-import { httpCases, oversizedCases, rawFrameCases, wsCases, type HttpCase, type WsCase } from './fuzz-inputs.js';
+import { apiCases, httpCases, oversizedCases, rawFrameCases, wsCases, type ApiCase, type HttpCase, type WsCase } from './fuzz-inputs.js';
 import { clientFrame, closeCode, openRawWebSocket } from './raw-websocket.js';
 
 const SEED = Number(process.env.KAITUHI_FUZZ_SEED ?? 90_210);
-const COUNTS = { http: 12_000, ws: 10_000, frames: 400 } as const;
+const COUNTS = { http: 12_000, ws: 10_000, frames: 400, api: 3_000 } as const;
+const API_KEY = 'fuzz-api-key-0123456789';
+const CORS_ORIGIN = 'http://localhost:5173';
 const SECRET = 'not part of the renderer: never served';
 /** Each part takes well under this on a quiet machine; the margin is for a machine shared with other work. */
 const TEST_TIMEOUT_MS = 180_000;
@@ -135,6 +137,8 @@ beforeAll(async () => {
     libraryDir: join(home, 'Drafts'),
     modelsDir: join(home, 'models'),
     importRoot: join(home, 'imports'),
+    apiKey: API_KEY,
+    corsOrigins: [CORS_ORIGIN],
   });
   await handle.modelSettled;
   expect(handle.services.engine.state.status).toBe('ready');
@@ -230,6 +234,55 @@ function httpProblem(input: HttpCase, answer: { text: string; closed: boolean })
   return null;
 }
 
+/** What is wrong with the API's answer to one case, if anything. */
+function apiProblem(input: ApiCase, answer: { text: string; closed: boolean }, status: number): string | null {
+  if (!answer.closed) return 'the server neither answered nor closed in time';
+  if (status === 0) return 'no answer';
+  if (status >= 500 && status !== 503) return `status ${status}`;
+  const headEnd = answer.text.indexOf('\r\n\r\n');
+  const head = answer.text.slice(0, headEnd);
+  // Chunk sizes count bytes: the body is taken apart as bytes (latin1), then read as UTF-8.
+  const raw = answer.text.slice(headEnd + 4);
+  const body = Buffer.from(/\r\ntransfer-encoding: *chunked/i.test(head) ? chunkedBody(raw) : raw, 'latin1').toString('utf8');
+  if (/\r\nset-cookie:/i.test(head)) return 'a Set-Cookie header';
+  const allowOrigin = /\r\naccess-control-allow-origin: *([^\r]*)/i.exec(head)?.[1];
+  if (allowOrigin !== undefined && (allowOrigin !== CORS_ORIGIN || input.origin?.toLowerCase() !== CORS_ORIGIN))
+    return `CORS for ${allowOrigin}`;
+  const preflight = input.bytes.subarray(0, 8).toString('latin1').startsWith('OPTIONS');
+  if (status === 204) return preflight && input.origin?.toLowerCase() === CORS_ORIGIN ? null : 'a 204 that is not an allowed preflight';
+  if (status >= 200 && status < 300) {
+    if (!input.admitted) return `a ${status} without the key, a loopback Host and an allowed Origin`;
+    if (/\r\ncontent-type: *text\/event-stream/i.test(head) && !body.trimEnd().endsWith('data: [DONE]')) return 'a stream without [DONE]';
+    return null;
+  }
+  // Every refusal is OpenAI's error object (a HEAD has no body to carry it).
+  if (head.startsWith('HEAD') || input.bytes.toString('latin1').startsWith('HEAD')) return null;
+  try {
+    const { error } = JSON.parse(body) as {
+      error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown };
+    };
+    if (typeof error?.message !== 'string' || typeof error.type !== 'string' || !('param' in error) || !('code' in error))
+      return `a ${status} that is not OpenAI's error shape`;
+  } catch {
+    return `a ${status} whose body is not JSON`;
+  }
+  return null;
+}
+
+/** The payload of a chunked body (as latin1 text, one character a byte), joined. */
+function chunkedBody(body: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd < 0) return out;
+    const size = parseInt(body.slice(at, lineEnd), 16);
+    if (!(size > 0)) return out;
+    out += body.slice(lineEnd + 2, lineEnd + 2 + size);
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
 describe(`server fuzz (seed ${SEED})`, () => {
   it(
     `answers ${COUNTS.http} malformed HTTP requests (raw bytes) without a crash, a 500, a cookie, a stray file or an unauthorised upgrade`,
@@ -250,6 +303,32 @@ describe(`server fuzz (seed ${SEED})`, () => {
       expect(problems, problems.join('\n')).toEqual([]);
       // The run reached every layer: the parser's refusals, the Host check, the static files, the token, the upgrade.
       for (const status of [101, 200, 400, 401, 403, 404, 421])
+        expect(statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    `answers ${COUNTS.api} hostile completions API requests in OpenAI's error shape, serving only those with the key`,
+    async () => {
+      const target = { port: handle.server.port, token: handle.server.token, apiKey: API_KEY, corsOrigin: CORS_ORIGIN };
+      const cases = fc.sample(apiCases(target), { numRuns: COUNTS.api, seed: SEED });
+      const problems: string[] = [];
+      const statuses = new Map<number, number>();
+      // Fewer at once than the API has places, so that the requests let in reach the engine rather than a 429.
+      await inPool(cases, 4, async (input, index) => {
+        // Connection: close ends every answer; a request may wait its turn in the queue, so no early half-close.
+        const answer = await exchange(input.bytes, 60_000, 60_000);
+        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer.text)?.[1] ?? 0);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        const problem = apiProblem(input, answer, status);
+        if (problem && problems.length < 5)
+          problems.push(`#${index} ${problem}: ${JSON.stringify(input.bytes.toString('utf8').slice(0, 900))}`);
+      });
+      console.log(`api fuzz: ${cases.length} requests, answers by status ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+      expect(problems, problems.join('\n')).toEqual([]);
+      // Every door was reached: served, preflights, bad requests, the key, the Origin, paths, methods, the Host.
+      for (const status of [200, 204, 400, 401, 403, 404, 405, 421])
         expect(statuses.get(status) ?? 0, `answers with ${status}`).toBeGreaterThan(0);
     },
     TEST_TIMEOUT_MS,
@@ -327,7 +406,7 @@ describe(`server fuzz (seed ${SEED})`, () => {
   );
 
   it(
-    'afterwards serves a normal page and generation, holds no connection, is back near its memory, and changed nothing on disk',
+    'afterwards serves a normal page, generation and completion, holds no connection, is back near its memory, and changed nothing on disk',
     async () => {
       const page = await exchange(Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${handle.server.port}\r\nConnection: close\r\n\r\n`));
       expect(page.text).toMatch(/^HTTP\/1\.1 200/);
@@ -350,6 +429,13 @@ describe(`server fuzz (seed ${SEED})`, () => {
       );
       expect(await ended).toMatchObject({ error: null });
       ws.close();
+      const completion = await fetch(`http://127.0.0.1:${handle.server.port}/v1/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ prompt: 'The harbour', max_tokens: 4 }),
+      });
+      expect(completion.status).toBe(200);
+      expect(((await completion.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(4);
       await expect.poll(() => handle.server.connections(), { timeout: 15_000 }).toBe(0);
       expect(handle.services.engine.state.status).toBe('ready');
 

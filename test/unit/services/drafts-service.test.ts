@@ -17,6 +17,7 @@ import {
 import { draftsHandlers } from '../../../electron/services/calls/drafts-handlers.js';
 import type { ApiResults, DraftPush, DraftsCall, DraftsMethod } from '../../../electron/shared/api.js';
 import { tempDir, waitFor } from '../drafts/helpers.js';
+import { DEFAULT_NOTE, newLoreEntry } from '../../../electron/common/lore.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -196,17 +197,21 @@ describe('DraftsService', () => {
     expect((await make().service.boot()).libraryDir).toBe(defaultLibraryDir(dir));
   });
 
-  it('says when a draft opens, with the text before its cursor and its memory, so the engine can warm up', async () => {
-    const opened: { textBeforeCursor: string; memory: string }[] = [];
+  it('says when a draft opens, with the text before its cursor, its memory, note and lorebook, so the engine can warm up', async () => {
+    const opened: Parameters<NonNullable<DraftsServiceOptions['onDraftOpened']>>[0][] = [];
     const { service } = make({ onDraftOpened: (o) => opened.push(o) });
     await service.boot();
     const draft = await service.library.catalog.create('Lamp', 'The lamp was lit. The boat was late.');
     await service.library.buffers.open(draft.id);
     service.library.buffers.setMemory(draft.id, 'Aroha keeps the light.');
+    const note = { ...DEFAULT_NOTE, text: 'Slowly.' };
+    const lorebook = { budget: 100, entries: [newLoreEntry('lamp', { text: 'The lamp is old.', keys: ['lamp'] })] };
+    service.library.buffers.setNote(draft.id, note);
+    service.library.buffers.setLorebook(draft.id, lorebook);
     service.library.buffers.setCursor(draft.id, { offset: 17 });
     await service.library.buffers.close(draft.id);
     await service.open(draft.id);
-    expect(opened).toEqual([{ textBeforeCursor: 'The lamp was lit.', memory: 'Aroha keeps the light.' }]);
+    expect(opened).toEqual([{ textBeforeCursor: 'The lamp was lit.', memory: 'Aroha keeps the light.', note, lorebook }]);
     await service.shutdown();
   });
 

@@ -38,6 +38,21 @@ describe('settings store', () => {
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 
+  it('reads a settings file written before the suggestion mode and the ghost style existed: automatic, italic', async () => {
+    const file = join(dir, 'settings.json');
+    const { mode: _mode, italic: _italic, ...olderInline } = defaultSettings().inline;
+    await writeFile(file, JSON.stringify({ ...defaultSettings(), inline: { ...olderInline, debounceMs: 700 } }));
+    const state = await new SettingsStore(file).load();
+    expect(state.notice).toBeNull();
+    expect(state.settings.inline).toEqual({ ...defaultSettings().inline, debounceMs: 700, mode: 'automatic', italic: true });
+  });
+
+  it('refuses a suggestion mode it does not know', async () => {
+    const store = new SettingsStore(join(dir, 'settings.json'));
+    const inline = { ...defaultSettings().inline, mode: 'sometimes' } as unknown as ReturnType<typeof defaultSettings>['inline'];
+    await expect(store.save({ ...defaultSettings(), inline })).rejects.toThrow(/not saved/);
+  });
+
   for (const [what, contents] of [
     ['not JSON', '{"version":1,'],
     ['the wrong shape', JSON.stringify({ version: 1, theme: 'neon' })],
