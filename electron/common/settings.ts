@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_SAMPLER, GENERATION_LIMITS, samplerSchema, STOP_AT } from './generation.js';
 import { PRESET_LIMITS } from './presets.js';
 import { suggestionModeSchema } from './suggestion-mode.js';
+import { steeringSettingsSchema } from './steering.js';
 
 /** How far an inline suggestion runs before it stops by itself ('none' is not offered: ghost text must end). */
 export const INLINE_LENGTHS = STOP_AT.filter((stop) => stop !== 'none') as Exclude<(typeof STOP_AT)[number], 'none'>[];
@@ -150,6 +151,9 @@ export const settingsSchema = z
     presets: presetSettingsSchema.default({ active: null, own: [] }),
     // Settings files written before server engines use this computer.
     engine: remoteEngineSchema.default({ source: 'local', url: '', apiKey: '', model: '' }),
+    // Settings files written before anti-slop steering existed ban nothing and bias nothing.
+    /** Banned words and phrases and phrase bias, sent with every ghost text and continuation request. */
+    steering: steeringSettingsSchema.default({ bans: [], banRegexes: [], bias: [] }),
   })
   .strict();
 
@@ -172,5 +176,6 @@ export function defaultSettings(): Settings {
     language: 'system',
     presets: { active: null, own: [] },
     engine: { source: 'local', url: '', apiKey: '', model: '' },
+    steering: { bans: [], banRegexes: [], bias: [] },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { GenerateRequest, KaituhiApi, Settings } from '../../electron/shared/api.js';
 import { GENERATION_LIMITS } from '../../electron/common/generation.js';
+import { steeringRequestFields } from '../../electron/common/steering.js';
 import { HISTORY_LIMITS, type HistoryToken } from '../../electron/common/history.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
 import { errorMessage } from '../../electron/common/error-message.js';
@@ -100,6 +101,7 @@ export class AlternativePicker {
       stopAt: sentence ? 'sentence' : 'none',
       stream: false,
       topAlternatives: HISTORY_LIMITS.alternatives,
+      ...steeringRequestFields(settings.steering),
     };
     const handle = this.#deps.api.generate(request);
     // Any edit meanwhile makes the rewrite stale: the writer's keystroke wins.

@@ -3,6 +3,7 @@ import { monaco } from './monaco.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
 import type { StoryFields } from '../../electron/common/lore.js';
 import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
+import { steeringRequestFields } from '../../electron/common/steering.js';
 import { HISTORY_LIMITS, type HistoryToken } from '../../electron/common/history.js';
 import { historyTokens, type TokenWeighing } from './shown-suggestions.js';
 
@@ -173,6 +174,8 @@ export class ContinuationSession {
         sampler,
         stopAt: 'none',
         topAlternatives: HISTORY_LIMITS.alternatives,
+        // The writer's bans and phrase bias (Settings → Steering).
+        ...steeringRequestFields(settings.steering),
       },
       (event) => {
         if (event.type === 'stats') return;

@@ -9,6 +9,7 @@ import { fitSuggestion, paragraphAfter, splitTrailingSpaces } from './prompt-tex
 import { OfferKeeper, type KeptSuggestion } from './offer.js';
 import { filterSuggestions, type FilterCounts } from './suggestion-filters.js';
 import { bestFirst } from './join-ranking.js';
+import { steeringRequestFields } from '../../electron/common/steering.js';
 import { HISTORY_LIMITS } from '../../electron/common/history.js';
 import { offeredText, type OfferedText } from './shown-suggestions.js';
 
@@ -153,6 +154,8 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
         stream: false,
         // What the model weighed at each token: the accepted words keep it, for their alternatives.
         topAlternatives: HISTORY_LIMITS.alternatives,
+        // The writer's bans and phrase bias (Settings → Steering).
+        ...steeringRequestFields(settings.steering),
       },
       (event) => {
         if (event.type === 'done') joinScores[event.candidate] = event.joiningScore ?? null;
