@@ -29,6 +29,7 @@ import { useHistory } from './history/use-history.js';
 import { AlternativePicker } from './editor/alternative-pick.js';
 import { useSurprise } from './surprise/use-surprise.js';
 import { HistoryPanel } from './history/HistoryPanel.js';
+import { presetLabel } from './panels/SteeringSettings.js';
 import type { SamplerUsed } from '../electron/common/history.js';
 
 import { LorePanel } from './lore/LorePanel.js';
@@ -101,7 +102,10 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const suggestionMode = effectiveSuggestionMode(settingsState.settings.inline.mode, draftMode);
   const suggestionModeRef = useRef<SuggestionMode>(suggestionMode);
   suggestionModeRef.current = suggestionMode;
-  const samplerUsed = useCallback((): SamplerUsed => ({ preset: null, settings: settingsRef.current.sampler }), []);
+  const samplerUsed = useCallback((): SamplerUsed => {
+    const { active } = settingsRef.current.presets;
+    return { preset: active ? (active.kind === 'own' ? active.name : active.id) : null, settings: settingsRef.current.sampler };
+  }, []);
   const history = useHistory(api, editorHandle, drafts.current?.id ?? null, samplerUsed, panel === 'history');
   const historyRef = useRef(history);
   historyRef.current = history;
@@ -571,6 +575,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         link={link}
         suggestions={{ mode: suggestionMode, filtered }}
         activity={rewriting ? t('alternatives.rewriting') : null}
+        preset={presetLabel(settingsState.settings.presets.active, t)}
       />
     </div>
   );

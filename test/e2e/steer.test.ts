@@ -249,3 +249,37 @@ describe('surprise', () => {
     await app.services.saveSettings(settings);
   });
 });
+
+describe('anti-slop and presets from Settings', () => {
+  it('a banned phrase, a banned pattern, a phrase bias and a preset chosen in Settings ride every ghost-text request', async () => {
+    const sent: Record<string, unknown>[] = [];
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as {
+          type?: string;
+          request?: Record<string, unknown>;
+        };
+        if (message.type === 'generate' && message.request) sent.push(message.request);
+      }),
+    );
+    await page.goto(app.server.url);
+    await newDraft(page);
+    await page.click('[data-testid=settings-button]');
+    await page.selectOption('[data-testid=preset-select]', 'built-in:no-loops');
+    await page.fill('[data-testid=bans-input]', 'suddenly\n/shiver(s)? down/');
+    await page.fill('[data-testid=bias-input]', 'the harbour = +5');
+    await page.click('[data-testid=save-settings]');
+    await expect.poll(() => app.services.settings.state.settings.steering.bans, SETTLE).toEqual(['suddenly']);
+    await expect.poll(() => page.locator('[data-testid=preset-status]').textContent(), SETTLE).toBe('Preset: No loops');
+
+    await focusEditor(page);
+    await page.keyboard.type(PROMPT, { delay: 25 });
+    await page.keyboard.press('Alt+Backslash');
+    await expect.poll(() => sent.filter((request) => request.context === PROMPT).length, { timeout: 60_000 }).toBeGreaterThan(0);
+    const request = sent.filter((r) => r.context === PROMPT).at(-1)!;
+    expect(request.bans).toEqual(['suddenly']);
+    expect(request.banRegexes).toEqual(['shiver(s)? down']);
+    expect(request.bias).toEqual([{ phrase: 'the harbour', strength: 5 }]);
+    expect((request.sampler as { dry?: { multiplier: number } }).dry?.multiplier).toBe(0.8);
+  });
+});
