@@ -174,6 +174,8 @@ const LATIN_ALLOWED = new Set([
   'vLLM',
   'TGI',
   'KoboldCpp',
+  // A sampler's name, as top-k is (Settings → Anti-slop).
+  'DRY',
 ]);
 
 /**
