@@ -25,6 +25,13 @@ import { ModelsPanel } from './panels/models/ModelsPanel.js';
 import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 import { applyLanguage } from './i18n/index.js';
 import { percent } from './state/model-format.js';
+import { useHistory } from './history/use-history.js';
+import { AlternativePicker } from './editor/alternative-pick.js';
+import { useSurprise } from './surprise/use-surprise.js';
+import { HistoryPanel } from './history/HistoryPanel.js';
+import { presetLabel } from './panels/SteeringSettings.js';
+import type { SamplerUsed } from '../electron/common/history.js';
+
 import { LorePanel } from './lore/LorePanel.js';
 import { ContextInspector } from './lore/ContextInspector.js';
 import { nextSuggestionRequest } from './lore/inspect-request.js';
@@ -36,7 +43,7 @@ import { effectiveSuggestionMode, type SuggestionMode } from '../electron/common
 import { noFilterCounts, type FilterCounts } from './editor/suggestion-filters.js';
 
 // One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'lore' | 'inspector';
+type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'lore' | 'inspector' | 'history';
 
 export interface AppProps {
   api: ApiClient;
@@ -74,6 +81,9 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   engineReadyRef.current = engine.status === 'ready';
   const editorRef = useRef<EditorHandle | null>(null);
   const continuationRef = useRef<ContinuationSession | null>(null);
+  const alternativePicker = useRef<AlternativePicker | null>(null);
+  const [rewriting, setRewriting] = useState(false);
+  const [steerProblem, setSteerProblem] = useState<string | null>(null);
   const wordTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   // The drafts library, the open draft bound to the editor, its panels and keys.
@@ -92,6 +102,14 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   const suggestionMode = effectiveSuggestionMode(settingsState.settings.inline.mode, draftMode);
   const suggestionModeRef = useRef<SuggestionMode>(suggestionMode);
   suggestionModeRef.current = suggestionMode;
+  const samplerUsed = useCallback((): SamplerUsed => {
+    const { active } = settingsRef.current.presets;
+    return { preset: active ? (active.kind === 'own' ? active.name : active.id) : null, settings: settingsRef.current.sampler };
+  }, []);
+  const history = useHistory(api, editorHandle, drafts.current?.id ?? null, samplerUsed, panel === 'history');
+  const historyRef = useRef(history);
+  historyRef.current = history;
+  const surprise = useSurprise(api, editorHandle, storyRef, engine.status === 'ready');
   useDraftKeys({
     save: () => void drafts.saveNow(),
     exportPanel: () => setPanel((current) => (current === 'export' ? 'none' : 'export')),
@@ -149,7 +167,24 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               setStats(next);
               bumpInspector();
             },
-            onInserted: (range) => handle.marks.markRange(range),
+            onInserted: (range, node, tokens) => {
+              handle.marks.markRange(range, tokens);
+              if (node) historyRef.current.recorder?.accepted(node, tokens);
+            },
+            onCardWritten: (offset, text, regenerated) => historyRef.current.recorder?.cardWritten(offset, { text }, regenerated) ?? null,
+          })
+        : null;
+      alternativePicker.current?.cancel();
+      alternativePicker.current = handle
+        ? new AlternativePicker({
+            api,
+            editor: handle.editor,
+            marks: handle.marks,
+            settings: () => settingsRef.current,
+            story: () => storyRequestFields(storyRef.current),
+            history: () => historyRef.current.recorder,
+            onBusy: setRewriting,
+            onProblem: setSteerProblem,
           })
         : null;
     },
@@ -247,13 +282,47 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
   }, [saveSettings]);
 
   const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
+  const surpriseProblem = surprise.problem;
   const notices = useMemo(
     () =>
       [
         ...noticesFor(engine, settingsState, link, t, mode, useThisComputer),
         ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
+        ...(steerProblem
+          ? [
+              {
+                id: `steer-${steerProblem}`,
+                tone: 'warning' as const,
+                text: t('alternatives.failed', { message: steerProblem }),
+                dismissible: true,
+              },
+            ]
+          : []),
+        ...(surpriseProblem
+          ? [
+              {
+                id: `surprise-${surpriseProblem}`,
+                tone: 'warning' as const,
+                text: t('surprise.failed', { message: surpriseProblem }),
+                dismissible: true,
+              },
+            ]
+          : []),
       ].filter((notice) => !dismissed.has(notice.id)),
-    [engine, settingsState, link, dismissed, draftsStartup, saveStatus, draftsProblem, t, mode, useThisComputer],
+    [
+      engine,
+      settingsState,
+      link,
+      dismissed,
+      draftsStartup,
+      saveStatus,
+      draftsProblem,
+      steerProblem,
+      surpriseProblem,
+      t,
+      mode,
+      useThisComputer,
+    ],
   );
   const ready = engine.status === 'ready';
 
@@ -344,6 +413,28 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
         >
           {t('toolbar.autoSuggest')}
         </button>
+        <button
+          type="button"
+          className="text-button"
+          disabled={!ready}
+          onClick={surprise.toggle}
+          aria-pressed={surprise.enabled}
+          title={t('toolbar.surpriseTitle')}
+          data-testid="surprise-toggle"
+        >
+          {t('toolbar.surprise')}
+        </button>
+        <button
+          type="button"
+          className="text-button"
+          disabled={!drafts.current}
+          onClick={() => setPanel(panel === 'history' ? 'none' : 'history')}
+          aria-pressed={panel === 'history'}
+          title={t('toolbar.historyTitle')}
+          data-testid="history-button"
+        >
+          {t('toolbar.history')}
+        </button>
         <button type="button" className="text-button" onClick={toggleTheme} title={t('toolbar.themeTitle')} data-testid="theme-toggle">
           {settingsState.settings.theme === 'dark' ? t('toolbar.light') : t('toolbar.dark')}
         </button>
@@ -402,6 +493,9 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onText={onText}
               onContinueSelection={continueSelection}
               onReady={onEditorReady}
+              onSuggestionsOffered={(offset, offered) => history.recorder?.suggestionsShown(offset, offered)}
+              onSuggestionAccepted={(offset, text) => history.recorder?.suggestionAccepted(offset, text) ?? []}
+              onPickAlternative={(start, index) => void alternativePicker.current?.pick(start, index)}
             />
           </div>
           {panel === 'candidates' && (
@@ -441,6 +535,15 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               onClose={() => setPanel('none')}
             />
           )}
+          {panel === 'history' && drafts.current && (
+            <HistoryPanel
+              tree={history.tree}
+              spot={history.spot}
+              problem={history.problem}
+              onPutIn={history.putIn}
+              onClose={() => setPanel('none')}
+            />
+          )}
           {panel === 'lore' && drafts.current && (
             <LorePanel
               note={drafts.current.note}
@@ -466,7 +569,15 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
           )}
         </main>
       </div>
-      <StatusBar engine={engine} stats={stats} words={words} link={link} suggestions={{ mode: suggestionMode, filtered }} />
+      <StatusBar
+        engine={engine}
+        stats={stats}
+        words={words}
+        link={link}
+        suggestions={{ mode: suggestionMode, filtered }}
+        activity={rewriting ? t('alternatives.rewriting') : null}
+        preset={presetLabel(settingsState.settings.presets.active, t)}
+      />
     </div>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_DRY, GENERATION_LIMITS, type DrySettings, type GenerateRequest, type SamplerSettings } from '../common/generation.js';
 import { BUILT_IN_PRESETS, builtInPreset } from '../common/presets.js';
+import { parseBiasLine } from '../common/steering.js';
 import { numberOption, UsageError } from './command.js';
 
 export const steeringOptions = {
@@ -68,12 +69,9 @@ function drySettings(values: SteeringValues, base: DrySettings | undefined): Dry
 }
 
 function biasEntry(raw: string): { phrase: string; strength: number } {
-  const at = raw.lastIndexOf('=');
-  const phrase = at < 0 ? '' : raw.slice(0, at).trim();
-  const strength = Number(raw.slice(at + 1).trim());
-  if (at < 0 || phrase === '' || !Number.isFinite(strength) || raw.slice(at + 1).trim() === '')
-    throw new UsageError(`--bias takes "PHRASE=STRENGTH", such as "the harbour=5" or "suddenly=-10", got "${raw}"`);
-  return { phrase, strength };
+  const entry = parseBiasLine(raw);
+  if (!entry) throw new UsageError(`--bias takes "PHRASE=STRENGTH", such as "the harbour=5" or "suddenly=-10", got "${raw}"`);
+  return entry;
 }
 
 /** The request fields the steering flags set, and the sampler with DRY in it. */

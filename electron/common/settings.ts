@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SAMPLER, GENERATION_LIMITS, samplerSchema, STOP_AT } from './generation.js';
+import { PRESET_LIMITS } from './presets.js';
 import { suggestionModeSchema } from './suggestion-mode.js';
+import { steeringSettingsSchema } from './steering.js';
 
 /** How far an inline suggestion runs before it stops by itself ('none' is not offered: ghost text must end). */
 export const INLINE_LENGTHS = STOP_AT.filter((stop) => stop !== 'none') as Exclude<(typeof STOP_AT)[number], 'none'>[];
@@ -75,6 +77,43 @@ export const SETTINGS_LIMITS = {
 
 const intIn = (limits: { readonly min: number; readonly max: number }) => z.number().int().min(limits.min).max(limits.max);
 
+/** The writer's own sampler presets kept in the settings. */
+export const MAX_WRITER_PRESETS = 50;
+
+/** A writer's own sampler preset, as the settings keep it (a preset file holds the same three fields). */
+export const writerPresetSchema = z
+  .object({
+    name: z.string().trim().min(1).max(PRESET_LIMITS.nameChars),
+    description: z.string().max(PRESET_LIMITS.descriptionChars),
+    sampler: samplerSchema,
+  })
+  .strict();
+export type WriterPreset = z.infer<typeof writerPresetSchema>;
+
+/**
+ * Which preset the sampler was last set from: a built-in one by id (common/presets.ts), or one of the writer's own
+ * by name; null once a knob was set by hand. An id a later version no longer has simply names no preset.
+ */
+export const activePresetSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('built-in'), id: z.string().max(PRESET_LIMITS.nameChars) }).strict(),
+    z.object({ kind: z.literal('own'), name: z.string().max(PRESET_LIMITS.nameChars) }).strict(),
+  ])
+  .nullable();
+export type ActivePreset = z.infer<typeof activePresetSchema>;
+
+export const presetSettingsSchema = z
+  .object({
+    active: activePresetSchema,
+    /** The writer's own presets, in the order they were saved; names are unique. */
+    own: z
+      .array(writerPresetSchema)
+      .max(MAX_WRITER_PRESETS)
+      .refine((presets) => new Set(presets.map((preset) => preset.name)).size === presets.length, 'two presets have the same name'),
+  })
+  .strict();
+export type PresetSettings = z.infer<typeof presetSettingsSchema>;
+
 export const settingsSchema = z
   .object({
     version: z.literal(1),
@@ -108,8 +147,13 @@ export const settingsSchema = z
     theme: z.enum(THEMES),
     // Settings files written before the interface had a language choice follow the system.
     language: z.enum(LANGUAGE_PREFERENCES).default('system'),
+    // Settings files written before presets existed have none of the writer's own, and no preset active.
+    presets: presetSettingsSchema.default({ active: null, own: [] }),
     // Settings files written before server engines use this computer.
     engine: remoteEngineSchema.default({ source: 'local', url: '', apiKey: '', model: '' }),
+    // Settings files written before anti-slop steering existed ban nothing and bias nothing.
+    /** Banned words and phrases and phrase bias, sent with every ghost text and continuation request. */
+    steering: steeringSettingsSchema.default({ bans: [], banRegexes: [], bias: [] }),
   })
   .strict();
 
@@ -130,6 +174,8 @@ export function defaultSettings(): Settings {
     modelDir: null,
     theme: 'light',
     language: 'system',
+    presets: { active: null, own: [] },
     engine: { source: 'local', url: '', apiKey: '', model: '' },
+    steering: { bans: [], banRegexes: [], bias: [] },
   };
 }

@@ -1,5 +1,6 @@
 /** One open draft in memory: the text the editor shows, and what the library knows about it on disk. */
 import { MAX_CHANGES_PER_EDIT, type DraftCursor, type ModelSpan, type TextChange } from '../common/drafts.js';
+import type { HistoryTree } from '../common/history.js';
 import type { DiskState } from './draft-folder.js';
 import type { DraftSummary } from './context.js';
 import type { AuthorNote, Lorebook } from '../common/lore.js';
@@ -27,6 +28,14 @@ export interface DraftBuffer {
   conflict: (DiskState & { text: string }) | null;
   wordsAtOpen: number;
   watcher: { close(): void } | null;
+  /** The history tree, read from history.json the first time it is asked for (null until then). */
+  history: HistoryTree | null;
+  /** history.json was unreadable: keep it aside before the first write replaces it. */
+  unreadableHistory: boolean;
+  /** Counts history changes, apart from `version`: a suggestion shown must not rewrite the text's journal entry. */
+  historyVersion: number;
+  historyJournaledVersion: number;
+  historySavedVersion: number;
 }
 
 /** An open draft as the editor receives it. */
@@ -73,6 +82,11 @@ export function newBuffer(id: string, text: string, meta: DraftMeta, disk: DiskS
     conflict: null,
     wordsAtOpen: 0,
     watcher: null,
+    history: null,
+    unreadableHistory: false,
+    historyVersion: 0,
+    historyJournaledVersion: 0,
+    historySavedVersion: 0,
   };
 }
 

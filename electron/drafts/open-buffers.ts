@@ -6,6 +6,7 @@
 import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
 import type { DraftCursor, DraftEdit, ModelSpan } from '../common/drafts.js';
+import { applyHistoryOps, type HistoryOp, type HistoryTree } from '../common/history.js';
 import type { AuthorNote, Lorebook, SeriesSummary } from '../common/lore.js';
 import type { DraftSuggestionMode } from '../common/suggestion-mode.js';
 import { countWords } from '../common/word-count.js';
@@ -17,6 +18,7 @@ import { nowIso, type DraftSummary, type LibraryContext } from './context.js';
 import { applyTextChanges, newBuffer, summaryOf, viewOf, wordsAtStartOf, type DraftBuffer, type OpenDraft } from './draft-buffer.js';
 import { checkId, pathExists, readMeta, readText, textPath, writeMeta } from './draft-folder.js';
 import { DraftError, toDraftError } from './errors.js';
+import { readHistory, writeHistory } from './history-file.js';
 import type { Journal } from './journal.js';
 import { normalizeSpans, type DraftStory } from './metadata.js';
 import { lookAtDisk, type OutsideChange } from './outside-changes.js';
@@ -270,6 +272,43 @@ export class OpenBuffers {
     if (last?.id === id) last.cursor = cursor;
   }
 
+  /** The draft's history tree, read from its folder the first time. */
+  async history(id: string): Promise<HistoryTree> {
+    const b = this.buffer(id);
+    if (!b.history) {
+      const { tree, problems } = await readHistory(this.#ctx.fs, this.#ctx.root, id);
+      // Another call may have read it (or changed it) while we waited.
+      if (!b.history) {
+        b.history = tree;
+        b.unreadableHistory = problems.length > 0;
+        b.problems.push(...problems);
+      }
+    }
+    return heldHistory(b);
+  }
+
+  /**
+   * Applies the renderer's history operations (see common/history.ts) to the tree held here. History changes
+   * are counted apart from the text: the journal and autosave write history.json, not the whole text again.
+   */
+  async editHistory(id: string, ops: readonly HistoryOp[]): Promise<void> {
+    const b = this.buffer(id);
+    await this.history(id);
+    b.history = applyHistoryOps(heldHistory(b), ops);
+    b.historyVersion++;
+    this.#journaling.changed(b.id);
+    this.#autosave.changed(b.id);
+  }
+
+  /** A history tree recovered from the journal: held unsaved (it is already in the journal), on its way to the disk. */
+  adoptHistory(id: string, history: HistoryTree): void {
+    const b = this.buffer(id);
+    b.history = history;
+    b.historyVersion++;
+    b.historyJournaledVersion = b.historyVersion;
+    this.#autosave.changed(b.id);
+  }
+
   markDirty(b: DraftBuffer, text: boolean): void {
     b.version++;
     b.dirty = true;
@@ -293,7 +332,7 @@ export class OpenBuffers {
     }
     await this.#autosave.flush(id);
     // flush() only runs scheduled work; make the failure visible to this caller too.
-    if (b.dirty && !b.conflict) await this.#persist(id);
+    if ((b.dirty && !b.conflict) || historyUnsaved(b)) await this.#persist(id);
     // Close and quit must not mistake "waiting for the writer's choice" for "saved".
     if (b.conflict && b.dirty) {
       throw new DraftError(
@@ -358,12 +397,17 @@ export class OpenBuffers {
 
   async #writeJournal(id: string): Promise<void> {
     const b = this.#buffers.get(id);
-    if (!b || !b.dirty || b.journaledVersion === b.version) return;
+    if (!b) return;
+    if (b.dirty && b.journaledVersion !== b.version) await this.#journalText(b);
+    if (b.history && historyUnsaved(b) && b.historyJournaledVersion !== b.historyVersion) await this.#journalHistory(b, b.history);
+  }
+
+  async #journalText(b: DraftBuffer): Promise<void> {
     const version = b.version;
     try {
       await this.#journal.write({
         version: 1,
-        id,
+        id: b.id,
         title: b.meta.title,
         text: b.text,
         memory: b.meta.memory,
@@ -375,19 +419,59 @@ export class OpenBuffers {
       });
       b.journaledVersion = Math.max(b.journaledVersion, version);
     } catch (err) {
-      const error = toDraftError(err, 'write the recovery journal');
-      this.#ctx.events.emit({ type: 'journal-failed', id, error });
-      throw error;
+      throw this.#journalFailed(b, err);
     }
   }
 
-  /** Journal, check for an outside edit, write text.md and draft.json, then clear the journal. */
+  async #journalHistory(b: DraftBuffer, history: HistoryTree): Promise<void> {
+    const version = b.historyVersion;
+    try {
+      await this.#journal.writeHistory({ id: b.id, tree: history, written: nowIso(this.#ctx) });
+      b.historyJournaledVersion = Math.max(b.historyJournaledVersion, version);
+    } catch (err) {
+      throw this.#journalFailed(b, err);
+    }
+  }
+
+  #journalFailed(b: DraftBuffer, err: unknown): DraftError {
+    const error = toDraftError(err, 'write the recovery journal');
+    this.#ctx.events.emit({ type: 'journal-failed', id: b.id, error });
+    return error;
+  }
+
+  /** Journal, check for an outside edit, write text.md, draft.json and history.json, then clear the journal. */
   async #persist(id: string): Promise<void> {
     const b = this.#buffers.get(id);
-    if (!b || !b.dirty) return;
+    if (!b || (!b.dirty && !historyUnsaved(b))) return;
     // Journal first: if this save dies halfway, recovery has the text. A journal failure alone does not stop the save.
     await this.#writeJournal(id).catch(() => undefined);
-    if (b.conflict) return;
+    if (b.dirty && !b.conflict) await this.#persistText(b);
+    // The history is not text.md: an outside edit waiting for the writer does not hold it back.
+    await this.#persistHistory(b);
+  }
+
+  async #persistHistory(b: DraftBuffer): Promise<void> {
+    const history = b.history;
+    if (!history || !historyUnsaved(b)) return;
+    const { fs, root, clock, events } = this.#ctx;
+    const version = b.historyVersion;
+    try {
+      await writeHistory(fs, root, b.id, history, b.unreadableHistory, clock.now());
+    } catch (err) {
+      const error = toDraftError(err, `save the history of “${b.meta.title}”`, join(root, b.id));
+      events.emit({ type: 'save-failed', id: b.id, error });
+      throw error;
+    }
+    b.unreadableHistory = false;
+    b.historySavedVersion = version;
+    if (b.historyVersion === version) {
+      await this.#journal.removeHistory(b.id).catch(() => undefined);
+      b.historyJournaledVersion = version;
+    }
+  }
+
+  async #persistText(b: DraftBuffer): Promise<void> {
+    const id = b.id;
     const { fs, root, clock, events } = this.#ctx;
     const version = b.version;
     const text = b.text;
@@ -440,4 +524,14 @@ export class OpenBuffers {
       b.watcher = null;
     }
   }
+}
+
+/** The tree held in a buffer whose history has been read. */
+function heldHistory(b: DraftBuffer): HistoryTree {
+  if (!b.history) throw new Error(`the history of “${b.id}” has not been read`);
+  return b.history;
+}
+
+function historyUnsaved(b: DraftBuffer): boolean {
+  return b.history !== null && b.historySavedVersion !== b.historyVersion;
 }

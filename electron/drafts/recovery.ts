@@ -6,6 +6,7 @@ import { nowIso, type LibraryContext } from './context.js';
 import { newBuffer } from './draft-buffer.js';
 import { checkId, pathExists, readMeta, readText } from './draft-folder.js';
 import { toDraftError } from './errors.js';
+import { writeHistory } from './history-file.js';
 import type { Journal } from './journal.js';
 import { defaultMeta, normalizeSpans, sameStory } from './metadata.js';
 import type { OpenBuffers } from './open-buffers.js';
@@ -79,5 +80,35 @@ export async function recoverFromJournal(
     buffers.adopt(b);
     recovered.push({ id, title: entry.title, words: countWords(entry.text), folderRecreated, conflict: b.conflict !== null });
   }
+  unreadable.push(...(await recoverHistories(ctx, journal, buffers)));
   return { recovered, unreadable };
+}
+
+/**
+ * Unsaved history trees: a recovered draft holds its tree unsaved (autosave writes it with the text); any other
+ * draft gets it written to its folder now. A tree whose draft folder is gone goes with the draft (a folder
+ * trashed or deleted outside Kaituhi took its history with it).
+ */
+async function recoverHistories(ctx: LibraryContext, journal: Journal, buffers: OpenBuffers): Promise<string[]> {
+  const { entries, unreadable } = await journal.readAllHistories();
+  for (const entry of entries) {
+    let id: string;
+    try {
+      id = checkId(entry.id);
+    } catch {
+      unreadable.push(entry.id);
+      continue;
+    }
+    if (buffers.has(id)) {
+      buffers.adoptHistory(id, entry.tree);
+      continue;
+    }
+    try {
+      if (await pathExists(ctx.fs, join(ctx.root, id))) await writeHistory(ctx.fs, ctx.root, id, entry.tree, false, ctx.clock.now());
+      await journal.removeHistory(id);
+    } catch {
+      // Left in the journal: the next start tries again, and the draft opens meanwhile.
+    }
+  }
+  return unreadable;
 }

@@ -7,7 +7,7 @@
  * API the renderer programs against. The renderer imports this file with `import type` only.
  */
 import type { GenerateRequest } from '../common/generation.js';
-import type { GenerationEvent, GenerationStats } from '../engine/types.js';
+import type { GenerationEvent, GenerationStats, TokenAlternatives } from '../engine/types.js';
 import type { ApiMethod, ApiCall, ApiResults, AppApi, DraftsApi, ModelsApi } from './calls/index.js';
 import type { DraftPush } from './drafts-api.js';
 import type { EngineState, ModelsState, SettingsState } from './state.js';
@@ -17,7 +17,18 @@ export type { DraftExportOptions } from './calls/drafts.js';
 export type { ImportSource } from './calls/models.js';
 export type * from './state.js';
 export type * from './drafts-api.js';
-export type { ContextLeftOut, ContextView, ContextViewSegment, EngineInfo, GenerationEvent, GenerationStats } from '../engine/types.js';
+export type {
+  ContextLeftOut,
+  ContextView,
+  ContextViewSegment,
+  EngineInfo,
+  GenerationEvent,
+  GenerationStats,
+  ScoreResult,
+  ScoredToken,
+  TokenAlternative,
+  TokenAlternatives,
+} from '../engine/types.js';
 export type {
   GenerateRequest,
   PrefillRequest,
@@ -58,6 +69,8 @@ export type ServerMessage =
 /** How a generation ended, as the renderer sees it. */
 export interface GenerationOutcome {
   readonly texts: readonly string[];
+  /** Per candidate, each token's alternatives when the request asked for `topAlternatives` (else empty). */
+  readonly tokens: readonly (readonly TokenAlternatives[])[];
   readonly stats: GenerationStats | null;
   readonly cancelled: boolean;
   readonly error: string | null;

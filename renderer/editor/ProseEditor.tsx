@@ -4,13 +4,16 @@ import type { TFunction } from 'i18next';
 import type { GenerationStats, KaituhiApi, Settings, ThemeName } from '../../electron/shared/api.js';
 import type { SuggestionMode } from '../../electron/common/suggestion-mode.js';
 import { monaco, PROSE_OPTIONS, THEME_IDS } from './monaco.js';
-import { InlineSuggestions, type ShownSuggestion } from './inline-provider.js';
+import { InlineSuggestions } from './inline-provider.js';
 import type { FilterCounts } from './suggestion-filters.js';
 import { ModelTextMarks } from './model-text-marks.js';
 import { setEditorProbe } from './diagnostics.js';
 import { CompositionWatch } from './composition.js';
 import { i18n } from '../i18n/index.js';
 import { storyRequestFields, type StoryContext } from '../../electron/common/lore.js';
+import { installAlternatives } from './alternatives.js';
+import type { HistoryToken } from '../../electron/common/history.js';
+import type { OfferedText } from './shown-suggestions.js';
 
 export interface EditorHandle {
   readonly editor: monaco.editor.IStandaloneCodeEditor;
@@ -28,8 +31,6 @@ export interface ProseEditorProps {
   suggestionModeRef: { readonly current: SuggestionMode };
   engineReadyRef: { readonly current: boolean };
   onStats(stats: GenerationStats): void;
-  /** A suggestion came on screen (see InlineProviderDeps.onShown): the place to record it in the draft's history. */
-  onSuggestionShown?(shown: ShownSuggestion): void;
   onFiltered(counts: FilterCounts): void;
   /** Ctrl+Shift+\: automatic ⇄ manual for what decides the mode here (the draft's own, else Settings). */
   onToggleSuggestionMode(): void;
@@ -37,6 +38,15 @@ export interface ProseEditorProps {
   onText(): void;
   onContinueSelection(): void;
   onReady(handle: EditorHandle | null): void;
+  /**
+   * Ghost text offered at `offset` (best first, with its tokens), and ghost text (or part of it) accepted at
+   * `offset`: the history tree records both, and answers an accept with the suggestion's tokens, so its words keep
+   * their alternatives.
+   */
+  onSuggestionsOffered(offset: number, offered: readonly OfferedText[]): void;
+  onSuggestionAccepted(offset: number, text: string): readonly HistoryToken[];
+  /** The writer picked alternative `index` of the model-written token at `tokenStart`. */
+  onPickAlternative(tokenStart: number, index: number): void;
 }
 
 const MARK_COMMAND = 'kaituhi.markModelText';
@@ -45,9 +55,18 @@ const MARK_COMMAND = 'kaituhi.markModelText';
 function addActions(
   editor: monaco.editor.IStandaloneCodeEditor,
   t: TFunction,
-  handlers: { onContinueSelection(): void; onToggleSuggestionMode(): void },
+  handlers: { onContinueSelection(): void; onToggleSuggestionMode(): void; showAlternatives(): boolean },
 ): monaco.IDisposable[] {
   return [
+    editor.addAction({
+      id: 'kaituhi.showAlternatives',
+      label: t('editor.showAlternatives'),
+      keybindings: [monaco.KeyMod.Alt | monaco.KeyCode.DownArrow],
+      // Elsewhere Alt+Down keeps Monaco's own meaning (move the line down).
+      run: (target) => {
+        if (!handlers.showAlternatives()) target.trigger('keyboard', 'editor.action.moveLinesDownAction', null);
+      },
+    }),
     editor.addAction({
       id: 'kaituhi.continueSelection',
       label: t('editor.continueSelection'),
@@ -101,6 +120,7 @@ export function ProseEditor(props: ProseEditorProps) {
   const { t } = useTranslation();
   const container = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const showAlternativesRef = useRef<() => boolean>(() => false);
   // What a screen reader announces: the text of each suggestion as it comes on screen (VS Code's accessible view does the same).
   const [announcement, setAnnouncement] = useState('');
   // Monaco lives outside React: create it once; callbacks read the latest props through this ref.
@@ -115,6 +135,10 @@ export function ProseEditor(props: ProseEditorProps) {
     const marks = new ModelTextMarks(editor);
     const ime = new CompositionWatch(editor);
     const disposables: monaco.IDisposable[] = [ime];
+    const accepted = (offset: number, text: string) => marks.markAt(offset, text, latest.current.onSuggestionAccepted(offset, text));
+    const alternatives = installAlternatives(editor, marks, (start, index) => latest.current.onPickAlternative(start, index));
+    showAlternativesRef.current = alternatives.showList;
+    disposables.push(...alternatives.disposables);
     const suggestions = new InlineSuggestions({
       api: latest.current.api,
       settings: () => latest.current.settingsRef.current,
@@ -125,20 +149,20 @@ export function ProseEditor(props: ProseEditorProps) {
       composing: () => ime.composing,
       onStats: (stats) => latest.current.onStats(stats),
       markCommandId: MARK_COMMAND,
-      markAccepted: (offset, text) => marks.markAt(offset, text),
+      markAccepted: accepted,
       onShown: (shown) => {
         setAnnouncement(
           i18n.t('editor.suggestionAnnouncement', { text: shown.text.trim(), index: shown.index + 1, count: shown.alternatives.length }),
         );
-        latest.current.onSuggestionShown?.(shown);
       },
+      onOffered: (offset, offered) => latest.current.onSuggestionsOffered(offset, offered),
       onFiltered: (counts) => latest.current.onFiltered(counts),
     });
 
     disposables.push(
       monaco.editor.registerCommand(MARK_COMMAND, (_accessor, offset: unknown, text: unknown) => {
         if (typeof offset !== 'number' || typeof text !== 'string') return;
-        marks.markAt(offset, text);
+        accepted(offset, text);
         suggestions.accepted(editor, offset, text);
       }),
       monaco.languages.registerInlineCompletionsProvider({ language: 'markdown' }, suggestions),
@@ -155,6 +179,13 @@ export function ProseEditor(props: ProseEditorProps) {
       text: () => editor.getValue(),
       textLength: () => editor.getModel()?.getValueLength() ?? 0,
       markedTexts: () => marks.ranges().map((range) => editor.getModel()?.getValueInRange(range) ?? ''),
+      pointAt: (offset) => {
+        const model = editor.getModel();
+        const seen = model ? editor.getScrolledVisiblePosition(model.getPositionAt(offset)) : null;
+        const box = editor.getDomNode()?.getBoundingClientRect();
+        const width = editor.getOption(monaco.editor.EditorOption.fontInfo).typicalHalfwidthCharacterWidth;
+        return seen && box ? { x: box.left + seen.left + width / 2, y: box.top + seen.top + seen.height / 2 } : null;
+      },
     });
     latest.current.onReady({ editor, marks });
     editor.focus();
@@ -181,6 +212,7 @@ export function ProseEditor(props: ProseEditorProps) {
     const actions = addActions(editor, t, {
       onContinueSelection: () => latest.current.onContinueSelection(),
       onToggleSuggestionMode: () => latest.current.onToggleSuggestionMode(),
+      showAlternatives: () => showAlternativesRef.current(),
     });
     return () => actions.forEach((action) => action.dispose());
   }, [t]);

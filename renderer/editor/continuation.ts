@@ -3,6 +3,9 @@ import { monaco } from './monaco.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
 import type { StoryFields } from '../../electron/common/lore.js';
 import { splitTrailingSpaces, fitToCursor } from './prompt-text.js';
+import { steeringRequestFields } from '../../electron/common/steering.js';
+import { HISTORY_LIMITS, type HistoryToken } from '../../electron/common/history.js';
+import { historyTokens, type TokenWeighing } from './shown-suggestions.js';
 
 export type CardStatus = 'streaming' | 'done' | 'failed' | 'cancelled';
 
@@ -21,8 +24,16 @@ export interface ContinuationDeps {
   story(): StoryFields;
   onCards(cards: readonly ContinuationCard[]): void;
   onStats(stats: GenerationStats): void;
-  /** Marks an inserted continuation as model-written. */
-  onInserted(range: monaco.IRange): void;
+  /**
+   * Marks an inserted continuation as model-written, with its tokens' alternatives (offsets into the range);
+   * `node` is its history node (see onCardWritten).
+   */
+  onInserted(range: monaco.IRange, node: string | null, tokens: readonly HistoryToken[]): void;
+  /**
+   * A card stopped writing with text (finished, or was replaced by Regenerate): the history tree records the
+   * text it would insert at `offset`, and answers with its node.
+   */
+  onCardWritten(offset: number, text: string, regenerated: boolean): string | null;
 }
 
 /**
@@ -39,6 +50,11 @@ export class ContinuationSession {
   #trailing = '';
   /** Regenerations so far: varies a fixed seed, or Regenerate would write the same card again. */
   #round = 0;
+  /** Each card's history node, once it has stopped writing; and the cards Regenerate wrote. */
+  readonly #nodes = new Map<number, string | null>();
+  readonly #regenerated = new Set<number>();
+  /** What the model weighed at each token of each card, as they streamed. */
+  readonly #tokens = new Map<number, TokenWeighing[]>();
 
   readonly #deps: ContinuationDeps;
 
@@ -70,6 +86,9 @@ export class ContinuationSession {
         },
       ])[0] ?? null;
     const count = this.#deps.settings().continuation.candidates;
+    this.#nodes.clear();
+    this.#regenerated.clear();
+    this.#tokens.clear();
     this.#cards = Array.from({ length: count }, (_, index) => ({ index, text: '', status: 'streaming', error: null }));
     this.#publish();
     this.#run(Array.from({ length: count }, (_, index) => index));
@@ -80,6 +99,11 @@ export class ContinuationSession {
   regenerate(index: number): void {
     if (!this.#cards[index]) return;
     this.#release(index);
+    // What it had written so far was shown too.
+    this.#record(index);
+    this.#nodes.delete(index);
+    this.#tokens.delete(index);
+    this.#regenerated.add(index);
     this.#update(index, { text: '', status: 'streaming', error: null });
     this.#round += 1;
     this.#run([index]);
@@ -91,7 +115,9 @@ export class ContinuationSession {
     const model = this.#deps.editor.getModel();
     const anchor = this.#anchorId && model ? model.getDecorationRange(this.#anchorId) : null;
     if (!card || !model || !anchor || card.text.length === 0) return null;
+    this.#record(index);
     const text = fitToCursor(card.text, this.#trailing);
+    const tokens = historyTokens(this.#tokens.get(index), text.length - card.text.length, text.length);
     const at = anchor.getStartPosition();
     const startOffset = model.getOffsetAt(at);
     const editor = this.#deps.editor;
@@ -102,7 +128,7 @@ export class ContinuationSession {
     });
     editor.pushUndoStop();
     const inserted = monaco.Range.fromPositions(at, model.getPositionAt(startOffset + text.length));
-    this.#deps.onInserted(inserted);
+    this.#deps.onInserted(inserted, this.#nodes.get(index) ?? null, tokens);
     this.close();
     editor.focus();
     return inserted;
@@ -147,6 +173,9 @@ export class ContinuationSession {
         candidates: indices.length,
         sampler,
         stopAt: 'none',
+        topAlternatives: HISTORY_LIMITS.alternatives,
+        // The writer's bans and phrase bias (Settings → Steering).
+        ...steeringRequestFields(settings.steering),
       },
       (event) => {
         if (event.type === 'stats') return;
@@ -154,8 +183,10 @@ export class ContinuationSession {
         if (index === undefined || this.#handles.get(index) !== handle) return;
         const card = this.#cards[index];
         if (!card) return;
-        if (event.type === 'token') this.#update(index, { text: card.text + event.text });
-        else this.#update(index, { text: event.text, status: event.reason === 'aborted' ? 'cancelled' : 'done' });
+        if (event.type === 'token') {
+          if (event.alternatives) this.#tokens.set(index, [...(this.#tokens.get(index) ?? []), event.alternatives]);
+          this.#update(index, { text: card.text + event.text });
+        } else this.#update(index, { text: event.text, status: event.reason === 'aborted' ? 'cancelled' : 'done' });
       },
     );
     for (const index of indices) this.#handles.set(index, handle);
@@ -176,7 +207,18 @@ export class ContinuationSession {
     const card = this.#cards[index];
     if (!card) return;
     this.#cards = this.#cards.map((existing) => (existing.index === index ? { ...existing, ...change } : existing));
+    if (card.status === 'streaming' && change.status !== undefined && change.status !== 'streaming') this.#record(index);
     this.#publish();
+  }
+
+  /** Records a card's text in the history once, where it would be inserted. */
+  #record(index: number): void {
+    const card = this.#cards[index];
+    const model = this.#deps.editor.getModel();
+    const anchor = this.#anchorId && model ? model.getDecorationRange(this.#anchorId) : null;
+    if (!card || !model || !anchor || card.text.trim().length === 0 || this.#nodes.has(index)) return;
+    const offset = model.getOffsetAt(anchor.getStartPosition());
+    this.#nodes.set(index, this.#deps.onCardWritten(offset, fitToCursor(card.text, this.#trailing), this.#regenerated.has(index)));
   }
 
   #publish(): void {

@@ -2,6 +2,7 @@
  * What the inline provider did, newest last: a small ring kept on `window.__kaituhi` for bug reports and
  * for the end-to-end tests, which must tell a stale suggestion from a fresh one.
  */
+import { scoringRecords, type ScoringRecord } from '../surprise/scoring-log.js';
 import { noFilterCounts, type FilterCounts, type SuggestionFilter } from './suggestion-filters.js';
 
 export type InlineOutcome = 'pending' | 'shown' | 'cancelled' | 'stale' | 'empty' | 'error';
@@ -67,6 +68,8 @@ export interface EditorProbe {
   textLength(): number;
   /** The passages still marked as model-written. */
   markedTexts(): string[];
+  /** Where the character at `offset` is drawn, in page coordinates (its middle), or null when it is off screen. */
+  pointAt(offset: number): { x: number; y: number } | null;
 }
 
 export interface Diagnostics {
@@ -76,6 +79,8 @@ export interface Diagnostics {
   /** How often each filter dropped a suggestion. */
   filtered: FilterCounts;
   editor: EditorProbe | null;
+  /** Surprise highlighting's scoring requests (renderer/surprise/scoring-log.ts). */
+  scoring: ScoringRecord[];
 }
 
 declare global {
@@ -84,7 +89,7 @@ declare global {
   }
 }
 
-const diagnostics: Diagnostics = { inline: records, kept: 0, filtered: noFilterCounts(), editor: null };
+const diagnostics: Diagnostics = { inline: records, kept: 0, filtered: noFilterCounts(), editor: null, scoring: scoringRecords };
 if (typeof window !== 'undefined') window.__kaituhi = diagnostics;
 
 export function recordKept(): void {

@@ -9,6 +9,9 @@ import { fitSuggestion, paragraphAfter, splitTrailingSpaces } from './prompt-tex
 import { OfferKeeper, type KeptSuggestion } from './offer.js';
 import { filterSuggestions, type FilterCounts } from './suggestion-filters.js';
 import { bestFirst } from './join-ranking.js';
+import { steeringRequestFields } from '../../electron/common/steering.js';
+import { HISTORY_LIMITS } from '../../electron/common/history.js';
+import { offeredText, type OfferedText } from './shown-suggestions.js';
 
 /** A suggestion that came on screen. */
 export interface ShownSuggestion {
@@ -45,6 +48,11 @@ export interface InlineProviderDeps {
    * draft's suggestion history hang here.
    */
   onShown(shown: ShownSuggestion): void;
+  /**
+   * A fresh offer from the engine (not what was kept on offer): its alternatives as shown, best first, with their
+   * tokens, at `offset`. The draft's history tree records them, and answers an accept with their tokens.
+   */
+  onOffered?(offset: number, offered: readonly OfferedText[]): void;
   /** A filter dropped a suggestion: how often each has, so far. */
   onFiltered(counts: FilterCounts): void;
 }
@@ -144,6 +152,10 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
         stopAt: settings.inline.length,
         // Ghost text shows only the finished alternatives: their tokens need not cross two processes one by one.
         stream: false,
+        // What the model weighed at each token: the accepted words keep it, for their alternatives.
+        topAlternatives: HISTORY_LIMITS.alternatives,
+        // The writer's bans and phrase bias (Settings → Steering).
+        ...steeringRequestFields(settings.steering),
       },
       (event) => {
         if (event.type === 'done') joinScores[event.candidate] = event.joiningScore ?? null;
@@ -174,6 +186,7 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
     const decoded = outcome.texts.map((text, candidate) => ({
       text: fitSuggestion(text, trailing),
       joinScore: joinScores[candidate] ?? null,
+      candidate,
     }));
     const { kept: worthShowing, dropped } = filterSuggestions(
       decoded.map((alternative) => alternative.text),
@@ -185,6 +198,11 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
     record.alternatives = ranked.map((alternative) => alternative.text);
     record.joinScores = ranked.map((alternative) => alternative.joinScore);
     record.outcome = ranked.length > 0 ? 'shown' : 'empty';
+    if (ranked.length > 0)
+      deps.onOffered?.(
+        cursor,
+        ranked.map(({ text, candidate }) => offeredText(outcome.texts[candidate]!, outcome.tokens[candidate], trailing, text)),
+      );
     this.#offers.keep({ documentId, anchor: cursor, before, suggestions: record.alternatives, seq: record.seq });
     return this.#items(
       record.alternatives.map((suggestion, index) => ({ suggestion, index, rest: suggestion })),

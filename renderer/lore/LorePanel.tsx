@@ -33,7 +33,7 @@ export function newEntryId(): string {
 }
 
 /** A chosen file's text (FileReader: what every browser and Electron's renderer offer). */
-function readText(file: Blob): Promise<string> {
+export function readText(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));

@@ -8,6 +8,7 @@ import { errorMessage } from '../../electron/common/error-message.js';
 import { GENERATION_LIMITS } from '../../electron/common/generation.js';
 import { remoteUrlProblem, REMOTE_ENGINE_LIMITS, SETTINGS_LIMITS, type EngineSource } from '../../electron/common/settings.js';
 import { SUGGESTION_MODES } from '../../electron/common/suggestion-mode.js';
+import { AntiSlopSettings, PresetSettings } from './SteeringSettings.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -35,9 +36,13 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
   const [draft, setDraft] = useState<Settings>(state.settings);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [steeringValid, setSteeringValid] = useState(true);
+  // Revert starts the line fields (which keep what is typed, even a line not yet valid) again from the settings.
+  const [revision, setRevision] = useState(0);
 
+  // A knob set by hand leaves the preset: the status bar says "Custom" from then on.
   const setSampler = <K extends keyof SamplerSettings>(key: K, value: SamplerSettings[K]) =>
-    setDraft((current) => ({ ...current, sampler: { ...current.sampler, [key]: value } }));
+    setDraft((current) => ({ ...current, sampler: { ...current.sampler, [key]: value }, presets: { ...current.presets, active: null } }));
   const setInline = <K extends keyof Settings['inline']>(key: K, value: Settings['inline'][K]) =>
     setDraft((current) => ({ ...current, inline: { ...current.inline, [key]: value } }));
   const setContinuation = <K extends keyof Settings['continuation']>(key: K, value: Settings['continuation'][K]) =>
@@ -48,7 +53,7 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
   const urlProblem = remote ? remoteUrlProblem(draft.engine.url.trim()) : null;
 
   const save = async () => {
-    if (urlProblem) return;
+    if (urlProblem || !steeringValid) return;
     setSaving(true);
     setError(null);
     try {
@@ -222,6 +227,7 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
             onChange={(value) => setContinuation('maxTokens', value)}
           />
         </fieldset>
+        <PresetSettings draft={draft} update={setDraft} />
         <fieldset>
           <legend>{t('settings.sampling')}</legend>
           <Check label={t('settings.greedy')} checked={draft.sampler.greedy} onChange={(value) => setSampler('greedy', value)} />
@@ -293,6 +299,7 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
             />
           </Field>
         </fieldset>
+        <AntiSlopSettings key={revision} draft={draft} update={setDraft} onValid={setSteeringValid} />
         <fieldset>
           <legend>{t('settings.appearance')}</legend>
           <Field label={t('settings.theme')}>
@@ -326,10 +333,23 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
           </p>
         )}
         <div className="form-actions">
-          <button type="button" className="text-button" onClick={() => setDraft(state.settings)}>
+          <button
+            type="button"
+            className="text-button"
+            onClick={() => {
+              setDraft(state.settings);
+              setSteeringValid(true);
+              setRevision((n) => n + 1);
+            }}
+          >
             {t('settings.revert')}
           </button>
-          <button type="submit" className="primary-button" disabled={saving || urlProblem !== null} data-testid="save-settings">
+          <button
+            type="submit"
+            className="primary-button"
+            disabled={saving || urlProblem !== null || !steeringValid}
+            data-testid="save-settings"
+          >
             {saving ? t('settings.saving') : t('settings.save')}
           </button>
         </div>

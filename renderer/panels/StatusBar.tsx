@@ -12,6 +12,10 @@ export interface StatusBarProps {
   link: LinkStatus;
   /** Ghost text: the mode in effect, and how often each filter kept a suggestion off the screen (on hover). */
   suggestions: { mode: SuggestionMode; filtered: FilterCounts };
+  /** Work the writer started and is waiting for (an alternative being written out), in words. */
+  activity?: string | null;
+  /** The sampler preset in use, by name in the interface's language ("Custom" once a knob was set by hand). */
+  preset?: string;
 }
 
 /** The server's host and port, for the status bar: the whole URL is on hover. */
@@ -28,7 +32,7 @@ function serverName(url: string): string {
  * the GPU, on hover), speed, window use. With a server engine: the server, its model and its latency instead of the
  * device.
  */
-export function StatusBar({ engine, stats, words, link, suggestions }: StatusBarProps) {
+export function StatusBar({ engine, stats, words, link, suggestions, activity, preset }: StatusBarProps) {
   const { t } = useTranslation();
   const info = engine.info;
   const remote = engine.remote ?? null;
@@ -53,6 +57,12 @@ export function StatusBar({ engine, stats, words, link, suggestions }: StatusBar
       >
         {t(`status.ghostMode.${suggestions.mode}`)}
       </span>
+      {preset !== undefined && (
+        <span data-testid="preset-status" title={t('status.presetTitle')}>
+          {t('status.preset', { name: preset })}
+        </span>
+      )}
+      {activity && <span data-testid="activity">{activity}</span>}
       {link !== 'open' && <span className="status-warn">{link === 'connecting' ? t('status.connecting') : t('status.disconnected')}</span>}
       {engine.status !== 'ready' && (
         <span data-testid="engine-status">{t(remote ? `status.remote.${engine.status}` : `status.engine.${engine.status}`)}</span>

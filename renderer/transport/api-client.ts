@@ -10,6 +10,7 @@ import type {
   GenerationOutcome,
   GenerationStats,
   KaituhiApi,
+  TokenAlternatives,
   ModelsState,
   ServerMessage,
   SettingsState,
@@ -24,6 +25,7 @@ interface PendingCall {
 interface RunningGeneration {
   readonly onEvent: ((event: GenerationEvent) => void) | undefined;
   readonly texts: string[];
+  readonly tokens: TokenAlternatives[][];
   stats: GenerationStats | null;
   cancelled: boolean;
   finish(outcome: GenerationOutcome): void;
@@ -38,16 +40,16 @@ export interface ApiClient extends KaituhiApi {
  * `{ method, ...args }`. The renderer needs no list of names (it may not import the tables' values); the
  * table's type says which names exist, and the services' validator refuses any other.
  */
-function domainClient<Client extends object>(send: (call: ApiCall) => Promise<unknown>): Client {
+function domainClient<Client extends object>(send: (call: ApiCall, signal?: AbortSignal) => Promise<unknown>): Client {
   // One function per name, kept: a component may depend on a method's identity (an effect's dependency).
-  const methods = new Map<string, (args?: object) => Promise<unknown>>();
+  const methods = new Map<string, (args?: object, options?: { signal?: AbortSignal }) => Promise<unknown>>();
   return new Proxy({} as Client, {
     get: (_target, method) => {
       // Symbols and 'then' are what generic code probes an object for (await, inspection); they are not methods.
       if (typeof method !== 'string' || method === 'then') return undefined;
       let fn = methods.get(method);
       if (!fn) {
-        fn = (args: object = {}) => send({ ...args, method } as ApiCall);
+        fn = (args: object = {}, options = {}) => send({ ...args, method } as ApiCall, options.signal);
         methods.set(method, fn);
       }
       return fn;
@@ -67,6 +69,11 @@ function listeners<T>() {
       for (const listener of set) listener(value);
     },
   };
+}
+
+function outcomeOf(generation: RunningGeneration): Omit<GenerationOutcome, 'error'> {
+  const tokens = Array.from(generation.texts, (_, candidate) => generation.tokens[candidate] ?? []);
+  return { texts: [...generation.texts], tokens, stats: generation.stats, cancelled: generation.cancelled };
 }
 
 /** `KaituhiApi` over any message link: numbers requests, matches replies, assembles streamed candidates. */
@@ -93,9 +100,13 @@ export function createApiClient(link: MessageLink): ApiClient {
         const generation = generations.get(message.id);
         if (!generation) return;
         const event = message.event;
-        if (event.type === 'token') generation.texts[event.candidate] = (generation.texts[event.candidate] ?? '') + event.text;
-        else if (event.type === 'done') generation.texts[event.candidate] = event.text;
-        else generation.stats = event;
+        if (event.type === 'token') {
+          generation.texts[event.candidate] = (generation.texts[event.candidate] ?? '') + event.text;
+          if (event.alternatives) (generation.tokens[event.candidate] ??= []).push(event.alternatives);
+        } else if (event.type === 'done') {
+          generation.texts[event.candidate] = event.text;
+          if (event.tokens) generation.tokens[event.candidate] = [...event.tokens];
+        } else generation.stats = event;
         generation.onEvent?.(event);
         return;
       }
@@ -103,7 +114,7 @@ export function createApiClient(link: MessageLink): ApiClient {
         const generation = generations.get(message.id);
         if (!generation) return;
         generations.delete(message.id);
-        generation.finish({ texts: [...generation.texts], stats: generation.stats, cancelled: generation.cancelled, error: message.error });
+        generation.finish({ ...outcomeOf(generation), error: message.error });
         return;
       }
       case 'draft':
@@ -123,20 +134,35 @@ export function createApiClient(link: MessageLink): ApiClient {
     for (const call of calls.values()) call.reject(new Error('Lost the connection to Kaituhi.'));
     calls.clear();
     for (const generation of generations.values()) {
-      generation.finish({
-        texts: [...generation.texts],
-        stats: generation.stats,
-        cancelled: generation.cancelled,
-        error: 'Lost the connection to Kaituhi.',
-      });
+      generation.finish({ ...outcomeOf(generation), error: 'Lost the connection to Kaituhi.' });
     }
     generations.clear();
   });
 
-  function call(request: ApiCall): Promise<ApiResults[ApiMethod]> {
+  /** A call; aborting `signal` rejects it at once and asks the services to stop its work (`cancel` with its id). */
+  function call(request: ApiCall, signal?: AbortSignal): Promise<ApiResults[ApiMethod]> {
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      calls.set(id, { resolve, reject });
+      if (signal?.aborted) {
+        reject(new Error('Cancelled.'));
+        return;
+      }
+      const stop = () => {
+        if (!calls.delete(id)) return;
+        link.send({ type: 'cancel', id });
+        reject(new Error('Cancelled.'));
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+      calls.set(id, {
+        resolve: (value) => {
+          signal?.removeEventListener('abort', stop);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', stop);
+          reject(error);
+        },
+      });
       link.send({ type: 'call', id, call: request });
     });
   }
@@ -145,7 +171,7 @@ export function createApiClient(link: MessageLink): ApiClient {
     const id = nextId++;
     let finish!: (outcome: GenerationOutcome) => void;
     const finished = new Promise<GenerationOutcome>((resolve) => (finish = resolve));
-    const generation: RunningGeneration = { onEvent, texts: [], stats: null, cancelled: false, finish };
+    const generation: RunningGeneration = { onEvent, texts: [], tokens: [], stats: null, cancelled: false, finish };
     generations.set(id, generation);
     link.send({ type: 'generate', id, request });
     return {

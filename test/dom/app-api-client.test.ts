@@ -50,8 +50,51 @@ describe('API client over a message link', () => {
     end.reply({ type: 'generation', id, event: { type: 'token', candidate: 0, text: ' the', tokenId: 2, logprob: -1 } });
     end.reply({ type: 'generation', id, event: { type: 'token', candidate: 0, text: ' sea', tokenId: 3, logprob: -1 } });
     end.reply({ type: 'generation-end', id, error: null });
-    await expect(handle.finished).resolves.toEqual({ texts: [' the sea', ' a'], stats: null, cancelled: false, error: null });
+    await expect(handle.finished).resolves.toEqual({
+      texts: [' the sea', ' a'],
+      tokens: [[], []],
+      stats: null,
+      cancelled: false,
+      error: null,
+    });
     expect(seen).toEqual(['token', 'token', 'token']);
+  });
+
+  it('keeps each candidate’s token alternatives, streamed one by one or sent whole with the final text', async () => {
+    const end = fakeLink();
+    const api = createApiClient(end.link);
+    const weighed = (offset: number, text: string) => ({
+      tokenId: offset,
+      text,
+      offset,
+      logprob: -1,
+      top: [{ tokenId: 9, text: ' sky', logprob: -0.5 }],
+    });
+    const streamed = api.generate(request);
+    const id = end.sent[0]!.id;
+    end.reply({
+      type: 'generation',
+      id,
+      event: { type: 'token', candidate: 0, text: ' the', tokenId: 2, logprob: -1, alternatives: weighed(0, ' the') },
+    });
+    end.reply({
+      type: 'generation',
+      id,
+      event: { type: 'token', candidate: 0, text: ' sea', tokenId: 3, logprob: -1, alternatives: weighed(4, ' sea') },
+    });
+    end.reply({ type: 'generation-end', id, error: null });
+    expect((await streamed.finished).tokens).toEqual([[weighed(0, ' the'), weighed(4, ' sea')]]);
+
+    const whole = api.generate({ ...request, stream: false });
+    const wholeId = end.sent[1]!.id;
+    end.reply({
+      type: 'generation',
+      id: wholeId,
+      event: { type: 'done', candidate: 1, reason: 'length', text: ' sea', tokens: [weighed(0, ' sea')] },
+    });
+    end.reply({ type: 'generation', id: wholeId, event: { type: 'done', candidate: 0, reason: 'length', text: ' the' } });
+    end.reply({ type: 'generation-end', id: wholeId, error: null });
+    expect((await whole.finished).tokens).toEqual([[], [weighed(0, ' sea')]]);
   });
 
   it('cancel sends one cancel, and the outcome says cancelled', async () => {
@@ -63,6 +106,27 @@ describe('API client over a message link', () => {
     expect(end.sent.filter((message) => message.type === 'cancel')).toHaveLength(1);
     end.reply({ type: 'generation-end', id: end.sent[0]!.id, error: null });
     await expect(handle.finished).resolves.toMatchObject({ cancelled: true });
+  });
+
+  it('a call aborted by its signal is rejected at once and cancelled in the services, once', async () => {
+    const end = fakeLink();
+    const api = createApiClient(end.link);
+    const controller = new AbortController();
+    const counting = api.app.countTokens({ text: 'a long text' }, { signal: controller.signal });
+    const id = end.sent[0]!.id;
+    controller.abort();
+    controller.abort();
+    await expect(counting).rejects.toThrow('Cancelled.');
+    expect(end.sent.filter((message) => message.type === 'cancel')).toEqual([{ type: 'cancel', id }]);
+    // A late answer to it is dropped; a call that finishes first is not cancelled afterwards.
+    end.reply({ type: 'result', id, ok: true, value: 3 });
+    const other = new AbortController();
+    const done = api.app.countTokens({ text: 'short' }, { signal: other.signal });
+    end.reply({ type: 'result', id: end.sent.at(-1)!.id, ok: true, value: 1 });
+    await expect(done).resolves.toBe(1);
+    other.abort();
+    expect(end.sent.filter((message) => message.type === 'cancel')).toHaveLength(1);
+    await expect(api.app.countTokens({ text: 'x' }, { signal: controller.signal })).rejects.toThrow('Cancelled.');
   });
 
   it('a dropped link fails what was waiting instead of hanging the editor', async () => {

@@ -174,6 +174,8 @@ const LATIN_ALLOWED = new Set([
   'vLLM',
   'TGI',
   'KoboldCpp',
+  // A sampler's name, as top-k is (Settings → Anti-slop).
+  'DRY',
 ]);
 
 /**
@@ -191,7 +193,7 @@ function interfaceStrings(): Promise<string[]> {
     // The writer's text and titles, the model's text (also as read to a screen reader) and name, command lines, and the engine's own words on why it
     // is not on the GPU (shown after a translated "fell back:" on hover) are data, the same in any language.
     const data =
-      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, [data-testid=suggestion-announcer], .card-body, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device], .lore-data, .inspector-pieces';
+      '.monaco-editor .view-lines, .ghost-text, .ghost-text-decoration, .monaco-aria-container, [data-testid=suggestion-announcer], .card-body, .history-text, code, .draft-title, [data-testid=draft-title], [data-testid=model-name], [data-testid=device], .lore-data, .inspector-pieces';
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
@@ -226,13 +228,14 @@ function englishWords(strings: readonly string[]): string[] {
 
 const CJK = /[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]/u;
 
-type PanelName = 'none' | 'settings' | 'models' | 'draft' | 'export' | 'candidates' | 'lore' | 'inspector';
+type PanelName = 'none' | 'settings' | 'models' | 'draft' | 'export' | 'history' | 'candidates' | 'lore' | 'inspector';
 
 const OPENERS: Record<Exclude<PanelName, 'none' | 'candidates'>, string> = {
   settings: '[data-testid=settings-button]',
   models: '[data-testid=models-button]',
   draft: '[data-testid=draft-button]',
   export: '[data-testid=export-open]',
+  history: '[data-testid=history-button]',
   lore: '[data-testid=lore-button]',
   inspector: '[data-testid=inspector-button]',
 };
@@ -268,7 +271,7 @@ async function chooseLanguage(language: 'system' | 'en' | 'zh-CN', shown: 'en' |
 }
 
 describe('the interface in Chinese', () => {
-  const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'lore', 'inspector', 'candidates'];
+  const panels: PanelName[] = ['none', 'settings', 'models', 'draft', 'export', 'history', 'lore', 'inspector', 'candidates'];
 
   it('follows the browser’s language, leaves no English on any screen, and switches to English and back in Settings', async () => {
     await draftWith('满纸荒唐言，一把辛酸泪。');

@@ -62,4 +62,9 @@ export const draftsHandlers: Handlers<typeof draftsCalls, DraftsService> = {
     return null;
   },
   exportDraft: (drafts, { id, format, options }) => drafts.exportDraft(id, format, options),
+  draftHistory: (drafts, { id }) => drafts.library.buffers.history(id),
+  editHistory: async (drafts, { id, ops }) => {
+    await drafts.library.buffers.editHistory(id, ops);
+    return null;
+  },
 };

@@ -32,11 +32,16 @@ export type ResultOf<T extends CallTable, M extends MethodOf<T>> = T[M] extends 
 export type CallOf<T extends CallTable> = { [M in MethodOf<T>]: { readonly method: M } & ArgsIn<T, M> }[MethodOf<T>];
 export type ResultsOf<T extends CallTable> = { [M in MethodOf<T>]: ResultOf<T, M> };
 
+/** How the caller may steer one call: an aborted signal sends `cancel` with the call's id (long work stops on it). */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /** One function per method; methods without arguments may be called without any. */
 export type ClientOf<T extends CallTable> = {
   readonly [M in MethodOf<T>]: keyof ArgsIn<T, M> extends never
-    ? (args?: ArgsIn<T, M>) => Promise<ResultOf<T, M>>
-    : (args: ArgsIn<T, M>) => Promise<ResultOf<T, M>>;
+    ? (args?: ArgsIn<T, M>, options?: CallOptions) => Promise<ResultOf<T, M>>
+    : (args: ArgsIn<T, M>, options?: CallOptions) => Promise<ResultOf<T, M>>;
 };
 
 /**

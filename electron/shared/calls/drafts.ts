@@ -15,6 +15,7 @@ import {
   snapshotIdSchema,
   SPAN_MODES,
 } from '../../common/drafts.js';
+import { historyOpsSchema, type HistoryTree } from '../../common/history.js';
 import { authorNoteSchema, lorebookSchema, seriesNameSchema, type SeriesSummary } from '../../common/lore.js';
 import { LOREBOOK_FORMATS } from '../../common/lore-formats.js';
 import { draftSuggestionModeSchema } from '../../common/suggestion-mode.js';
@@ -79,4 +80,8 @@ export const draftsCalls = {
   draftWordStats: call({ id }).returns<WordStats>(),
   setDailyGoal: call({ goal: z.number().int().min(1).max(1_000_000).nullable() }).returns<null>(),
   exportDraft: call({ id, format: z.enum(EXPORT_FORMATS), options: draftExportOptionsSchema }).returns<DraftExportResult>(),
+  /** An open draft's history tree (common/history.ts): every suggestion, card and alternative, under where it continued. */
+  draftHistory: call({ id }).returns<HistoryTree>(),
+  /** The same operations the renderer applied to its copy; refused whole (HistoryOpError) when one does not fit. */
+  editHistory: call({ id, ops: historyOpsSchema }).returns<null>(),
 };

@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_DRAFT_CHARS, MAX_MEMORY_CHARS } from '../../../electron/common/drafts.js';
+import { DEFAULT_SAMPLER } from '../../../electron/common/generation.js';
+import { HISTORY_LIMITS } from '../../../electron/common/history.js';
 import { draftsCalls } from '../../../electron/shared/calls/drafts.js';
 import { callSchemaOf } from '../../../electron/shared/calls/define.js';
 import { parseClientFrame, parseClientMessage } from '../../../electron/shared/validators.js';
@@ -14,6 +16,15 @@ const draftsCallSchema = callSchemaOf(draftsCalls);
 const id = 'The-Harbour-a1b2c3';
 const snapshotId = '20250115T120000000Z-0f3a';
 const exportOptions = { chapterBreaks: true, modelSpans: 'mark' };
+const historyNode = {
+  id: 'h1',
+  parent: null,
+  before: 'The keeper',
+  text: ' climbed.',
+  kind: 'suggestion',
+  created: 1,
+  sampler: { preset: 'Balanced', settings: DEFAULT_SAMPLER },
+};
 
 const good: unknown[] = [
   { method: 'draftsStartup' },
@@ -52,6 +63,16 @@ const good: unknown[] = [
   { method: 'setDailyGoal', goal: 500 },
   { method: 'setDailyGoal', goal: null },
   { method: 'exportDraft', id, format: 'epub', options: { ...exportOptions, title: 'The Harbour', author: 'A. Keeper' } },
+  { method: 'draftHistory', id },
+  { method: 'editHistory', id, ops: [{ op: 'add', nodes: [historyNode, { ...historyNode, id: 'h2', sampler: null }] }] },
+  {
+    method: 'editHistory',
+    id,
+    ops: [
+      { op: 'split', id: 'h1', offset: 4, tailId: 'h3' },
+      { op: 'accept', id: 'h1', time: 2, tokens: [[0, -0.1, [[' climb', -0.1]]]] },
+    ],
+  },
 ];
 
 describe('drafts calls: well-formed', () => {
@@ -108,6 +129,16 @@ describe('drafts calls: malformed payloads', () => {
     { method: 'exportDraft', id, format: 'pdf', options: { chapterBreaks: true } },
     { method: 'exportDraft', id, format: 'pdf', options: { ...exportOptions, path: '/tmp/out.pdf' } },
     { method: 'exportDraft', id, format: 'pdf', options: exportOptions, path: '/tmp/out.pdf' },
+    { method: 'draftHistory', id: '../x' },
+    { method: 'editHistory', id, ops: [] },
+    { method: 'editHistory', id, ops: Array.from({ length: HISTORY_LIMITS.opsPerCall + 1 }, () => ({ op: 'accept', id: 'h1', time: 1 })) },
+    { method: 'editHistory', id, ops: [{ op: 'add', nodes: [{ ...historyNode, id: '../../etc' }] }] },
+    { method: 'editHistory', id, ops: [{ op: 'add', nodes: [{ ...historyNode, text: '' }] }] },
+    { method: 'editHistory', id, ops: [{ op: 'add', nodes: Array.from({ length: 9 }, (_, i) => ({ ...historyNode, id: `n${i}` })) }] },
+    { method: 'editHistory', id, ops: [{ op: 'split', id: 'h1', offset: 0, tailId: 'h3' }] },
+    { method: 'editHistory', id, ops: [{ op: 'accept', id: 'h1', time: -1 }] },
+    { method: 'editHistory', id, ops: [{ op: 'accept', id: 'h1', time: 1, tokens: [[0, Number.NaN, []]] }] },
+    { method: 'editHistory', id, ops: [{ op: 'delete', id: 'h1' }] },
   ];
 
   it('refuses each of them', () => {
