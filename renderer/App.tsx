@@ -1,13 +1,19 @@
+/**
+ * The window: the toolbar, the editor with its side panels, the drafts sidebar and the status bar, and the state
+ * that ties them together. It stays one component (about 470 lines) because the refs the editor reads on every
+ * keystroke (settings, story, mode, engine readiness) and the panels that change them must share one owner;
+ * the pieces with their own logic live in hooks (use-drafts, use-history, use-surprise, use-models) and panels.
+ */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TFunction } from 'i18next';
-import type { AppMode, EngineState, GenerationStats, ModelsState, Settings, SettingsState } from '../electron/shared/api.js';
+import type { AppMode, EngineState, GenerationStats, Settings, SettingsState } from '../electron/shared/api.js';
 import type { ApiClient } from './transport/api-client.js';
 import type { LinkStatus } from './transport/message-link.js';
 import { ProseEditor, type EditorHandle } from './editor/ProseEditor.js';
 import { ContinuationSession, type ContinuationCard } from './editor/continuation.js';
 import { WordCounter } from './editor/word-counter.js';
 import { StatusBar } from './panels/StatusBar.js';
+import { Toolbar, type Panel } from './panels/Toolbar.js';
 import { CandidatesPanel } from './panels/CandidatesPanel.js';
 import { SettingsPanel } from './panels/SettingsPanel.js';
 import { NoticeBar } from './panels/NoticeBar.js';
@@ -19,12 +25,10 @@ import { DraftsSidebar } from './drafts/DraftsSidebar.js';
 import { DraftPanel } from './drafts/DraftPanel.js';
 import { ExportPanel } from './drafts/ExportPanel.js';
 import { ConflictBar } from './drafts/ConflictBar.js';
-import { SaveIndicator } from './drafts/SaveIndicator.js';
 import './drafts/drafts.css';
 import { ModelsPanel } from './panels/models/ModelsPanel.js';
 import { useModelsState, useOpenModelsOnFirstRun } from './state/use-models.js';
 import { applyLanguage } from './i18n/index.js';
-import { percent } from './state/model-format.js';
 import { useHistory } from './history/use-history.js';
 import { AlternativePicker } from './editor/alternative-pick.js';
 import { useSurprise } from './surprise/use-surprise.js';
@@ -41,9 +45,6 @@ import { DEFAULT_NOTE, EMPTY_LOREBOOK, storyRequestFields, type StoryContext } f
 import type { LorebookFormat } from '../electron/common/lore-formats.js';
 import { effectiveSuggestionMode, type SuggestionMode } from '../electron/common/suggestion-mode.js';
 import { noFilterCounts, type FilterCounts } from './editor/suggestion-filters.js';
-
-// One side panel at a time. The drafts library and the model store add their panels here.
-type Panel = 'none' | 'candidates' | 'settings' | 'draft' | 'export' | 'models' | 'lore' | 'inspector' | 'history';
 
 export interface AppProps {
   api: ApiClient;
@@ -328,135 +329,26 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
 
   return (
     <div className="app">
-      <header className="toolbar">
-        <span className="brand">Kaituhi</span>
-        {drafts.current && (
-          <span className="toolbar-title" data-testid="draft-title">
-            {drafts.current.title}
-          </span>
-        )}
-        <SaveIndicator status={drafts.status} />
-        <span className="spacer" />
-        <button
-          type="button"
-          className="text-button"
-          disabled={!drafts.current}
-          onClick={() => setPanel(panel === 'draft' ? 'none' : 'draft')}
-          aria-pressed={panel === 'draft'}
-          title={t('toolbar.draftTitle')}
-          data-testid="draft-button"
-        >
-          {t('toolbar.draft')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          disabled={!drafts.current}
-          onClick={() => setPanel(panel === 'lore' ? 'none' : 'lore')}
-          aria-pressed={panel === 'lore'}
-          title={t('toolbar.loreTitle')}
-          data-testid="lore-button"
-        >
-          {t('toolbar.lore')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          onClick={() => setPanel(panel === 'inspector' ? 'none' : 'inspector')}
-          aria-pressed={panel === 'inspector'}
-          title={t('toolbar.contextTitle')}
-          data-testid="inspector-button"
-        >
-          {t('toolbar.context')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          disabled={!drafts.current}
-          onClick={() => setPanel(panel === 'export' ? 'none' : 'export')}
-          aria-pressed={panel === 'export'}
-          title={t('toolbar.exportTitle')}
-          data-testid="export-open"
-        >
-          {t('toolbar.export')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          disabled={!ready}
-          onClick={continueSelection}
-          title={t('toolbar.continueTitle')}
-          data-testid="continue-button"
-        >
-          {t('toolbar.continue')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          disabled={!ready}
-          title={t('toolbar.suggestTitle')}
-          onClick={() => {
-            const editor = editorRef.current?.editor;
-            editor?.focus();
-            editor?.trigger('toolbar', 'editor.action.inlineSuggest.trigger', { explicit: true });
-          }}
-        >
-          {t('toolbar.suggest')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          onClick={toggleSuggestionMode}
-          aria-pressed={suggestionMode === 'automatic'}
-          title={draftMode ? t('toolbar.autoSuggestDraftTitle') : t('toolbar.autoSuggestTitle')}
-          data-testid="suggestion-mode"
-        >
-          {t('toolbar.autoSuggest')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          disabled={!ready}
-          onClick={surprise.toggle}
-          aria-pressed={surprise.enabled}
-          title={t('toolbar.surpriseTitle')}
-          data-testid="surprise-toggle"
-        >
-          {t('toolbar.surprise')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          disabled={!drafts.current}
-          onClick={() => setPanel(panel === 'history' ? 'none' : 'history')}
-          aria-pressed={panel === 'history'}
-          title={t('toolbar.historyTitle')}
-          data-testid="history-button"
-        >
-          {t('toolbar.history')}
-        </button>
-        <button type="button" className="text-button" onClick={toggleTheme} title={t('toolbar.themeTitle')} data-testid="theme-toggle">
-          {settingsState.settings.theme === 'dark' ? t('toolbar.light') : t('toolbar.dark')}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          onClick={() => setPanel(panel === 'models' ? 'none' : 'models')}
-          aria-pressed={panel === 'models'}
-          data-testid="models-button"
-        >
-          {modelsButtonLabel(models, t)}
-        </button>
-        <button
-          type="button"
-          className="text-button"
-          onClick={() => setPanel(panel === 'settings' ? 'none' : 'settings')}
-          aria-pressed={panel === 'settings'}
-          data-testid="settings-button"
-        >
-          {t('toolbar.settings')}
-        </button>
-      </header>
+      <Toolbar
+        draftTitle={drafts.current?.title ?? null}
+        saveStatus={drafts.status}
+        panel={panel}
+        onPanel={setPanel}
+        engineReady={ready}
+        onContinue={continueSelection}
+        onSuggestNow={() => {
+          const editor = editorRef.current?.editor;
+          editor?.focus();
+          editor?.trigger('toolbar', 'editor.action.inlineSuggest.trigger', { explicit: true });
+        }}
+        suggestionMode={suggestionMode}
+        draftHasMode={Boolean(draftMode)}
+        onToggleSuggestionMode={toggleSuggestionMode}
+        surprise={surprise}
+        theme={settingsState.settings.theme}
+        onToggleTheme={toggleTheme}
+        models={models}
+      />
       <NoticeBar notices={notices} onDismiss={(id) => setDismissed((current) => new Set(current).add(id))} />
       {drafts.conflict !== null && drafts.current && (
         <ConflictBar title={drafts.current.title} diskText={drafts.conflict} onKeep={(keep) => void drafts.resolveConflict(keep)} />
@@ -580,11 +472,4 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
       />
     </div>
   );
-}
-
-/** A download running behind a closed panel still shows: "Models 42%". */
-function modelsButtonLabel(models: ModelsState | null, t: TFunction): string {
-  const download = models?.download;
-  if (!download || download.stage === 'done' || download.stage === 'failed' || download.stage === 'paused') return t('toolbar.models');
-  return t('toolbar.modelsProgress', { percent: percent(download.bytes, download.total) });
 }

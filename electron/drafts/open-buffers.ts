@@ -2,6 +2,10 @@
  * The drafts the editor has open. They own the text, so they alone decide when it reaches the disk:
  * the journal a moment after each edit, autosave a second after the last one, and never over an outside
  * edit (that becomes a conflict for the writer) nor a reload over unsaved text.
+ *
+ * Why one file (about 540 lines): every setter here (text, memory, note, lorebook, series, mode, history) marks the
+ * same buffer dirty and goes through the same journal-then-persist path; split apart, each piece would need the
+ * buffer's private timers and the write order that keeps the journal ahead of the disk.
  */
 import { watch as fsWatch } from 'node:fs';
 import { join } from 'node:path';
