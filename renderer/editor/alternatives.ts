@@ -70,6 +70,17 @@ export class AlternativesList implements monaco.editor.IContentWidget {
   #open = false;
   /** The list takes the focus once Monaco has put it on the page (after it renders, not when it is added). */
   #focusPending = false;
+  /**
+   * Escape closes the open list wherever the focus is: before the list has taken it (Monaco draws the widget a
+   * frame later), or when it went elsewhere. Listened for on the window, ahead of Monaco's own Escape (which
+   * would hide a ghost suggestion instead).
+   */
+  readonly #escape = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.close();
+  };
 
   constructor(editor: monaco.editor.ICodeEditor, onPick: (tokenStart: number, index: number) => void) {
     this.#editor = editor;
@@ -135,7 +146,10 @@ export class AlternativesList implements monaco.editor.IContentWidget {
     this.#position = model.getPositionAt(found.end);
     this.#focusPending = true;
     if (this.#open) this.#editor.layoutContentWidget(this);
-    else this.#editor.addContentWidget(this);
+    else {
+      this.#editor.addContentWidget(this);
+      this.#node.ownerDocument.defaultView?.addEventListener('keydown', this.#escape, true);
+    }
     this.#open = true;
     return true;
   }
@@ -144,6 +158,7 @@ export class AlternativesList implements monaco.editor.IContentWidget {
     if (!this.#open) return;
     this.#open = false;
     this.#focusPending = false;
+    this.#node.ownerDocument.defaultView?.removeEventListener('keydown', this.#escape, true);
     this.#editor.removeContentWidget(this);
     if (refocus) this.#editor.focus();
   }
@@ -159,8 +174,6 @@ export class AlternativesList implements monaco.editor.IContentWidget {
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       const next = items[(at + (event.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
       next?.focus();
-    } else if (event.key === 'Escape') {
-      this.close();
     } else if (event.key === 'Enter' || event.key === ' ') {
       (items[at] ?? items[0])?.click();
     } else {
