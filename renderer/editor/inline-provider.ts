@@ -3,12 +3,12 @@ import type { SuggestionMode } from '../../electron/common/suggestion-mode.js';
 import { promptStart } from '../../electron/common/prompt-window.js';
 import type { StoryFields } from '../../electron/common/lore.js';
 import { monaco } from './monaco.js';
-import { recordFiltered, recordInlineRequest, recordKept, type InlineRecord, type InlineTrigger } from './diagnostics.js';
+import { recordInlineRequest, recordKept, type InlineRecord, type InlineTrigger } from './diagnostics.js';
 import { i18n } from '../i18n/index.js';
 import { fitSuggestion, paragraphAfter, splitTrailingSpaces } from './prompt-text.js';
 import { OfferKeeper, type KeptSuggestion } from './offer.js';
-import { filterSuggestions, type FilterCounts } from './suggestion-filters.js';
-import { bestFirst } from './join-ranking.js';
+import type { FilterCounts } from './suggestion-filters.js';
+import { chooseAlternatives } from './choose-alternatives.js';
 import { steeringRequestFields } from '../../electron/common/steering.js';
 import { HISTORY_LIMITS } from '../../electron/common/history.js';
 import { offeredText, type OfferedText } from './shown-suggestions.js';
@@ -188,13 +188,8 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
       joinScore: joinScores[candidate] ?? null,
       candidate,
     }));
-    const { kept: worthShowing, dropped } = filterSuggestions(
-      decoded.map((alternative) => alternative.text),
-      { before, after },
-    );
+    const { shown: ranked, dropped } = chooseAlternatives(decoded, { before, after }, deps.onFiltered);
     record.dropped = dropped;
-    for (const { filter, suggestion } of dropped) deps.onFiltered(recordFiltered(filter, suggestion));
-    const ranked = distinct(bestFirst(decoded.filter((alternative) => worthShowing.includes(alternative.text))));
     record.alternatives = ranked.map((alternative) => alternative.text);
     record.joinScores = ranked.map((alternative) => alternative.joinScore);
     record.outcome = ranked.length > 0 ? 'shown' : 'empty';
@@ -319,12 +314,6 @@ export class InlineSuggestions implements monaco.languages.InlineCompletionsProv
       })),
     };
   }
-}
-
-/** The first of each text, in order. */
-function distinct<T extends { text: string }>(alternatives: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return alternatives.filter((alternative) => !seen.has(alternative.text) && seen.add(alternative.text));
 }
 
 /** Resolves true after `ms` of quiet, false as soon as the token is cancelled (the writer typed again). */
