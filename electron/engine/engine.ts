@@ -4,7 +4,7 @@
  */
 import { inspectContextWith } from './context-view.js';
 import { GenerationAbortedError } from './errors.js';
-import { generateWith, prefillWith, prepareNextWindow } from './generate.js';
+import { generateWith, prefillWith, prepareGuessedWindow, prepareNextWindow } from './generate.js';
 import { loadModel, type LoadedModel } from './model/load-model.js';
 import { TextScoring } from './score.js';
 import type {
@@ -32,6 +32,12 @@ export class LocalEngine implements Engine {
   #waiting = 0;
   /** The text of the last request, whose next window slide the background work prepares. */
   #lastText: PrefillRequest | null = null;
+  /**
+   * A warm-up left undone because it would have slid the window off the writer's text (keepWindow): the text Tab
+   * would leave. Until the next request the background work prepares its window in the spare cache instead, so
+   * that Tab finds it there, while the writer's own window stays as it was in case they type on.
+   */
+  #guess: PrefillRequest | null = null;
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
   #idleRun: Promise<void> | null = null;
   #closed = false;
@@ -63,11 +69,19 @@ export class LocalEngine implements Engine {
     return release;
   }
 
-  /** A request's turn: it waits for the decoder (background work gives way), and schedules background work after. */
-  async #request(text: PrefillRequest): Promise<() => void> {
+  /**
+   * A request's turn: it waits for the decoder (background work gives way), and schedules background work after,
+   * for its text or, for a warm-up left undone (`guessed`), for that guess.
+   */
+  async #request(text: PrefillRequest): Promise<(guessed?: boolean) => void> {
     const done = await this.#turn();
-    return () => {
-      this.#lastText = { memory: text.memory, note: text.note, lorebook: text.lorebook, context: text.context, maxTokens: text.maxTokens };
+    return (guessed = false) => {
+      const kept = { memory: text.memory, note: text.note, lorebook: text.lorebook, context: text.context, maxTokens: text.maxTokens };
+      if (guessed) this.#guess = kept;
+      else {
+        this.#lastText = kept;
+        this.#guess = null;
+      }
       done();
     };
   }
@@ -83,10 +97,13 @@ export class LocalEngine implements Engine {
 
   async prefill(request: PrefillRequest): Promise<PrefillResult> {
     const done = await this.#request(request);
+    let skipped = false;
     try {
-      return await prefillWith(this.#model, request);
+      const result = await prefillWith(this.#model, request);
+      skipped = result.skipped === true;
+      return result;
     } finally {
-      done();
+      done(skipped);
     }
   }
 
@@ -147,7 +164,10 @@ export class LocalEngine implements Engine {
     const release = await this.#acquire();
     let more = false;
     try {
-      if (this.#waiting === 0 && !this.#closed) more = await prepareNextWindow(this.#model, this.#lastText, IDLE_CHUNK_TOKENS);
+      if (this.#waiting === 0 && !this.#closed)
+        more = this.#guess
+          ? await prepareGuessedWindow(this.#model, this.#guess, IDLE_CHUNK_TOKENS)
+          : await prepareNextWindow(this.#model, this.#lastText, IDLE_CHUNK_TOKENS);
     } catch (error) {
       console.warn(`kaituhi: preparing the next window failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

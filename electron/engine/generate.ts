@@ -189,6 +189,26 @@ export async function prepareNextWindow(model: LoadedModel, request: PrefillRequ
   return !(await model.decoder.prepareSpare(memo.next.prefix, maxNewTokens, minNewTokens));
 }
 
+/** The tokens of the last guessed window per model, so that each background chunk does not assemble it again. */
+const guesses = new WeakMap<LoadedModel, { key: PrefillRequest; tokens: number[] }>();
+
+/**
+ * Background work for a warm-up that prefillWith left undone because it would have slid the window (keepWindow):
+ * prefills that slid window into the spare context, at most `maxNewTokens` at a time, so that the request for the
+ * same text (Tab, after the writer read the ghost) is swapped onto it instead of reading the whole window again.
+ * The active context, the writer's own window, is not touched. Returns true while there is more to do now.
+ */
+export async function prepareGuessedWindow(model: LoadedModel, request: PrefillRequest, maxNewTokens: number): Promise<boolean> {
+  if (!model.decoder.prepareSpare) return false;
+  let memo = guesses.get(model);
+  if (memo?.key !== request) {
+    // Assembled as the request for this text will be, without keeping its lore activation: it is only a guess.
+    memo = { key: request, tokens: promptContext(model, request).tokens };
+    guesses.set(model, memo);
+  }
+  return !(await model.decoder.prepareSpare(memo.tokens, maxNewTokens));
+}
+
 /** The last tokens of a cached text that a longer text may tokenize differently (a word cut at the cache's end). */
 const CACHE_END_TOKENS = 4;
 

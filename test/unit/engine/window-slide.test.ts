@@ -153,3 +153,56 @@ describe('typing past the window', () => {
     }
   });
 });
+
+describe('Tab across a slide', () => {
+  it('the ghost text read while the writer reads it is ready after Tab, also when accepting it slides the window', async () => {
+    const engine = await LocalEngine.load({ modelDir: await tinyCheckpoint(), devices: ['cpu'] });
+    const ghostWords = 30;
+    try {
+      const tabs: { words: number; prompt: number; reused: number; slid: boolean }[] = [];
+      let lastPrompt = 0;
+      for (let words = 700; words < 1250; words += ghostWords) {
+        // The writer's request; then, while they read the ghost, the warm-up of the text Tab would leave (which
+        // leaves the writer's window alone when it would slide it: they may type on instead).
+        for await (const e of engine.generate(suggestion(draft(words)))) if (e.type === 'stats') lastPrompt = e.promptTokens;
+        const warmed = await engine.prefill({ context: draft(words + ghostWords), maxTokens: 4, keepWindow: true });
+        await engine.idle();
+        // Tab: the next request continues from the accepted words.
+        for await (const e of engine.generate(suggestion(draft(words + ghostWords))))
+          if (e.type === 'stats')
+            tabs.push({
+              words,
+              prompt: e.promptTokens,
+              reused: e.reusedTokens,
+              slid: warmed.skipped === true || e.promptTokens < lastPrompt,
+            });
+        await engine.idle();
+      }
+      expect(tabs.filter((tab) => tab.slid).length, 'Tabs that slid the window').toBeGreaterThanOrEqual(2);
+      // Every Tab, those that slide the window included, reads at most the prompt's last few tokens again.
+      for (const tab of tabs) expect(tab.prompt - tab.reused, JSON.stringify(tab)).toBeLessThanOrEqual(4);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a writer who types on instead of pressing Tab still finds their own window, also where the ghost would have slid it', async () => {
+    const engine = await LocalEngine.load({ modelDir: await tinyCheckpoint(), devices: ['cpu'] });
+    try {
+      const typedOn: { words: number; prompt: number; reused: number }[] = [];
+      for (let words = 700; words < 1250; words += 30) {
+        for await (const e of engine.generate(suggestion(draft(words)))) void e;
+        const warmed = await engine.prefill({ context: draft(words + 30), maxTokens: 4, keepWindow: true });
+        await engine.idle();
+        // Not the ghost's words: two of the writer's own.
+        for await (const e of engine.generate(suggestion(`${draft(words)} Nevertheless, she`)))
+          if (e.type === 'stats' && warmed.skipped) typedOn.push({ words, prompt: e.promptTokens, reused: e.reusedTokens });
+        await engine.idle();
+      }
+      expect(typedOn.length, 'warm-ups left undone because they would slide').toBeGreaterThanOrEqual(2);
+      for (const request of typedOn) expect(request.prompt - request.reused, JSON.stringify(request)).toBeLessThanOrEqual(8);
+    } finally {
+      await engine.close();
+    }
+  });
+});
