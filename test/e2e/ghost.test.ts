@@ -28,7 +28,8 @@ let app: AppUnderTest;
 let browser: BrowserSession;
 let page: Page;
 /** Every `generate` frame the page sent, in order. */
-const generateFrames: { request: { after?: string } }[] = [];
+/** Each generate request the page sent, and when this process saw its frame (Date.now()). */
+const generateFrames: { request: { after?: string }; seenAt: number }[] = [];
 
 beforeAll(async () => {
   app = await startApp({
@@ -45,7 +46,7 @@ beforeAll(async () => {
   page.on('websocket', (socket) =>
     socket.on('framesent', ({ payload }) => {
       const message = JSON.parse(String(payload)) as { type?: string; request: { after?: string } };
-      if (message.type === 'generate') generateFrames.push(message);
+      if (message.type === 'generate') generateFrames.push({ ...message, seenAt: Date.now() });
     }),
   );
 });
@@ -128,8 +129,11 @@ describe('keeping what was offered', () => {
 
     // A key the ghost does not hold: the ghost goes, and after the debounce the next suggestion is asked for.
     const next = suggestion[5] === 'q' ? 'z' : 'q';
+    const pressedAt = Date.now();
     await page.keyboard.type(next);
     await expect.poll(() => generateFrames.length, { timeout: 30_000 }).toBe(sent + 1);
+    // It waited out the debounce: the frame left no sooner than the pause after the key.
+    expect(generateFrames[sent]!.seenAt - pressedAt).toBeGreaterThanOrEqual(DEBOUNCE_MS);
   });
 
   it('after Esc, typing what the ghost held does not bring it back: the next suggestion is asked for', async () => {
