@@ -1,6 +1,7 @@
 /** What a `kaituhi` command is, and how its arguments fail. */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../common/error-message.js';
 
 export interface Command {
   /** One line for `kaituhi --help`. */
@@ -29,7 +30,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }
 

@@ -18,6 +18,7 @@
  * nothing Kaituhi models; the tools ignore fields they do not know. A field the tool has natively always wins.
  */
 import { z } from 'zod';
+import { errorMessage } from './error-message.js';
 import { keyProblem } from './lore-keys.js';
 import { LORE_LIMITS, loreEntryIdSchema, lorebookSchema, newLoreEntry, type LoreEntry, type Lorebook } from './lore.js';
 
@@ -106,7 +107,7 @@ export function importLorebook(text: string, newId: () => string): ImportedLoreb
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new LorebookImportError([`This file is not valid JSON (${error instanceof Error ? error.message : String(error)}).`]);
+    throw new LorebookImportError([`This file is not valid JSON (${errorMessage(error)}).`]);
   }
   const format = detectLorebookFormat(json);
   if (format === null) {

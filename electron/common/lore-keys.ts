@@ -9,6 +9,7 @@
  * whose program is too large, and one that matches empty text are refused with a sentence saying why.
  */
 import { RE2JS } from 're2js';
+import { errorMessage } from './error-message.js';
 
 export type ParsedKey =
   { readonly kind: 'plain'; readonly text: string } | { readonly kind: 'regex'; readonly pattern: string; readonly flags: string };
@@ -53,7 +54,7 @@ export function keyProblem(key: string): string | null {
   try {
     compiled = compileRegex(parsed.pattern, parsed.flags);
   } catch (error) {
-    const detail = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
+    const detail = errorMessage(error).replace(/^error parsing regexp: /, '');
     return `the regex key ${key} does not compile (${detail}); Kaituhi runs regex keys on RE2, which has no lookaround or back-references`;
   }
   if (compiled.programSize() > MAX_KEY_PROGRAM) {

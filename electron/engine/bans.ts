@@ -13,6 +13,7 @@
  * bans that token at that position (PositionBans) and samples again.
  */
 import { RE2JS } from 're2js';
+import { errorMessage } from '../common/error-message.js';
 import { GENERATION_LIMITS } from '../common/generation.js';
 import { CJK_CHARACTER } from './tokenizer/cjk-spacing.js';
 
@@ -64,8 +65,9 @@ export class BanList {
       try {
         return RE2JS.compile(source);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new BanPatternError(`The banned pattern ${JSON.stringify(source)} is not a valid regular expression (RE2 syntax): ${reason}`);
+        throw new BanPatternError(
+          `The banned pattern ${JSON.stringify(source)} is not a valid regular expression (RE2 syntax): ${errorMessage(error)}`,
+        );
       }
     });
     return plain.length + compiled.length > 0 ? new BanList(plain, compiled) : null;

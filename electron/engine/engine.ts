@@ -2,6 +2,7 @@
  * The engine in the calling thread: one loaded model, one request at a time (the KV cache is shared state).
  * Between requests it prepares the next window slide in the background, a small chunk at a time.
  */
+import { errorMessage } from '../common/error-message.js';
 import { inspectContextWith } from './context-view.js';
 import { GenerationAbortedError } from './errors.js';
 import { generateWith, prefillWith, prepareGuessedWindow, prepareNextWindow } from './generate.js';
@@ -169,7 +170,7 @@ export class LocalEngine implements Engine {
           ? await prepareGuessedWindow(this.#model, this.#guess, IDLE_CHUNK_TOKENS)
           : await prepareNextWindow(this.#model, this.#lastText, IDLE_CHUNK_TOKENS);
     } catch (error) {
-      console.warn(`kaituhi: preparing the next window failed: ${error instanceof Error ? error.message : String(error)}`);
+      console.warn(`kaituhi: preparing the next window failed: ${errorMessage(error)}`);
     } finally {
       release();
     }

@@ -18,7 +18,8 @@
  *   'paragraph'): a sentence does not run on into the next paragraph.
  * - CJK text: Chinese and Japanese end sentences with 。！？ and …… and put no space after them. A run of those
  *   full-width marks (or of half-width ones right before a CJK character: "好!他") is a boundary whatever follows
- *   it, with closers such as 」』”’）》 included; the abbreviation and lowercase rules do not apply to them.
+ *   it, with closers such as 」』”’）》 included; the abbreviation and lowercase rules do not apply to them. Only
+ *   a single ．，： between two digits is part of a number, as its half-width form is: ３．５, ３，０００, １０：３０.
  * - 'phrase': everything 'sentence' does, and also , ; : (followed by whitespace, so "3,000" and "10:30" do not
  *   stop) and the dashes — – ― (followed by anything but more punctuation: "waited—then" stops after the dash).
  *   Their CJK forms ，、；： stop with or without a space after, like a half-width , ; : right before a CJK
@@ -51,6 +52,9 @@ const DASHES = '—–―';
 const CLOSERS = '”’"\')]»›」』）》〉】〕〗〙］｝＂＇';
 /** The full-width (CJK) members of the lists above: they end a sentence or phrase with no space after them. */
 const CJK_MARKS = '。｡．！？，、；：';
+/** Marks that also stand inside numbers, between two digits: the decimal point, the thousands and the time separators. */
+const NUMBER_MARKS = '.,:．，：';
+const DIGIT = /[0-9０-９]/;
 /** Look-behind kept from precedingText: enough for any abbreviation. */
 const CONTEXT_CHARS = 32;
 
@@ -261,6 +265,7 @@ export class StopDetector {
     const len = all.length;
     if (after === len) return 'undecided';
     if (!this.#hasContentBefore(start)) return 'no';
+    if (this.#isInsideNumber(start, end, after)) return 'no';
     const next = all[after]!;
     if (cls === 'dash') return this.#markClass(next) === null ? 'boundary' : 'no';
     if (this.#isCjkStop(start, end, after)) return 'boundary';
@@ -275,6 +280,14 @@ export class StopDetector {
     }
     if (w === len) return 'undecided';
     return /\p{Ll}/u.test(all[w]!) ? 'no' : 'boundary';
+  }
+
+  /** A single mark between two digits, no closer after it: "3.5", "３．５", "１０：３０" go on. */
+  #isInsideNumber(start: number, end: number, after: number): boolean {
+    const all = this.#generated;
+    return (
+      end - start === 1 && after === end && NUMBER_MARKS.includes(all[start]!) && DIGIT.test(all[start - 1]!) && DIGIT.test(all[after]!)
+    );
   }
 
   /**

@@ -4,28 +4,31 @@
  */
 import { BrowserWindow, dialog } from 'electron';
 import { writeFile } from 'node:fs/promises';
-import type { ExportFormat } from '../shared/drafts-api.js';
+import type { SavedFileType } from '../services/drafts-service.js';
 import type { MainWords } from './menu.js';
 import { withPrivateTempFile } from './private-temp-file.js';
 
-const FILTERS: Record<ExportFormat | 'lorebook', { name: string; extensions: string[] }> = {
-  txt: { name: 'Plain text', extensions: ['txt'] },
-  md: { name: 'Markdown', extensions: ['md'] },
-  html: { name: 'Web page', extensions: ['html'] },
-  docx: { name: 'Word document', extensions: ['docx'] },
-  epub: { name: 'EPUB book', extensions: ['epub'] },
-  pdf: { name: 'PDF', extensions: ['pdf'] },
-  lorebook: { name: 'Lorebook', extensions: ['json', 'lorebook'] },
+/** The extensions each file type's filter shows; its name is in the interface's language (MainWords.fileTypes). */
+const EXTENSIONS: Record<SavedFileType, string[]> = {
+  txt: ['txt'],
+  md: ['md'],
+  html: ['html'],
+  docx: ['docx'],
+  epub: ['epub'],
+  pdf: ['pdf'],
+  lorebook: ['json', 'lorebook'],
 };
 
 export async function saveExportWithDialog(
   words: () => MainWords,
   suggestedName: string,
-  format: ExportFormat | 'lorebook',
+  format: SavedFileType,
   bytes: Uint8Array,
 ): Promise<string | null> {
   const parent = BrowserWindow.getFocusedWindow();
-  const options = { title: words().exportDraft, defaultPath: suggestedName, filters: [FILTERS[format]] };
+  const { exportDraft, fileTypes } = words();
+  const filter = { name: fileTypes[format], extensions: EXTENSIONS[format] };
+  const options = { title: exportDraft, defaultPath: suggestedName, filters: [filter] };
   const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
   if (result.canceled || !result.filePath) return null;
   await writeFile(result.filePath, bytes);

@@ -6,6 +6,7 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { DraftCommand, DraftPush } from '../shared/drafts-api.js';
+import type { SavedFileType } from '../services/drafts-service.js';
 import type { LanguagePreference, UiLanguage } from '../common/settings.js';
 import { resolveUiLanguage } from '../common/language.js';
 
@@ -42,6 +43,8 @@ export interface MainWords {
   readonly exportDraft: string;
   readonly chooseDraftsFolderTitle: string;
   readonly draftsFolder: string;
+  /** The save dialog's name for each kind of file it saves. */
+  readonly fileTypes: Readonly<Record<SavedFileType, string>>;
 }
 
 /** Every language has every word: the compiler checks each table against MainWords. */
@@ -78,6 +81,15 @@ export const MAIN_WORDS: Record<UiLanguage, MainWords> = {
     exportDraft: 'Export draft',
     chooseDraftsFolderTitle: 'Choose the drafts folder',
     draftsFolder: 'Drafts folder',
+    fileTypes: {
+      txt: 'Plain text',
+      md: 'Markdown',
+      html: 'Web page',
+      docx: 'Word document',
+      epub: 'EPUB book',
+      pdf: 'PDF',
+      lorebook: 'Lorebook',
+    },
   },
   'zh-CN': {
     file: '文件',
@@ -111,6 +123,15 @@ export const MAIN_WORDS: Record<UiLanguage, MainWords> = {
     exportDraft: '导出稿件',
     chooseDraftsFolderTitle: '选择稿件文件夹',
     draftsFolder: '稿件文件夹',
+    fileTypes: {
+      txt: '纯文本',
+      md: 'Markdown 文档',
+      html: '网页',
+      docx: 'Word 文档',
+      epub: 'EPUB 电子书',
+      pdf: 'PDF 文档',
+      lorebook: '设定集',
+    },
   },
 };
 

@@ -37,8 +37,11 @@ export interface DraftsServiceOptions {
   library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch'>;
 }
 
+/** What the save dialog saves: a draft in one of its export formats, or a lorebook. */
+export type SavedFileType = ExportFormat | 'lorebook';
+
 /** Electron's save dialog: main asks the writer where, writes the bytes, and returns the path (null if cancelled). */
-export type SaveExport = (suggestedName: string, format: ExportFormat | 'lorebook', bytes: Uint8Array) => Promise<string | null>;
+export type SaveExport = (suggestedName: string, format: SavedFileType, bytes: Uint8Array) => Promise<string | null>;
 
 const LOCATION_FILE = 'drafts-location.json';
 

@@ -1,7 +1,7 @@
 /**
  * The first-run pick. Inline suggestions must appear while the writer pauses, so latency beats size: on a CPU the
- * int8 124M graph (about 4 ms a token here) is the best trade; a GPU with room to spare runs a bigger checkpoint in
- * fp16. Memory figures are rules of thumb with headroom, not measurements.
+ * int8 124M graph (about 12 ms a token with 1,000 tokens of context on the 2-core development machine,
+ * test/bench/NOTES.md) is the best trade; a GPU with room to spare runs a bigger checkpoint in fp16. Memory figures are rules of thumb with headroom, not measurements.
  */
 import { findVariant, variantDownloadSize, type Catalog, type CatalogModel, type CatalogVariant } from './catalog.js';
 

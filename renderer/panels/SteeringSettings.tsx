@@ -7,6 +7,7 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { SamplerSettings, Settings } from '../../electron/shared/api.js';
+import { errorMessage } from '../../electron/common/error-message.js';
 import { DEFAULT_DRY, GENERATION_LIMITS, type DrySettings } from '../../electron/common/generation.js';
 import { BUILT_IN_PRESETS, parsePresetFile, PRESET_LIMITS, presetToFile } from '../../electron/common/presets.js';
 import { MAX_WRITER_PRESETS, type ActivePreset, type WriterPreset } from '../../electron/common/settings.js';
@@ -133,7 +134,7 @@ export function PresetSettings({ draft, update }: { draft: Settings; update: Upd
       keep({ name: presetName, description, sampler }, true);
       setOutcome({ ok: true, text: t('settings.presetImported', { name: presetName }) });
     } catch (error) {
-      setOutcome({ ok: false, text: t('settings.presetImportFailed', { reason: error instanceof Error ? error.message : String(error) }) });
+      setOutcome({ ok: false, text: t('settings.presetImportFailed', { reason: errorMessage(error) }) });
     }
   };
 

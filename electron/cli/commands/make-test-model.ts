@@ -1,7 +1,7 @@
 import { makeTestModel } from '../../../models/make-test-model.js';
 import type { TestModelShape } from '../../../models/test-model-shapes.js';
 import { TEST_MODEL_SHAPES } from '../../../models/test-model-shapes.js';
-import type { WeightPrecision } from '../../engine/graph/weights.js';
+import { PRECISIONS, type Precision } from '../../common/generation.js';
 import { parseCommandArgs, UsageError, type Command } from '../command.js';
 
 const SHAPES = Object.keys(TEST_MODEL_SHAPES);
@@ -19,7 +19,7 @@ export const makeTestModelCommand: Command = {
     `  --shape S                ${SHAPES.join(', ')} (default tiny)`,
     '  --seed N                 the same seed writes the same weights (default 1)',
     '  --format F               safetensors (a checkpoint) or onnx (an Optimum-style export) (default safetensors)',
-    '  --onnx-files LIST        onnx only: the precisions to write, of fp32, fp16, int8, q4 (default fp32,int8)',
+    `  --onnx-files LIST        onnx only: the precisions to write, of ${PRECISIONS.join(', ')} (default fp32,int8)`,
     `  --int8-style S           onnx only: how int8 weights are stored: ${INT8_STYLES.join(', ')} (default dynamic-int8)`,
     '  --help, -h               this help',
     '',
@@ -40,10 +40,9 @@ export const makeTestModelCommand: Command = {
     const seed = Number(values.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a non-negative integer');
     const precisions = values['onnx-files']!.split(',');
-    const known: WeightPrecision[] = ['fp32', 'fp16', 'int8', 'q4'];
-    const unknown = precisions.find((p) => !known.includes(p as WeightPrecision));
+    const unknown = precisions.find((p) => !PRECISIONS.includes(p as Precision));
     if (unknown !== undefined)
-      throw new UsageError(`--onnx-files takes a comma-separated list of ${known.join(', ')}; "${unknown}" is none of them`);
+      throw new UsageError(`--onnx-files takes a comma-separated list of ${PRECISIONS.join(', ')}; "${unknown}" is none of them`);
     const int8 = INT8_STYLES.find((st) => st === values['int8-style']);
     if (!int8) throw new UsageError(`--int8-style must be one of ${INT8_STYLES.join(', ')}`);
     const dir = await makeTestModel({
@@ -51,7 +50,7 @@ export const makeTestModelCommand: Command = {
       seed,
       outDir: values.out,
       format: values.format,
-      onnxFiles: precisions.map((precision) => ({ precision: precision as WeightPrecision, variant: 'with-past', style: { int8 } })),
+      onnxFiles: precisions.map((precision) => ({ precision: precision as Precision, variant: 'with-past', style: { int8 } })),
     });
     process.stdout.write(`${dir}\n`);
     return 0;

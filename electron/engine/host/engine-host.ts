@@ -7,6 +7,7 @@
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../../common/error-message.js';
 import type {
   ContextView,
   EngineHost,
@@ -225,7 +226,7 @@ export class EngineHostClient implements EngineHost {
       load.then(
         () => this.#emit({ type: 'restarted', reason }),
         (error: unknown) => {
-          if (!this.#closed) this.#emit({ type: 'gave-up', reason: error instanceof Error ? error.message : String(error) });
+          if (!this.#closed) this.#emit({ type: 'gave-up', reason: errorMessage(error) });
         },
       );
     }, restartInMs);

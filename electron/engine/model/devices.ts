@@ -29,7 +29,11 @@ export function defaultDevices(platform: NodeJS.Platform = process.platform): st
   }
 }
 
-/** Physical cores: ORT's threads spin, and hyper-threads only steal cycles from each other. */
+/**
+ * About the physical cores (half the logical ones above four, where hyper-threading is likely), at most 8: two
+ * hyper-threads share one core's arithmetic units, so a second thread per core adds little to a matrix kernel
+ * (not measured: the development machine has 2 cores). The threads do not spin either way (`createDeviceSession`).
+ */
 export function defaultThreads(): number {
   return Math.max(1, Math.min(8, Math.floor(os.availableParallelism() / (os.availableParallelism() > 4 ? 2 : 1))));
 }

@@ -6,6 +6,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import { errorMessage } from '../../common/error-message.js';
 import { halfBitsToFloat } from '../formats/half.js';
 
 const { onnx } = onnxProto;
@@ -83,7 +84,7 @@ export async function readOnnxModel(file: string): Promise<OnnxModel> {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new OnnxReadError(`not an ONNX model (${error instanceof Error ? error.message : String(error)})`);
+    throw new OnnxReadError(`not an ONNX model (${errorMessage(error)})`);
   }
   if (!model.graph) throw new OnnxReadError('the model has no graph');
   const dir = path.dirname(path.resolve(file));

@@ -189,6 +189,14 @@ describe('StopDetector: Chinese and Japanese punctuation', () => {
     expect(sentence(['价格是3.5元。好'])).toMatchObject({ text: '价格是3.5元。', stop: 'sentence' });
   });
 
+  it('does not end a sentence at a full-width ． between two digits: it is a decimal point', () => {
+    expect(sentence(['价格是３．５元。好'])).toMatchObject({ text: '价格是３．５元。', stop: 'sentence' });
+    expect(sentence(['价格是３', '．', '５元。好'])).toMatchObject({ text: '价格是３．５元。', stop: 'sentence' });
+    expect(sentence(['体温3．8度。她'])).toMatchObject({ text: '体温3．8度。', stop: 'sentence' });
+    expect(sentence(['共３．他走了'])).toMatchObject({ text: '共３．', stop: 'sentence' });
+    expect(sentence(['第３．。５'])).toMatchObject({ text: '第３．。', stop: 'sentence' });
+  });
+
   it('does not stop before any content was generated', () => {
     expect(sentence(['。他走了。她'], '天黑了')).toMatchObject({ text: '。他走了。', stop: 'sentence' });
   });
@@ -212,6 +220,11 @@ describe('StopDetector: Chinese and Japanese punctuation', () => {
     expect(phrase(['春天来了, 花开了'])).toMatchObject({ text: '春天来了,', stop: 'phrase' });
     expect(phrase(['春天来了,花开了'])).toMatchObject({ text: '春天来了,', stop: 'phrase' });
     expect(phrase(['共3,000人'])).toMatchObject({ text: '共3,000人', stop: null });
+  });
+
+  it('phrase: does not stop at a full-width ， or ： between two digits, inside a number or a time', () => {
+    expect(phrase(['共３，０００人，十点'])).toMatchObject({ text: '共３，０００人，', stop: 'phrase' });
+    expect(phrase(['在１０：３０出发：早'])).toMatchObject({ text: '在１０：３０出发：', stop: 'phrase' });
   });
 
   it('phrase: stops after the dash ——, taken whole', () => {
@@ -268,6 +281,7 @@ describe('StopDetector: any split gives the same result', () => {
     ' One, two—three\n\nfour',
     'x<stop>y',
     '他说：“走吧！”她笑了，好!Mr.王——再见……',
+    '３．５元，１０：３０到。他',
   ];
   for (const stopAt of ['sentence', 'phrase', 'paragraph', 'none'] as const) {
     it(stopAt, () => {

@@ -1,6 +1,7 @@
 /** The application menu in the interface's language: every item labelled, in English or in Chinese throughout. */
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
+import { EXPORT_FORMATS } from '../../../electron/common/drafts.js';
 import { draftMenuItems, MAIN_WORDS, mainWords, menuTemplate } from '../../../electron/main/menu.js';
 
 function labels(items: readonly MenuItemConstructorOptions[]): (string | undefined)[] {
@@ -43,8 +44,20 @@ describe('application menu', () => {
     for (const label of chinese) expect(label, label).not.toMatch(/[A-Za-z]/);
     expect(chinese.slice(0, 3)).toEqual(['文件', '新建稿件', '保存']);
     expect(labels(template('en', false)).slice(0, 3)).toEqual(['File', 'New draft', 'Save']);
-    // Dialog titles too.
-    for (const text of Object.values(MAIN_WORDS['zh-CN'])) expect(text.replace('GPT-2', '')).not.toMatch(/[A-Za-z]/);
+    // Dialog titles and the save dialog's file types too; only names (GPT-2, Word, EPUB…) stay as they are.
+    const { fileTypes, ...titles } = MAIN_WORDS['zh-CN'];
+    for (const text of [...Object.values(titles), ...Object.values(fileTypes)])
+      expect(text.replace(/GPT-2|Markdown|Word|EPUB|PDF/, ''), text).not.toMatch(/[A-Za-z]/);
+  });
+
+  it('names every file type the save dialog saves, in each language', () => {
+    const types = [...EXPORT_FORMATS, 'lorebook'].sort();
+    for (const language of ['en', 'zh-CN'] as const) {
+      expect(Object.keys(MAIN_WORDS[language].fileTypes).sort()).toEqual(types);
+      for (const name of Object.values(MAIN_WORDS[language].fileTypes)) expect(name).toMatch(/\S/);
+    }
+    expect(MAIN_WORDS['zh-CN'].fileTypes.lorebook).toBe('设定集');
+    expect(MAIN_WORDS.en.fileTypes.txt).toBe('Plain text');
   });
 
   it('follows the setting, and the system’s languages when the setting is "system"', () => {
