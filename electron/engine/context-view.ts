@@ -4,10 +4,10 @@
  * it the decoder's caches hold. Reading it changes nothing: not the cache, not the lore activation.
  */
 import { promptContext } from './generate.js';
-import { loreStateOf } from './lore-activation.js';
 import type { LoadedModel } from './model/load-model.js';
 import { plannedReuse } from './runtime/decoder.js';
 import type { ContextView, ContextViewSegment, PrefillRequest } from './types.js';
+import { heldWindowHead, type HeldPart } from './window-head.js';
 
 export function inspectContextWith(model: LoadedModel, request: PrefillRequest): ContextView {
   const prompt = promptContext(model, request);
@@ -32,22 +32,9 @@ export function inspectContextWith(model: LoadedModel, request: PrefillRequest):
   }
 
   const reused = plannedReuse(model.decoder, prompt.tokens);
-  let rereadFrom: ContextView['rereadFrom'] = null;
-  if (model.decoder.cachedTokens.length > 0 && reused < prompt.tokens.length - 1) {
-    let at = 0;
-    for (const segment of segments) {
-      if (reused < at + segment.tokenIds.length) {
-        if (segment.source === 'memory') rereadFrom = { source: 'memory', change: 'edited' };
-        else if (segment.source === 'lore' && segment.entryId) {
-          // An entry the last request had active was edited (or one before it was); any other just came in.
-          const change = loreStateOf(model).active.has(segment.entryId) ? 'edited' : 'entered';
-          rereadFrom = { source: 'lore', entryId: segment.entryId, title: segment.title ?? '', change };
-        }
-        break;
-      }
-      at += segment.tokenIds.length;
-    }
-  }
+  const { cachedTokens } = model.decoder;
+  const held = heldWindowHead(model, cachedTokens);
+  const rereadFrom = cachedTokens.length > 0 && held && reused < prompt.tokens.length - 1 ? changeAt(reused, held, segments) : null;
   return {
     contextWindow: model.decoder.contextWindow,
     segments,
@@ -57,4 +44,38 @@ export function inspectContextWith(model: LoadedModel, request: PrefillRequest):
     reusedTokens: reused,
     rereadFrom,
   };
+}
+
+/**
+ * Which change to memory or lore the re-read from `position` comes from, comparing the part the cache holds there
+ * with the part the next window has there. A part the next window lacks is named from the cache's record: memory
+ * cleared, or an entry that left (its key out of reach, disabled or deleted). Null when the re-read starts in the
+ * story or the note: typing and the note moving with it are the ordinary cost of a suggestion.
+ */
+function changeAt(position: number, held: readonly HeldPart[], segments: readonly ContextViewSegment[]): ContextView['rereadFrom'] {
+  const was = partAt(held, (part) => part.tokens, position);
+  const now = partAt(segments, (segment) => segment.tokenIds.length, position);
+  if (was?.source === 'memory' || now?.source === 'memory') {
+    return { source: 'memory', change: segments.some((s) => s.source === 'memory') ? 'edited' : 'removed' };
+  }
+  const gone = was?.entryId;
+  if (gone !== undefined && !segments.some((s) => s.entryId === gone)) {
+    return { source: 'lore', entryId: gone, title: was?.title ?? gone, change: 'left' };
+  }
+  if (now?.source === 'lore' && now.entryId !== undefined) {
+    // An entry the cache holds was edited (or one before it was); any other comes in.
+    const change = held.some((part) => part.entryId === now.entryId) ? 'edited' : 'entered';
+    return { source: 'lore', entryId: now.entryId, title: now.title ?? now.entryId, change };
+  }
+  return null;
+}
+
+/** The part that covers window position `position`, or undefined past the last one. */
+function partAt<T>(parts: readonly T[], length: (part: T) => number, position: number): T | undefined {
+  let end = 0;
+  for (const part of parts) {
+    end += length(part);
+    if (position < end) return part;
+  }
+  return undefined;
 }

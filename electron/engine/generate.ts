@@ -15,6 +15,7 @@ import { PhraseBias } from './phrase-bias.js';
 import { reusablePrefix } from './runtime/decoder.js';
 import { createRng, randomSeed } from './sampling.js';
 import { tokenTexts } from './token-texts.js';
+import { holdWindowHead } from './window-head.js';
 import type { GenerateRequest, GenerationEvent, PrefillRequest, PrefillResult } from './types.js';
 
 type DoneEvent = Extract<GenerationEvent, { type: 'done' }>;
@@ -97,11 +98,11 @@ export function promptContext(model: LoadedModel, request: WindowRequest): Promp
   return { assembled, lead: null, tokens: assembled.tokens };
 }
 
-/** The tokens a request runs on; the lore activation it saw becomes the engine's (hysteresis for the next request). */
-function promptTokens(model: LoadedModel, request: WindowRequest): number[] {
+/** The prompt a request runs on; the lore activation it saw becomes the engine's (hysteresis for the next request). */
+function runningPrompt(model: LoadedModel, request: WindowRequest): PromptContext {
   const prompt = promptContext(model, request);
   keepLoreState(model, prompt.assembled.loreState);
-  return prompt.tokens;
+  return prompt;
 }
 
 /** How far ahead of the writer the next slide is looked for, in characters typed, and in what steps. */
@@ -224,11 +225,13 @@ function movesWindow(cached: readonly number[], tokens: readonly number[]): bool
 export async function prefillWith(model: LoadedModel, request: PrefillRequest): Promise<PrefillResult> {
   const started = performance.now();
   checkMaxTokens(request.maxTokens, model.decoder.contextWindow);
-  const tokens = promptTokens(model, request);
+  const prompt = runningPrompt(model, request);
+  const { tokens } = prompt;
   if (request.keepWindow && movesWindow(model.decoder.cachedTokens, tokens)) {
     return { contextTokens: tokens.length, reusedTokens: 0, prefillMs: performance.now() - started, skipped: true };
   }
   const { reused } = await model.decoder.setContext(tokens);
+  holdWindowHead(model, prompt);
   return { contextTokens: tokens.length, reusedTokens: reused, prefillMs: performance.now() - started };
 }
 
@@ -247,9 +250,11 @@ export async function* generateWith(model: LoadedModel, request: GenerateRequest
     bans: BanList.create(request.bans, request.banRegexes),
     topAlternatives: request.topAlternatives ?? 0,
   };
-  const tokens = promptTokens(model, request);
+  const prompt = runningPrompt(model, request);
+  const { tokens } = prompt;
 
   const { logits: promptLogits, reused } = await decoder.setContext(tokens);
+  holdWindowHead(model, prompt);
   const prefillDone = performance.now();
   const seed = request.sampler.seed ?? randomSeed();
   const V = decoder.vocabSize;

@@ -149,16 +149,15 @@ export interface ContextView {
   /** Leading tokens whose K/V the engine holds already; the rest it will compute again. */
   readonly reusedTokens: number;
   /**
-   * Set when the first token to compute again lies in memory or lore while the engine holds a window: an edit
-   * there ('edited'), or an entry coming into the window ('entered'), makes the next suggestion re-read everything
-   * after it.
+   * Set when the first token to compute again is where memory or lore is, or was, while the engine holds a window:
+   * memory 'edited' or 'removed', a lore entry 'edited', 'entered' (it comes into the window) or 'left' (its key
+   * went out of reach, or it was disabled or deleted: `title` is the one it had in the window). The next suggestion
+   * re-reads everything after that point.
    */
-  readonly rereadFrom: {
-    readonly source: 'memory' | 'lore';
-    readonly entryId?: string;
-    readonly title?: string;
-    readonly change: 'edited' | 'entered';
-  } | null;
+  readonly rereadFrom:
+    | { readonly source: 'memory'; readonly change: 'edited' | 'removed' }
+    | { readonly source: 'lore'; readonly entryId: string; readonly title: string; readonly change: 'edited' | 'entered' | 'left' }
+    | null;
 }
 
 export type GenerationEvent =

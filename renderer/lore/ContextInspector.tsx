@@ -88,11 +88,7 @@ function ViewDetails({ view, t }: { view: ContextView; t: TFunction }) {
       <p data-testid="inspector-summary">{t('inspector.summary', { prompt: view.promptTokens, reused: view.reusedTokens, recompute })}</p>
       {view.rereadFrom && (
         <p className="inspector-warning" role="alert" data-testid="inspector-warning">
-          {view.rereadFrom.source === 'memory'
-            ? t('inspector.rereadMemory', { tokens: recompute })
-            : view.rereadFrom.change === 'entered'
-              ? t('inspector.loreEntered', { title: view.rereadFrom.title ?? '', tokens: recompute })
-              : t('inspector.rereadLore', { title: view.rereadFrom.title ?? '', tokens: recompute })}
+          {rereadLine(view.rereadFrom, recompute, t)}
         </p>
       )}
       <h3>{t('inspector.window', { window: view.contextWindow })}</h3>
@@ -151,6 +147,13 @@ function ViewDetails({ view, t }: { view: ContextView; t: TFunction }) {
       </div>
     </>
   );
+}
+
+/** Why the next suggestion re-reads the window, and how many tokens. */
+function rereadLine(from: NonNullable<ContextView['rereadFrom']>, tokens: number, t: TFunction): string {
+  if (from.source === 'memory') return t(from.change === 'removed' ? 'inspector.memoryRemoved' : 'inspector.rereadMemory', { tokens });
+  const key = ({ edited: 'inspector.rereadLore', entered: 'inspector.loreEntered', left: 'inspector.loreLeft' } as const)[from.change];
+  return t(key, { title: from.title, tokens });
 }
 
 function leftOutLine(item: ContextLeftOut, t: TFunction): string {

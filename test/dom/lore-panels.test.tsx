@@ -181,7 +181,7 @@ describe('the context inspector', () => {
     ]);
   });
 
-  it('looks again when the text, the story or the cache changed, and warns about a memory edit', async () => {
+  it('looks again when the text, the story or the cache changed, and says which change to memory or lore makes it re-read', async () => {
     let answer: ContextView = { ...view, rereadFrom: null, leftOut: [] };
     const inspectContext = vi.fn(async () => answer);
     const props = {
@@ -207,7 +207,19 @@ describe('the context inspector', () => {
         'The lore entry “Mere” comes into the window: the next suggestion re-reads 11 tokens after it.',
       ),
     );
-    expect(inspectContext).toHaveBeenCalledTimes(3);
+    answer = { ...view, reusedTokens: 3, rereadFrom: { source: 'lore', entryId: 'storm', title: 'The storm', change: 'left' } };
+    rerender(<ContextInspector {...props} version={4} />);
+    await waitFor(() =>
+      expect(screen.getByTestId('inspector-warning').textContent).toBe(
+        'The lore entry “The storm” leaves the window: the next suggestion re-reads 11 tokens from where it was.',
+      ),
+    );
+    answer = { ...view, reusedTokens: 0, rereadFrom: { source: 'memory', change: 'removed' } };
+    rerender(<ContextInspector {...props} version={5} />);
+    await waitFor(() =>
+      expect(screen.getByTestId('inspector-warning').textContent).toBe('Clearing memory makes the next suggestion re-read 14 tokens.'),
+    );
+    expect(inspectContext).toHaveBeenCalledTimes(5);
   });
 
   it('without a model it asks for one; an engine error is shown in words', async () => {

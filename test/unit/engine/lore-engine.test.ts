@@ -1,6 +1,6 @@
 /**
  * Lore, memory and the note through the real engine (the tiny generated model): the inspector shows exactly the
- * tokens generation runs on and what the cache holds of them, it warns when an edit to memory or lore makes the
+ * tokens generation runs on and what the cache holds of them, it says which change to memory or lore makes the
  * next suggestion re-read the window, it never changes the lore activation, and the background slide still
  * prepares the window a request with lore and a note runs on.
  */
@@ -45,6 +45,8 @@ async function run(model: LoadedModel, req: GenerateRequest): Promise<{ prompt: 
 
 const WORDS = prose(3000, 3).split(' ');
 const draft = (words: number): string => WORDS.slice(0, words).join(' ');
+/** The prose names Aroha now and then: a text where her entry's key is out of reach. */
+const withoutKey = (text: string, key: string): string => text.replaceAll(key, 'The cook');
 
 describe('the context inspector on the real engine', () => {
   let model: LoadedModel;
@@ -103,6 +105,41 @@ describe('the context inspector on the real engine', () => {
     const before = view.budget.memory + view.segments[1]!.tokenIds.length;
     expect(loreEdit.reusedTokens).toBeGreaterThanOrEqual(before);
     expect(loreEdit.reusedTokens).toBeLessThan(before + view.segments[2]!.tokenIds.length);
+
+    // A part that goes out of the window is named from what the cache holds, not by the part that takes its place.
+    const withoutAroha = inspectContextWith(model, request(`${withoutKey(draft(400), 'Aroha')} The lamp.`));
+    expect(withoutAroha.segments.filter((s) => s.source === 'lore').map((s) => s.entryId)).toEqual(['lighthouse', 'law']);
+    expect(withoutAroha.rereadFrom).toEqual({ source: 'lore', entryId: 'aroha', title: 'Aroha', change: 'left' });
+    expect(withoutAroha.reusedTokens).toBeGreaterThanOrEqual(before);
+    const deleted = inspectContextWith(model, request(story, { lorebook: { ...lorebook, entries: [lighthouse, law] } }));
+    expect(deleted.rereadFrom).toEqual({ source: 'lore', entryId: 'aroha', title: 'Aroha', change: 'left' });
+    // The last entry leaving: the re-read starts where it was, not in the story.
+    const disabled = inspectContextWith(
+      model,
+      request(story, { lorebook: { ...lorebook, entries: [lighthouse, aroha, { ...law, enabled: false }] } }),
+    );
+    expect(disabled.rereadFrom).toEqual({ source: 'lore', entryId: 'law', title: 'Harbour law', change: 'left' });
+    expect(disabled.reusedTokens).toBeLessThan(view.budget.memory + view.budget.lore);
+    const cleared = inspectContextWith(model, request(story, { memory: '' }));
+    expect(cleared.segments[0]!.source).toBe('lore');
+    expect(cleared.rereadFrom).toEqual({ source: 'memory', change: 'removed' });
+    expect(inspectContextWith(model, request(story, { memory: undefined })).rereadFrom).toEqual({ source: 'memory', change: 'removed' });
+  });
+
+  it('names the last entry when its key goes out of reach', async () => {
+    const lamp = `${withoutKey(draft(400), 'Aroha')} The lamp.`;
+    await run(model, request(lamp));
+    // Aroha comes back after the others, so it is the last entry in the window.
+    await run(model, request(`${lamp} Aroha rowed out.`));
+    const titles = (v: ReturnType<typeof inspectContextWith>) => v.segments.filter((s) => s.source === 'lore').map((s) => s.title);
+    expect(titles(inspectContextWith(model, request(`${lamp} Aroha rowed out.`)))).toEqual(['The lighthouse', 'Harbour law', 'Aroha']);
+    const gone = inspectContextWith(model, request(`${lamp} The rain.`));
+    expect(titles(gone)).toEqual(['The lighthouse', 'Harbour law']);
+    expect(gone.rereadFrom).toEqual({ source: 'lore', entryId: 'aroha', title: 'Aroha', change: 'left' });
+
+    // Scoring runs its own texts through the cache: the re-read then owes nothing to memory or lore, and no part is blamed.
+    await model.decoder.setContext(model.encode('A text someone scored.'));
+    expect(inspectContextWith(model, request(lamp, { memory: 'Spring.\n' })).rereadFrom).toBeNull();
   });
 
   it('lists what is left out and why', async () => {
