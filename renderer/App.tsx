@@ -282,12 +282,18 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
     editorRef.current?.editor.focus();
   }, [saveSettings]);
 
+  // After the engine was given up on: what the menu's Restart engine does, also where there is no menu (server mode).
+  // The engine state that follows tells how it went.
+  const restartEngine = useCallback(() => {
+    void api.app.restartEngine().catch(() => undefined);
+  }, [api]);
+
   const { startup: draftsStartup, status: saveStatus, problem: draftsProblem } = drafts;
   const surpriseProblem = surprise.problem;
   const notices = useMemo(
     () =>
       [
-        ...noticesFor(engine, settingsState, link, t, mode, useThisComputer),
+        ...noticesFor(engine, settingsState, link, t, mode, { useThisComputer, restartEngine }),
         ...draftNotices({ startup: draftsStartup, status: saveStatus, problem: draftsProblem }, t),
         ...(steerProblem
           ? [
@@ -323,6 +329,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
       t,
       mode,
       useThisComputer,
+      restartEngine,
     ],
   );
   const ready = engine.status === 'ready';

@@ -4,6 +4,7 @@ export {
   startEngineHost,
   EngineHostClient,
   EngineStoppedError,
+  engineFailureOf,
   spawnProcessHost,
   DEFAULT_RESTART_POLICY,
   type HostTransport,

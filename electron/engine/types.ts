@@ -258,12 +258,28 @@ export interface EngineLoadOptions {
   threads?: number;
 }
 
+/**
+ * Why the engine is down, each with its own way on: the model could not be loaded (the loader says why: choose
+ * another model), the host died while loading the model (it is never loaded again by itself: choose another
+ * model), or the host kept dying and was left stopped (restarting the engine tries once more).
+ */
+export type EngineFailureKind = 'load-failed' | 'died-loading' | 'crashed-repeatedly';
+
+export interface EngineFailure {
+  readonly kind: EngineFailureKind;
+  /** The loader's own words, or how the host last died ("engine host killed by SIGKILL"). */
+  readonly detail: string;
+}
+
 export type EngineHostEvent =
   /** The host died; it is started again after `restartInMs`. */
   | { readonly type: 'crashed'; readonly reason: string; readonly restartInMs: number }
   | { readonly type: 'restarted'; readonly reason: string }
-  /** The host died too often, or died reloading its model: it stays down until another model is loaded. */
-  | { readonly type: 'gave-up'; readonly reason: string };
+  /**
+   * The host died too often, or died reloading its model, or its model no longer loads: it stays down until
+   * another model is loaded. `reason` says so in a sentence; `failure` is the same for a program to act on.
+   */
+  | { readonly type: 'gave-up'; readonly reason: string; readonly failure: EngineFailure };
 
 export interface EngineHost extends Engine {
   info(): Promise<EngineInfo>;

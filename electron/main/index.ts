@@ -124,8 +124,9 @@ function installMenu(): void {
   };
   const actions = {
     draftItems: draftMenuItems(current, send, chooseLibrary),
+    // Not `engine.engine`: that is null once the engine was given up on, which is when Restart engine is wanted.
     restartEngine: () => {
-      if (services.engine.engine) services.engine.restart();
+      if (services.engine.canRestart) services.engine.restart();
     },
   };
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(current, actions, process.platform === 'darwin')));

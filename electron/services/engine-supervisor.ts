@@ -3,6 +3,7 @@ import type { EngineState } from '../shared/api.js';
 import type { Engine, EngineHost, EngineHostEvent, EngineInfo, EngineLoadOptions } from '../engine/types.js';
 import type { EngineSettings } from '../common/settings.js';
 import { errorMessage } from '../common/error-message.js';
+import { engineFailureOf } from '../engine/index.js';
 import { RemoteLink, type RemoteLinkState, type RemoteLinkTiming } from './remote-engine/remote-link.js';
 
 /** A server to use as the engine: Settings → Engine → A server. */
@@ -44,6 +45,11 @@ export class EngineSupervisor {
 
   get state(): EngineState {
     return this.#state;
+  }
+
+  /** Whether restart() has something to act on: an engine host (even one that gave up), or a server. */
+  get canRestart(): boolean {
+    return this.#remote !== null || this.#host !== null;
   }
 
   /** The engine to generate with, or null when none is ready. */
@@ -140,7 +146,10 @@ export class EngineSupervisor {
       const info = this.#host ? await this.#host.reload({ ...this.#loadOptions, modelDir }) : await this.#startHost(modelDir);
       this.#publish({ status: 'ready', modelDir, info, message: null });
     } catch (error) {
-      this.#publish({ status: 'failed', modelDir, info: null, message: `The model could not be loaded: ${errorMessage(error)}` });
+      const failure = engineFailureOf(error);
+      // The host's own verdict is already a sentence; the loader's words need saying what failed.
+      const message = failure.kind === 'load-failed' ? `The model could not be loaded: ${failure.detail}` : errorMessage(error);
+      this.#publish({ status: 'failed', modelDir, info: null, message, failure });
     }
   }
 
@@ -160,6 +169,7 @@ export class EngineSupervisor {
       this.#publish({
         ...this.#state,
         status: 'restarting',
+        restartInSeconds: seconds,
         message: `The engine stopped (${event.reason}); restarting it in ${seconds} s. Your text is safe.`,
       });
     } else if (event.type === 'restarted') {
@@ -174,6 +184,7 @@ export class EngineSupervisor {
         ...this.#state,
         status: 'failed',
         info: null,
+        failure: event.failure,
         message: `${event.reason} Your text is safe. Choose the model again in Settings or Models, or restart the engine, to try once more.`,
       });
     }
@@ -188,7 +199,13 @@ export class EngineSupervisor {
   }
 
   #publish(next: Omit<EngineState, 'restarts'> & { restarts?: number }): void {
-    this.#state = { ...next, restarts: next.restarts ?? this.#state.restarts };
+    // Each belongs to one status: a state spread from the last one must not carry them into the next.
+    this.#state = {
+      ...next,
+      restarts: next.restarts ?? this.#state.restarts,
+      failure: next.status === 'failed' ? (next.failure ?? null) : null,
+      restartInSeconds: next.status === 'restarting' ? (next.restartInSeconds ?? null) : null,
+    };
     for (const listener of this.#listeners) listener(this.#state);
   }
 }

@@ -4,11 +4,11 @@
  */
 import type { Precision } from '../common/generation.js';
 import type { Settings } from '../common/settings.js';
-import type { EngineInfo } from '../engine/types.js';
+import type { EngineFailure, EngineFailureKind, EngineInfo } from '../engine/types.js';
 import type { ModelUse } from '../store/catalog.js';
 import type { RecommendationReason } from '../store/recommend.js';
 
-export type { ModelUse, RecommendationReason };
+export type { EngineFailure, EngineFailureKind, ModelUse, RecommendationReason };
 
 /** Where the engine is in its life; the status bar and the notices read this. */
 export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
@@ -17,10 +17,17 @@ export interface EngineState {
   readonly status: EngineStatus;
   readonly modelDir: string | null;
   readonly info: EngineInfo | null;
-  /** Human words for the writer: why there is no model, why loading failed, why the engine restarted. */
+  /**
+   * Human words (English) for the logs, the CLI and the completions API: why there is no model, why loading failed,
+   * why the engine restarted. The interface builds its own words from the fields below.
+   */
   readonly message: string | null;
   /** How many times the engine host died and came back in this launch. */
   readonly restarts: number;
+  /** Why this computer's engine is 'failed'; null in any other status, and for a server (see `remote`). */
+  readonly failure?: EngineFailure | null;
+  /** While 'restarting': in how many whole seconds the engine starts again (as of this state); null otherwise. */
+  readonly restartInSeconds?: number | null;
   /**
    * Set when the engine is a server (Settings → Engine → A server): `status` is then 'loading' while it is
    * first reached, 'ready' while it answers, 'failed' while it is down or refusing; `modelDir` and `info` are null.

@@ -1,7 +1,15 @@
 import type { TFunction } from 'i18next';
-import type { AppMode, EngineState, RemoteEngineStatus, SettingsState } from '../../electron/shared/api.js';
+import type { AppMode, EngineFailure, EngineState, RemoteEngineStatus, SettingsState } from '../../electron/shared/api.js';
 import type { LinkStatus } from '../transport/message-link.js';
 import type { Notice } from '../panels/NoticeBar.js';
+
+/** The ways out a notice may offer; a notice whose way is not given says what to do in words only. */
+export interface NoticeActions {
+  /** Back from a server engine to this computer's. */
+  readonly useThisComputer?: () => void;
+  /** Starts an engine that was given up on again (the Restart engine command). */
+  readonly restartEngine?: () => void;
+}
 
 /**
  * The notices the current state calls for; ids change when the situation does, so a dismissal is per event. The
@@ -14,7 +22,7 @@ export function noticesFor(
   link: LinkStatus,
   t: TFunction,
   mode: AppMode = 'electron',
-  useThisComputer?: () => void,
+  { useThisComputer, restartEngine }: NoticeActions = {},
 ): Notice[] {
   const notices: Notice[] = [];
   if (link === 'closed') notices.push({ id: 'link', tone: 'warning', text: t('notices.link'), dismissible: false });
@@ -30,15 +38,14 @@ export function noticesFor(
         text: t(mode === 'server' ? 'notices.noModelServer' : 'notices.noModel'),
         dismissible: true,
       });
-    else if (engine.status === 'failed')
-      notices.push({
-        id: `failed-${engine.modelDir ?? ''}`,
-        tone: 'error',
-        text: t('notices.failed', { detail: failureDetail(engine.message) }),
-        dismissible: true,
-      });
+    else if (engine.status === 'failed') notices.push(failureNotice(engine, t, restartEngine));
     else if (engine.status === 'restarting')
-      notices.push({ id: `restarting-${engine.restarts}`, tone: 'warning', text: t('notices.restarting'), dismissible: false });
+      notices.push({
+        id: `restarting-${engine.restarts}`,
+        tone: 'warning',
+        text: engine.restartInSeconds != null ? t('notices.restartingIn', { count: engine.restartInSeconds }) : t('notices.restarting'),
+        dismissible: false,
+      });
     else if (engine.status === 'ready' && engine.message)
       notices.push({ id: `restarted-${engine.restarts}`, tone: 'info', text: t('notices.restarted'), dismissible: true });
   }
@@ -46,11 +53,20 @@ export function noticesFor(
   return notices;
 }
 
-/** The engine says "The model could not be loaded: <why>"; the why is what the notice needs in any language. */
-function failureDetail(message: string | null): string {
-  const text = message ?? '';
-  const colon = text.indexOf(': ');
-  return colon >= 0 ? text.slice(colon + 2) : text;
+/**
+ * This computer's engine is down: why, in the interface's words, and what the writer can do about it (another
+ * model, or Restart engine after repeated crashes). A state without a `failure` is read as a failed load, with
+ * the services' message as its detail.
+ */
+function failureNotice(engine: EngineState, t: TFunction, restartEngine?: () => void): Notice {
+  const failure: EngineFailure = engine.failure ?? { kind: 'load-failed', detail: engine.message ?? '' };
+  const base = { id: `failed-${failure.kind}-${engine.modelDir ?? ''}`, tone: 'error' as const, dismissible: true };
+  const detail = failure.detail;
+  if (failure.kind === 'crashed-repeatedly') {
+    const action = restartEngine ? { label: t('notices.restartEngine'), testId: 'restart-engine', run: restartEngine } : undefined;
+    return { ...base, text: t('notices.crashedRepeatedly', { detail }), ...(action ? { action } : {}) };
+  }
+  return { ...base, text: t(failure.kind === 'died-loading' ? 'notices.diedLoading' : 'notices.failed', { detail }) };
 }
 
 /**

@@ -150,12 +150,12 @@ describe('notices for a server engine', () => {
   const useThisComputer = vi.fn();
 
   it('none while the server answers in time', () => {
-    expect(noticesFor(onServer('ready'), null, 'open', i18n.t, 'electron', useThisComputer)).toEqual([]);
+    expect(noticesFor(onServer('ready'), null, 'open', i18n.t, 'electron', { useThisComputer })).toEqual([]);
   });
 
   it('a server that is down: what happened, that the text is safe, and a button back to this computer', () => {
     const down = onServer('failed', { problem: 'unreachable', detail: 'connect ECONNREFUSED 10.0.0.5:8080' });
-    const notices = noticesFor(down, null, 'open', i18n.t, 'electron', useThisComputer);
+    const notices = noticesFor(down, null, 'open', i18n.t, 'electron', { useThisComputer });
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatchObject({ tone: 'error', dismissible: false });
     expect(notices[0]!.text).toMatch(/http:\/\/gpu-box:8080\/v1 is not answering \(connect ECONNREFUSED.*\).*text is safe/);
@@ -171,7 +171,7 @@ describe('notices for a server engine', () => {
     const once = noticesFor(onServer('ready', { problem: 'refused', detail: 'logprobs: too many' }), null, 'open', i18n.t);
     expect(once[0]).toMatchObject({ tone: 'warning', dismissible: true });
     expect(once[0]!.text).toMatch(/refused the last request: logprobs: too many/);
-    const slow = noticesFor(onServer('ready', { problem: 'slow', latencyMs: 6400 }), null, 'open', i18n.t, 'electron', useThisComputer);
+    const slow = noticesFor(onServer('ready', { problem: 'slow', latencyMs: 6400 }), null, 'open', i18n.t, 'electron', { useThisComputer });
     expect(slow[0]!.text).toMatch(/slow: 6,400 ms to the first word/);
     expect(slow[0]!.action?.label).toBe('Use this computer');
     expect(new Set([refuses[0]!.id, once[0]!.id, slow[0]!.id]).size).toBe(3);
@@ -180,14 +180,9 @@ describe('notices for a server engine', () => {
   it('speaks Chinese in a Chinese interface, with the server’s own words as they are', async () => {
     await i18n.changeLanguage('zh-CN');
     try {
-      const down = noticesFor(
-        onServer('failed', { problem: 'unreachable', detail: 'ECONNREFUSED' }),
-        null,
-        'open',
-        i18n.t,
-        'electron',
+      const down = noticesFor(onServer('failed', { problem: 'unreachable', detail: 'ECONNREFUSED' }), null, 'open', i18n.t, 'electron', {
         useThisComputer,
-      );
+      });
       expect(down[0]!.text).toMatch(/服务器没有响应（ECONNREFUSED）/);
       expect(down[0]!.action?.label).toBe('改用本机');
     } finally {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../common/error-message.js';
 import type {
   ContextView,
+  EngineFailure,
   EngineHost,
   EngineHostEvent,
   EngineInfo,
@@ -99,6 +100,17 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = { firstDelayMs: 1000, maxDe
 /** Requests fail with this while the host is down for good (until the writer loads a model again). */
 export class EngineStoppedError extends Error {
   override readonly name = 'EngineStoppedError';
+  readonly failure: EngineFailure;
+
+  constructor(message: string, failure: EngineFailure) {
+    super(message);
+    this.failure = failure;
+  }
+}
+
+/** Why a load, or a restart's load, failed: the host's own verdict when it stopped, else the loader's words. */
+export function engineFailureOf(error: unknown): EngineFailure {
+  return error instanceof EngineStoppedError ? error.failure : { kind: 'load-failed', detail: errorMessage(error) };
 }
 
 export class EngineHostClient implements EngineHost {
@@ -189,6 +201,7 @@ export class EngineHostClient implements EngineHost {
       const error = new EngineStoppedError(
         `The engine stopped while loading ${this.#options.modelDir} (${reason}); it was not started again with that model. ` +
           'The model may need more memory than this machine has, or it is damaged.',
+        { kind: 'died-loading', detail: reason },
       );
       this.#stopped = error;
       waiter.reject(error);
@@ -205,8 +218,9 @@ export class EngineHostClient implements EngineHost {
     if (crashes > this.#policy.maxCrashes) {
       this.#stopped = new EngineStoppedError(
         `The engine stopped ${crashes} times within ${Math.round(this.#policy.windowMs / 1000)} s (last: ${reason}); it was not restarted again.`,
+        { kind: 'crashed-repeatedly', detail: reason },
       );
-      this.#emit({ type: 'gave-up', reason: this.#stopped.message });
+      this.#emit({ type: 'gave-up', reason: this.#stopped.message, failure: this.#stopped.failure });
       return;
     }
     const restartInMs = Math.min(this.#policy.maxDelayMs, this.#policy.firstDelayMs * 2 ** (crashes - 1));
@@ -226,7 +240,7 @@ export class EngineHostClient implements EngineHost {
       load.then(
         () => this.#emit({ type: 'restarted', reason }),
         (error: unknown) => {
-          if (!this.#closed) this.#emit({ type: 'gave-up', reason: errorMessage(error) });
+          if (!this.#closed) this.#emit({ type: 'gave-up', reason: errorMessage(error), failure: engineFailureOf(error) });
         },
       );
     }, restartInMs);
@@ -339,7 +353,8 @@ export class EngineHostClient implements EngineHost {
     this.#closed = true;
     if (this.#scheduled) {
       clearTimeout(this.#scheduled.timer);
-      this.#scheduled.settle(Promise.reject(new EngineStoppedError('The engine was closed.')));
+      // Closed on purpose: no failure for the writer to act on, so a plain error.
+      this.#scheduled.settle(Promise.reject(new Error('The engine was closed.')));
       this.#scheduled = null;
     }
     this.#transport?.kill();

@@ -73,6 +73,8 @@ describe('engine host restarts', () => {
       expect(supervisor.state.status).toBe('failed');
       expect(supervisor.state.message).toMatch(/stopped while loading/);
       expect(supervisor.state.message).toContain(heapBomb);
+      // The interface's words come from the reason code, not from the sentence above.
+      expect(supervisor.state.failure).toEqual({ kind: 'died-loading', detail: expect.stringMatching(/^engine host /) });
       // Long enough for any restart to have happened: none does, the host that died stays down.
       await sleep(3 * FAST.firstDelayMs + 1000);
       expect(hosts.count()).toBe(1);
@@ -110,6 +112,7 @@ describe('engine host restarts', () => {
 
       client.kill(); // a fourth crash within the minute
       await expect.poll(() => events.at(-1)?.event.type, { timeout: 10_000 }).toBe('gave-up');
+      expect(events.at(-1)?.event).toMatchObject({ failure: { kind: 'crashed-repeatedly', detail: 'engine host killed by SIGKILL' } });
       await sleep(2 * FAST.maxDelayMs);
       expect(hosts.count()).toBe(4);
       await expect(generatesText(client)).rejects.toThrow(/stopped 4 times/);
@@ -135,28 +138,45 @@ describe('engine host restarts', () => {
       supervisor.restart();
       await expect.poll(() => supervisor.state.status, { timeout: 30_000 }).toBe('failed');
       expect(supervisor.state.message).toContain(`${vanishing}: no model weights found`);
+      expect(supervisor.state.failure).toEqual({
+        kind: 'load-failed',
+        detail: expect.stringContaining(`${vanishing}: no model weights found`),
+      });
       expect(hosts.count()).toBe(2);
     } finally {
       await supervisor.close();
     }
   });
 
-  it('the engine state says the engine was given up on, and why', async () => {
+  it('the engine state says when a restart comes, that the engine was given up on and why, and Restart engine still works', async () => {
     const hosts = countingSpawn();
     const supervisor = new EngineSupervisor((options) => startEngineHost(options, hosts.spawn, { ...FAST, maxCrashes: 1 }), {
       devices: ['cpu'],
     });
+    const states: EngineState[] = [];
+    supervisor.onState((s) => states.push(s));
     try {
       await supervisor.use(good);
       supervisor.restart();
       await expect.poll(() => supervisor.state.restarts, { timeout: 30_000 }).toBe(1);
       expect(supervisor.state.status).toBe('ready');
+      // The pause of the first restart (300 ms) in whole seconds, and only while restarting.
+      expect(states.find((s) => s.status === 'restarting')?.restartInSeconds).toBe(1);
+      expect(supervisor.state.restartInSeconds).toBeNull();
       supervisor.restart();
       await expect.poll(() => supervisor.state.status, { timeout: 10_000 }).toBe('failed');
       expect(supervisor.state.message).toMatch(/stopped 2 times/);
       expect(supervisor.state.message).toMatch(/not restarted/);
+      expect(supervisor.state.failure).toEqual({ kind: 'crashed-repeatedly', detail: 'engine host killed by SIGKILL' });
       expect(supervisor.engine).toBeNull();
       expect(hosts.count()).toBe(2);
+
+      // No engine to generate with, yet Restart engine (the menu's and the notice's) has one to restart.
+      expect(supervisor.canRestart).toBe(true);
+      supervisor.restart();
+      await expect.poll(() => supervisor.state.status, { timeout: 30_000 }).toBe('ready');
+      expect(supervisor.state.failure).toBeNull();
+      expect(hosts.count()).toBe(3);
     } finally {
       await supervisor.close();
     }
