@@ -24,7 +24,7 @@ import { checkId, pathExists, readMeta, readText, textPath, writeMeta } from './
 import { DraftError, toDraftError } from './errors.js';
 import { readHistory, writeHistory } from './history-file.js';
 import type { Journal } from './journal.js';
-import { normalizeSpans, type DraftStory } from './metadata.js';
+import { normalizeSpans, storyOf, type DraftStory } from './metadata.js';
 import { lookAtDisk, type OutsideChange } from './outside-changes.js';
 import { checkSeriesName, SeriesShelf } from './series.js';
 import { remapSpans } from './spans.js';
@@ -260,11 +260,17 @@ export class OpenBuffers {
   }
 
   /** Memory, note and lorebook together (a restored snapshot). */
-  setStory(b: DraftBuffer, story: DraftStory): void {
+  /** The memory, note and lorebook a draft uses now (its series' lorebook when it is in one): what a snapshot keeps. */
+  storyOf(b: DraftBuffer): DraftStory {
+    return { ...storyOf(b.meta), lorebook: this.lorebookOf(b) };
+  }
+
+  /** Puts back what a snapshot kept; the lorebook goes where the draft keeps its lorebook now (see setLorebook). */
+  async setStory(b: DraftBuffer, story: DraftStory): Promise<void> {
     b.meta.memory = story.memory;
     b.meta.note = story.note;
-    b.meta.lorebook = story.lorebook;
     this.markDirty(b, false);
+    await this.setLorebook(b.id, story.lorebook);
   }
 
   /** Remembered with the next save, at close and at quit; a cursor move alone does not cost a write. */

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { LibraryContext } from './context.js';
 import type { OpenDraft } from './draft-buffer.js';
 import { checkId } from './draft-folder.js';
-import { storyOf } from './metadata.js';
 import type { OpenBuffers } from './open-buffers.js';
 import { Snapshots, type SnapshotInfo } from './snapshots.js';
 import { remapSpans } from './spans.js';
@@ -30,7 +29,7 @@ export class DraftVersions {
 
   async snapshot(id: string, name: string): Promise<SnapshotInfo> {
     const b = await this.#buffers.load(checkId(id));
-    return this.#snapshots.create(this.#dir(id), b.text, name, 'manual', this.#ctx.clock.now(), storyOf(b.meta));
+    return this.#snapshots.create(this.#dir(id), b.text, name, 'manual', this.#ctx.clock.now(), this.#buffers.storyOf(b));
   }
 
   async list(id: string): Promise<SnapshotInfo[]> {
@@ -46,7 +45,8 @@ export class DraftVersions {
 
   /**
    * Replaces the text with a snapshot, and the memory, note and lorebook with the snapshot's where it kept them,
-   * after snapshotting the current ones so the restore can be undone.
+   * after snapshotting the current ones so the restore can be undone. The lorebook goes back where the draft keeps
+   * its lorebook now: in a series, the series' file, which every draft of the series then uses.
    */
   async restore(id: string, snapshotId: string): Promise<OpenDraft> {
     const b = await this.#buffers.load(checkId(id));
@@ -58,11 +58,11 @@ export class DraftVersions {
       'Before restoring a snapshot',
       'before-restore',
       this.#ctx.clock.now(),
-      storyOf(b.meta),
+      this.#buffers.storyOf(b),
     );
     // Offsets in the snapshot are not those of the current text; we cannot say who wrote what any more.
     this.#buffers.replaceText(b, old, []);
-    if (story) this.#buffers.setStory(b, story);
+    if (story) await this.#buffers.setStory(b, story);
     await this.#buffers.save(id);
     return this.#buffers.view(b);
   }

@@ -241,6 +241,37 @@ describe('a series', () => {
   });
 });
 
+describe('a series and snapshots', () => {
+  it('a snapshot keeps the series’ lorebook as it was; restoring puts it back for every draft of the series, and can be undone', async () => {
+    const lib = make();
+    const [one, two] = await twoChapters(lib);
+    await lib.buffers.setLorebook(one, own);
+    await lib.buffers.setSeries(one, 'The Lighthouse');
+    await lib.buffers.setSeries(two, 'The Lighthouse');
+    await lib.buffers.setLorebook(one, shared);
+    const snap = await lib.versions.snapshot(one, 'With Mere');
+
+    // An entry deleted through the other chapter: the whole series loses it.
+    const without: Lorebook = { ...shared, entries: [] };
+    await lib.buffers.setLorebook(two, without);
+    expect((await lib.buffers.open(one)).lorebook).toEqual(without);
+
+    const events: unknown[] = [];
+    lib.onEvent((e) => events.push(e));
+    expect((await lib.versions.restore(one, snap.id)).lorebook).toEqual(shared);
+    expect((await lib.buffers.open(two)).lorebook).toEqual(shared);
+    expect(JSON.parse(await readFile(seriesFile('The Lighthouse'), 'utf8'))).toMatchObject({ lorebook: shared });
+    expect(events).toContainEqual({ type: 'series-lorebook', id: one, series: 'The Lighthouse', lorebook: shared });
+    // The draft's own lorebook, kept for when it leaves, is not what the snapshot held, and stays as it was.
+    expect((await draftJson(one)).lorebook).toEqual(own);
+
+    // The restore is undone by the snapshot taken before it, lorebook included.
+    const before = (await lib.versions.list(one)).find((s) => s.reason === 'before-restore')!;
+    expect((await lib.versions.restore(one, before.id)).lorebook).toEqual(without);
+    expect((await lib.buffers.open(two)).lorebook).toEqual(without);
+  });
+});
+
 describe('a series through the drafts calls', () => {
   it('joins, edits, lists, pushes the change to every window, and exports the lorebook the draft uses', async () => {
     const service = new DraftsService({ userDataDir: dir, library: { autosaveDelayMs: 60_000, journalDelayMs: 10, watch: null } });
