@@ -411,6 +411,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
               key={settingsState.location}
               state={settingsState}
               activeModelDir={engine.modelDir}
+              serverEngine={Boolean(engine.remote)}
               mode={mode}
               {...(mode === 'electron' ? { onChooseFolder: () => api.app.chooseModelFolder() } : {})}
               onSave={saveSettings}

@@ -3,8 +3,11 @@
  * phrase bias, DRY and presets, and the text after the cursor for joining scores. Parsed here so that
  * `kaituhi generate` only merges them into its request, which the one schema (common/generation.ts) then checks.
  */
+import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../common/error-message.js';
+import { isErrno } from '../disk/errno.js';
 import { DEFAULT_DRY, GENERATION_LIMITS, type DrySettings, type GenerateRequest, type SamplerSettings } from '../common/generation.js';
-import { BUILT_IN_PRESETS, builtInPreset } from '../common/presets.js';
+import { BUILT_IN_PRESETS, builtInPreset, parsePresetFile } from '../common/presets.js';
 import { parseBiasLine } from '../common/steering.js';
 import { numberOption, UsageError } from './command.js';
 
@@ -27,8 +30,10 @@ const L = GENERATION_LIMITS;
 const presetWidth = Math.max(...BUILT_IN_PRESETS.map((p) => p.id.length));
 
 export const steeringHelp = [
-  `  --preset NAME            start from a sampler preset (the flags above change it further):`,
+  `  --preset NAME|FILE       start from a sampler preset (the flags above change it further): one built in,`,
   ...BUILT_IN_PRESETS.map((p) => `                             ${p.id.padEnd(presetWidth)}  ${p.description}`),
+  '                           or a preset file as Settings exports it ({"format": "kaituhi-sampler-preset", ...}; its',
+  '                           seed, if any, is not used: --seed sets one)',
   `  --logprobs N             with --json: each token's N likeliest alternatives (N up to ${L.topAlternatives.max}), {tokenId, text, logprob}`,
   '                           likeliest first (log-softmax of the logits sampling saw: penalties, DRY, bias and bans',
   '                           applied, before temperature)',
@@ -44,12 +49,30 @@ export const steeringHelp = [
   `                           TEXT: log P(first ${L.joiningTokens} tokens of TEXT | prompt + candidate)); the best comes first`,
 ];
 
-/** The sampler a generation starts from: the preset's, or the app's default. */
-export function baseSampler(values: SteeringValues): SamplerSettings {
+/** The sampler a generation starts from: a built-in preset's, a preset file's, or the app's default. */
+export async function baseSampler(values: SteeringValues): Promise<SamplerSettings> {
   if (values.preset === undefined) return (builtInPreset('balanced') ?? BUILT_IN_PRESETS[0]).sampler;
-  const preset = builtInPreset(values.preset);
-  if (!preset) throw new UsageError(`--preset must be one of ${BUILT_IN_PRESETS.map((p) => p.id).join(', ')}, got "${values.preset}"`);
-  return preset.sampler;
+  return builtInPreset(values.preset)?.sampler ?? (await presetFileSampler(values.preset));
+}
+
+/** A preset file's sampler, read as Settings imports it; the error names the file and what is wrong in it. */
+async function presetFileSampler(file: string): Promise<SamplerSettings> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    // Neither a name nor a file: most likely a mistyped name, so the names are what helps.
+    if (isErrno(error, 'ENOENT')) {
+      const names = BUILT_IN_PRESETS.map((p) => p.id).join(', ');
+      throw new UsageError(`--preset must be one of ${names}, or a preset file; there is no file "${file}"`);
+    }
+    throw new Error(`cannot read the preset file ${file}: ${errorMessage(error)}`, { cause: error });
+  }
+  const parsed = parsePresetFile(text);
+  if (!parsed.ok) throw new Error(`--preset ${file}: ${parsed.error}`);
+  // A seed belongs to one request, as in the app, which keeps the writer's own seed when a preset is chosen.
+  const { seed: _seed, ...sampler } = parsed.preset.sampler;
+  return sampler;
 }
 
 /** DRY as the preset has it, with the flags' changes. */

@@ -2,7 +2,7 @@
  * Sampler presets: a few built in, each with a one-line description of what it is for, and the JSON file a
  * writer's own preset is saved, exported and imported as. The renderer shows the built-ins' names and descriptions
  * through i18next (`presets.<id>.name` / `.description` in both locales, the English equal to the text here, which
- * the command line prints); `kaituhi generate --preset ID` starts from one.
+ * the command line prints); `kaituhi generate --preset ID` starts from one, and `--preset FILE` from a preset file.
  */
 import { z } from 'zod';
 import { DEFAULT_DRY, DEFAULT_SAMPLER, samplerSchema, type SamplerSettings } from './generation.js';

@@ -14,6 +14,8 @@ export interface SettingsPanelProps {
   state: SettingsState;
   /** The folder the engine is actually using (a --model flag may override the setting). */
   activeModelDir: string | null;
+  /** The engine in use is a server's (EngineState.remote), which is not sent some of the steering settings. */
+  serverEngine?: boolean;
   /** In server mode a browser may not name a folder on the disk: models come from the Models panel. */
   mode: AppMode;
   /** Present under Electron, where main can show a folder dialog. */
@@ -31,7 +33,7 @@ function languageName(language: UiLanguage, inLanguage: string): string {
 }
 
 /** Edits a copy of the settings; nothing changes until Save, and the services validate what is saved. */
-export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
+export function SettingsPanel({ state, activeModelDir, serverEngine = false, mode, onChooseFolder, onSave, onClose }: SettingsPanelProps) {
   const { t, i18n } = useTranslation();
   const [draft, setDraft] = useState<Settings>(state.settings);
   const [error, setError] = useState<string | null>(null);
@@ -299,7 +301,8 @@ export function SettingsPanel({ state, activeModelDir, mode, onChooseFolder, onS
             />
           </Field>
         </fieldset>
-        <AntiSlopSettings key={revision} draft={draft} update={setDraft} onValid={setSteeringValid} />
+        {/* The server in use, or the one these settings switch to on Save. */}
+        <AntiSlopSettings key={revision} draft={draft} update={setDraft} onValid={setSteeringValid} serverEngine={serverEngine || remote} />
         <fieldset>
           <legend>{t('settings.appearance')}</legend>
           <Field label={t('settings.theme')}>

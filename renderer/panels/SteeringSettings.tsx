@@ -233,8 +233,20 @@ function problemText(problem: SteeringLineProblem, t: TFunction): string {
 /**
  * Anti-slop: banned words and phrases (one a line, `/…/` for an RE2 regular expression), phrase bias
  * (`phrase = ±strength` a line) and DRY. A line that would be refused is named, and Save waits until it is fixed.
+ * With a server as the engine a hint says which of them it is never sent (completionBody in
+ * services/remote-engine/completions-wire.ts), so the writer's settings are not dropped without a word.
  */
-export function AntiSlopSettings({ draft, update, onValid }: { draft: Settings; update: Update; onValid(valid: boolean): void }) {
+export function AntiSlopSettings({
+  draft,
+  update,
+  onValid,
+  serverEngine,
+}: {
+  draft: Settings;
+  update: Update;
+  onValid(valid: boolean): void;
+  serverEngine: boolean;
+}) {
   const { t } = useTranslation();
   const [banText, setBanText] = useState(() => formatBanLines(draft.steering));
   const [biasText, setBiasText] = useState(() => formatBiasLines(draft.steering.bias));
@@ -265,6 +277,11 @@ export function AntiSlopSettings({ draft, update, onValid }: { draft: Settings; 
   return (
     <fieldset data-testid="anti-slop-settings">
       <legend>{t('settings.antiSlop')}</legend>
+      {serverEngine && (
+        <p className="panel-hint" data-testid="server-steering-hint">
+          {t('settings.serverSteering')}
+        </p>
+      )}
       <label className="field">
         <span className="field-label">{t('settings.bans')}</span>
         <textarea

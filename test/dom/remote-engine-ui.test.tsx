@@ -33,11 +33,13 @@ const onServer = (status: EngineState['status'], over: Partial<RemoteEngineStatu
   remote: { ...remote, ...over },
 });
 
-function renderSettings(settings: Settings, onSave = vi.fn((_: Settings) => Promise.resolve())) {
+function renderSettings(settings: Settings, onSave = vi.fn((_: Settings) => Promise.resolve()), engine?: EngineState) {
   render(
     <SettingsPanel
       state={{ settings, location: '/s.json', notice: null }}
       activeModelDir="/models/gpt2"
+      // As App passes it.
+      serverEngine={Boolean(engine?.remote)}
       mode="electron"
       onSave={onSave}
       onClose={() => undefined}
@@ -99,6 +101,42 @@ describe('Settings → Engine', () => {
     fireEvent.click(screen.getByTestId('save-settings'));
     await waitFor(() => expect(onSave).toHaveBeenCalled());
     expect(onSave.mock.calls[0]![0].engine).toEqual({ source: 'local', url: 'http://gpu-box:8080', apiKey: 'k', model: '' });
+  });
+});
+
+describe('Settings → Anti-slop with a server engine', () => {
+  const onThisComputer: EngineState = { status: 'ready', modelDir: '/models/gpt2', info: null, message: null, restarts: 0 };
+  const hint = () => screen.queryByTestId('server-steering-hint');
+
+  it('says which steering settings a server is not sent, and says nothing on this computer', () => {
+    renderSettings(defaultSettings(), undefined, onServer('ready'));
+    const text = hint()?.textContent ?? '';
+    for (const setting of ['banned words and phrases', 'phrase bias', 'DRY', 'no-repeat n-gram', 'repetition penalty looks']) {
+      expect(text).toContain(setting);
+    }
+    // It stands with the settings it is about.
+    expect(screen.getByTestId('anti-slop-settings').contains(hint())).toBe(true);
+    cleanup();
+    renderSettings(defaultSettings(), undefined, onThisComputer);
+    expect(hint()).toBeNull();
+  });
+
+  it('appears as soon as a server is chosen, before Save, and goes when this computer is chosen again', () => {
+    renderSettings(defaultSettings(), undefined, onThisComputer);
+    fireEvent.click(screen.getByTestId('engine-remote'));
+    expect(hint()).not.toBeNull();
+    fireEvent.click(screen.getByTestId('engine-local'));
+    expect(hint()).toBeNull();
+  });
+
+  it('speaks Chinese in a Chinese interface', async () => {
+    await i18n.changeLanguage('zh-CN');
+    try {
+      renderSettings(defaultSettings(), undefined, onServer('ready'));
+      expect(hint()?.textContent).toMatch(/禁用的词和短语、短语偏好、DRY 和禁止重复的 n 元组都不会发送/);
+    } finally {
+      await i18n.changeLanguage('en');
+    }
   });
 });
 

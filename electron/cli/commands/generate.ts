@@ -97,7 +97,7 @@ export const generateCommand: Command = {
     });
     if (!values.model) throw new UsageError('--model DIR is required');
     if (values.prompt === undefined) throw new UsageError('--prompt TEXT is required');
-    const base = baseSampler(values);
+    const base = await baseSampler(values);
     const sampler: SamplerSettings = {
       ...base,
       greedy: values.greedy || base.greedy,
