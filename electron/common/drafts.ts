@@ -11,6 +11,10 @@ export const MAX_DRAFT_CHARS = 16_000_000;
 export const MAX_MEMORY_CHARS = 100_000;
 /** One Monaco event never holds this many changes (a multi-cursor edit holds one per cursor). */
 export const MAX_CHANGES_PER_EDIT = 10_000;
+/**
+ * Counted in UTF-16 code units, as `String.length` and the API's schemas count: a bound on size, so a title of
+ * emoji (two to eleven units each) holds fewer of them than a title of letters or 汉字 (one each).
+ */
 export const MAX_TITLE_CHARS = 500;
 export const MAX_DRAFT_ID_CHARS = 200;
 

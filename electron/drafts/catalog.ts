@@ -13,8 +13,21 @@ import type { OpenBuffers } from './open-buffers.js';
 
 export const DEFAULT_TITLE = 'Untitled';
 
+const characters = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The title trimmed and, when longer than the limit, cut before the first character that would cross it: a cut
+ * by code units could leave half an emoji (a lone surrogate) or a flag, a family or an accented letter in pieces.
+ */
 function cleanTitle(title: string): string {
-  return title.trim().slice(0, MAX_TITLE_CHARS);
+  const trimmed = title.trim();
+  if (trimmed.length <= MAX_TITLE_CHARS) return trimmed;
+  let end = 0;
+  for (const { index, segment } of characters.segment(trimmed)) {
+    if (index + segment.length > MAX_TITLE_CHARS) break;
+    end = index + segment.length;
+  }
+  return trimmed.slice(0, end).trimEnd();
 }
 
 /** Folds case and accents, so "cafe" finds "Café". */

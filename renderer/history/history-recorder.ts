@@ -18,13 +18,21 @@ import {
   type SamplerUsed,
 } from '../../electron/common/history.js';
 import { errorMessage } from '../../electron/common/error-message.js';
-import { monaco } from '../editor/monaco.js';
 import { historyAt, nodeEndingAt, WINDOW_AFTER, WINDOW_BEFORE, writtenPieces, type HistorySpot, type TextWindow } from './locate.js';
 import { SuggestionLedger } from './suggestion-ledger.js';
 
+/** The draft's text as the editor holds it, read a stretch at a time: a 10 MB draft is never copied whole. */
+export interface DraftText {
+  /** How long the text is; null while the editor holds no draft. */
+  length(): number | null;
+  /** The text from `start` to `end` (UTF-16 offsets, end exclusive). */
+  slice(start: number, end: number): string;
+}
+
 export interface HistoryRecorderDeps {
-  api: KaituhiApi;
-  editor: monaco.editor.ICodeEditor;
+  /** The calls that keep the library's copy of the tree. */
+  api: { readonly drafts: Pick<KaituhiApi['drafts'], 'draftHistory' | 'editHistory'> };
+  text: DraftText;
   /** The sampler requests are sent with now, and the preset it came from. */
   sampler(): SamplerUsed;
   /** The tree changed (the History panel redraws). */
@@ -86,9 +94,8 @@ export class HistoryRecorder {
    * with the suggestion's tokens (offsets into `text`) for its mark.
    */
   suggestionAccepted(offset: number, text: string): readonly HistoryToken[] {
-    const model = this.#deps.editor.getModel();
-    if (!model) return [];
-    const there = model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(offset), model.getPositionAt(offset + text.length)));
+    if (this.#deps.text.length() === null) return [];
+    const there = this.#deps.text.slice(offset, offset + text.length);
     let length = 0;
     while (length < text.length && there[length] === text[length]) length += 1;
     const tokens = this.#ledger.tokensOf(offset, text);
@@ -146,14 +153,13 @@ export class HistoryRecorder {
 
   /** Where each accepted node stands inside the given model-written spans (for their alternatives after a reload). */
   piecesIn(spans: readonly { start: number; end: number }[]) {
-    const model = this.#deps.editor.getModel();
-    if (!model || spans.length === 0) return [];
-    return writtenPieces(this.#tree, { text: model.getValue(), start: 0 }, spans);
+    const length = this.#deps.text.length();
+    if (length === null || spans.length === 0) return [];
+    return writtenPieces(this.#tree, { text: this.#deps.text.slice(0, length), start: 0 }, spans);
   }
 
   #record(kind: HistoryKind, offset: number, written: readonly WrittenText[]): (string | null)[] {
-    const model = this.#deps.editor.getModel();
-    if (!model || this.#draftId === null) return written.map(() => null);
+    if (this.#deps.text.length() === null || this.#draftId === null) return written.map(() => null);
     const window = this.#window(offset);
     const before = window.text.slice(0, offset - window.start).slice(-HISTORY_LIMITS.beforeChars);
     const parent = nodeEndingAt(this.#tree, window, offset)?.id ?? null;
@@ -175,11 +181,10 @@ export class HistoryRecorder {
 
   /** The text around `offset` that any node standing there could need. */
   #window(offset: number): TextWindow {
-    const model = this.#deps.editor.getModel();
-    if (!model) return { text: '', start: 0 };
+    const length = this.#deps.text.length();
+    if (length === null) return { text: '', start: 0 };
     const start = Math.max(0, offset - WINDOW_BEFORE);
-    const end = Math.min(model.getValueLength(), offset + WINDOW_AFTER);
-    return { text: model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(start), model.getPositionAt(end))), start };
+    return { text: this.#deps.text.slice(start, Math.min(length, offset + WINDOW_AFTER)), start };
   }
 
   #apply(ops: HistoryOp[]): void {

@@ -3,7 +3,7 @@ import type { KaituhiApi } from '../../electron/shared/api.js';
 import { emptyHistory, type HistoryNode, type HistoryTree, type SamplerUsed } from '../../electron/common/history.js';
 import type { EditorHandle } from '../editor/ProseEditor.js';
 import { monaco } from '../editor/monaco.js';
-import { HistoryRecorder } from './history-recorder.js';
+import { HistoryRecorder, type DraftText } from './history-recorder.js';
 import type { HistorySpot } from './locate.js';
 
 export interface HistoryController {
@@ -19,6 +19,17 @@ export interface HistoryController {
 
 /** How long the cursor rests before the panel looks up the tree there. */
 const SPOT_DELAY_MS = 120;
+
+/** The text of whatever draft the editor holds (its model changes when another draft is opened). */
+function editorText(editor: monaco.editor.ICodeEditor): DraftText {
+  return {
+    length: () => editor.getModel()?.getValueLength() ?? null,
+    slice: (start, end) => {
+      const model = editor.getModel();
+      return model ? model.getValueInRange(monaco.Range.fromPositions(model.getPositionAt(start), model.getPositionAt(end))) : '';
+    },
+  };
+}
 
 /** The open draft's history tree as React state: recorded as the model writes, looked up at the cursor for the panel. */
 export function useHistory(
@@ -39,7 +50,7 @@ export function useHistory(
     if (!editor) return;
     const made = new HistoryRecorder({
       api,
-      editor: editor.editor,
+      text: editorText(editor.editor),
       sampler: () => samplerRef.current(),
       onTree: setTree,
       onProblem: setProblem,

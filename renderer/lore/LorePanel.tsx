@@ -354,6 +354,8 @@ export function LorePanel(props: LorePanelProps) {
                           {t('lore.priority')}
                           <input
                             type="number"
+                            min={LORE_LIMITS.priority.min}
+                            max={LORE_LIMITS.priority.max}
                             {...numberField(priorityField, entry.priority, LORE_LIMITS.priority, (priority) =>
                               updateEntry(entry.id, { priority }),
                             )}

@@ -9,7 +9,15 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LorePanel } from '../../renderer/lore/LorePanel.js';
 import { ContextInspector } from '../../renderer/lore/ContextInspector.js';
-import { DEFAULT_NOTE, EMPTY_LOREBOOK, newLoreEntry, type AuthorNote, type Lorebook } from '../../electron/common/lore.js';
+import {
+  DEFAULT_NOTE,
+  EMPTY_LOREBOOK,
+  LORE_LIMITS,
+  lorebookSchema,
+  newLoreEntry,
+  type AuthorNote,
+  type Lorebook,
+} from '../../electron/common/lore.js';
 import type { ContextView, PrefillRequest } from '../../electron/shared/api.js';
 import { i18n } from '../../renderer/i18n/index.js';
 
@@ -87,6 +95,58 @@ describe('the lore panel', () => {
     fireEvent.click(within(entry).getByTestId('lore-entry-delete'));
     expect(last().entries).toEqual([]);
   });
+
+  /** The lorebook's numbers: where each is typed, its bounds in the lorebook's schema, and where it lands. */
+  const numbers = [
+    {
+      name: 'token budget',
+      input: () => screen.getByTestId('lore-budget'),
+      limits: LORE_LIMITS.budget,
+      of: (book: Lorebook) => book.budget,
+    },
+    {
+      name: 'entry’s scan depth',
+      input: () => within(screen.getByTestId('lore-entry')).getByLabelText('Look back (characters)'),
+      limits: LORE_LIMITS.scanDepth,
+      of: (book: Lorebook) => book.entries[0]!.scanDepth,
+    },
+    {
+      name: 'entry’s priority',
+      input: () => within(screen.getByTestId('lore-entry')).getByLabelText('Priority'),
+      limits: LORE_LIMITS.priority,
+      of: (book: Lorebook) => book.entries[0]!.priority,
+    },
+  ];
+
+  for (const { name, input, limits, of } of numbers) {
+    it(`the ${name}: sent from ${limits.min} to ${limits.max}; outside them, a fraction or nothing is shown and kept back until fixed`, () => {
+      const { books, last } = lorePanel();
+      fireEvent.click(screen.getByTestId('lore-add'));
+      const field = input() as HTMLInputElement;
+      // The browser's own spinner and checks follow the same bounds.
+      expect([field.min, field.max]).toEqual([String(limits.min), String(limits.max)]);
+      expect(Number(field.value)).toBe(limits.default);
+      const problem = `Not used until fixed: a whole number from ${limits.min} to ${limits.max}.`;
+
+      for (const value of [limits.min, limits.max, limits.default + 1]) {
+        fireEvent.change(field, { target: { value: String(value) } });
+        expect(of(last())).toBe(value);
+      }
+      const sent = books.length;
+      for (const typed of [String(limits.min - 1), String(limits.max + 1), '2.5', '']) {
+        fireEvent.change(field, { target: { value: typed } });
+        expect(books, `“${typed}” was sent`).toHaveLength(sent);
+        expect(screen.getByText(problem)).toBeTruthy();
+      }
+      expect(of(last())).toBe(limits.default + 1);
+
+      fireEvent.change(field, { target: { value: String(limits.min) } });
+      expect(of(last())).toBe(limits.min);
+      expect(screen.queryByText(problem)).toBeNull();
+      // Every lorebook the panel sent is one the draft and the engine accept.
+      for (const book of books) expect(lorebookSchema.safeParse(book).success).toBe(true);
+    });
+  }
 
   it('imports a SillyTavern file into the draft’s lorebook and says what it could not use', async () => {
     const { last } = lorePanel({ lorebook: { budget: 256, entries: [newLoreEntry('mine', { title: 'Mine', text: 'Mine.' })] } });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DraftLibrary, type DraftEvent, type DraftLibraryOptions } from '../../../electron/drafts/index.js';
 import { journalFileName } from '../../../electron/drafts/journal.js';
-import { draftIdProblem } from '../../../electron/common/drafts.js';
+import { draftIdProblem, MAX_TITLE_CHARS } from '../../../electron/common/drafts.js';
 import { DraftError } from '../../../electron/drafts/errors.js';
 import { FakeClock, faultyFs, tempDir, waitFor, whole, type FsOp } from './helpers.js';
 
@@ -142,19 +142,24 @@ describe('DraftLibrary: the library', () => {
 });
 
 describe('DraftLibrary: names and permissions', () => {
-  const long = (unit: string): string =>
-    Array.from({ length: 200 }, () => unit)
-      .join('')
-      .slice(0, 200);
-  for (const [script, title] of [
-    ['Chinese', long('雨')],
-    ['Cyrillic', long('Ж')],
-    ['emoji', long('🌧️')],
+  const characters = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  const charactersIn = (text: string): number => [...characters.segment(text)].length;
+  // One character each, as the writer sees them: 1, 1, 3 and 8 UTF-16 code units.
+  for (const [script, unit] of [
+    ['Chinese', '雨'],
+    ['Cyrillic', 'Ж'],
+    ['emoji', '🌧️'],
+    ['family emoji', '👨‍👩‍👧'],
   ] as const) {
-    it(`a 200-character ${script} title: the draft is created, journaled, recovered after a crash and trashed`, async () => {
+    const title = unit.repeat(200);
+    // The limit counts code units: what fits in it is kept, cut between two whole characters.
+    const kept = unit.repeat(Math.min(200, Math.floor(MAX_TITLE_CHARS / unit.length)));
+    it(`a 200-character ${script} title (${title.length} code units): the draft is created with ${charactersIn(kept)} of them, journaled, recovered after a crash and trashed`, async () => {
+      expect(charactersIn(title)).toBe(200);
       const { lib, clock, events } = make();
       await lib.boot();
-      const { id } = await lib.catalog.create(title);
+      const { id, title: created } = await lib.catalog.create(title);
+      expect(created).toBe(kept);
       expect((await readdir(join(dir, 'Library'))).includes(id)).toBe(true);
       await lib.buffers.open(id);
       lib.buffers.edit(id, whole(`${script}: unsaved words`));
@@ -165,13 +170,23 @@ describe('DraftLibrary: names and permissions', () => {
       libs = [];
       const { lib: after } = make();
       const report = await after.boot();
-      expect(report.recovered.map((r) => [r.id, r.title])).toEqual([[id, title.trim()]]);
+      expect(report.recovered.map((r) => [r.id, r.title])).toEqual([[id, kept]]);
       await after.buffers.save(id);
       expect(await textOf(id)).toBe(`${script}: unsaved words`);
       await after.trash.trash(id);
       expect((await after.trash.list()).map((t) => t.id)).toEqual([id]);
     });
   }
+
+  it('a rename past the limit keeps every character whole: no half emoji is left at the cut', async () => {
+    const { lib } = make();
+    await lib.boot();
+    const { id } = await lib.catalog.create('Story');
+    // A cut at MAX_TITLE_CHARS code units would fall between the two halves of the 250th fox.
+    const renamed = await lib.catalog.rename(id, `a${'🦊'.repeat(250)}`);
+    expect(renamed.title).toBe(`a${'🦊'.repeat(249)}`);
+    expect(renamed.title.length).toBe(MAX_TITLE_CHARS - 1);
+  });
 
   it('clears a journal entry that an older version named by the encoded id', async () => {
     const { lib } = make();
