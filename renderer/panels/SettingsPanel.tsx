@@ -314,7 +314,7 @@ export function SettingsPanel({ state, activeModelDir, serverEngine = false, mod
               <option value="dark">{t('settings.themes.dark')}</option>
             </select>
           </Field>
-          <Field label={t('settings.language')}>
+          <Field label={t('settings.language')} hint={t('settings.languageEditorHint')}>
             <select
               value={draft.language}
               onChange={(event) => setDraft({ ...draft, language: event.target.value as LanguagePreference })}
