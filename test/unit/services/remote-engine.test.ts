@@ -2,8 +2,8 @@
  * Issue 15, the other direction: the app's engine on a server. `RemoteEngine` against a real `kaituhi serve` (the
  * tiny generated model, real HTTP): it writes what the local engine writes for the same request, candidates, stop
  * rules, alternatives and cancellation included; and against servers that misbehave on purpose (refusing `n`, a
- * window too small, redirecting, echoing the key), it adapts or says clearly what is wrong, and the key goes nowhere
- * but the server's API.
+ * window too small, redirecting, echoing the key, slow, silent, going quiet mid-stream), it adapts or says clearly
+ * what is wrong, and the key goes nowhere but the server's API.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
