@@ -50,7 +50,10 @@ export interface RemoteEngineOptions {
   readonly apiKey: string;
   /** '' for the first model the server lists. */
   readonly model: string;
-  /** How long a server may take to start answering (headers, then each piece) before it counts as down. */
+  /**
+   * How long a server may take to start answering (headers, then each piece) before it counts as down;
+   * DEFAULT_ANSWER_TIMEOUT_MS when left out.
+   */
   readonly answerTimeoutMs?: number;
   /** Told after every exchange how the server did. */
   readonly onHealth?: (health: RemoteHealth) => void;
@@ -89,7 +92,8 @@ export class RemoteUnreachableError extends Error {
   }
 }
 
-const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+/** How long a server may take to start answering, or go quiet in a stream, before it counts as down. */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
 const MAX_LIST_BYTES = 1 << 20;
 const MAX_ERROR_BYTES = 16_384;
 /** An echoed prompt's logprobs: a few thousand tokens, each with its top five. */
@@ -318,7 +322,7 @@ export class RemoteEngine implements Engine {
     let stoppedHere = false;
     try {
       const body = completionBody(request, prompt, this.#model.id || null);
-      const response = await this.#fetch('/completions', { method: 'POST', body: JSON.stringify(body) }, controller.signal);
+      const response = await this.#fetch('/completions', { method: 'POST', body: JSON.stringify(body) }, controller.signal, true);
       if (!response.body) throw this.#serverError(502, 'it sent no body');
       for await (const data of this.#watchdog(sseData(response.body), controller)) {
         if (data.trim() === '[DONE]') break;
@@ -393,13 +397,20 @@ export class RemoteEngine implements Engine {
     };
   }
 
-  /** A fetch to this server's API: the key in Authorization, no redirect followed, no answer waited for forever. */
-  async #fetch(path: string, init: { method: string; body?: string }, signal?: AbortSignal): Promise<Response> {
+  /**
+   * A fetch to this server's API: the key in Authorization, no redirect followed, no answer waited for forever. The
+   * answer timeout covers all of a JSON answer, and a stream's headers only: from there #watchdog times each piece, so
+   * a long generation that keeps streaming is never cut off.
+   */
+  async #fetch(path: string, init: { method: string; body?: string }, signal?: AbortSignal, streamed = false): Promise<Response> {
     const headers: Record<string, string> = { accept: init.method === 'GET' ? 'application/json' : 'text/event-stream' };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
     const timeoutMs = this.#options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${durationWords(timeoutMs)}`)), timeoutMs);
+    // Left running past a JSON answer that has been read, where it aborts nothing; it must not keep the process up.
+    timer.unref?.();
     let response: Response;
     try {
       response = await fetch(`${this.#base}${path}`, {
@@ -407,11 +418,13 @@ export class RemoteEngine implements Engine {
         headers,
         // A redirect would carry the key (or the prompt) to another place than the one the writer named.
         redirect: 'manual',
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal,
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw this.#asProblem(timeout.aborted ? new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`) : error);
+      throw this.#asProblem(timeout.signal.aborted ? timeout.signal.reason : error);
+    } finally {
+      if (streamed) clearTimeout(timer);
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
@@ -429,7 +442,7 @@ export class RemoteEngine implements Engine {
     const timeoutMs = this.#options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     const arm = () =>
       setTimeout(
-        () => controller.abort(new RemoteUnreachableError(`it went quiet for ${Math.round(timeoutMs / 1000)} s`, this.#base)),
+        () => controller.abort(new RemoteUnreachableError(`it went quiet for ${durationWords(timeoutMs)}`, this.#base)),
         timeoutMs,
       );
     let timer = arm();
@@ -475,6 +488,11 @@ export class RemoteEngine implements Engine {
     const key = this.#options.apiKey;
     return key ? text.split(key).join('•••') : text;
   }
+}
+
+/** Whole seconds, as the defaults are; milliseconds for a timeout under a second (the tests' short ones). */
+function durationWords(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 function parseChunk(data: string) {

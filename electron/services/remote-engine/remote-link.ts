@@ -7,7 +7,7 @@
 import type { RemoteEngineStatus, RemoteProblem } from '../../shared/api.js';
 import type { EngineSettings } from '../../common/settings.js';
 import { errorMessage } from '../../common/error-message.js';
-import { RemoteEngine, type RemoteHealth } from './remote-engine.js';
+import { DEFAULT_ANSWER_TIMEOUT_MS, RemoteEngine, type RemoteHealth } from './remote-engine.js';
 
 export interface RemoteLinkState {
   readonly status: 'loading' | 'ready' | 'failed';
@@ -23,15 +23,16 @@ export interface RemoteLinkTiming {
   readonly retryEveryMs: number;
   /** A first token slower than this makes the status bar say the server is slow. */
   readonly slowMs: number;
-  /** How long the server may take to start answering before it counts as down. */
+  /** How long the server may take to start answering, or go quiet in a stream, before it counts as down. */
   readonly answerTimeoutMs: number;
 }
 
+/** The app's timing; tests pass shorter ones (AppServicesOptions.remoteTiming, or RemoteLink's own argument). */
 export const DEFAULT_REMOTE_TIMING: RemoteLinkTiming = {
   checkEveryMs: 15_000,
   retryEveryMs: 5_000,
   slowMs: 4_000,
-  answerTimeoutMs: 30_000,
+  answerTimeoutMs: DEFAULT_ANSWER_TIMEOUT_MS,
 };
 
 /** Statuses after which the server cannot serve the next request either: down, not ours to use, or broken. */

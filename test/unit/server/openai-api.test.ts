@@ -1,12 +1,16 @@
 /**
  * Issue 15: `kaituhi serve` speaks OpenAI's completions API. The real engine on the tiny generated model, over
  * real HTTP: greedy output equals `kaituhi generate --greedy`, streamed chunks add up to the same text, n, stop,
- * seed and echo do what OpenAI documents, a closed connection cancels the generation in the engine, and the key,
- * the Origin and the Host are refused where they should be, with OpenAI-shaped errors.
+ * seed and echo do what OpenAI documents, the penalties and llama.cpp's and vLLM's sampling filters change what is
+ * written as they should, a closed connection cancels the generation in the engine, and the key, the Origin and the
+ * Host are refused where they should be, with OpenAI-shaped errors.
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateWith } from '../../../electron/engine/generate.js';
+import { loadModel } from '../../../electron/engine/model/load-model.js';
 import { CLIENT_LIMITS } from '../../../electron/services/client-limits.js';
+import { loadReferenceModel, logSoftmax } from '../../support/reference-model.js';
 import {
   ALLOWED_ORIGIN,
   API_KEY,
@@ -263,6 +267,23 @@ describe('/v1/completions against the engine', () => {
     expect(watched.request.sampler).toMatchObject({ greedy: true, presencePenalty: 2, frequencyPenalty: 2, repetitionPenalty: 1 });
   });
 
+  it('repetition_penalty changes greedy where it would repeat a token: the same text up to there, no repeat after', async () => {
+    const promptTokens = (await complete({ prompt: PROMPT, max_tokens: 0, echo: true, logprobs: 0 })).choices[0]!.logprobs!.tokens;
+    const tokensOf = async (extra: object) =>
+      (await complete({ prompt: PROMPT, max_tokens: 16, temperature: 0, logprobs: 0, ...extra })).choices[0]!.logprobs!.tokens;
+    const plain = await tokensOf({});
+    const penalised = await tokensOf({ repetition_penalty: 5 });
+    const { request } = stack.generations.at(-1)!;
+    // The first token greedy writes that the prompt or greedy itself already had: the penalty's first chance to act.
+    const firstRepeat = plain.findIndex((token, i) => promptTokens.includes(token) || plain.slice(0, i).includes(token));
+    expect(firstRepeat).toBeGreaterThan(0);
+    expect(penalised.slice(0, firstRepeat)).toEqual(plain.slice(0, firstRepeat));
+    expect(penalised[firstRepeat]).not.toBe(plain[firstRepeat]);
+    // At 5 (the most the API takes), every token already seen loses to a new one on this model.
+    expect(new Set([...promptTokens, ...penalised]).size).toBe(promptTokens.length + penalised.length);
+    expect(request.sampler).toMatchObject({ greedy: true, repetitionPenalty: 5 });
+  });
+
   it('sends stream_options.include_usage as OpenAI does: a last chunk with no choices and the usage', async () => {
     const { events } = await stream({ prompt: PROMPT, max_tokens: 5, temperature: 0, stream_options: { include_usage: true } });
     const chunks = chunksOf(events);
@@ -316,6 +337,102 @@ describe('/v1/completions against the engine', () => {
     expect(stack.services.generationSlots.take()).toBe(true);
     stack.services.generationSlots.giveBack();
   }, 60_000);
+});
+
+describe('the sampling filters llama.cpp and vLLM take (top_k, top_p, min_p, typical_p) shape what is sampled', () => {
+  // Temperature 1: the logprobs are the distribution the filters cut (they are read before temperature).
+  const sampled = { prompt: PROMPT, max_tokens: 16, temperature: 1, seed: 7 };
+
+  /** A sampled token's logprob, and those of the listed alternatives likelier than it, likeliest first. */
+  interface Step {
+    chosen: number;
+    likelier: number[];
+  }
+
+  async function steps(extra: object): Promise<Step[]> {
+    const { logprobs } = (await complete({ ...sampled, logprobs: 5, ...extra })).choices[0]!;
+    return logprobs!.tokens.map((token, i) => {
+      const chosen = logprobs!.token_logprobs[i]!;
+      const likelier = Object.entries(logprobs!.top_logprobs[i]!)
+        .filter(([other, logprob]) => other !== token && logprob > chosen)
+        .map(([, logprob]) => logprob)
+        .sort((a, b) => b - a);
+      return { chosen, likelier };
+    });
+  }
+
+  const filters: Array<{ name: string; asked: object; sampler: object; keeps: (step: Step) => boolean }> = [
+    { name: 'top_k 2', asked: { top_k: 2 }, sampler: { topK: 2 }, keeps: ({ likelier }) => likelier.length < 2 },
+    {
+      name: 'top_p 0.05',
+      asked: { top_p: 0.05 },
+      sampler: { topP: 0.05 },
+      // Kept while the mass of the tokens before it is under top_p.
+      keeps: ({ likelier }) => likelier.reduce((mass, logprob) => mass + Math.exp(logprob), 0) < 0.05,
+    },
+    {
+      name: 'min_p 0.5',
+      asked: { min_p: 0.5 },
+      sampler: { minP: 0.5 },
+      keeps: ({ chosen, likelier }) => chosen >= Math.log(0.5) + (likelier[0] ?? chosen) - 1e-6,
+    },
+  ];
+
+  for (const { name, asked, sampler, keeps } of filters) {
+    it(`${name}: every sampled token is one the filter keeps, where the same seed without it strays`, async () => {
+      const filtered = await steps(asked);
+      const { request } = stack.generations.at(-1)!;
+      expect(filtered).toHaveLength(16);
+      expect(filtered.filter((step) => !keeps(step))).toEqual([]);
+      expect(request.sampler).toMatchObject({ greedy: false, seed: 7, ...sampler });
+      // The rule is not one any sample meets: unfiltered, this seed picks tokens the filter removes.
+      expect((await steps({})).filter((step) => !keeps(step)).length).toBeGreaterThan(0);
+    });
+  }
+
+  it('top_k 1, a tiny top_p and min_p 1 leave only the likeliest token: the greedy text, whatever the seed', async () => {
+    const greedy = (await complete({ ...sampled, temperature: 0 })).choices[0]!.text;
+    const unfiltered = (await complete({ ...sampled, temperature: 1.5 })).choices[0]!.text;
+    expect(unfiltered).not.toBe(greedy);
+    for (const asked of [{ top_k: 1 }, { top_p: 1e-6 }, { min_p: 1 }]) {
+      for (const seed of [7, 8]) {
+        const text = (await complete({ ...sampled, temperature: 1.5, seed, ...asked })).choices[0]!.text;
+        expect(text, JSON.stringify({ ...asked, seed })).toBe(greedy);
+      }
+    }
+  });
+
+  it("typical_p near 0 keeps only the token whose surprise is closest to the entropy (the float64 reference's), whatever the seed", async () => {
+    const body = { ...sampled, max_tokens: 8, typical_p: 1e-6 };
+    const text = (await complete(body)).choices[0]!.text;
+    const { request } = stack.generations.at(-1)!;
+    expect((await complete({ ...body, seed: 8 })).choices[0]!.text).toBe(text);
+    expect(text).not.toBe((await complete({ ...body, temperature: 0, typical_p: null })).choices[0]!.text);
+
+    // The same request in this process, as `kaituhi generate` runs it, for the token ids; then the reference model's view.
+    const model = await loadModel({ modelDir: stack.modelDir });
+    try {
+      const ids: number[] = [];
+      let local = '';
+      for await (const event of generateWith(model, request)) {
+        if (event.type === 'token' && event.tokenId >= 0) ids.push(event.tokenId);
+        else if (event.type === 'done') local = event.text;
+      }
+      expect(local).toBe(text);
+      const prompt = model.tokenizer.encode(PROMPT);
+      const rows = (await loadReferenceModel(stack.modelDir)).logits([...prompt, ...ids]);
+      ids.forEach((id, step) => {
+        const logprobs = logSoftmax(rows[prompt.length - 1 + step]!);
+        const entropy = -logprobs.reduce((sum, logprob) => sum + Math.exp(logprob) * logprob, 0);
+        const distance = Array.from(logprobs, (logprob) => Math.abs(-logprob - entropy));
+        // Within float32's reach of the closest in the whole vocabulary; the likeliest token is about 2 nats away.
+        expect(distance[id]! - Math.min(...distance), `step ${step}`).toBeLessThan(1e-3);
+      });
+      expect(request.sampler).toMatchObject({ typicalP: 1e-6, topK: 0, topP: 1, minP: 0 });
+    } finally {
+      await model.release();
+    }
+  });
 });
 
 describe('who may call the API', () => {

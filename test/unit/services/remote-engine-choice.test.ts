@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultSettings, type Settings } from '../../../electron/common/settings.js';
 import { startEngineHost } from '../../../electron/engine/index.js';
 import { DEFAULT_SAMPLER, type Engine } from '../../../electron/engine/types.js';
+import { ApiSession } from '../../../electron/services/api-session.js';
 import { AppServices } from '../../../electron/services/app-services.js';
-import type { EngineState } from '../../../electron/shared/api.js';
+import type { EngineState, ServerMessage } from '../../../electron/shared/api.js';
 import { tinyCheckpoint } from '../../support/fixtures.js';
 import { API_KEY, startOpenAiStack, until, type OpenAiStack } from '../server/openai-stack.js';
 
@@ -83,6 +84,29 @@ describe('a server as the engine', () => {
     const before = server.generations.length;
     expect((await firstText(app.engine.engine!)).length).toBeGreaterThan(0);
     expect(server.generations.length).toBe(before + 1);
+  });
+
+  it("answers a window's context inspector with the sentence that says why it cannot, and asks the server nothing", async () => {
+    const replies: ServerMessage[] = [];
+    const session = new ApiSession(app, (message) => replies.push(message));
+    try {
+      const before = server.generations.length;
+      const request = { context: 'The tide', maxTokens: 8, memory: 'A harbour town.' };
+      session.handle({ type: 'call', id: 1, call: { method: 'inspectContext', request } });
+      await until(() => replies.some((reply) => reply.type === 'result'));
+      expect(replies.find((reply) => reply.type === 'result')).toEqual({
+        type: 'result',
+        id: 1,
+        ok: false,
+        error: expect.stringMatching(
+          /^The context inspector is not available with a server engine: .*memory, note and active lore are still sent/,
+        ),
+      });
+      expect(server.generations.length).toBe(before);
+      expect(app.engine.state).toMatchObject({ status: 'ready', remote: { problem: null } });
+    } finally {
+      session.dispose();
+    }
   });
 
   it('goes unavailable when the server stops, says why, and comes back by itself when the server does', async () => {

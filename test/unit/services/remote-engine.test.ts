@@ -2,8 +2,8 @@
  * Issue 15, the other direction: the app's engine on a server. `RemoteEngine` against a real `kaituhi serve` (the
  * tiny generated model, real HTTP): it writes what the local engine writes for the same request, candidates, stop
  * rules, alternatives and cancellation included; and against servers that misbehave on purpose (refusing `n`, a
- * window too small, redirecting, echoing the key), it adapts or says clearly what is wrong, and the key goes nowhere
- * but the server's API.
+ * window too small, redirecting, echoing the key, slow, silent, going quiet mid-stream), it adapts or says clearly
+ * what is wrong, and the key goes nowhere but the server's API.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import {
   RemoteUnsupportedError,
   type RemoteHealth,
 } from '../../../electron/services/remote-engine/remote-engine.js';
+import { DEFAULT_REMOTE_TIMING, RemoteLink, type RemoteLinkTiming } from '../../../electron/services/remote-engine/remote-link.js';
 import { API_KEY, startOpenAiStack, until, type OpenAiStack } from '../server/openai-stack.js';
 
 const PROMPT = 'The harbour lights went out one by one, and the keeper';
@@ -46,12 +47,14 @@ async function run(engine: Engine, req: GenerateRequest, signal?: AbortSignal) {
   return { events, texts: done.map((event) => event.text), reasons: done.map((event) => event.reason), done };
 }
 
-function connect(overrides: { url?: string; apiKey?: string; model?: string; health?: RemoteHealth[] } = {}): Promise<RemoteEngine> {
+function connect(
+  overrides: { url?: string; apiKey?: string; model?: string; answerTimeoutMs?: number; health?: RemoteHealth[] } = {},
+): Promise<RemoteEngine> {
   return RemoteEngine.connect({
     url: overrides.url ?? `http://127.0.0.1:${stack.server.port}`,
     apiKey: overrides.apiKey ?? API_KEY,
     model: overrides.model ?? '',
-    answerTimeoutMs: 10_000,
+    answerTimeoutMs: overrides.answerTimeoutMs ?? 10_000,
     onHealth: (health) => overrides.health?.push(health),
   });
 }
@@ -165,10 +168,18 @@ describe('a server engine on kaituhi serve', () => {
     expect(secondStats.promptTokens + 8).toBeLessThanOrEqual(1024);
   });
 
-  it('says plainly what a server engine cannot do: count tokens', async () => {
+  it('says plainly what a server engine cannot do: count tokens, show the context inspector', async () => {
     const remote = await connect();
     await expect(remote.countTokens()).rejects.toBeInstanceOf(RemoteUnsupportedError);
     await expect(remote.countTokens()).rejects.toThrow(/not available with a server engine/);
+    const before = stack.generations.length;
+    const inspecting = remote.inspectContext({ context: PROMPT, maxTokens: 8, memory: 'A lighthouse on a rock.' });
+    await expect(inspecting).rejects.toBeInstanceOf(RemoteUnsupportedError);
+    await expect(inspecting).rejects.toThrow(
+      "The context inspector is not available with a server engine: Kaituhi cannot see the server's tokens. The memory, note and active lore are still sent.",
+    );
+    // Refused here, without asking the server for anything.
+    expect(stack.generations.length).toBe(before);
   });
 
   it("scores a text through echo with logprobs: the local engine's logprobs, in pieces when the text is long", async () => {
@@ -281,6 +292,91 @@ describe('servers that differ from kaituhi serve', () => {
   });
 });
 
+describe('servers that are slow or silent', () => {
+  let proxy: Proxy;
+  /** The app's timing, shortened so that a test waits fractions of a second for what the app waits seconds for. */
+  const timing: RemoteLinkTiming = { ...DEFAULT_REMOTE_TIMING, checkEveryMs: 60_000, retryEveryMs: 100, slowMs: 200, answerTimeoutMs: 600 };
+  const links: RemoteLink[] = [];
+  const link = () => {
+    const made = new RemoteLink({ url: proxy.url, apiKey: API_KEY, model: '' }, () => undefined, timing);
+    links.push(made);
+    return made;
+  };
+  beforeAll(async () => {
+    proxy = await startProxy(stack.server.port);
+  });
+  afterAll(async () => {
+    await Promise.all(links.map((made) => made.close()));
+    await new Promise((resolve) => proxy.server.close(resolve));
+  });
+
+  it('one slower than slowMs to answer: the link says the server is slow, and stops saying so once it is quick', async () => {
+    proxy.rules = { delayMs: timing.slowMs + 200 };
+    const slow = link();
+    await slow.start();
+    expect(slow.state).toMatchObject({ status: 'ready', remote: { problem: 'slow', model: modelId, detail: null } });
+    expect(slow.state.remote.latencyMs).toBeGreaterThan(timing.slowMs);
+    expect(slow.state.message).toMatch(/is slow: \d+ ms to answer/);
+
+    proxy.rules = {};
+    slow.reconnect();
+    await until(() => slow.state.remote.problem === null);
+    expect(slow.state).toMatchObject({ status: 'ready', message: null });
+
+    // A generation whose first words come late says so too, and still writes them.
+    proxy.rules = { delayMs: timing.slowMs + 200 };
+    const written = await run(slow.engine!, request({ maxTokens: 4 }));
+    expect(written.reasons).toEqual(['length']);
+    expect(slow.state.remote).toMatchObject({ problem: 'slow' });
+    expect(slow.state.status).toBe('ready');
+  });
+
+  it('one that never answers: no answer within answerTimeoutMs, the link calls it down, and it comes back by itself', async () => {
+    proxy.rules = { neverAnswers: true };
+    const health: RemoteHealth[] = [];
+    const waiting = connect({ url: proxy.url, answerTimeoutMs: timing.answerTimeoutMs, health });
+    await expect(waiting).rejects.toBeInstanceOf(RemoteUnreachableError);
+    await expect(waiting).rejects.toThrow(`did not answer: no answer within ${timing.answerTimeoutMs} ms`);
+    expect(health).toEqual([{ ok: false, status: null, detail: `no answer within ${timing.answerTimeoutMs} ms` }]);
+
+    const silent = link();
+    await silent.start();
+    expect(silent.state).toMatchObject({
+      status: 'failed',
+      remote: { problem: 'unreachable', detail: `no answer within ${timing.answerTimeoutMs} ms` },
+    });
+    expect(silent.state.message).toContain(`is not answering (no answer within ${timing.answerTimeoutMs} ms). The editor works as usual`);
+    expect(silent.engine).toBeNull();
+
+    proxy.rules = {};
+    await until(() => silent.state.status === 'ready');
+    expect(silent.state.remote).toMatchObject({ problem: null, detail: null });
+  });
+
+  it('one that streams slowly but steadily, longer in all than answerTimeoutMs: nothing cuts it off', async () => {
+    proxy.rules = { dripEveryMs: timing.answerTimeoutMs / 4 };
+    const remote = await connect({ url: proxy.url, answerTimeoutMs: timing.answerTimeoutMs });
+    const written = await run(remote, request({ maxTokens: DRIP_WORDS.length }));
+    expect(written.texts).toEqual([DRIP_WORDS.join('')]);
+    expect(written.reasons).toEqual(['length']);
+  });
+
+  it('one that goes quiet in the middle of a stream: the watchdog ends the generation with its words', async () => {
+    proxy.rules = { quietAfterFirstChunk: true };
+    const health: RemoteHealth[] = [];
+    const remote = await connect({ url: proxy.url, answerTimeoutMs: timing.answerTimeoutMs, health });
+    const events: GenerationEvent[] = [];
+    const error = await (async () => {
+      for await (const event of remote.generate(request({ maxTokens: 8 }))) events.push(event);
+    })().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RemoteUnreachableError);
+    expect((error as Error).message).toBe(`The server at ${proxy.url} did not answer: it went quiet for ${timing.answerTimeoutMs} ms`);
+    // What came before the silence was passed on.
+    expect(events.flatMap((event) => (event.type === 'token' ? [event.text] : [])).join('')).toBe(QUIET_FIRST_WORDS);
+    expect(health.at(-1)).toEqual({ ok: false, status: null, detail: `it went quiet for ${timing.answerTimeoutMs} ms` });
+  });
+});
+
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -296,7 +392,18 @@ interface ProxyRules {
   echoKey?: boolean;
   /** Answers as if `echo` were not there: the one generated token and its logprobs alone. */
   ignoreEcho?: boolean;
+  /** Waits this long before passing a request on: a slow server. */
+  delayMs?: number;
+  /** Reads the request and never answers (no status, no headers). */
+  neverAnswers?: boolean;
+  /** Answers a completion with its headers and one chunk (QUIET_FIRST_WORDS), then nothing more, the connection open. */
+  quietAfterFirstChunk?: boolean;
+  /** Streams a completion as DRIP_WORDS, one piece every this many ms. */
+  dripEveryMs?: number;
 }
+
+const QUIET_FIRST_WORDS = ' Once upon';
+const DRIP_WORDS = [' The', ' tide', ' came', ' in', ' slowly'];
 
 interface Proxy {
   server: Server;
@@ -307,7 +414,8 @@ interface Proxy {
 
 /**
  * A server in front of the real `kaituhi serve` that behaves as other servers do: llama.cpp's one choice per
- * request, a window smaller than the model list says, a redirect, an error that repeats the request's key.
+ * request, a window smaller than the model list says, a redirect, an error that repeats the request's key, a server
+ * that is slow, that never answers, or that goes quiet in the middle of a stream.
  */
 async function startProxy(targetPort: number): Promise<Proxy> {
   const proxy: Proxy = { server: createServer(), url: '', rules: {}, seen: [] };
@@ -328,6 +436,8 @@ async function startProxy(targetPort: number): Promise<Proxy> {
         res
           .writeHead(status, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: { code: status, message, type: 'invalid_request_error' } }));
+      if (rules.neverAnswers) return;
+      if (rules.delayMs) await new Promise((wake) => setTimeout(wake, rules.delayMs));
       if (rules.redirectTo) return void res.writeHead(307, { location: `${rules.redirectTo}${req.url ?? ''}` }).end();
       if (rules.echoKey) return refuse(400, `unexpected header: ${req.headers.authorization ?? ''}`);
       if (req.url?.endsWith('/completions')) {
@@ -338,6 +448,19 @@ async function startProxy(targetPort: number): Promise<Proxy> {
             usage: { prompt_tokens: 9, completion_tokens: 1 },
           };
           return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+        }
+        if (rules.dripEveryMs !== undefined) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          for (const [i, text] of DRIP_WORDS.entries()) {
+            await new Promise((wake) => setTimeout(wake, rules.dripEveryMs));
+            const finish = i === DRIP_WORDS.length - 1 ? 'length' : null;
+            res.write(`data: ${JSON.stringify({ choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] })}\n\n`);
+          }
+          return void res.end('data: [DONE]\n\n');
+        }
+        if (rules.quietAfterFirstChunk) {
+          const chunk = { choices: [{ text: QUIET_FIRST_WORDS, index: 0, logprobs: null, finish_reason: null }] };
+          return void res.writeHead(200, { 'content-type': 'text/event-stream' }).write(`data: ${JSON.stringify(chunk)}\n\n`);
         }
         if (rules.oneChoice && (parsed.n ?? 1) !== 1) return refuse(400, 'Only one completion choice is allowed');
         if (rules.maxPromptChars !== undefined && (parsed.prompt?.length ?? 0) > rules.maxPromptChars) {
