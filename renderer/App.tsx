@@ -459,6 +459,7 @@ export function App({ api, mode, initialEngine, initialSettings }: AppProps) {
             <ContextInspector
               api={api}
               engineReady={ready}
+              serverEngine={Boolean(engine.remote)}
               request={inspectRequest}
               version={inspectVersion}
               onClose={() => setPanel('none')}

@@ -8,6 +8,11 @@ import { SidePanel } from '../panels/SidePanel.js';
 export interface ContextInspectorProps {
   api: { readonly app: Pick<KaituhiApi['app'], 'inspectContext'> };
   engineReady: boolean;
+  /**
+   * The engine is another server: its tokenizer is out of reach, so there is no window to show (the services refuse
+   * to build one); the panel says so in the interface's language instead of asking.
+   */
+  serverEngine?: boolean;
   /** What the next suggestion would send now, or null without an open draft. */
   request(): PrefillRequest | null;
   /** Bumped when the text, the cursor, the story context or the engine's cache may have changed. */
@@ -28,7 +33,9 @@ type BarPart = (typeof BAR_PARTS)[number];
  */
 export function ContextInspector(props: ContextInspectorProps) {
   const { t } = useTranslation();
-  const { api, engineReady, version } = props;
+  const { api, version } = props;
+  const serverEngine = props.serverEngine === true;
+  const engineReady = props.engineReady && !serverEngine;
   const [view, setView] = useState<ContextView | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const requestOf = props.request;
@@ -63,7 +70,12 @@ export function ContextInspector(props: ContextInspectorProps) {
       onClose={props.onClose}
     >
       <p className="panel-hint">{t('inspector.hint')}</p>
-      {!engineReady && <p className="hint">{t('inspector.noModel')}</p>}
+      {serverEngine && (
+        <p className="hint" data-testid="inspector-server-engine">
+          {t('inspector.serverEngine')}
+        </p>
+      )}
+      {!engineReady && !serverEngine && <p className="hint">{t('inspector.noModel')}</p>}
       {problem && (
         <p className="panel-problem" role="alert">
           {problem}

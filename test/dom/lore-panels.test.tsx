@@ -206,6 +206,30 @@ const view: ContextView = {
 };
 
 describe('the context inspector', () => {
+  it('with a server engine, says in the interface’s language why there is no window, and asks nothing', async () => {
+    const inspectContext = vi.fn(async () => view);
+    const props = {
+      api: { app: { inspectContext } },
+      engineReady: true,
+      serverEngine: true,
+      request: () => ({ context: 'x', maxTokens: 16 }),
+      version: 0,
+      onClose: vi.fn(),
+    };
+    const { unmount } = render(<ContextInspector {...props} />);
+    expect(screen.getByTestId('inspector-server-engine').textContent).toMatch(/^With a server engine there is no window to show/);
+    unmount();
+    await i18n.changeLanguage('zh-CN');
+    try {
+      render(<ContextInspector {...props} />);
+      expect(screen.getByTestId('inspector-server-engine').textContent).toMatch(/^使用服务器引擎时无法显示窗口/);
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(inspectContext).not.toHaveBeenCalled();
+  });
+
   it('shows every token by source, what the cache holds, the window’s budget and what was left out and why', async () => {
     const inspectContext = vi.fn(async () => view);
     const request: PrefillRequest = { context: 'She ran.', maxTokens: 16 };
