@@ -170,6 +170,35 @@ const ORDINARY =
 const TYPO = 'dgoxqwzt';
 const PARAGRAPH = ORDINARY.replace('small dog', `small ${TYPO}`);
 
+describe('the history panel', () => {
+  it('lists the suggestion taken and the one passed over at the cursor; putting the other in is one undo step', async () => {
+    const taken = await acceptGhost();
+    // Both alternatives of that suggestion were offered (alternatives: 2); the tree keeps the one passed over too.
+    await page.keyboard.press('Control+End');
+    await page.click('[data-testid=history-button]');
+    await page.waitForSelector('[data-testid=history-panel]');
+    // Back inside the words the model wrote: the panel follows the cursor.
+    await page.keyboard.press('ArrowLeft');
+    const nodes = page.locator('[data-testid=history-node]');
+    await expect.poll(() => nodes.count(), SETTLE).toBeGreaterThanOrEqual(2);
+    const current = page.locator('[data-testid=history-node].current');
+    expect(await current.count()).toBe(1);
+    const other = page.locator('[data-testid=history-node]:not(.current)').first();
+    const otherId = await other.getAttribute('data-node-id');
+    await other.click();
+    await page.click('[data-testid=history-put-in]');
+    const tree = await serviceTree();
+    const otherText = tree.nodes.find((node) => node.id === otherId)!.text;
+    await expect.poll(() => editorText(page), SETTLE).toBe(`${PROMPT}${otherText}`);
+    expect(otherText).not.toBe(taken.slice(PROMPT.length));
+    await screenshot(page, 'history-put-in');
+    // One Ctrl+Z gives back the text as it was before, whole.
+    await focusEditor(page);
+    await page.keyboard.press('Control+Z');
+    await expect.poll(() => editorText(page), SETTLE).toBe(taken);
+  });
+});
+
 describe('surprise', () => {
   it('underlines the typo in a pasted paragraph, and only the typo', async () => {
     const engine = app.services.engine.engine!;
