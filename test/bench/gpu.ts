@@ -6,32 +6,17 @@
  * Models are generated with the project's own command (random weights at GPT-2 shapes).
  * Knobs: GPU_DEVICES (webgpu,cuda), GPU_SHAPES (gpt2,gpt2-medium), GPU_XL (1: the 1.5B check).
  */
-import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { loadModel, type LoadedModel } from '../../electron/engine/model/load-model.js';
 import { DeviceDecoder } from '../../electron/engine/runtime/device-decoder.js';
 import { argmax } from '../../electron/engine/sampling.js';
 import type { Precision } from '../../electron/engine/types.js';
-import { makeTestModel } from '../../models/make-test-model.js';
 import type { TestModelShape } from '../../models/test-model-shapes.js';
+import { benchModel } from './models.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const devices = (process.env.GPU_DEVICES ?? 'webgpu,cuda').split(',').filter(Boolean);
 const shapes = (process.env.GPU_SHAPES ?? 'gpt2,gpt2-medium').split(',').filter(Boolean) as TestModelShape[];
-
-async function model(shape: TestModelShape): Promise<string> {
-  const dir = path.join(root, 'models', 'generated', `${shape}-seed1-safetensors`);
-  try {
-    await access(path.join(dir, 'config.json'));
-  } catch {
-    const t = performance.now();
-    await makeTestModel({ shape, seed: 1, outDir: dir });
-    process.stderr.write(`generated ${shape} in ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
-  }
-  return dir;
-}
 
 interface Run {
   readonly device: string;
@@ -75,7 +60,7 @@ async function greedy(dir: string, device: string, precision: Precision, steps: 
 const available = new Set(ort.listSupportedBackends().map((b) => b.name));
 const rows: Record<string, unknown>[] = [];
 for (const shape of shapes) {
-  const dir = await model(shape);
+  const dir = await benchModel(shape, 'safetensors');
   const cpu = await greedy(dir, 'cpu', 'fp32', 12, [32]);
   for (const device of devices) {
     if (!available.has(device)) {
@@ -102,7 +87,7 @@ for (const shape of shapes) {
   rows.push({ shape, device: 'cpu', precision: 'fp32', 'ms@32': +cpu.msPerToken[32]!.toFixed(2) });
 }
 if ((process.env.GPU_XL ?? '1') !== '0') {
-  const dir = await model('gpt2-xl');
+  const dir = await benchModel('gpt2-xl', 'safetensors');
   for (const device of devices.filter((d) => available.has(d))) {
     try {
       const xl = await greedy(dir, device, 'fp16', 4, [32, 1000]);

@@ -16,19 +16,19 @@
  * BENCH_LORE_WORDS (300; 0 skips), BENCH_GHOST (0: 1 also times Tab → next ghost text against a pause → first
  * ghost text in Chromium, tab-to-ghost.ts).
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateWith, prepareNextWindow } from '../../electron/engine/generate.js';
 import { loadModel, type LoadedModel } from '../../electron/engine/model/load-model.js';
 import { PREFILL_CHUNK } from '../../electron/engine/runtime/kaituhi-decoder.js';
 import { DEFAULT_SAMPLER, type EngineLoadOptions, type Precision } from '../../electron/engine/types.js';
-import { makeTestModel } from '../../models/make-test-model.js';
 import type { TestModelShape } from '../../models/test-model-shapes.js';
 import { TEST_MODEL_SHAPES } from '../../models/test-model-shapes.js';
 import { AGREEMENT_PROMPTS, greedyAgreement, greedyAgreementOf } from './agreement.js';
 import { measureApiConcurrency, type ConcurrencyRow } from './api-concurrency.js';
 import { measureBandwidth } from './bandwidth.js';
+import { benchModel, EXPORT_PRECISIONS } from './models.js';
 import { fmaPeak, gemmProbe, prefillFlops } from './compute.js';
 import { prose } from './prose.js';
 import { scoringBench, scoringLine } from './scoring.js';
@@ -45,26 +45,6 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 16);
 const SLIDE_WORDS = Number(process.env.BENCH_SLIDE_WORDS ?? 2000);
 const LORE_WORDS = Number(process.env.BENCH_LORE_WORDS ?? 300);
 const slidePrecisions = list('BENCH_SLIDE_PRECISIONS', 'int8') as Precision[];
-/** The precisions the generated ONNX export carries, as Transformers.js publishes them (model.onnx, model_int8.onnx). */
-const EXPORT_PRECISIONS: readonly Precision[] = ['fp32', 'int8'];
-
-async function ensureModel(shape: TestModelShape, format: 'safetensors' | 'onnx'): Promise<string> {
-  const dir = path.join(root, 'models', 'generated', `${shape}-seed1-${format}`);
-  try {
-    await access(path.join(dir, 'config.json'));
-  } catch {
-    process.stderr.write(`generating ${shape} (${format}) in ${dir}\n`);
-    await makeTestModel({
-      shape,
-      seed: 1,
-      outDir: dir,
-      format,
-      onnxFiles: EXPORT_PRECISIONS.map((precision) => ({ precision, variant: 'with-past' })),
-    });
-  }
-  return dir;
-}
-
 export interface Timing {
   /** Best case: what the code costs when the shared machine lets it run. */
   readonly min: number;
@@ -227,8 +207,8 @@ process.stderr.write(`${peakLine}\n`);
 const results: Record<string, unknown> = {};
 for (const shape of shapes) {
   const config = TEST_MODEL_SHAPES[shape];
-  const checkpoint = await ensureModel(shape, 'safetensors');
-  const exportDir = flag('BENCH_EXPORT', true) || flag('BENCH_TJS', true) ? await ensureModel(shape, 'onnx') : null;
+  const checkpoint = await benchModel(shape, 'safetensors');
+  const exportDir = flag('BENCH_EXPORT', true) || flag('BENCH_TJS', true) ? await benchModel(shape, 'onnx') : null;
   for (const precision of precisions) {
     const ckpt = await load({ modelDir: checkpoint, precision, cacheDir: path.join(checkpoint, '.kaituhi-cache') });
     const withExport = exportDir !== null && flag('BENCH_EXPORT', true) && EXPORT_PRECISIONS.includes(precision);
@@ -348,7 +328,7 @@ const apiClients = list('BENCH_API_CLIENTS', '1,2,4').map(Number);
 let apiConcurrency: ConcurrencyRow[] = [];
 if (apiClients.length > 0) {
   const precision: Precision = precisions.includes('int8') ? 'int8' : precisions[0]!;
-  apiConcurrency = await measureApiConcurrency(await ensureModel(shapes[0]!, 'safetensors'), { precision, clients: apiClients });
+  apiConcurrency = await measureApiConcurrency(await benchModel(shapes[0]!, 'safetensors'), { precision, clients: apiClients });
   for (const row of apiConcurrency) {
     notes.push(
       `completions API, ${shapes[0]} ${precision}, ${row.clients} client(s) at once: first token median ${row.firstTokenMedianMs} ms, ` +
@@ -362,12 +342,12 @@ if (apiClients.length > 0) {
 const agreement: Record<string, number> = {};
 if (flag('BENCH_AGREEMENT', true)) {
   for (const shape of shapes) {
-    const dir = await ensureModel(shape, 'safetensors');
+    const dir = await benchModel(shape, 'safetensors');
     for (const precision of precisions.filter((p) => p !== 'fp32')) {
       agreement[`${shape} checkpoint ${precision} vs fp32`] = +(await greedyAgreement(dir, precision, AGREEMENT_PROMPTS)).toFixed(3);
     }
     if (flag('BENCH_EXPORT', true)) {
-      const exportDir = await ensureModel(shape, 'onnx');
+      const exportDir = await benchModel(shape, 'onnx');
       for (const precision of precisions.filter((p) => EXPORT_PRECISIONS.includes(p))) {
         agreement[`${shape} export ${precision}, fast graph vs as exported`] = +(
           await greedyAgreementOf(
