@@ -68,7 +68,7 @@ export function dynamicQuantize(data: Float32Array, rows: number, cols: number, 
   return { type, data: q, scales, zeroPoints, axis: 1 };
 }
 
-function dynamicInitializers(g: GraphBuilder, name: string, w: DynamicWeight, dims: number[]): [string, string, string] {
+export function dynamicInitializers(g: GraphBuilder, name: string, w: DynamicWeight, dims: number[]): [string, string, string] {
   const perTensor = w.axis === null;
   const q = g.initializer(`${name}_quantized`, { type: w.type, dims, bytes: w.data });
   const scale = g.initializer(`${name}_scale`, {
@@ -81,7 +81,7 @@ function dynamicInitializers(g: GraphBuilder, name: string, w: DynamicWeight, di
 }
 
 /** What onnxruntime's dynamic quantizer writes for MatMul(x, B): activations quantized per call, int32 accumulation. */
-function dynamicMatMul(g: GraphBuilder, x: string, b: string, bScale: string, bZero: string): string {
+export function dynamicMatMul(g: GraphBuilder, x: string, b: string, bScale: string, bZero: string): string {
   const [xq, xScale, xZero] = g.node('DynamicQuantizeLinear', [x], { outputs: 3 }) as [string, string, string];
   const product = g.op('Cast', [g.op('MatMulInteger', [xq, b, xZero, bZero])], { to: 1 });
   return g.op('Mul', [product, g.op('Mul', [xScale, bScale])]);
