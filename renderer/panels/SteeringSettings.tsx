@@ -264,32 +264,24 @@ export function AntiSlopSettings({ draft, update, onValid }: { draft: Settings; 
   return (
     <fieldset data-testid="anti-slop-settings">
       <legend>{t('settings.antiSlop')}</legend>
-      <label className="field">
-        <span className="field-label">{t('settings.bans')}</span>
-        <textarea
-          rows={4}
-          value={banText}
-          aria-invalid={!bans.ok}
-          onChange={(event) => setBans(event.target.value)}
-          data-testid="bans-input"
-        />
-        <span className={bans.ok ? 'field-hint' : 'field-hint field-problem'} data-testid="bans-hint">
-          {bans.ok ? t('settings.bansHint') : problemText(bans.problem, t)}
-        </span>
-      </label>
-      <label className="field">
-        <span className="field-label">{t('settings.bias')}</span>
-        <textarea
-          rows={3}
-          value={biasText}
-          aria-invalid={!bias.ok}
-          onChange={(event) => setBias(event.target.value)}
-          data-testid="bias-input"
-        />
-        <span className={bias.ok ? 'field-hint' : 'field-hint field-problem'} data-testid="bias-hint">
-          {bias.ok ? t('settings.biasHint', { min: L.biasStrength.min, max: L.biasStrength.max }) : problemText(bias.problem, t)}
-        </span>
-      </label>
+      <LinesField
+        label={t('settings.bans')}
+        rows={4}
+        text={banText}
+        hint={bans.ok ? t('settings.bansHint') : null}
+        problem={bans.ok ? null : problemText(bans.problem, t)}
+        onChange={setBans}
+        testId="bans"
+      />
+      <LinesField
+        label={t('settings.bias')}
+        rows={3}
+        text={biasText}
+        hint={bias.ok ? t('settings.biasHint', { min: L.biasStrength.min, max: L.biasStrength.max }) : null}
+        problem={bias.ok ? null : problemText(bias.problem, t)}
+        onChange={setBias}
+        testId="bias"
+      />
       {DRY_NUMBERS.map(({ key, label, step, testId }) => (
         <NumberField
           key={key}
@@ -302,5 +294,32 @@ export function AntiSlopSettings({ draft, update, onValid }: { draft: Settings; 
         />
       ))}
     </fieldset>
+  );
+}
+
+/** A textarea of lines, with its hint or, while a line would be refused, that line's problem in its place. */
+function LinesField(props: {
+  label: string;
+  rows: number;
+  text: string;
+  hint: string | null;
+  problem: string | null;
+  testId: string;
+  onChange(text: string): void;
+}) {
+  return (
+    <label className="field">
+      <span className="field-label">{props.label}</span>
+      <textarea
+        rows={props.rows}
+        value={props.text}
+        aria-invalid={props.problem !== null}
+        onChange={(event) => props.onChange(event.target.value)}
+        data-testid={`${props.testId}-input`}
+      />
+      <span className={props.problem === null ? 'field-hint' : 'field-hint field-problem'} data-testid={`${props.testId}-hint`}>
+        {props.problem ?? props.hint}
+      </span>
+    </label>
   );
 }
