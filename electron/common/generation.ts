@@ -22,6 +22,10 @@ export const MAX_TEXT_CHARS = 2_000_000;
 export const GENERATION_LIMITS = {
   temperature: { min: 0, max: 5 },
   topK: { min: 0, max: 100_000 },
+  /** Probability masses. */
+  topP: { min: 0, max: 1 },
+  minP: { min: 0, max: 1 },
+  typicalP: { min: 0, max: 1 },
   repetitionPenalty: { min: 0.5, max: 5 },
   repetitionWindow: { min: 0, max: 4096 },
   /** OpenAI's additive penalties, in its range. */
@@ -98,11 +102,11 @@ export const samplerSchema = z
     /** 0 disables. */
     topK: intIn(L.topK),
     /** 1 disables. */
-    topP: finite.min(0).max(1),
+    topP: finite.min(L.topP.min).max(L.topP.max),
     /** 0 disables. */
-    minP: finite.min(0).max(1),
+    minP: finite.min(L.minP.min).max(L.minP.max),
     /** Locally typical sampling mass; 1 disables. */
-    typicalP: finite.min(0).max(1),
+    typicalP: finite.min(L.typicalP.min).max(L.typicalP.max),
     /** 1 disables. Divides positive logits / multiplies negative ones of tokens seen in the window. */
     repetitionPenalty: finite.min(L.repetitionPenalty.min).max(L.repetitionPenalty.max),
     /** How many recent tokens the repetition penalties look at. */

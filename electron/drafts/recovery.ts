@@ -36,13 +36,8 @@ export async function recoverFromJournal(
   const { entries, unreadable } = await journal.readAll();
   const recovered: RecoveredDraft[] = [];
   for (const entry of entries) {
-    let id: string;
-    try {
-      id = checkId(entry.id);
-    } catch {
-      unreadable.push(entry.id);
-      continue;
-    }
+    const id = checkedId(entry.id, unreadable);
+    if (id === null) continue;
     if (buffers.has(id)) continue;
     const dir = join(root, id);
     let folderRecreated = false;
@@ -92,13 +87,8 @@ export async function recoverFromJournal(
 async function recoverHistories(ctx: LibraryContext, journal: Journal, buffers: OpenBuffers): Promise<string[]> {
   const { entries, unreadable } = await journal.readAllHistories();
   for (const entry of entries) {
-    let id: string;
-    try {
-      id = checkId(entry.id);
-    } catch {
-      unreadable.push(entry.id);
-      continue;
-    }
+    const id = checkedId(entry.id, unreadable);
+    if (id === null) continue;
     if (buffers.has(id)) {
       buffers.adoptHistory(id, entry.tree);
       continue;
@@ -111,4 +101,14 @@ async function recoverHistories(ctx: LibraryContext, journal: Journal, buffers: 
     }
   }
   return unreadable;
+}
+
+/** A journal entry's draft id, or null (with the entry named among the unreadable) when it is not one. */
+function checkedId(entryId: string, unreadable: string[]): string | null {
+  try {
+    return checkId(entryId);
+  } catch {
+    unreadable.push(entryId);
+    return null;
+  }
 }

@@ -24,17 +24,11 @@ export function applyPenalties(logits: Float32Array, history: readonly number[],
 /** HF RepetitionPenaltyLogitsProcessor, restricted to the last `window` tokens; each distinct token is penalised once. */
 function applyRepetitionPenalty(logits: Float32Array, history: readonly number[], penalty: number, window: number): void {
   if (!(penalty > 0) || penalty === 1) return;
-  const start = windowStart(history, window);
-  if (start >= history.length) return;
-  const vocab = logits.length;
-  const seen = nextStamp(vocab);
-  for (let i = start; i < history.length; i++) {
-    const t = history[i]!;
-    if (!(t >= 0 && t < vocab) || stamp[t] === seen) continue;
-    stamp[t] = seen;
+  forEachWindowToken(logits.length, history, window, (t, first) => {
+    if (!first) return;
     const v = logits[t]!;
     logits[t] = v < 0 ? v * penalty : v / penalty;
-  }
+  });
 }
 
 /** OpenAI's penalties: logit -= presence * [count > 0] + frequency * count, counted over the window. */
@@ -46,16 +40,27 @@ function applyPresenceAndFrequency(
   window: number,
 ): void {
   if (presence === 0 && frequency === 0) return;
+  forEachWindowToken(logits.length, history, window, (t, first) => {
+    logits[t] = logits[t]! - frequency - (first ? presence : 0);
+  });
+}
+
+/** Visits each token of the last `window` of `history` that is in the vocabulary, saying whether it is its first occurrence there. */
+function forEachWindowToken(
+  vocab: number,
+  history: readonly number[],
+  window: number,
+  visit: (token: number, first: boolean) => void,
+): void {
   const start = windowStart(history, window);
   if (start >= history.length) return;
-  const vocab = logits.length;
   const seen = nextStamp(vocab);
   for (let i = start; i < history.length; i++) {
     const t = history[i]!;
     if (!(t >= 0 && t < vocab)) continue;
     const first = stamp[t] !== seen;
     stamp[t] = seen;
-    logits[t] = logits[t]! - frequency - (first ? presence : 0);
+    visit(t, first);
   }
 }
 

@@ -355,48 +355,29 @@ function gatherAbove(logits: Float32Array, max: number, invT: number, zMin: numb
 function fullVocabKeyCut(logits: Float32Array, max: number, invT: number, fraction: number, center: number): number {
   const vocab = logits.length;
   ensureCapacity(vocab);
-  binMass.fill(0);
-  binHead.fill(-1);
-  const link = cNext;
+  clearBins();
   const byLogit = Number.isNaN(center);
   let total = 0;
   for (let i = 0; i < vocab; i++) {
     const z = (logits[i]! - max) * invT;
     if (z >= -TAIL_NATS) {
       const w = expNonPositive(z);
-      const scaled = (byLogit ? -z : Math.abs(center - z)) * BINS_PER_NAT;
-      const b = scaled < BIN_COUNT - 1 ? scaled | 0 : BIN_COUNT - 1;
-      binMass[b] = binMass[b]! + w;
-      link[i] = binHead[b]!;
-      binHead[b] = i;
+      fileInBin(i, binOf(cutKey(z, center, byLogit)), w);
       total += w;
     }
   }
   const target = fraction * total;
-  const crossing = crossingBin(target);
-  const cross = crossing.cross;
-  let before = crossing.before;
+  const { cross, before } = crossingBin(target);
+  // The crossing bin's members staged as candidates 0..m-1 (gatherByKey overwrites them after).
   let m = 0;
-  for (let i = binHead[cross]!; i !== -1; i = link[i]!) {
-    // Same arithmetic as gatherByKey, so the returned cut compares exactly.
+  for (let i = binHead[cross]!; i !== -1; i = cNext[i]!) {
     const z = (logits[i]! - max) * invT;
-    cZ[m] = z;
-    cKey[m] = byLogit ? -z : Math.abs(center - z);
+    cKey[m] = cutKey(z, center, byLogit);
+    cW[m] = expNonPositive(z);
+    sel[m] = m;
     m++;
   }
-  const order = Array.from({ length: m }, (_, j) => j).sort((x, y) => cKey[x]! - cKey[y]!);
-  let keyCut = cKey[order[0]!]!;
-  before += expNonPositive(cZ[order[0]!]!);
-  for (let j = 1; j < m; j++) {
-    const key = cKey[order[j]!]!;
-    if (before < target || key === keyCut) {
-      before += expNonPositive(cZ[order[j]!]!);
-      keyCut = key;
-    } else {
-      break;
-    }
-  }
-  return keyCut;
+  return lastKeptKey(sel.subarray(0, m), before, target);
 }
 
 /** Candidates = every token within TAIL_NATS whose key (as in fullVocabKeyCut) is at most keyCut. */
@@ -407,7 +388,8 @@ function gatherByKey(logits: Float32Array, max: number, invT: number, center: nu
   let n = 0;
   for (let i = 0; i < vocab; i++) {
     const z = (logits[i]! - max) * invT;
-    if (z >= -TAIL_NATS && (byLogit ? -z : Math.abs(center - z)) <= keyCut) {
+    // The same arithmetic as fullVocabKeyCut's, so the cut compares exactly.
+    if (z >= -TAIL_NATS && cutKey(z, center, byLogit) <= keyCut) {
       cIdx[n] = i;
       cZ[n] = z;
       cW[n] = expNonPositive(z);
@@ -441,45 +423,20 @@ function fullVocabMeanZ(logits: Float32Array, max: number, invT: number): number
 function keepLowestKeys(n: number, fraction: number): number {
   if (n <= 1) return n;
   const binned = n > SMALL;
-  binMass.fill(0);
-  binHead.fill(-1);
+  clearBins();
   let total = 0;
   const keys = cKey;
   const weights = cW;
-  const link = cNext;
   for (let i = 0; i < n; i++) {
-    const scaled = keys[i]! * BINS_PER_NAT;
-    // Keys are >= 0, so truncation is floor; the comparison also sends NaN to the last bin.
-    const b = !binned ? 0 : scaled < BIN_COUNT - 1 ? scaled | 0 : BIN_COUNT - 1;
     const w = weights[i]!;
-    binMass[b] = binMass[b]! + w;
-    // Each bin's members as a linked list, so the crossing bin can be read without another pass.
-    link[i] = binHead[b]!;
-    binHead[b] = i;
+    fileInBin(i, binned ? binOf(keys[i]!) : 0, w);
     total += w;
   }
   const target = fraction * total;
-  const crossing = crossingBin(target);
-  const cross = crossing.cross;
-  let before = crossing.before;
-
+  const { cross, before } = crossingBin(target);
   let m = 0;
-  for (let i = binHead[cross]!; i !== -1; i = link[i]!) sel[m++] = i;
-  const members = sel.subarray(0, m);
-  members.sort((x, y) => keys[x]! - keys[y]!);
-  // The first member is always kept: the mass before the crossing bin is below the target by construction
-  // (and a fraction of 0 still keeps one token, HF's min_tokens_to_keep = 1).
-  let lastKey = keys[members[0]!]!;
-  before += weights[members[0]!]!;
-  for (let j = 1; j < m; j++) {
-    const key = keys[members[j]!]!;
-    if (before < target || key === lastKey) {
-      before += weights[members[j]!]!;
-      lastKey = key;
-    } else {
-      break;
-    }
-  }
+  for (let i = binHead[cross]!; i !== -1; i = cNext[i]!) sel[m++] = i;
+  const lastKey = lastKeptKey(sel.subarray(0, m), before, target);
 
   // Every key in an earlier bin is below every key in the crossing bin, so the kept set is exactly key <= lastKey.
   let kept = 0;
@@ -499,6 +456,51 @@ export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
   return best;
+}
+
+/** The key the top-p (`center` NaN: -z) and typical (|center - z|) cuts order tokens by; z is the scaled logit. */
+function cutKey(z: number, center: number, byLogit: boolean): number {
+  return byLogit ? -z : Math.abs(center - z);
+}
+
+function clearBins(): void {
+  binMass.fill(0);
+  binHead.fill(-1);
+}
+
+/** A key's bin: keys are >= 0, so truncation is floor; the comparison also sends NaN to the last bin. */
+function binOf(key: number): number {
+  const scaled = key * BINS_PER_NAT;
+  return scaled < BIN_COUNT - 1 ? scaled | 0 : BIN_COUNT - 1;
+}
+
+/** Adds item i's mass to bin b, and i to the bin's members: a linked list, so the crossing bin is read without another pass. */
+function fileInBin(i: number, b: number, w: number): void {
+  binMass[b] = binMass[b]! + w;
+  cNext[i] = binHead[b]!;
+  binHead[b] = i;
+}
+
+/**
+ * The last key kept from the crossing bin's members (candidate indices into cKey and cW), walked in ascending key
+ * order: each is kept while the mass before it is below the target, and so are ties with the last one kept. The
+ * first is always kept: the mass before the crossing bin is below the target by construction (and a fraction of 0
+ * still keeps one token, HF's min_tokens_to_keep = 1).
+ */
+function lastKeptKey(members: Int32Array, before: number, target: number): number {
+  members.sort((x, y) => cKey[x]! - cKey[y]!);
+  let lastKey = cKey[members[0]!]!;
+  let mass = before + cW[members[0]!]!;
+  for (let j = 1; j < members.length; j++) {
+    const key = cKey[members[j]!]!;
+    if (mass < target || key === lastKey) {
+      mass += cW[members[j]!]!;
+      lastKey = key;
+    } else {
+      break;
+    }
+  }
+  return lastKey;
 }
 
 /** The first non-empty bin at which the running mass reaches `target`, and the mass of the bins before it. */

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { keyProblem } from '../../electron/common/lore-keys.js';
 import { importLorebook, LOREBOOK_FORMATS, mergeLorebooks, type LorebookFormat } from '../../electron/common/lore-formats.js';
@@ -12,6 +12,7 @@ import {
   type Lorebook,
 } from '../../electron/common/lore.js';
 import { errorMessage } from '../../electron/common/error-message.js';
+import { FileImportButton, readText } from '../panels/FileImportButton.js';
 import { SidePanel } from '../panels/SidePanel.js';
 import { SeriesField, type SeriesFieldProps } from './SeriesField.js';
 
@@ -30,16 +31,6 @@ export interface LorePanelProps {
 /** Entry ids: random, so two drafts' entries never share one. */
 export function newEntryId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `e${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-}
-
-/** A chosen file's text (FileReader: what every browser and Electron's renderer offer). */
-export function readText(file: Blob): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error ?? new Error('The file could not be read.'));
-    reader.readAsText(file);
-  });
 }
 
 type Limits = { readonly min: number; readonly max: number };
@@ -66,7 +57,6 @@ export function LorePanel(props: LorePanelProps) {
   const [format, setFormat] = useState<LorebookFormat>('novelai');
   const [busy, setBusy] = useState(false);
   const [opened, setOpened] = useState<string | null>(null);
-  const fileInput = useRef<HTMLInputElement>(null);
 
   const draftOf = (field: string, fallback: string): string => drafts[field] ?? fallback;
   const keep = (field: string, raw: string): void => setDrafts((current) => ({ ...current, [field]: raw }));
@@ -91,6 +81,12 @@ export function LorePanel(props: LorePanelProps) {
       }
     },
   });
+  const wholeNumberInput = (label: string, field: string, value: number, limits: Limits, apply: (n: number) => void, testId?: string) => (
+    <label className="inline-field">
+      {label}
+      <input type="number" min={limits.min} max={limits.max} data-testid={testId} {...numberField(field, value, limits, apply)} />
+    </label>
+  );
   const numberProblem = (field: string, limits: Limits): string | null =>
     drafts[field] !== undefined ? t('lore.wholeNumber', { min: limits.min, max: limits.max }) : null;
 
@@ -138,16 +134,14 @@ export function LorePanel(props: LorePanelProps) {
           onChange={(event) => props.onNote({ ...note, text: event.target.value })}
         />
         <div className="lore-row">
-          <label className="inline-field">
-            {t('lore.depth')}
-            <input
-              type="number"
-              min={depthLimits.min}
-              max={depthLimits.max}
-              data-testid="note-depth"
-              {...numberField('note.depth', note.depth, depthLimits, (depth) => props.onNote({ ...note, depth }))}
-            />
-          </label>
+          {wholeNumberInput(
+            t('lore.depth'),
+            'note.depth',
+            note.depth,
+            depthLimits,
+            (depth) => props.onNote({ ...note, depth }),
+            'note-depth',
+          )}
           <select
             value={note.unit}
             aria-label={t('lore.unit')}
@@ -186,35 +180,25 @@ export function LorePanel(props: LorePanelProps) {
         <h3>{t('lore.lorebook')}</h3>
         <p className="hint">{t('lore.lorebookHint')}</p>
         {props.series && <SeriesField {...props.series} />}
-        <label className="inline-field">
-          {t('lore.budget')}
-          <input
-            type="number"
-            min={LORE_LIMITS.budget.min}
-            max={LORE_LIMITS.budget.max}
-            data-testid="lore-budget"
-            {...numberField('budget', lorebook.budget, LORE_LIMITS.budget, (budget) => props.onLorebook({ ...lorebook, budget }))}
-          />
-        </label>
+        {wholeNumberInput(
+          t('lore.budget'),
+          'budget',
+          lorebook.budget,
+          LORE_LIMITS.budget,
+          (budget) => props.onLorebook({ ...lorebook, budget }),
+          'lore-budget',
+        )}
         {numberProblem('budget', LORE_LIMITS.budget) && <p className="hint warn">{numberProblem('budget', LORE_LIMITS.budget)}</p>}
         <div className="lore-row">
           <button type="button" className="text-button bordered" onClick={addEntry} data-testid="lore-add">
             {t('lore.addEntry')}
           </button>
-          <button type="button" className="text-button bordered" onClick={() => fileInput.current?.click()} data-testid="lore-import">
-            {t('lore.import')}
-          </button>
-          <input
-            ref={fileInput}
-            type="file"
+          <FileImportButton
+            label={t('lore.import')}
             accept=".json,.lorebook,application/json"
-            hidden
-            data-testid="lore-import-file"
-            onChange={(event) => {
-              const file = event.target.files?.[0];
-              event.target.value = '';
-              if (file) void importFile(file);
-            }}
+            className="text-button bordered"
+            testId="lore-import"
+            onFile={(file) => void importFile(file)}
           />
         </div>
         <div className="lore-row">
@@ -339,28 +323,12 @@ export function LorePanel(props: LorePanelProps) {
                         ))}
                       </div>
                       <div className="lore-row">
-                        <label className="inline-field">
-                          {t('lore.scanDepth')}
-                          <input
-                            type="number"
-                            min={LORE_LIMITS.scanDepth.min}
-                            max={LORE_LIMITS.scanDepth.max}
-                            {...numberField(depthField, entry.scanDepth, LORE_LIMITS.scanDepth, (scanDepth) =>
-                              updateEntry(entry.id, { scanDepth }),
-                            )}
-                          />
-                        </label>
-                        <label className="inline-field">
-                          {t('lore.priority')}
-                          <input
-                            type="number"
-                            min={LORE_LIMITS.priority.min}
-                            max={LORE_LIMITS.priority.max}
-                            {...numberField(priorityField, entry.priority, LORE_LIMITS.priority, (priority) =>
-                              updateEntry(entry.id, { priority }),
-                            )}
-                          />
-                        </label>
+                        {wholeNumberInput(t('lore.scanDepth'), depthField, entry.scanDepth, LORE_LIMITS.scanDepth, (scanDepth) =>
+                          updateEntry(entry.id, { scanDepth }),
+                        )}
+                        {wholeNumberInput(t('lore.priority'), priorityField, entry.priority, LORE_LIMITS.priority, (priority) =>
+                          updateEntry(entry.id, { priority }),
+                        )}
                       </div>
                       {[numberProblem(depthField, LORE_LIMITS.scanDepth), numberProblem(priorityField, LORE_LIMITS.priority)]
                         .filter((p): p is string => p !== null)

@@ -1,8 +1,9 @@
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppMode, InlineLength, LanguagePreference, Settings, SettingsState, UiLanguage } from '../../electron/shared/api.js';
 import type { SamplerSettings } from '../../electron/shared/api.js';
 import { matchUiLanguage, systemLanguages } from '../i18n/index.js';
+import { Check, Field, NumberField } from './fields.js';
 import { SidePanel } from './SidePanel.js';
 import { errorMessage } from '../../electron/common/error-message.js';
 import { GENERATION_LIMITS } from '../../electron/common/generation.js';
@@ -26,6 +27,17 @@ export interface SettingsPanelProps {
 
 const LENGTHS: readonly InlineLength[] = ['phrase', 'sentence', 'paragraph'];
 const LANGUAGES: readonly LanguagePreference[] = ['system', 'en', 'zh-CN'];
+
+/** The sampler's number knobs, in the panel's order: each labelled by settings.<label>, ranged by its GENERATION_LIMITS entry. */
+const SAMPLER_NUMBERS = [
+  { key: 'temperature', label: 'temperature', step: 0.05 },
+  { key: 'topK', label: 'topK', step: 1 },
+  { key: 'topP', label: 'topP', step: 0.01 },
+  { key: 'minP', label: 'minP', step: 0.01 },
+  { key: 'typicalP', label: 'typicalP', step: 0.01 },
+  { key: 'repetitionPenalty', label: 'repetitionPenalty', step: 0.05 },
+  { key: 'noRepeatNgramSize', label: 'noRepeatNgram', step: 1 },
+] as const satisfies readonly { key: keyof SamplerSettings & keyof typeof GENERATION_LIMITS; label: string; step: number }[];
 
 /** "Simplified Chinese" / "简体中文": a language's name in the interface's language, from Intl. */
 function languageName(language: UiLanguage, inLanguage: string): string {
@@ -191,23 +203,20 @@ export function SettingsPanel({ state, activeModelDir, serverEngine = false, mod
           <NumberField
             label={t('settings.debounce')}
             value={draft.inline.debounceMs}
-            min={SETTINGS_LIMITS.debounceMs.min}
-            max={SETTINGS_LIMITS.debounceMs.max}
+            limits={SETTINGS_LIMITS.debounceMs}
             step={50}
             onChange={(value) => setInline('debounceMs', value)}
           />
           <NumberField
             label={t('settings.alternatives')}
             value={draft.inline.alternatives}
-            min={SETTINGS_LIMITS.alternatives.min}
-            max={SETTINGS_LIMITS.alternatives.max}
+            limits={SETTINGS_LIMITS.alternatives}
             onChange={(value) => setInline('alternatives', value)}
           />
           <NumberField
             label={t('settings.longest')}
             value={draft.inline.maxTokens}
-            min={SETTINGS_LIMITS.maxTokens.min}
-            max={SETTINGS_LIMITS.maxTokens.max}
+            limits={SETTINGS_LIMITS.maxTokens}
             onChange={(value) => setInline('maxTokens', value)}
           />
           <Check label={t('settings.italic')} checked={draft.inline.italic} onChange={(value) => setInline('italic', value)} />
@@ -217,15 +226,13 @@ export function SettingsPanel({ state, activeModelDir, serverEngine = false, mod
           <NumberField
             label={t('settings.candidates')}
             value={draft.continuation.candidates}
-            min={SETTINGS_LIMITS.candidates.min}
-            max={SETTINGS_LIMITS.candidates.max}
+            limits={SETTINGS_LIMITS.candidates}
             onChange={(value) => setContinuation('candidates', value)}
           />
           <NumberField
             label={t('settings.continuationLength')}
             value={draft.continuation.maxTokens}
-            min={SETTINGS_LIMITS.maxTokens.min}
-            max={SETTINGS_LIMITS.maxTokens.max}
+            limits={SETTINGS_LIMITS.maxTokens}
             onChange={(value) => setContinuation('maxTokens', value)}
           />
         </fieldset>
@@ -233,60 +240,16 @@ export function SettingsPanel({ state, activeModelDir, serverEngine = false, mod
         <fieldset>
           <legend>{t('settings.sampling')}</legend>
           <Check label={t('settings.greedy')} checked={draft.sampler.greedy} onChange={(value) => setSampler('greedy', value)} />
-          <NumberField
-            label={t('settings.temperature')}
-            value={draft.sampler.temperature}
-            min={GENERATION_LIMITS.temperature.min}
-            max={GENERATION_LIMITS.temperature.max}
-            step={0.05}
-            onChange={(value) => setSampler('temperature', value)}
-          />
-          <NumberField
-            label={t('settings.topK')}
-            value={draft.sampler.topK}
-            min={GENERATION_LIMITS.topK.min}
-            max={GENERATION_LIMITS.topK.max}
-            onChange={(value) => setSampler('topK', value)}
-          />
-          <NumberField
-            label={t('settings.topP')}
-            value={draft.sampler.topP}
-            min={0}
-            max={1}
-            step={0.01}
-            onChange={(value) => setSampler('topP', value)}
-          />
-          <NumberField
-            label={t('settings.minP')}
-            value={draft.sampler.minP}
-            min={0}
-            max={1}
-            step={0.01}
-            onChange={(value) => setSampler('minP', value)}
-          />
-          <NumberField
-            label={t('settings.typicalP')}
-            value={draft.sampler.typicalP}
-            min={0}
-            max={1}
-            step={0.01}
-            onChange={(value) => setSampler('typicalP', value)}
-          />
-          <NumberField
-            label={t('settings.repetitionPenalty')}
-            value={draft.sampler.repetitionPenalty}
-            min={GENERATION_LIMITS.repetitionPenalty.min}
-            max={GENERATION_LIMITS.repetitionPenalty.max}
-            step={0.05}
-            onChange={(value) => setSampler('repetitionPenalty', value)}
-          />
-          <NumberField
-            label={t('settings.noRepeatNgram')}
-            value={draft.sampler.noRepeatNgramSize}
-            min={GENERATION_LIMITS.noRepeatNgramSize.min}
-            max={GENERATION_LIMITS.noRepeatNgramSize.max}
-            onChange={(value) => setSampler('noRepeatNgramSize', value)}
-          />
+          {SAMPLER_NUMBERS.map(({ key, label, step }) => (
+            <NumberField
+              key={key}
+              label={t(`settings.${label}`)}
+              value={draft.sampler[key]}
+              limits={GENERATION_LIMITS[key]}
+              step={step}
+              onChange={(value) => setSampler(key, value)}
+            />
+          ))}
           <Field label={t('settings.seed')}>
             <input
               type="number"
@@ -359,39 +322,5 @@ export function SettingsPanel({ state, activeModelDir, serverEngine = false, mod
         <p className="panel-hint">{t('settings.savedTo', { location: state.location })}</p>
       </form>
     </SidePanel>
-  );
-}
-
-function Field({ label, hint, children }: { label: string; hint?: string; children: ReactNode }) {
-  return (
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
-      {hint && <span className="field-hint">{hint}</span>}
-    </label>
-  );
-}
-
-function Check({ label, checked, onChange }: { label: string; checked: boolean; onChange(value: boolean): void }) {
-  return (
-    <label className="check">
-      <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
-      <span>{label}</span>
-    </label>
-  );
-}
-
-function NumberField(props: { label: string; value: number; min: number; max: number; step?: number; onChange(value: number): void }) {
-  return (
-    <Field label={props.label}>
-      <input
-        type="number"
-        value={Number.isFinite(props.value) ? props.value : ''}
-        min={props.min}
-        max={props.max}
-        step={props.step ?? 1}
-        onChange={(event) => props.onChange(event.target.valueAsNumber)}
-      />
-    </Field>
   );
 }

@@ -3,7 +3,7 @@
  * and out) and anti-slop (banned words and phrases, phrase bias, DRY). Both edit the panel's copy of the settings;
  * nothing is sent until Save, and the services check what is saved with the same schemas.
  */
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { SamplerSettings, Settings } from '../../electron/shared/api.js';
@@ -19,7 +19,8 @@ import {
   type SteeringLineProblem,
 } from '../../electron/common/steering.js';
 import { deliverExport } from '../drafts/export-delivery.js';
-import { readText } from '../lore/LorePanel.js';
+import { NumberField } from './fields.js';
+import { FileImportButton, readText } from './FileImportButton.js';
 
 type Update = (change: (current: Settings) => Settings) => void;
 
@@ -49,7 +50,6 @@ export function PresetSettings({ draft, update }: { draft: Settings; update: Upd
   const { t } = useTranslation();
   const [name, setName] = useState('');
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
-  const fileInput = useRef<HTMLInputElement>(null);
   const { active, own } = draft.presets;
   const ownActive = active?.kind === 'own' ? (own.find((preset) => preset.name === active.name) ?? null) : null;
   const chosenBuiltIn = active?.kind === 'built-in' ? builtIn(active.id) : null;
@@ -197,20 +197,12 @@ export function PresetSettings({ draft, update }: { draft: Settings; update: Upd
         >
           {t('settings.presetExport')}
         </button>
-        <button type="button" className="text-button" onClick={() => fileInput.current?.click()} data-testid="preset-import">
-          {t('settings.presetImport')}
-        </button>
-        <input
-          ref={fileInput}
-          type="file"
+        <FileImportButton
+          label={t('settings.presetImport')}
           accept=".json,application/json"
-          hidden
-          data-testid="preset-import-file"
-          onChange={(event) => {
-            const file = event.target.files?.[0];
-            event.target.value = '';
-            if (file) void importFile(file);
-          }}
+          className="text-button"
+          testId="preset-import"
+          onFile={(file) => void importFile(file)}
         />
       </div>
       {outcome && (
@@ -225,6 +217,13 @@ export function PresetSettings({ draft, update }: { draft: Settings; update: Upd
     </fieldset>
   );
 }
+
+/** DRY's number knobs: each labelled by settings.<label> and ranged by GENERATION_LIMITS.<label>. */
+const DRY_NUMBERS = [
+  { key: 'multiplier', label: 'dryMultiplier', step: 0.1, testId: 'dry-multiplier' },
+  { key: 'base', label: 'dryBase', step: 0.05, testId: 'dry-base' },
+  { key: 'allowedLength', label: 'dryAllowedLength', step: 1, testId: 'dry-allowed-length' },
+] as const satisfies readonly { key: keyof DrySettings; label: keyof typeof GENERATION_LIMITS; step: number; testId: string }[];
 
 function problemText(problem: SteeringLineProblem, t: TFunction): string {
   return t(`settings.steeringProblems.${problem.kind}`, problem);
@@ -282,80 +281,62 @@ export function AntiSlopSettings({
           {t('settings.serverSteering')}
         </p>
       )}
-      <label className="field">
-        <span className="field-label">{t('settings.bans')}</span>
-        <textarea
-          rows={4}
-          value={banText}
-          aria-invalid={!bans.ok}
-          onChange={(event) => setBans(event.target.value)}
-          data-testid="bans-input"
+      <LinesField
+        label={t('settings.bans')}
+        rows={4}
+        text={banText}
+        hint={bans.ok ? t('settings.bansHint') : null}
+        problem={bans.ok ? null : problemText(bans.problem, t)}
+        onChange={setBans}
+        testId="bans"
+      />
+      <LinesField
+        label={t('settings.bias')}
+        rows={3}
+        text={biasText}
+        hint={bias.ok ? t('settings.biasHint', { min: L.biasStrength.min, max: L.biasStrength.max }) : null}
+        problem={bias.ok ? null : problemText(bias.problem, t)}
+        onChange={setBias}
+        testId="bias"
+      />
+      {DRY_NUMBERS.map(({ key, label, step, testId }) => (
+        <NumberField
+          key={key}
+          label={t(`settings.${label}`)}
+          value={dry[key]}
+          limits={L[label]}
+          step={step}
+          onChange={(value) => setDry(key, value)}
+          testId={testId}
         />
-        <span className={bans.ok ? 'field-hint' : 'field-hint field-problem'} data-testid="bans-hint">
-          {bans.ok ? t('settings.bansHint') : problemText(bans.problem, t)}
-        </span>
-      </label>
-      <label className="field">
-        <span className="field-label">{t('settings.bias')}</span>
-        <textarea
-          rows={3}
-          value={biasText}
-          aria-invalid={!bias.ok}
-          onChange={(event) => setBias(event.target.value)}
-          data-testid="bias-input"
-        />
-        <span className={bias.ok ? 'field-hint' : 'field-hint field-problem'} data-testid="bias-hint">
-          {bias.ok ? t('settings.biasHint', { min: L.biasStrength.min, max: L.biasStrength.max }) : problemText(bias.problem, t)}
-        </span>
-      </label>
-      <DryField
-        label={t('settings.dryMultiplier')}
-        value={dry.multiplier}
-        limits={L.dryMultiplier}
-        step={0.1}
-        onChange={(v) => setDry('multiplier', v)}
-        testId="dry-multiplier"
-      />
-      <DryField
-        label={t('settings.dryBase')}
-        value={dry.base}
-        limits={L.dryBase}
-        step={0.05}
-        onChange={(v) => setDry('base', v)}
-        testId="dry-base"
-      />
-      <DryField
-        label={t('settings.dryAllowedLength')}
-        value={dry.allowedLength}
-        limits={L.dryAllowedLength}
-        step={1}
-        onChange={(v) => setDry('allowedLength', v)}
-        testId="dry-allowed-length"
-      />
+      ))}
     </fieldset>
   );
 }
 
-function DryField(props: {
+/** A textarea of lines, with its hint or, while a line would be refused, that line's problem in its place. */
+function LinesField(props: {
   label: string;
-  value: number;
-  limits: { readonly min: number; readonly max: number };
-  step: number;
+  rows: number;
+  text: string;
+  hint: string | null;
+  problem: string | null;
   testId: string;
-  onChange(value: number): void;
+  onChange(text: string): void;
 }) {
   return (
     <label className="field">
       <span className="field-label">{props.label}</span>
-      <input
-        type="number"
-        value={Number.isFinite(props.value) ? props.value : ''}
-        min={props.limits.min}
-        max={props.limits.max}
-        step={props.step}
-        onChange={(event) => props.onChange(event.target.valueAsNumber)}
-        data-testid={props.testId}
+      <textarea
+        rows={props.rows}
+        value={props.text}
+        aria-invalid={props.problem !== null}
+        onChange={(event) => props.onChange(event.target.value)}
+        data-testid={`${props.testId}-input`}
       />
+      <span className={props.problem === null ? 'field-hint' : 'field-hint field-problem'} data-testid={`${props.testId}-hint`}>
+        {props.problem ?? props.hint}
+      </span>
     </label>
   );
 }

@@ -6,7 +6,10 @@
  * - sampleToken over a 50257-token vocabulary, per sampler configuration
  * - assembleContext on a 10 MB document, and how much of it is tokenizing
  * - the tokenizer on ~5000 words of prose: first time, again, and one 6000-character window
- * - drafts: counting the words of 10 MB, writing 10 MB atomically, opening and saving a 10 MB draft
+ * - drafts: counting the words of 10 MB, writing 10 MB atomically, opening and saving a 10 MB draft; applying 100
+ *   and 1000 changes to a million characters (one pass: the two should cost about the same)
+ * - the engine host: the worst gap of a 5 ms timer in the caller while the host prefills ~1020 tokens, beside the
+ *   same timer's worst gap with nothing running
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,10 +19,13 @@ import { countWords } from '../../electron/common/word-count.js';
 import { DEFAULT_SAMPLER, type SamplerSettings } from '../../electron/common/generation.js';
 import { atomicWrite } from '../../electron/disk/atomic-write.js';
 import { nodeFs } from '../../electron/disk/fs-layer.js';
+import { applyTextChanges } from '../../electron/drafts/draft-buffer.js';
 import { DraftLibrary } from '../../electron/drafts/library.js';
 import { assembleContext } from '../../electron/engine/context-window.js';
+import { startEngineHost } from '../../electron/engine/host/engine-host.js';
 import { createRng, sampleToken } from '../../electron/engine/sampling.js';
 import { loadTokenizer, writeGpt2TokenizerFiles } from '../../electron/engine/tokenizer/index.js';
+import { testModel } from '../support/fixtures.js';
 import { randomLogits } from '../support/random-logits.js';
 import { prose } from './prose.js';
 
@@ -139,12 +145,68 @@ async function drafts(dir: string): Promise<void> {
   console.log(`a ${mb} MB draft (${draft.text.length} characters): open ${ms(open)}; save (journal + text + metadata) ${ms(save)}`);
 }
 
+function textChanges(): void {
+  const text = 'x'.repeat(1_000_000);
+  const changes = (n: number) => Array.from({ length: n }, (_, i) => ({ offset: i * 900, deleteCount: 1, text: 'yy' }));
+  const hundred = changes(100);
+  const thousand = changes(1000);
+  timings(3, () => void applyTextChanges(text, thousand));
+  const few = timings(7, () => void applyTextChanges(text, hundred));
+  const many = timings(7, () => void applyTextChanges(text, thousand));
+  console.log(
+    `applyTextChanges on 1 M characters: 100 changes ${ms(few)}; 1000 changes ${ms(many)} (ratio of minima ${(many.min / few.min).toFixed(2)}; one copy per change would make it ~10)`,
+  );
+}
+
+/** Worst gap between ticks of a 5 ms interval timer while `work` runs. */
+async function worstTimerGap(work: () => Promise<void>): Promise<number> {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 5);
+  await work();
+  clearInterval(timer);
+  return worst;
+}
+
+async function engineHost(): Promise<void> {
+  // distilgpt2's shape: big enough that a 1024-token prefill on this thread would stall it visibly.
+  const host = await startEngineHost({ modelDir: await testModel('distilgpt2-seed3', { shape: 'distilgpt2', seed: 3 }), devices: ['cpu'] });
+  try {
+    // Longer than the window: the engine keeps the last ~1000 tokens of it.
+    const context = prose(2000, 7);
+    let prefillMs = 0;
+    let contextTokens = 0;
+    const idleBefore = await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+    const during = await worstTimerGap(async () => {
+      const request = { context, maxTokens: 1, candidates: 1, sampler: { ...DEFAULT_SAMPLER, seed: 1 } };
+      for await (const e of host.generate(request)) {
+        if (e.type === 'stats') {
+          prefillMs = e.prefillMs;
+          contextTokens = e.contextTokens;
+        }
+      }
+    });
+    const idleAfter = await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, Math.max(prefillMs, 100))));
+    console.log(
+      `engine host: prefill of ${contextTokens} tokens ${prefillMs.toFixed(0)} ms in the host; the caller's worst 5 ms timer gap ${during.toFixed(1)} ms (idle: ${Math.max(idleBefore, idleAfter).toFixed(1)} ms)`,
+    );
+  } finally {
+    await host.close();
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'kaituhi-bench-'));
 try {
   sampling();
   contextWindow();
   await tokenizer(dir);
   await drafts(dir);
+  textChanges();
+  await engineHost();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

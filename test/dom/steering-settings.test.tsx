@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SettingsPanel } from '../../renderer/panels/SettingsPanel.js';
 import { StatusBar } from '../../renderer/panels/StatusBar.js';
 import { presetLabel } from '../../renderer/panels/SteeringSettings.js';
-import { readText } from '../../renderer/lore/LorePanel.js';
+import { readText } from '../../renderer/panels/FileImportButton.js';
 import { noFilterCounts } from '../../renderer/editor/suggestion-filters.js';
 import { i18n } from '../../renderer/i18n/index.js';
 import type { EngineState, Settings } from '../../electron/shared/api.js';

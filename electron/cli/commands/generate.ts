@@ -2,10 +2,11 @@ import { loadModel } from '../../engine/model/load-model.js';
 import { BanList } from '../../engine/bans.js';
 import { generateWith, validateRequest } from '../../engine/generate.js';
 import { inspectContextWith } from '../../engine/context-view.js';
-import type { GenerateRequest, Precision, SamplerSettings, TokenAlternatives } from '../../engine/types.js';
-import { generateRequestSchema, PRECISIONS } from '../../common/generation.js';
+import type { GenerateRequest, SamplerSettings, TokenAlternatives } from '../../engine/types.js';
+import { generateRequestSchema } from '../../common/generation.js';
 import { errorMessage } from '../../common/error-message.js';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { modelHelp, modelLoadOptions, modelOptions } from '../model-options.js';
 import { baseSampler, steeringHelp, steeringOptions, steeringRequest } from '../steering-options.js';
 import { contextJson, storyContextFrom, storyContextHelp, storyContextOptions } from './story-context.js';
 
@@ -67,8 +68,7 @@ export const generateCommand: Command = {
     '                           the sampler (defaults as in the app)',
     '  --greedy                 always the likeliest token',
     '  --seed N                 the same seed gives the same text',
-    `  --precision P            ${PRECISIONS.join(', ')} (which variant of an ONNX export, or what a checkpoint is built at)`,
-    '  --device D               an execution provider to try (repeatable; e.g. cpu, cuda)',
+    ...modelHelp,
     ...steeringHelp,
     '  --json                   print prompt ids, token ids with logprobs (and alternatives), the candidates, the device',
     '                           and timings as JSON',
@@ -78,7 +78,7 @@ export const generateCommand: Command = {
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { values } = parseCommandArgs(argv, {
-      model: { type: 'string' },
+      ...modelOptions,
       prompt: { type: 'string' },
       'max-tokens': { type: 'string' },
       temperature: { type: 'string' },
@@ -88,8 +88,6 @@ export const generateCommand: Command = {
       'repetition-penalty': { type: 'string' },
       seed: { type: 'string' },
       candidates: { type: 'string' },
-      precision: { type: 'string' },
-      device: { type: 'string', multiple: true },
       ...steeringOptions,
       greedy: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -116,13 +114,8 @@ export const generateCommand: Command = {
       candidates,
       ...steeringRequest(values, sampler),
     });
-    const precision = values.precision as Precision | undefined;
-    if (precision && !PRECISIONS.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}`);
-    const model = await loadModel({
-      modelDir: values.model,
-      ...(precision ? { precision } : {}),
-      ...(values.device ? { devices: values.device } : {}),
-    });
+    const loadOptions = modelLoadOptions({ ...values, model: values.model });
+    const model = await loadModel(loadOptions);
     if (values['show-context']) {
       validateRequest(request, model.decoder.contextWindow);
       process.stdout.write(contextJson(inspectContextWith(model, request)));

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { LocalEngine } from '../../engine/engine.js';
-import type { Precision, ScoreRequest } from '../../engine/types.js';
+import type { ScoreRequest } from '../../engine/types.js';
 import { errorMessage } from '../../common/error-message.js';
-import { GENERATION_LIMITS, PRECISIONS, scoreRequestSchema } from '../../common/generation.js';
+import { GENERATION_LIMITS, scoreRequestSchema } from '../../common/generation.js';
 import { numberOption, parseCommandArgs, UsageError, type Command } from '../command.js';
+import { modelHelp, modelLoadOptions, modelOptions } from '../model-options.js';
 
 export const scoreCommand: Command = {
   summary: 'read a text with a local GPT-2: every token’s log-probability and rank, and the perplexity',
@@ -21,29 +22,25 @@ export const scoreCommand: Command = {
     `  --context TEXT           text before it, read but not scored (the story so far)`,
     '  --memory TEXT            notes pinned ahead of the context, as in the app',
     `  --logprobs N             also each token's N likeliest alternatives (at most ${GENERATION_LIMITS.topAlternatives.max})`,
-    `  --precision P            ${PRECISIONS.join(', ')} (which variant of an ONNX export, or what a checkpoint is built at)`,
-    '  --device D               an execution provider to try (repeatable; e.g. cpu, cuda)',
+    ...modelHelp,
     '  --json                   print {tokens: [{tokenId, text, offset, logprob, rank}], perplexity, stats} as JSON',
     '  --help, -h               this help',
     '',
   ].join('\n'),
   async run(argv: string[]): Promise<number> {
     const { values } = parseCommandArgs(argv, {
-      model: { type: 'string' },
+      ...modelOptions,
       text: { type: 'string' },
       file: { type: 'string' },
       context: { type: 'string' },
       memory: { type: 'string' },
       logprobs: { type: 'string' },
-      precision: { type: 'string' },
-      device: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
     });
     if (!values.model) throw new UsageError('--model DIR is required');
     if ((values.text === undefined) === (values.file === undefined))
       throw new UsageError('give the text to score with --text TEXT or --file FILE (one of them)');
-    const precision = values.precision as Precision | undefined;
-    if (precision && !PRECISIONS.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}`);
+    const loadOptions = modelLoadOptions({ ...values, model: values.model });
     let text = values.text;
     if (text === undefined) {
       try {
@@ -65,11 +62,7 @@ export const scoreCommand: Command = {
         issue.path[0] === 'text' && issue.code === 'too_big' ? ` (score it in parts; --context carries the text before each part)` : '';
       throw new UsageError(`${flag ?? `--${String(issue.path[0])}`}: ${issue.message}${hint}`);
     }
-    const engine = await LocalEngine.load({
-      modelDir: values.model,
-      ...(precision ? { precision } : {}),
-      ...(values.device ? { devices: values.device } : {}),
-    });
+    const engine = await LocalEngine.load(loadOptions);
     try {
       const result = await engine.score(parsed.data);
       if (values.json) {

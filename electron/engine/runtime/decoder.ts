@@ -42,6 +42,14 @@ export function reusablePrefix(cached: readonly number[], next: readonly number[
   return n;
 }
 
+/** The checks every decoder's contextLogits makes: a context that fits the window, and logits asked from within it. */
+export function checkContextLogits(tokens: readonly number[], from: number, contextWindow: number): void {
+  if (tokens.length === 0) throw new Error('the context needs at least one token');
+  if (tokens.length > contextWindow) throw new Error(`context of ${tokens.length} tokens exceeds the window of ${contextWindow}`);
+  if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
+    throw new RangeError(`logits from position ${from} of ${tokens.length}`);
+}
+
 /** How many leading tokens of `next` the decoder will take from a cache, the spare one included (as setContext chooses). */
 export function plannedReuse(decoder: Decoder, next: readonly number[]): number {
   return Math.max(reusablePrefix(decoder.cachedTokens, next), reusablePrefix(decoder.spareTokens ?? [], next));

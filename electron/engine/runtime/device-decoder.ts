@@ -8,7 +8,7 @@
  */
 import ort from 'onnxruntime-node';
 import { deviceNames as names } from '../graph/device-graph.js';
-import { reusablePrefix, type Decoder } from './decoder.js';
+import { checkContextLogits, reusablePrefix, type Decoder } from './decoder.js';
 import { PREFILL_CHUNK, splitRows, type DecoderShape } from './kaituhi-decoder.js';
 
 /** Which outputs stay on the device: every present tensor; the logits come to the host. */
@@ -63,11 +63,7 @@ export class DeviceDecoder implements Decoder {
   }
 
   async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
-    if (tokens.length === 0) throw new Error('the context needs at least one token');
-    if (tokens.length > this.shape.contextWindow)
-      throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
-    if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
-      throw new RangeError(`logits from position ${from} of ${tokens.length}`);
+    checkContextLogits(tokens, from, this.shape.contextWindow);
     const reused = this.#present ? Math.min(reusablePrefix(this.#contextTokens, tokens), from) : 0;
     this.#genLength = 0;
     this.#batch = 1;

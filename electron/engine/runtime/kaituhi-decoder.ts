@@ -4,7 +4,7 @@
  */
 import ort from 'onnxruntime-node';
 import { kaituhiNames as names } from '../graph/kaituhi-graph.js';
-import { reusablePrefix, type Decoder } from './decoder.js';
+import { checkContextLogits, reusablePrefix, type Decoder } from './decoder.js';
 import { KvBuffers } from './kv-buffers.js';
 
 export interface DecoderShape {
@@ -119,11 +119,7 @@ export class KaituhiDecoder implements Decoder {
    * runs only for the positions asked for.
    */
   async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
-    if (tokens.length === 0) throw new Error('the context needs at least one token');
-    if (tokens.length > this.shape.contextWindow)
-      throw new Error(`context of ${tokens.length} tokens exceeds the window of ${this.shape.contextWindow}`);
-    if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
-      throw new RangeError(`logits from position ${from} of ${tokens.length}`);
+    checkContextLogits(tokens, from, this.shape.contextWindow);
     // After a window slide the spare may already hold most of the new context (prepared in the background).
     if (this.#spare && reusablePrefix(this.#spare.tokens, tokens) > reusablePrefix(this.#active.tokens, tokens)) {
       [this.#active, this.#spare] = [this.#spare, this.#active];

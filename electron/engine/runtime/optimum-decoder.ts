@@ -5,7 +5,7 @@
  */
 import ort from 'onnxruntime-node';
 import { float16ToFloat32 } from '../formats/half.js';
-import { reusablePrefix, type Decoder } from './decoder.js';
+import { checkContextLogits, reusablePrefix, type Decoder } from './decoder.js';
 
 export interface OptimumSessions {
   /** Runs with past inputs (model.onnx, decoder_model_merged.onnx, decoder_with_past_model.onnx). */
@@ -64,8 +64,7 @@ export class OptimumDecoder implements Decoder {
 
   /** An export computes logits at every position anyway: scoring costs it nothing more than a prefill. */
   async contextLogits(tokens: readonly number[], from: number): Promise<{ logits: Float32Array; reused: number }> {
-    if (!Number.isInteger(from) || from < 0 || from >= tokens.length)
-      throw new RangeError(`logits from position ${from} of ${tokens.length}`);
+    checkContextLogits(tokens, from, this.shape.contextWindow);
     const reused = Math.min(reusablePrefix(this.#tokens, tokens), from);
     const past = this.#contextPast && reused > 0 ? this.#truncate(this.#contextPast, reused) : null;
     const { logits, present } = await this.#run(tokens.slice(reused), past, 1);

@@ -1,6 +1,7 @@
 /** The engine host keeps inference off the caller's thread and comes back after a crash. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngineHost } from '../../../electron/engine/host/engine-host.js';
+import { PREFILL_CHUNK } from '../../../electron/engine/runtime/kaituhi-decoder.js';
 import { DEFAULT_SAMPLER, type EngineHost, type EngineHostEvent, type GenerateRequest } from '../../../electron/engine/types.js';
 import { testModel } from '../../support/fixtures.js';
 
@@ -26,41 +27,22 @@ function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
 }
 
 describe('engine host', () => {
-  it('keeps the calling thread responsive while it prefills 1024 tokens', async () => {
-    /** Worst gap between ticks of a 5 ms interval timer while `work` runs. */
-    const worstTimerGap = async (work: () => Promise<void>): Promise<number> => {
-      let last = performance.now();
-      let worst = 0;
-      const timer = setInterval(() => {
-        const now = performance.now();
-        worst = Math.max(worst, now - last);
-        last = now;
-      }, 5);
-      await work();
-      clearInterval(timer);
-      return worst;
-    };
-    let prefillMs = 0;
+  it('keeps the calling thread free while it prefills 1024 tokens: timers keep firing', async () => {
+    // Counts, not milliseconds: inference on this thread would let a timer in only between the prefill's blocking
+    // runs (one per PREFILL_CHUNK tokens); in another process it fires all along. The gap in milliseconds is
+    // measured by `npm run bench:micro`.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
     let contextTokens = 0;
-    const idleBefore = await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, 1000)));
-    const duringPrefill = await worstTimerGap(async () => {
-      for await (const e of host.generate(request())) {
-        if (e.type === 'stats') {
-          prefillMs = e.prefillMs;
-          contextTokens = e.contextTokens;
-        }
-      }
-    });
-    // The same timer with nothing running, before and after for as long: what this machine's scheduler alone
-    // costs right now (other tenants share these cores).
-    const idle = Math.max(idleBefore, await worstTimerGap(() => new Promise((resolve) => setTimeout(resolve, prefillMs))));
-    const measured = `prefill of ${contextTokens} tokens: ${prefillMs.toFixed(0)} ms in the host; worst timer gap ${duringPrefill.toFixed(1)} ms (idle: ${idle.toFixed(1)} ms)`;
+    try {
+      for await (const e of host.generate(request())) if (e.type === 'stats') contextTokens = e.contextTokens;
+    } finally {
+      clearInterval(timer);
+    }
     expect(contextTokens).toBeGreaterThan(1000);
     expect(contextTokens).toBeLessThanOrEqual(1023);
-    // Long enough that inference on this thread would stall the timer for hundreds of milliseconds.
-    expect(prefillMs).toBeGreaterThan(100);
-    // Within 20 ms of what the machine does to an idle timer (a few ms when nothing else runs).
-    expect(duringPrefill, measured).toBeLessThan(20 + idle);
+    const blockingRuns = Math.ceil(contextTokens / PREFILL_CHUNK) + 1;
+    expect(ticks).toBeGreaterThan(blockingRuns + 5);
   });
 
   it('prefills through the host, and the next request reuses it', async () => {
