@@ -57,7 +57,19 @@ export interface SettingsState {
   /** Where the settings live, shown in the panel so the writer can find the file. */
   readonly location: string;
   /** Set when the file on disk was unreadable and defaults were used instead. */
-  readonly notice: string | null;
+  readonly notice: SettingsNotice | null;
+}
+
+/** Why the settings file was not used: it could not be read, or it was not valid settings. */
+export type SettingsProblem = 'unreadable' | 'damaged';
+
+/** What the interface words in the writer's language: the problem as a code, the reader's or validator's own words. */
+export interface SettingsNotice {
+  readonly problem: SettingsProblem;
+  /** The file system's or the validator's words ("EACCES: permission denied…", "sampler.temperature: Too big…"). */
+  readonly detail: string;
+  /** Where a damaged file was set aside; null when it was not (or could not be) moved. */
+  readonly keptAs: string | null;
 }
 
 export type AppMode = 'electron' | 'server';
