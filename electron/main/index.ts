@@ -13,7 +13,7 @@ import { APP_NAME, defaultUserDataDir, settingsFileIn } from '../services/user-d
 import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { startUtilityEngineHost } from './engine-process.js';
 import { chooseLibraryFolder, printHtmlToPdf, saveExportWithDialog } from './drafts-edge.js';
-import { draftMenuItems, mainWords, menuTemplate, type MainWords } from './menu.js';
+import { draftMenuItems, draftsFolderFailure, mainWords, menuTemplate, type MainWords } from './menu.js';
 import { parseLaunchArgs } from './launch-args.js';
 import { spellcheckPolicy } from './spellcheck-policy.js';
 import { isPermissionGranted } from './permission-policy.js';
@@ -120,7 +120,7 @@ function installMenu(): void {
   const chooseLibrary = (): void => {
     void chooseLibraryFolder(current)
       .then((folder) => (folder ? services.drafts.relocate(folder) : null))
-      .catch((error: unknown) => dialog.showErrorBox(current.draftsFolder, String(error)));
+      .catch((error: unknown) => dialog.showErrorBox(current.draftsFolder, draftsFolderFailure(current, error)));
   };
   const actions = {
     draftItems: draftMenuItems(current, send, chooseLibrary),

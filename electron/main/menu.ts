@@ -9,6 +9,7 @@ import type { DraftCommand, DraftPush } from '../shared/drafts-api.js';
 import type { SavedFileType } from '../services/drafts-service.js';
 import type { LanguagePreference, UiLanguage } from '../common/settings.js';
 import { resolveUiLanguage } from '../common/language.js';
+import { errorMessage } from '../common/error-message.js';
 
 export interface MainWords {
   readonly file: string;
@@ -43,6 +44,8 @@ export interface MainWords {
   readonly exportDraft: string;
   readonly chooseDraftsFolderTitle: string;
   readonly draftsFolder: string;
+  /** The error box's sentence when the drafts folder could not be changed; the error's own words follow it. */
+  readonly draftsFolderNotChanged: string;
   /** The save dialog's name for each kind of file it saves. */
   readonly fileTypes: Readonly<Record<SavedFileType, string>>;
 }
@@ -81,6 +84,7 @@ export const MAIN_WORDS: Record<UiLanguage, MainWords> = {
     exportDraft: 'Export draft',
     chooseDraftsFolderTitle: 'Choose the drafts folder',
     draftsFolder: 'Drafts folder',
+    draftsFolderNotChanged: 'Could not switch to that drafts folder.',
     fileTypes: {
       txt: 'Plain text',
       md: 'Markdown',
@@ -123,6 +127,7 @@ export const MAIN_WORDS: Record<UiLanguage, MainWords> = {
     exportDraft: '导出稿件',
     chooseDraftsFolderTitle: '选择稿件文件夹',
     draftsFolder: '稿件文件夹',
+    draftsFolderNotChanged: '无法切换到那个稿件文件夹。',
     fileTypes: {
       txt: '纯文本',
       md: 'Markdown 文档',
@@ -138,6 +143,14 @@ export const MAIN_WORDS: Record<UiLanguage, MainWords> = {
 /** The words for the writer's setting, 'system' meaning the system's preferred languages (app.getPreferredSystemLanguages()). */
 export function mainWords(preference: LanguagePreference, systemLanguages: readonly string[]): MainWords {
   return MAIN_WORDS[resolveUiLanguage(preference, systemLanguages)];
+}
+
+/**
+ * The error box's text when choosing another drafts folder failed: the sentence in the interface's language, then the
+ * services' own words (a draft that could not be saved, a file-system error) as the detail.
+ */
+export function draftsFolderFailure(words: MainWords, error: unknown): string {
+  return `${words.draftsFolderNotChanged}\n\n${errorMessage(error)}`;
 }
 
 /** File-menu items that ask the renderer (which owns the editor) to run a drafts command. */

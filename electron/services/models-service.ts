@@ -27,7 +27,6 @@ import type {
 } from '../shared/api.js';
 import type { EngineInfo } from '../engine/types.js';
 import { listImportFolders, resolveImportFolder } from './import-root.js';
-import { errorMessage } from '../common/error-message.js';
 
 export interface ModelsServiceOptions {
   /** The store's folder: <userData>/models. */
@@ -195,7 +194,7 @@ export class ModelsService {
             stage: 'failed',
             bytesPerSecond: 0,
             etaSeconds: null,
-            error: info.message,
+            error: info,
             filesChanged: info.code === 'files-changed',
           });
       },
@@ -256,7 +255,7 @@ export class ModelsService {
       for (const listener of this.#installedListeners) listener(model);
       return true;
     } catch (error) {
-      this.#publish({ importing: { ...importing, stage: 'failed', error: errorMessage(error) } });
+      this.#publish({ importing: { ...importing, stage: 'failed', error: toErrorInfo(error) } });
       throw error;
     }
   }

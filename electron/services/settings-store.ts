@@ -1,5 +1,5 @@
 import { readFile, rename } from 'node:fs/promises';
-import type { SettingsState } from '../shared/api.js';
+import type { SettingsNotice, SettingsState } from '../shared/api.js';
 import { errorMessage } from '../common/error-message.js';
 import { defaultSettings, type Settings } from '../common/settings.js';
 import { parseJsonText, parseSettings } from '../shared/validators.js';
@@ -8,7 +8,8 @@ import { writeJsonAtomic } from '../disk/json-file.js';
 
 /**
  * Loads and saves the settings file. Saving is atomic; loading validates, and an unreadable file falls back
- * to defaults, is kept aside (never silently overwritten) and is reported to the writer in `notice`.
+ * to defaults, is kept aside (never silently overwritten) and is reported to the writer in `notice`, as a problem
+ * code the interface words in the writer's language.
  */
 export class SettingsStore {
   #state: SettingsState;
@@ -27,13 +28,12 @@ export class SettingsStore {
       raw = await readFile(this.file, 'utf8');
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return this.#set(defaultSettings(), null);
-      return this.#set(defaultSettings(), `Could not read the settings file (${errorMessage(error)}); using the defaults.`);
+      return this.#set(defaultSettings(), { problem: 'unreadable', detail: errorMessage(error), keptAs: null });
     }
-    const problem = parseJsonText(raw, parseSettings);
-    if (problem.ok) return this.#set(problem.value, null);
+    const parsed = parseJsonText(raw, parseSettings);
+    if (parsed.ok) return this.#set(parsed.value, null);
     const keptAs = await this.#setAside();
-    const kept = keptAs ? ` The old file was kept as ${keptAs}.` : '';
-    return this.#set(defaultSettings(), `The settings file was damaged (${problem.error}), so the defaults are in use.${kept}`);
+    return this.#set(defaultSettings(), { problem: 'damaged', detail: parsed.error, keptAs });
   }
 
   async save(settings: Settings): Promise<SettingsState> {
@@ -53,7 +53,7 @@ export class SettingsStore {
     }
   }
 
-  #set(settings: Settings, notice: string | null): SettingsState {
+  #set(settings: Settings, notice: SettingsNotice | null): SettingsState {
     this.#state = { settings, location: this.file, notice };
     return this.#state;
   }

@@ -6,9 +6,10 @@ import type { Precision } from '../common/generation.js';
 import type { Settings } from '../common/settings.js';
 import type { EngineFailure, EngineFailureKind, EngineInfo } from '../engine/types.js';
 import type { ModelUse } from '../store/catalog.js';
+import type { StoreErrorCode, StoreErrorInfo } from '../store/errors.js';
 import type { RecommendationReason } from '../store/recommend.js';
 
-export type { EngineFailure, EngineFailureKind, ModelUse, RecommendationReason };
+export type { EngineFailure, EngineFailureKind, ModelUse, RecommendationReason, StoreErrorCode, StoreErrorInfo };
 
 /** Where the engine is in its life; the status bar and the notices read this. */
 export type EngineStatus = 'no-model' | 'loading' | 'ready' | 'failed' | 'restarting';
@@ -57,7 +58,19 @@ export interface SettingsState {
   /** Where the settings live, shown in the panel so the writer can find the file. */
   readonly location: string;
   /** Set when the file on disk was unreadable and defaults were used instead. */
-  readonly notice: string | null;
+  readonly notice: SettingsNotice | null;
+}
+
+/** Why the settings file was not used: it could not be read, or it was not valid settings. */
+export type SettingsProblem = 'unreadable' | 'damaged';
+
+/** What the interface words in the writer's language: the problem as a code, the reader's or validator's own words. */
+export interface SettingsNotice {
+  readonly problem: SettingsProblem;
+  /** The file system's or the validator's words ("EACCES: permission denied…", "sampler.temperature: Too big…"). */
+  readonly detail: string;
+  /** Where a damaged file was set aside; null when it was not (or could not be) moved. */
+  readonly keptAs: string | null;
 }
 
 export type AppMode = 'electron' | 'server';
@@ -93,8 +106,8 @@ export interface DownloadState {
   readonly total: number;
   readonly bytesPerSecond: number;
   readonly etaSeconds: number | null;
-  /** Set when stage is 'failed': what went wrong, in words for the writer. */
-  readonly error: string | null;
+  /** Set when stage is 'failed': why, as a code the interface words, with the store's own sentence as the detail. */
+  readonly error: StoreErrorInfo | null;
   /**
    * It failed because files differ from this machine's first download of the same commit: downloadModel with
    * `acceptChangedFiles` takes them anyway, once the writer confirms.
@@ -115,7 +128,8 @@ export interface ImportState {
   readonly stage: ImportStage;
   readonly bytes: number;
   readonly total: number;
-  readonly error: string | null;
+  /** Set when stage is 'failed', as for a download. */
+  readonly error: StoreErrorInfo | null;
 }
 
 export interface ModelsState {

@@ -1,8 +1,11 @@
 import { errorMessage } from '../common/error-message.js';
+import { isErrno } from '../disk/errno.js';
 
 /**
- * Store failures carry a code the UI can branch on and a sentence it can show as is. Every message names the
- * model or file and says what to do, because "download failed" helps nobody.
+ * Store failures carry a code and a sentence. The code is what the interface words in the writer's language (and
+ * branches on); the sentence, in English, names the model or file and says what to do, because "download failed"
+ * helps nobody: the CLI prints it, and the interface shows it as the detail. Every code has its sentence in the
+ * interface's string tables (`models.errors.<code>`); the compiler refuses a code without one.
  */
 export type StoreErrorCode =
   | 'not-found'
@@ -20,7 +23,9 @@ export type StoreErrorCode =
   | 'invalid-model'
   | 'unknown-model'
   | 'busy'
-  | 'closed';
+  | 'closed'
+  /** Not the store's own refusal: a file-system or program error it did not expect. */
+  | 'unexpected';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -45,7 +50,12 @@ export interface StoreErrorInfo {
   readonly file: string | null;
 }
 
+/**
+ * The transfers turn the network's failures into StoreErrors once their retries run out, so an error that is
+ * neither is not the network's: calling it so would send the writer to check a connection that is fine.
+ */
 export function toErrorInfo(err: unknown): StoreErrorInfo {
   if (err instanceof StoreError) return { code: err.code, message: err.message, file: err.file ?? null };
-  return { code: 'network', message: errorMessage(err), file: null };
+  const code = err instanceof TransientError ? 'network' : isErrno(err, 'ENOSPC') ? 'disk-full' : 'unexpected';
+  return { code, message: errorMessage(err), file: null };
 }

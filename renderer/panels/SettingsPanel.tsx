@@ -10,6 +10,7 @@ import { GENERATION_LIMITS } from '../../electron/common/generation.js';
 import { remoteUrlProblem, REMOTE_ENGINE_LIMITS, SETTINGS_LIMITS, type EngineSource } from '../../electron/common/settings.js';
 import { SUGGESTION_MODES } from '../../electron/common/suggestion-mode.js';
 import { AntiSlopSettings, PresetSettings } from './SteeringSettings.js';
+import { settingsNoticeText } from '../state/notices.js';
 
 export interface SettingsPanelProps {
   state: SettingsState;
@@ -81,7 +82,11 @@ export function SettingsPanel({ state, activeModelDir, serverEngine = false, mod
 
   return (
     <SidePanel title={t('settings.title')} className="settings" testId="settings-panel" closeLabel={t('settings.close')} onClose={onClose}>
-      {state.notice && <p className="notice notice-warning">{state.notice}</p>}
+      {state.notice && (
+        <p className="notice notice-warning" data-testid="settings-notice">
+          {settingsNoticeText(state.notice, t)}
+        </p>
+      )}
       <form
         onSubmit={(event) => {
           event.preventDefault();

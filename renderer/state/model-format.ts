@@ -1,4 +1,5 @@
 /** Sizes, speeds and times as a writer reads them: "120 MB", "2.4 MB/s", "about 3 min left", in the interface's language. */
+import type { StoreErrorInfo } from '../../electron/shared/api.js';
 import { formatNumber, i18n } from '../i18n/index.js';
 
 export function formatBytes(bytes: number): string {
@@ -24,6 +25,14 @@ export function formatEta(seconds: number | null): string {
   if (seconds < 3600) return i18n.t('models.eta.minutes', { minutes: Math.round(seconds / 60) });
   const hours = Math.floor(seconds / 3600);
   return i18n.t('models.eta.hours', { hours, minutes: Math.round((seconds - hours * 3600) / 60) });
+}
+
+/**
+ * Why a download or an import failed: the reason and what to do from the store's code, in the interface's language;
+ * the store's own sentence (the file, the HTTP status, the hash) only as the detail.
+ */
+export function storeFailureText(error: StoreErrorInfo): string {
+  return i18n.t('models.failure', { reason: i18n.t(`models.errors.${error.code}`), detail: error.message });
 }
 
 /** 0–100, whole numbers; 0 while the total is unknown. */

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { AppMode, EngineFailure, EngineState, RemoteEngineStatus, SettingsState } from '../../electron/shared/api.js';
+import type { AppMode, EngineFailure, EngineState, RemoteEngineStatus, SettingsNotice, SettingsState } from '../../electron/shared/api.js';
 import type { LinkStatus } from '../transport/message-link.js';
 import type { Notice } from '../panels/NoticeBar.js';
 
@@ -49,8 +49,14 @@ export function noticesFor(
     else if (engine.status === 'ready' && engine.message)
       notices.push({ id: `restarted-${engine.restarts}`, tone: 'info', text: t('notices.restarted'), dismissible: true });
   }
-  if (settings?.notice) notices.push({ id: 'settings', tone: 'warning', text: settings.notice, dismissible: true });
+  if (settings?.notice) notices.push({ id: 'settings', tone: 'warning', text: settingsNoticeText(settings.notice, t), dismissible: true });
   return notices;
+}
+
+/** The settings file was not used: why and what became of it, in the interface's words; the reader's own words as the detail. */
+export function settingsNoticeText({ problem, detail, keptAs }: SettingsNotice, t: TFunction): string {
+  if (problem === 'unreadable') return t('notices.settingsUnreadable', { detail });
+  return keptAs === null ? t('notices.settingsDamaged', { detail }) : t('notices.settingsDamagedKept', { detail, file: keptAs });
 }
 
 /**

@@ -115,7 +115,11 @@ describe('models panel', () => {
     const failed: DownloadState = {
       ...downloading,
       stage: 'failed',
-      error: 'gpt2-onnx-int8: the server now gives other files for Xenova/gpt2 at commit bf2c… than this machine first downloaded',
+      error: {
+        code: 'files-changed',
+        message: 'gpt2-onnx-int8: the server now gives other files for Xenova/gpt2 at commit bf2c… than this machine first downloaded',
+        file: 'onnx/model_quantized.onnx',
+      },
     };
     const { rerender } = render(
       <ModelsPanel api={api} state={{ ...empty, download: failed }} engine={noModel} onClose={() => undefined} />,

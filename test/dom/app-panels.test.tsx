@@ -123,14 +123,20 @@ describe('settings panel', () => {
     const onSave = vi.fn(() => Promise.resolve());
     render(
       <SettingsPanel
-        state={{ settings: defaultSettings(), location: '/home/w/.config/Kaituhi/settings.json', notice: 'The settings file was damaged' }}
+        state={{
+          settings: defaultSettings(),
+          location: '/home/w/.config/Kaituhi/settings.json',
+          notice: { problem: 'damaged', detail: 'not JSON', keptAs: null },
+        }}
         activeModelDir="/models/override"
         mode="electron"
         onSave={onSave}
         onClose={() => undefined}
       />,
     );
-    expect(screen.getByText('The settings file was damaged')).toBeTruthy();
+    expect(screen.getByTestId('settings-notice').textContent).toBe(
+      'The settings file was damaged, so the defaults are in use. (Why: not JSON)',
+    );
     expect(screen.getByText(/In use now: \/models\/override/)).toBeTruthy();
     expect(screen.getByPlaceholderText('/path/to/gpt2')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Temperature'), { target: { value: '1.2' } });

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { DownloadState, EngineState } from '../../../electron/shared/api.js';
-import { formatBytes, formatEta, formatSpeed, percent } from '../../state/model-format.js';
+import { formatBytes, formatEta, formatSpeed, percent, storeFailureText } from '../../state/model-format.js';
 
 export interface DownloadProgressProps {
   download: DownloadState;
@@ -43,7 +43,11 @@ export function DownloadProgress({ download, engine, onPause, onResume, onAccept
           </span>
         )}
       </div>
-      {download.error && <p className="notice notice-error">{download.error}</p>}
+      {download.error && (
+        <p className="notice notice-error" data-testid="download-error">
+          {storeFailureText(download.error)}
+        </p>
+      )}
       {!done && (
         <div className="row-actions">
           {running ? (

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import type { ImportSource, ImportState, ModelsState } from '../../../electron/shared/api.js';
-import { formatBytes, percent } from '../../state/model-format.js';
+import { formatBytes, percent, storeFailureText } from '../../state/model-format.js';
 
 export interface ImportSectionProps {
   importBy: ModelsState['importBy'];
@@ -84,7 +84,11 @@ export function ImportSection({ importBy, importing, listFolders, onImport }: Im
       {importing && (
         <div className="import-progress" data-testid="import-progress" data-stage={importing.stage}>
           {importing.stage === 'failed' ? (
-            <p className="notice notice-error">{importing.error}</p>
+            importing.error && (
+              <p className="notice notice-error" data-testid="import-error">
+                {storeFailureText(importing.error)}
+              </p>
+            )
           ) : (
             <>
               {/* Checking has no byte count (the engine loads, and converts a checkpoint): an indeterminate bar. */}

@@ -2,7 +2,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS } from '../../../electron/common/drafts.js';
-import { draftMenuItems, MAIN_WORDS, mainWords, menuTemplate } from '../../../electron/main/menu.js';
+import { draftMenuItems, draftsFolderFailure, MAIN_WORDS, mainWords, menuTemplate } from '../../../electron/main/menu.js';
 
 function labels(items: readonly MenuItemConstructorOptions[]): (string | undefined)[] {
   return items.flatMap((item) => {
@@ -48,6 +48,18 @@ describe('application menu', () => {
     const { fileTypes, ...titles } = MAIN_WORDS['zh-CN'];
     for (const text of [...Object.values(titles), ...Object.values(fileTypes)])
       expect(text.replace(/GPT-2|Markdown|Word|EPUB|PDF/, ''), text).not.toMatch(/[A-Za-z]/);
+  });
+
+  it('says in the interface’s language that the drafts folder did not change, with the services’ words after it', () => {
+    const failure = new Error('Kept the current library: “Chapter 1” could not be saved (EACCES).');
+    expect(draftsFolderFailure(MAIN_WORDS['zh-CN'], failure)).toBe(
+      '无法切换到那个稿件文件夹。\n\nKept the current library: “Chapter 1” could not be saved (EACCES).',
+    );
+    expect(draftsFolderFailure(MAIN_WORDS.en, failure)).toBe(
+      'Could not switch to that drafts folder.\n\nKept the current library: “Chapter 1” could not be saved (EACCES).',
+    );
+    // Not "Error: …", as String(error) wrote it.
+    expect(draftsFolderFailure(MAIN_WORDS.en, 'EACCES')).toBe('Could not switch to that drafts folder.\n\nEACCES');
   });
 
   it('names every file type the save dialog saves, in each language', () => {

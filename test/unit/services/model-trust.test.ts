@@ -45,8 +45,9 @@ describe('trust on first use through the API', () => {
     await call({ method: 'downloadModel', variantId: HUB_VARIANT });
     const refused = await downloadSettles();
     expect(refused.download).toMatchObject({ stage: 'failed', filesChanged: true });
-    expect(refused.download!.error).toContain('onnx/model_quantized.onnx');
-    expect(refused.download!.error).toContain(swapped.sha256);
+    expect(refused.download!.error).toMatchObject({ code: 'files-changed', file: 'onnx/model_quantized.onnx' });
+    expect(refused.download!.error!.message).toContain('onnx/model_quantized.onnx');
+    expect(refused.download!.error!.message).toContain(swapped.sha256);
     expect(refused.models).toEqual([]);
     expect(hub.modelHub.hub.gets(swapped)).toEqual([]);
 

@@ -130,7 +130,11 @@ describe('models through the API session', () => {
     await expect(call({ method: 'importModel', from: { by: 'import-root', folder: 'broken' } })).rejects.toThrow(/cannot be imported/);
     const state = (await call({ method: 'getModels' })) as ModelsState;
     expect(state.models).toHaveLength(before);
-    expect(state.importing).toMatchObject({ stage: 'failed' });
+    // The code the panel words in the writer's language; the store's sentence stays as the detail.
+    expect(state.importing).toMatchObject({
+      stage: 'failed',
+      error: { code: 'invalid-model', message: expect.stringMatching(/cannot be imported/) },
+    });
     expect(await readdir(join(home, 'models', '.partial'))).toEqual([]);
   });
 

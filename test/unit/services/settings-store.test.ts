@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,10 +63,20 @@ describe('settings store', () => {
       await writeFile(file, contents);
       const state = await new SettingsStore(file).load();
       expect(state.settings).toEqual(defaultSettings());
-      expect(state.notice).toMatch(/damaged.*defaults.*kept as/);
       const kept = (await readdir(dir)).filter((name) => name.startsWith('settings.json.corrupt-'));
       expect(kept).toHaveLength(1);
       expect(await readFile(join(dir, kept[0]!), 'utf8')).toBe(contents);
+      // A code for the interface to word, the validator's words as the detail, and where the old file went.
+      expect(state.notice).toEqual({ problem: 'damaged', detail: expect.any(String), keptAs: join(dir, kept[0]!) });
     });
   }
+
+  it('a file that is there but cannot be read: the defaults, the reader’s own words, nothing moved aside', async () => {
+    const file = join(dir, 'settings.json');
+    await mkdir(file);
+    const state = await new SettingsStore(file).load();
+    expect(state.settings).toEqual(defaultSettings());
+    expect(state.notice).toEqual({ problem: 'unreadable', detail: expect.stringContaining('EISDIR'), keptAs: null });
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
 });
