@@ -387,17 +387,23 @@ export class OpenBuffers {
     return { title: b.meta.title, text: b.text, modelSpans: b.meta.modelSpans.map((s) => ({ ...s })) };
   }
 
-  /** Saves everything and stops watching. Returns the drafts that could not be saved (their text is in the journal). */
-  async shutdown(): Promise<{ failed: { id: string; error: DraftError }[] }> {
+  /** Saves every open draft, all of them open still. Returns those that could not be saved (their text is in the journal). */
+  async saveAll(doing = 'save'): Promise<{ failed: { id: string; error: DraftError }[] }> {
     const failed: { id: string; error: DraftError }[] = [];
     for (const id of this.ids()) {
       try {
         await this.save(id);
       } catch (err) {
-        failed.push({ id, error: toDraftError(err, 'save before quitting') });
+        failed.push({ id, error: toDraftError(err, doing) });
         await this.#writeJournal(id).catch(() => undefined);
       }
     }
+    return { failed };
+  }
+
+  /** Saves everything and stops watching. Returns the drafts that could not be saved (their text is in the journal). */
+  async shutdown(): Promise<{ failed: { id: string; error: DraftError }[] }> {
+    const { failed } = await this.saveAll('save before quitting');
     this.#autosave.dispose();
     this.#journaling.dispose();
     for (const b of this.#buffers.values()) b.watcher?.close();

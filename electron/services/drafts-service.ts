@@ -34,7 +34,7 @@ export interface DraftsServiceOptions {
   /** Electron's save dialog for exports; without it (server mode) exports go back to the page as downloads. */
   saveExport?: SaveExport;
   /** Tests shorten or lengthen the timers and turn the watcher off. */
-  library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch'>;
+  library?: Pick<DraftLibraryOptions, 'autosaveDelayMs' | 'autosaveMaxDelayMs' | 'journalDelayMs' | 'watch' | 'fs'>;
 }
 
 /** What the save dialog saves: a draft in one of its export formats, or a lorebook. */
@@ -99,11 +99,21 @@ export class DraftsService {
     return { failed: failed.map((f) => f.error.message) };
   }
 
-  /** The writer chose another library folder (Electron's dialog): close this one, open that one, remember it. */
+  /**
+   * The writer chose another library folder (Electron's dialog): close this one, open that one, remember it.
+   * Everything that can fail before the switch (saving the open drafts, remembering the choice) runs while this
+   * library is still open, so a failure keeps it open and in use, as the error says.
+   */
   async relocate(libraryDir: string): Promise<DraftsStartup> {
-    const { failed } = await this.shutdown();
-    if (failed.length > 0) throw new Error(`Kept the current library: ${failed[0]}`);
-    await writeJsonAtomic(join(this.options.userDataDir, LOCATION_FILE), { libraryDir });
+    // A library that did not open (the reason a writer picks another) has nothing to save.
+    const { failed } = this.#library ? await this.#library.buffers.saveAll('save before changing the library') : { failed: [] };
+    if (failed.length > 0) throw new Error(`Kept the current library: ${failed[0]!.error.message}`);
+    try {
+      await writeJsonAtomic(join(this.options.userDataDir, LOCATION_FILE), { libraryDir });
+    } catch (error) {
+      throw new Error(`Kept the current library: the choice could not be remembered (${errorMessage(error)}).`, { cause: error });
+    }
+    await this.shutdown();
     const startup = await this.#open(libraryDir);
     this.#emit({ kind: 'library-changed', startup });
     return startup;

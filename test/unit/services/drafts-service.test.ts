@@ -16,7 +16,7 @@ import {
 } from '../../../electron/services/drafts-service.js';
 import { draftsHandlers } from '../../../electron/services/calls/drafts-handlers.js';
 import type { ApiResults, DraftPush, DraftsCall, DraftsMethod } from '../../../electron/shared/api.js';
-import { tempDir, waitFor } from '../drafts/helpers.js';
+import { faultyFs, tempDir, waitFor } from '../drafts/helpers.js';
 import { DEFAULT_NOTE, newLoreEntry } from '../../../electron/common/lore.js';
 
 let dir: string;
@@ -190,6 +190,35 @@ describe('DraftsService', () => {
     const override = join(dir, 'Override');
     await mkdir(override);
     expect((await make({ libraryDirOverride: override }).service.boot()).libraryDir).toBe(override);
+  });
+
+  it('a draft that cannot be saved keeps the current library open and in use, with its text', async () => {
+    let diskFull = false;
+    const fs = faultyFs((op, path) => (diskFull && op === 'write' && path.includes('text.md') ? 'ENOSPC' : undefined));
+    const { service, pushes } = make({ library: { autosaveDelayMs: 60_000, journalDelayMs: 10, watch: null, fs } });
+    const startup = await service.boot();
+    const draft = await service.library.catalog.create('Stays');
+    await service.open(draft.id);
+    service.library.buffers.edit(draft.id, { kind: 'text', text: 'Every word of it. ' });
+    diskFull = true;
+    await expect(service.relocate(join(dir, 'Elsewhere'))).rejects.toThrow(/^Kept the current library: .*space/i);
+    // Still the same library, open, with the unsaved text, and nothing told the windows it changed.
+    expect(pushes.some((push) => push.kind === 'library-changed')).toBe(false);
+    expect((await service.open(draft.id)).text).toBe('Every word of it. ');
+    diskFull = false;
+    await service.library.buffers.save(draft.id);
+    expect(await readFile(join(startup.libraryDir!, draft.id, 'text.md'), 'utf8')).toBe('Every word of it. ');
+    // The choice was not remembered: the next launch opens the same library.
+    await service.shutdown();
+    expect((await make().service.boot()).libraryDir).toBe(startup.libraryDir);
+  });
+
+  it('a library that did not open can still be left for another', async () => {
+    const { service } = make({ libraryDirOverride: join(dir, 'not-a-folder') });
+    await writeFile(join(dir, 'not-a-folder'), 'a file, not a folder');
+    expect((await service.boot()).problem).not.toBeNull();
+    const elsewhere = join(dir, 'Elsewhere');
+    expect((await service.relocate(elsewhere)).libraryDir).toBe(elsewhere);
   });
 
   it('a damaged remembered location falls back to the default library', async () => {
