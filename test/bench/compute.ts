@@ -24,7 +24,9 @@ export async function fmaPeak(threads = defaultThreads()): Promise<FmaPeak> {
   try {
     const info = await readFile('/proc/cpuinfo', 'utf8');
     const flags = /^flags\s*:(.*)$/m.exec(info)?.[1]?.split(/\s+/) ?? [];
-    lanes = flags.includes('avx512f') ? 16 : flags.includes('avx2') && flags.includes('fma') ? 8 : 4;
+    // Zen 4 (AMD family 25) runs AVX-512 on its two 256-bit FMA pipes: 8 fp32 lanes each, not 16.
+    const zen4 = /^vendor_id\s*:\s*AuthenticAMD/m.test(info) && /^cpu family\s*:\s*25$/m.test(info);
+    lanes = flags.includes('avx512f') && !zen4 ? 16 : flags.includes('avx2') && flags.includes('fma') ? 8 : 4;
     mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1] ?? mhz);
   } catch {
     // Not Linux: os.cpus() speed and SSE width.
