@@ -3,7 +3,7 @@
  * the journal a moment after each edit, autosave a second after the last one, and never over an outside
  * edit (that becomes a conflict for the writer) nor a reload over unsaved text.
  *
- * Why one file (about 540 lines): every setter here (text, memory, note, lorebook, series, mode, history) marks the
+ * Why one file (about 550 lines): every setter here (text, memory, note, lorebook, series, mode, history) marks the
  * same buffer dirty and goes through the same journal-then-persist path; split apart, each piece would need the
  * buffer's private timers and the write order that keeps the journal ahead of the disk.
  */

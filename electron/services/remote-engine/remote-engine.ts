@@ -7,7 +7,7 @@
  * The key goes in the Authorization header to this server's API and nowhere else: redirects are refused, not
  * followed, and any error text that would repeat the key has it masked.
  *
- * Why one file of ~500 lines: it is one class whose request path (fetch, watchdog, stream, error masking) shares the
+ * Why one file of ~550 lines: it is one class whose request path (fetch, watchdog, stream, error masking) shares the
  * open requests, the learnt server limits and the key; the wire format, the prompt, the SSE reader and the link
  * already live beside it (completions-wire.ts, remote-prompt.ts, sse-reader.ts, remote-link.ts).
  */
