@@ -1,13 +1,10 @@
 /** The command line, run as a user would: `kaituhi make-test-model` then `kaituhi generate`. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKaituhi } from '../../support/kaituhi-bin.js';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/kaituhi.js');
 let dir: string;
 
 beforeAll(async () => {
@@ -29,8 +26,8 @@ describe('kaituhi command line', () => {
   it('makes a deterministic test model', async () => {
     const a = path.join(dir, 'a');
     const b = path.join(dir, 'b');
-    await run(process.execPath, [bin, 'make-test-model', '--shape', 'tiny', '--seed', '9', '--out', a]);
-    await run(process.execPath, [bin, 'make-test-model', '--shape', 'tiny', '--seed', '9', '--out', b]);
+    await runKaituhi(['make-test-model', '--shape', 'tiny', '--seed', '9', '--out', a]);
+    await runKaituhi(['make-test-model', '--shape', 'tiny', '--seed', '9', '--out', b]);
     const [wa, wb] = await Promise.all([readFile(path.join(a, 'model.safetensors')), readFile(path.join(b, 'model.safetensors'))]);
     expect(wa.equals(wb)).toBe(true);
     const config = JSON.parse(await readFile(path.join(a, 'config.json'), 'utf8')) as {
@@ -44,7 +41,6 @@ describe('kaituhi command line', () => {
   it('generates greedily with --json: prompt ids, token ids with logprobs, device, timings', async () => {
     const model = path.join(dir, 'a');
     const args = [
-      bin,
       'generate',
       '--model',
       model,
@@ -57,20 +53,19 @@ describe('kaituhi command line', () => {
       '--device',
       'cpu',
     ];
-    const first = JSON.parse((await run(process.execPath, args)).stdout) as GenerateJson;
+    const first = JSON.parse((await runKaituhi(args)).stdout) as GenerateJson;
     expect(first.promptIds).toEqual([1026, 373, 257, 3223, 290, 6388, 88, 1755]);
     expect(first.tokens).toHaveLength(8);
     for (const t of first.tokens) expect(t.logprob).toBeLessThanOrEqual(0);
     expect(first.model.device).toBe('cpu');
     expect(first.stats.tokensPerSecond).toBeGreaterThan(0);
-    const second = JSON.parse((await run(process.execPath, args)).stdout) as GenerateJson;
+    const second = JSON.parse((await runKaituhi(args)).stdout) as GenerateJson;
     expect(second.tokens.map((t) => t.id)).toEqual(first.tokens.map((t) => t.id));
   });
 
   it('streams plain text, and several candidates', async () => {
     const model = path.join(dir, 'a');
-    const { stdout } = await run(process.execPath, [
-      bin,
+    const { stdout } = await runKaituhi([
       'generate',
       '--model',
       model,
@@ -88,8 +83,7 @@ describe('kaituhi command line', () => {
 
   it('--after ranks the candidates by their joining score, best first', async () => {
     const model = path.join(dir, 'a');
-    const { stdout } = await run(process.execPath, [
-      bin,
+    const { stdout } = await runKaituhi([
       'generate',
       '--model',
       model,
@@ -118,7 +112,6 @@ describe('kaituhi command line', () => {
   it('--logprobs N --json gives every token its N likeliest alternatives; --ban keeps a phrase out', async () => {
     const model = path.join(dir, 'a');
     const base = [
-      bin,
       'generate',
       '--model',
       model,
@@ -130,7 +123,7 @@ describe('kaituhi command line', () => {
       '--device',
       'cpu',
     ];
-    const first = JSON.parse((await run(process.execPath, [...base, '--logprobs', '4', '--json'])).stdout) as GenerateJson & {
+    const first = JSON.parse((await runKaituhi([...base, '--logprobs', '4', '--json'])).stdout) as GenerateJson & {
       tokens: { id: number; alternatives: { logprob: number; top: { tokenId: number; text: string; logprob: number }[] } }[];
     };
     for (const t of first.tokens) {
@@ -143,7 +136,7 @@ describe('kaituhi command line', () => {
     }
     const text = first.texts[0]!;
     const word = text.trim().split(/\s+/)[1]!;
-    const { stdout } = await run(process.execPath, [...base, '--ban', word]);
+    const { stdout } = await runKaituhi([...base, '--ban', word]);
     expect(stdout.toLowerCase()).not.toMatch(new RegExp(`\\b${word.toLowerCase().replace(/[^\p{L}]/gu, '')}\\b`, 'u'));
   });
 
@@ -151,8 +144,7 @@ describe('kaituhi command line', () => {
     const model = path.join(dir, 'a');
     const text = 'The keeper climbed the stairs and lit the lamp.';
     const out = JSON.parse(
-      (await run(process.execPath, [bin, 'score', '--model', model, '--text', text, '--context', 'At dusk', '--json', '--device', 'cpu']))
-        .stdout,
+      (await runKaituhi(['score', '--model', model, '--text', text, '--context', 'At dusk', '--json', '--device', 'cpu'])).stdout,
     ) as { tokens: { tokenId: number; text: string; logprob: number; rank: number }[]; perplexity: number };
     expect(out.tokens.map((t) => t.text).join('')).toBe(text);
     for (const t of out.tokens) {
@@ -163,18 +155,18 @@ describe('kaituhi command line', () => {
     expect(out.perplexity).toBeCloseTo(Math.exp(-mean), 6);
     const file = path.join(dir, 'text.txt');
     await writeFile(file, text);
-    const plain = (await run(process.execPath, [bin, 'score', '--model', model, '--file', file, '--device', 'cpu'])).stdout;
+    const plain = (await runKaituhi(['score', '--model', model, '--file', file, '--device', 'cpu'])).stdout;
     expect(plain).toMatch(new RegExp(`perplexity \\d+\\.\\d{3} over ${out.tokens.length} tokens\\n$`));
   });
 
   it('explains bad arguments and bad models', async () => {
-    await expect(run(process.execPath, [bin, 'generate', '--prompt', 'x'])).rejects.toMatchObject({
+    await expect(runKaituhi(['generate', '--prompt', 'x'])).rejects.toMatchObject({
       stderr: expect.stringMatching(/--model DIR is required/),
     });
-    await expect(run(process.execPath, [bin, 'generate', '--model', path.join(dir, 'missing'), '--prompt', 'x'])).rejects.toMatchObject({
+    await expect(runKaituhi(['generate', '--model', path.join(dir, 'missing'), '--prompt', 'x'])).rejects.toMatchObject({
       stderr: expect.stringMatching(/missing: folder not found/),
     });
-    await expect(run(process.execPath, [bin, 'make-test-model', '--shape', 'huge', '--out', dir])).rejects.toMatchObject({
+    await expect(runKaituhi(['make-test-model', '--shape', 'huge', '--out', dir])).rejects.toMatchObject({
       stderr: expect.stringMatching(/--shape must be one of/),
     });
   });

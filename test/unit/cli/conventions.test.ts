@@ -1,13 +1,10 @@
 /** `kaituhi` behaves like a command line should: help and version to stdout with 0, a wrong call to stderr with 2. */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runKaituhi } from '../../support/kaituhi-bin.js';
 import { main } from '../../../electron/cli/main.js';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/kaituhi.js');
 const COMMANDS = ['generate', 'make-test-model', 'score', 'serve'];
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -91,10 +88,10 @@ describe('kaituhi conventions', () => {
   });
 
   it('the installed bin keeps the streams and exit codes', async () => {
-    const help = await run(process.execPath, [bin, '--help']);
+    const help = await runKaituhi(['--help']);
     expect(help.stdout).toMatch(/^usage: kaituhi/);
     expect(help.stderr).toBe('');
-    await expect(run(process.execPath, [bin, 'nonsense'])).rejects.toMatchObject({
+    await expect(runKaituhi(['nonsense'])).rejects.toMatchObject({
       code: 2,
       stdout: '',
       stderr: expect.stringMatching(/unknown command "nonsense"/),

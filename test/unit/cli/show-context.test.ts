@@ -2,17 +2,14 @@
  * `kaituhi generate --memory/--note/--note-depth/--lorebook --show-context`: the assembled window as JSON, from any
  * lorebook format, generating nothing; and bad story options or files explained on stderr.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKaituhi } from '../../support/kaituhi-bin.js';
 import { tinyCheckpoint } from '../../support/fixtures.js';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/kaituhi.js');
 const lorebooks = fileURLToPath(new URL('../../support/lorebooks/', import.meta.url));
 let model: string;
 let dir: string;
@@ -35,18 +32,7 @@ interface ShownContext {
 const story = 'The boat came in at dusk.\n\nAroha tied it to the pier.\n\nThe lighthouse stood dark.\n\nShe looked up at it';
 
 async function show(...extra: string[]): Promise<ShownContext> {
-  const { stdout } = await run(process.execPath, [
-    bin,
-    'generate',
-    '--model',
-    model,
-    '--prompt',
-    story,
-    '--device',
-    'cpu',
-    '--show-context',
-    ...extra,
-  ]);
+  const { stdout } = await runKaituhi(['generate', '--model', model, '--prompt', story, '--device', 'cpu', '--show-context', ...extra]);
   return JSON.parse(stdout) as ShownContext;
 }
 
@@ -111,7 +97,7 @@ describe('kaituhi generate --show-context', () => {
   });
 
   it('explains bad story options and bad lorebooks on stderr', async () => {
-    const fail = (...args: string[]) => run(process.execPath, [bin, 'generate', '--model', model, '--prompt', 'x', ...args]);
+    const fail = (...args: string[]) => runKaituhi(['generate', '--model', model, '--prompt', 'x', ...args]);
     await expect(fail('--note-depth', '0', '--note', 'n')).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--note-depth must be a whole number of paragraphs from 1 to 1000, got "0"/),

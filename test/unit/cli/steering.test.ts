@@ -3,19 +3,16 @@
  * same values given as flags, --ban-regex and --bias keep a word out or bring a phrase in, and DRY breaks a loop.
  * The tiny random model, greedy, falls into repeating one word after a few tokens, which these tests lean on.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKaituhi } from '../../support/kaituhi-bin.js';
 import { main } from '../../../electron/cli/main.js';
 import { DEFAULT_DRY } from '../../../electron/common/generation.js';
 import { builtInPreset, presetToFile } from '../../../electron/common/presets.js';
 import { testModel } from '../../support/fixtures.js';
 
-const run = promisify(execFile);
-const bin = path.resolve('bin/kaituhi.js');
 const PROMPT = 'It was a dark and stormy night';
 let model: string;
 let dir: string;
@@ -24,18 +21,7 @@ let greedy: string;
 let loopWord: string;
 
 async function generate(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [
-    bin,
-    'generate',
-    '--model',
-    model,
-    '--prompt',
-    PROMPT,
-    '--device',
-    'cpu',
-    '--json',
-    ...args,
-  ]);
+  const { stdout } = await runKaituhi(['generate', '--model', model, '--prompt', PROMPT, '--device', 'cpu', '--json', ...args]);
   return (JSON.parse(stdout) as { texts: string[] }).texts[0]!;
 }
 
